@@ -1,0 +1,1 @@
+"""Thin platform adapters: translate platform events to core commands and back."""

@@ -1,0 +1,55 @@
+"""The `newsbot` command line. Each group of subcommands lives in its own module here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.config import Settings, load_settings
+from bot.errors import NewsbotError
+from bot.logs import setup_logging
+
+# A subcommand handler gets the parsed arguments and the loaded settings, returns an exit code.
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.cli import digest_cmd, feeds_cmd, run_cmd
+
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Neutral news digests that name their sources, for Discord and Slack.",
+    )
+    parser.add_argument("--config", help="TOML settings file (default: $NEWSBOT_CONFIG)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    digest_cmd.register(sub)
+    feeds_cmd.register(sub)
+    run_cmd.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newsbot` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        setup_logging(settings.log_level)
+        handler: Handler = args.handler
+        return asyncio.run(handler(args, settings))
+    except NewsbotError as error:
+        print(f"newsbot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # a bug: log it (secrets redacted) and say so in one line
+        logging.getLogger("newsbot").exception("unexpected error")
+        print("newsbot: unexpected error (details in the log above).", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Settings: a TOML file plus NEWSBOT_* environment variables; secrets only from the environment.
+
+Nested settings are set from the environment with a double underscore, e.g.
+`NEWSBOT_FETCH__TIMEOUT_S=10`. `NEWSBOT_DATABASE_URL` sets `database.url`.
+Every setting is documented in `config/newsbot.example.toml`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+SummariserMode = Literal["auto", "llm", "extractive"]
+
+# Keys that hold credentials: refused in the TOML file so secrets never land in a repository.
+SECRET_KEYS = {"api_key", "token", "bot_token", "app_token", "signing_secret", "client_secret"}
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        "sqlite+aiosqlite:///newsbot.db",
+        description="SQLAlchemy URL, e.g. sqlite+aiosqlite:///newsbot.db or "
+        "postgresql+asyncpg://user@host/db",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB"
+            )
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        return value
+
+
+class FetchSettings(BaseModel):
+    timeout_s: float = Field(20.0, gt=0, le=300, description="total deadline per request, body included")
+    max_bytes: int = Field(15 * 1024 * 1024, gt=1024, description="body cap, counted after decompression")
+    max_redirects: int = Field(5, ge=0, le=20, description="redirect hops, each re-checked")
+    per_host_connections: int = Field(2, ge=1, le=32, description="concurrent requests per host")
+    total_connections: int = Field(100, ge=1, le=1000, description="concurrent requests in all")
+    poll_interval_s: int = Field(900, ge=60, description="default time between polls of a feed")
+    backoff_base_s: int = Field(300, ge=1, description="first wait after a failure; doubles each time")
+    backoff_max_s: int = Field(86400, ge=60, description="longest wait between failed polls")
+    disable_after_failures: int = Field(10, ge=1, description="consecutive failures that disable a feed")
+    allow_private_addresses: bool = Field(
+        False, description="allow loopback/private feed hosts (tests and trusted setups only)"
+    )
+    full_text: bool = Field(False, description="fetch the linked page for teaser-only feeds")
+    user_agent: str = Field(
+        "newsbot/0.1 (+https://github.com/newsbot/newsbot)", min_length=3
+    )
+    parse_workers: int = Field(0, ge=0, le=64, description="parser processes; 0 = one per core")
+
+
+class DigestSettings(BaseModel):
+    max_items: int = Field(8, ge=1, le=50, description="stories per digest")
+    default_time: str = Field("08:00", description="local HH:MM of a new channel's daily digest")
+    default_timezone: str = Field("UTC", description="IANA zone of a new channel, e.g. Europe/Berlin")
+    window_hours: int = Field(24, ge=1, le=24 * 14, description="how far back a digest looks")
+    summariser: SummariserMode = Field("auto", description="auto | llm | extractive")
+    seeds_dir: str = Field("", description="folder of local feeds for `newsbot digest`; empty = bundled seeds")
+
+    @field_validator("default_time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        parts = value.split(":")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise ValueError("use 24-hour HH:MM, e.g. 08:00")
+        hour, minute = int(parts[0]), int(parts[1])
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError("use 24-hour HH:MM, e.g. 08:00")
+        return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("use an IANA time zone name such as Europe/Berlin") from error
+        return value
+
+
+class LlmSettings(BaseModel):
+    base_url: str | None = Field(None, description="OpenAI-compatible server; falls back to OPENAI_BASE_URL")
+    model: str = Field("gpt-4o-mini", min_length=1)
+    api_key: SecretStr | None = Field(None, description="env only: NEWSBOT_LLM__API_KEY or OPENAI_API_KEY")
+    timeout_s: float = Field(20.0, gt=0, le=600, description="per call")
+    max_retries: int = Field(1, ge=0, le=5)
+    digest_budget_s: float = Field(60.0, gt=0, description="total LLM time for one digest")
+    daily_token_budget: int = Field(200_000, ge=0, description="tokens per channel/server per day; 0 = none")
+    response_format: Literal["auto", "json_schema", "json_object"] = "auto"
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = Field(None, description="env only: NEWSBOT_DISCORD__TOKEN")
+    dev_guild_id: int | None = Field(None, description="sync commands to this guild only (instant)")
+    sharded: bool = False
+    shard_count: int | None = Field(None, ge=1)
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = Field(None, description="env only: xoxb- token (single workspace)")
+    app_token: SecretStr | None = Field(None, description="env only: xapp- token (Socket Mode)")
+    signing_secret: SecretStr | None = Field(None, description="env only (HTTP mode)")
+    client_id: str | None = None
+    client_secret: SecretStr | None = Field(None, description="env only (OAuth install)")
+    mode: Literal["socket", "http"] = "socket"
+    port: int = Field(3000, ge=1, le=65535)
+    admin_usergroup: str | None = Field(None, description="user group allowed to manage, besides admins")
+
+
+class SchedulerSettings(BaseModel):
+    tick_s: float = Field(30.0, gt=0, le=3600, description="how often the bot asks what is due")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    fetch: FetchSettings = FetchSettings()
+    digest: DigestSettings = DigestSettings()
+    llm: LlmSettings = LlmSettings()
+    discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file (init kwargs carry the TOML contents).
+        return (env_settings, init_settings)
+
+
+def _refuse_file_secrets(data: dict[str, Any], path: Path, prefix: str = "") -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _refuse_file_secrets(value, path, f"{prefix}{key}.")
+        elif key in SECRET_KEYS and value:
+            env = f"NEWSBOT_{prefix.upper().replace('.', '__')}{key.upper()}"
+            raise ConfigError(
+                f"{path}: {prefix}{key} is a secret and is not read from files; "
+                f"remove it and set the environment variable {env} instead."
+            )
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "settings"
+    if first["type"] == "extra_forbidden":
+        return f"unknown setting {where}; see config/newsbot.example.toml for the settings there are."
+    message = first["msg"].removeprefix("Value error, ")
+    return f"invalid setting {where} ({first.get('input')!r}): {message}."
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load settings from `path` (or $NEWSBOT_CONFIG, if set) and the environment.
+
+    Raises ConfigError with one line naming the setting and the fix.
+    """
+    file_data: dict[str, Any] = {}
+    chosen = path or os.environ.get("NEWSBOT_CONFIG")
+    if chosen:
+        config_path = Path(chosen)
+        try:
+            file_data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {config_path} does not exist; check the path.") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {config_path} is not valid TOML: {error}.") from None
+        _refuse_file_secrets(file_data, config_path)
+    # NEWSBOT_DATABASE_URL is the documented spelling; map it onto database.url.
+    env_db = os.environ.get("NEWSBOT_DATABASE_URL")
+    if env_db:
+        file_data.setdefault("database", {})["url"] = env_db
+    try:
+        settings = Settings(**file_data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    if settings.llm.api_key is None and os.environ.get("OPENAI_API_KEY"):
+        settings.llm.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
+    if settings.llm.base_url is None and os.environ.get("OPENAI_BASE_URL"):
+        settings.llm.base_url = os.environ["OPENAI_BASE_URL"]
+    return settings
