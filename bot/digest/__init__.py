@@ -1,0 +1,1 @@
+"""Digest building (stories -> ordered items) and rendering (text, Markdown, JSON)."""

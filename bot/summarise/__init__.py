@@ -1,0 +1,1 @@
+"""Summarisers: story clustering, the extractive summariser, the grounded LLM summariser."""
