@@ -1,0 +1,191 @@
+"""Engine, sessions and migrations for SQLite (the default) and PostgreSQL.
+
+SQLite needs care to behave under concurrent writers: WAL so readers never block the writer,
+a busy timeout so a second writer waits instead of failing, and `BEGIN IMMEDIATE` for
+transactions that read and then write, so the write lock is taken up front. Without it two
+read-then-write transactions both start as readers and one of them fails with "database is
+locked" when it tries to upgrade its lock, which the busy timeout cannot help with.
+
+pysqlite (and aiosqlite on top of it) starts transactions lazily on its own and never emits
+`BEGIN IMMEDIATE`, so the driver's transaction handling is switched off
+(`isolation_level = None`) and the `begin` event emits the BEGIN we want.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import StaticPool
+
+from bot.errors import ConfigError
+
+DialectName = Literal["sqlite", "postgresql"]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Any constant will do: it only has to be the same in every process migrating one database.
+_PG_MIGRATION_LOCK = 7_160_231_114
+_BEGIN_OPTION = "newsbot_begin"
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+@dataclass
+class Database:
+    """An open database: the engine plus the two ways of running a transaction."""
+
+    engine: AsyncEngine
+    _sessions: async_sessionmaker[AsyncSession]
+    _write_sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> DialectName:
+        return "sqlite" if self.engine.dialect.name == "sqlite" else "postgresql"
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends, rolled back on error.
+
+        Use it for reads and for writes that do not depend on what they read (inserts with
+        ON CONFLICT, updates by primary key).
+        """
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that reads and then writes: `BEGIN IMMEDIATE` on SQLite.
+
+        On SQLite the write lock is taken at the start, so concurrent writers queue (up to
+        the busy timeout) instead of failing half-way; on PostgreSQL it is a normal
+        transaction (row locks or ON CONFLICT do the rest).
+        """
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+async def open_database(
+    url: str,
+    *,
+    migrate: bool = True,
+    schema: str | None = None,
+    busy_timeout_s: float = 5.0,
+) -> Database:
+    """Open the database at `url` and bring its schema up to date (Alembic) unless told not to.
+
+    `schema` selects a PostgreSQL schema (search_path) other than the default, which lets
+    tests or several bots share one database. Raises ConfigError for an unusable URL.
+    """
+    engine = _create_engine(url, schema=schema, busy_timeout_s=busy_timeout_s)
+    database = Database(
+        engine=engine,
+        _sessions=async_sessionmaker(engine, expire_on_commit=False),
+        _write_sessions=async_sessionmaker(
+            engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
+        ),
+    )
+    if migrate:
+        try:
+            if schema and database.dialect == "postgresql":
+                await _create_schema(database, schema)
+            await migrate_database(database)
+        except BaseException:
+            await database.close()
+            raise
+    return database
+
+
+async def _create_schema(database: Database, schema: str) -> None:
+    async with database.engine.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def _create_engine(url: str, *, schema: str | None, busy_timeout_s: float) -> AsyncEngine:
+    try:
+        parsed = make_url(url)
+    except Exception as error:
+        raise ConfigError(f"database URL {url!r} cannot be parsed: {error}.") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url, busy_timeout_s=busy_timeout_s)
+    if parsed.get_backend_name() == "postgresql":
+        connect_args: dict[str, Any] = {}
+        if schema:
+            if not _SCHEMA_NAME.fullmatch(schema):
+                raise ConfigError(f"schema name {schema!r} must be letters, digits and _.")
+            connect_args["server_settings"] = {"search_path": schema}
+        return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    raise ConfigError(
+        f"database URL {parsed.render_as_string(hide_password=True)!r} is neither SQLite nor "
+        "PostgreSQL; use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB."
+    )
+
+
+def _create_sqlite_engine(url: str, *, busy_timeout_s: float) -> AsyncEngine:
+    parsed = make_url(url)
+    in_memory = parsed.database in (None, "", ":memory:")
+    options: dict[str, Any] = {"connect_args": {"timeout": busy_timeout_s}}
+    if in_memory:
+        # One shared connection, or every new connection would see a new empty database.
+        options["poolclass"] = StaticPool
+    engine = create_async_engine(url, **options)
+    busy_ms = int(busy_timeout_s * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver; `_on_begin` emits BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # Durable at each checkpoint and far faster than FULL; the usual choice with WAL.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    return engine
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+async def migrate_database(database: Database) -> None:
+    """Apply every pending migration, serialised across processes."""
+    # On SQLite BEGIN IMMEDIATE makes a second process wait for the first one's
+    # migration instead of racing it; on PostgreSQL an advisory lock does the same.
+    async with database.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}).begin() as conn:
+        if database.dialect == "postgresql":
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+        await conn.run_sync(_upgrade_to_head)
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

@@ -1,0 +1,1 @@
+"""Alembic migrations, applied by `bot.store.db.open_database` on start."""

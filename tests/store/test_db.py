@@ -1,0 +1,54 @@
+"""The database opens migrated, on both dialects, and SQLite is set up for concurrent use."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from bot.store.db import Database
+from tests.conftest import DbTarget
+
+
+async def test_open_creates_every_table(db: Database) -> None:
+    async with db.session() as session:
+        version = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        count = (await session.execute(text("SELECT count(*) FROM feeds"))).scalar()
+    assert version == "0001"
+    assert count == 0
+
+
+async def test_reopening_keeps_rows_and_does_not_migrate_twice(db_target: DbTarget) -> None:
+    first = await db_target.open()
+    async with first.session() as session:
+        await session.execute(
+            text("INSERT INTO llm_usage (scope, day, tokens) VALUES ('c', '2026-01-01', 5)")
+        )
+    await first.close()
+    second = await db_target.open()
+    async with second.session() as session:
+        tokens = (await session.execute(text("SELECT tokens FROM llm_usage"))).scalar()
+    await second.close()
+    assert tokens == 5
+
+
+async def test_a_failed_block_is_rolled_back(db: Database) -> None:
+    try:
+        async with db.write() as session:
+            await session.execute(
+                text("INSERT INTO llm_usage (scope, day, tokens) VALUES ('c', '2026-01-01', 5)")
+            )
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    async with db.session() as session:
+        assert (await session.execute(text("SELECT count(*) FROM llm_usage"))).scalar() == 0
+
+
+async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(
+    sqlite_db: Database,
+) -> None:
+    async with sqlite_db.session() as session:
+        mode = (await session.execute(text("PRAGMA journal_mode"))).scalar()
+        busy = (await session.execute(text("PRAGMA busy_timeout"))).scalar()
+        fks = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
+    assert (mode, fks) == ("wal", 1)
+    assert busy is not None and busy >= 1000
