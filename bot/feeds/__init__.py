@@ -1,0 +1,1 @@
+"""Feed ingestion: guard, fetch, parse, normalise. See docs/MODULES.md for entry points."""

@@ -1,0 +1,149 @@
+"""HTML or text from a feed -> plain text that is safe to prompt with and to post.
+
+Feeds put markup, scripts, entities and control characters in titles and descriptions. Here
+all of it becomes one line of plain text: tags gone (script/style content with them),
+entities decoded, control and invisible direction characters removed, whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+# Elements whose content is never text a reader sees.
+HIDDEN_ELEMENTS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "canvas",
+        "head",
+        "title",
+        "select",
+        "textarea",
+        "button",
+    }
+)
+VOID_ELEMENTS = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+# Elements that separate words: "<p>one</p><p>two</p>" is "one two", not "onetwo".
+BREAKING_ELEMENTS = frozenset(
+    {
+        "p",
+        "br",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
+        "dl",
+        "aside",
+        "nav",
+        "main",
+        "address",
+    }
+)
+# Characters that change how text is displayed without being text: bidi overrides,
+# zero-width joiners and the like (category Cf), plus every control character (Cc).
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co"})
+LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+WHITESPACE = re.compile(r"\s+")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in HIDDEN_ELEMENTS and tag not in VOID_ELEMENTS:
+            self.hidden_depth += 1
+        elif tag in BREAKING_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in BREAKING_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in HIDDEN_ELEMENTS and tag not in VOID_ELEMENTS:
+            self.hidden_depth = max(0, self.hidden_depth - 1)
+        elif tag in BREAKING_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden_depth:
+            self.parts.append(data)
+
+
+def _strip_markup(text: str) -> str:
+    collector = _TextCollector()
+    collector.feed(text)
+    collector.close()
+    return "".join(collector.parts)
+
+
+def _visible(text: str) -> str:
+    return "".join(
+        " " if ch in "\t\n\r\v\f" else ch
+        for ch in text
+        if ch in "\t\n\r\v\f" or unicodedata.category(ch) not in INVISIBLE
+    )
+
+
+def plain_text(html_or_text: str) -> str:
+    """Return `html_or_text` as one line of plain text (tags, scripts, controls removed).
+
+    Markup that was escaped once more (`&lt;script&gt;...`) is stripped too, so no tag ever
+    reaches a prompt or a chat message as text.
+    """
+    if not html_or_text:
+        return ""
+    text = _strip_markup(html_or_text)
+    if LOOKS_LIKE_MARKUP.search(text):
+        text = _strip_markup(text)
+    return WHITESPACE.sub(" ", _visible(text)).strip()

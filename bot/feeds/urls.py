@@ -1,0 +1,104 @@
+"""Canonical URLs and the stable article ids derived from them.
+
+The same story reached through a newsletter link, a social share and the feed itself must
+end up as ONE article, so tracking parameters and fragments are removed and the remaining
+query is put in a fixed order before hashing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+# Parameters that only say where a click came from; they never change the page served.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "wt_mc",
+        "s_cid",
+        "cmpid",
+        "ocid",
+        "spm",
+        "at_campaign",
+        "at_medium",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_", "__")
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(key: str) -> bool:
+    name = unquote_plus(key).lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def _clean_query(query: str) -> str:
+    # Work on the raw pieces so that the encoding of what is kept is never changed.
+    pieces = [p for p in query.replace(";", "&").split("&") if p]
+    kept = [p for p in pieces if not _is_tracking(p.split("=", 1)[0])]
+    return "&".join(sorted(kept))
+
+
+def _netloc(scheme: str, netloc: str) -> str:
+    userinfo, _, hostport = netloc.rpartition("@")
+    host, port = hostport, ""
+    if hostport.startswith("["):  # IPv6 literal
+        end = hostport.find("]")
+        if end != -1:
+            host, port = hostport[: end + 1], hostport[end + 2 :]
+    elif ":" in hostport:
+        host, _, port = hostport.rpartition(":")
+    host = host.lower().rstrip(".")
+    if port and port.isdigit() and DEFAULT_PORTS.get(scheme) == int(port):
+        port = ""
+    rebuilt = f"{host}:{port}" if port else host
+    return f"{userinfo}@{rebuilt}" if userinfo else rebuilt
+
+
+def canonical_url(url: str) -> str:
+    """Return `url` in the form used to recognise the same article twice.
+
+    Scheme and host are lowercased, a default port, the fragment and tracking parameters
+    (utm_*, fbclid, gclid, mc_cid, ref, ...) are removed and the rest of the query is sorted.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if not parts.netloc:
+        return urlunsplit((scheme, "", parts.path, _clean_query(parts.query), ""))
+    netloc = _netloc(scheme, parts.netloc)
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))
+
+
+def article_id(canonical: str) -> str:
+    """A stable 32-character hex id for an article's canonical URL."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def display_url(url: str) -> str:
+    """`url` without `user:password@`, for messages and logs."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
