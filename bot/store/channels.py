@@ -1,0 +1,261 @@
+"""Channel and subscription queries: who gets which feeds and topics, and when.
+
+Plain functions over an `AsyncSession`, so any unit of work (a command, the scheduler tick,
+a worker of a future task queue) composes them inside its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import ChannelRef
+from bot.store.schema import ChannelRow, FeedRow, SubscriptionRow
+
+
+@dataclass(frozen=True)
+class ChannelDefaults:
+    """Settings a channel starts with (from `[digest]` in the configuration)."""
+
+    timezone: str = "UTC"
+    digest_time: str = "08:00"
+    max_items: int = 8
+    summariser: str = "auto"
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    """One subscription as `list` shows it, with the feed's health when it is a feed."""
+
+    id: int
+    kind: str  # "feed" | "topic"
+    topic: str
+    include_words: tuple[str, ...]
+    exclude_words: tuple[str, ...]
+    feed_id: int | None = None
+    feed_url: str = ""
+    feed_title: str = ""
+    feed_status: str = ""
+    feed_error: str = ""
+    feed_failures: int = 0
+    feed_disabled: bool = False
+    feed_disabled_reason: str = ""
+    feed_last_success: datetime | None = None
+
+
+async def insert_ignoring_conflict(
+    session: AsyncSession, table: Any, values: dict[str, Any]
+) -> None:
+    """INSERT that does nothing when a unique key already holds the row (both dialects)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+async def find_channel(session: AsyncSession, where: ChannelRef) -> ChannelRow | None:
+    """The channel row for a platform channel, or None when it never used the bot."""
+    result = await session.execute(
+        select(ChannelRow).where(
+            ChannelRow.platform == where.platform,
+            ChannelRow.workspace == where.workspace,
+            ChannelRow.channel == where.channel,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def ensure_channel(
+    session: AsyncSession, where: ChannelRef, defaults: ChannelDefaults, now: datetime
+) -> ChannelRow:
+    """The channel row, created with `defaults` on first use (safe against a concurrent insert)."""
+    row = await find_channel(session, where)
+    if row is not None:
+        return row
+    await insert_ignoring_conflict(
+        session,
+        ChannelRow,
+        {
+            "platform": where.platform,
+            "workspace": where.workspace,
+            "channel": where.channel,
+            "timezone": defaults.timezone,
+            "digest_time": defaults.digest_time,
+            "max_items": defaults.max_items,
+            "summariser": defaults.summariser,
+            "digest_enabled": True,
+            "created_at": now,
+        },
+    )
+    row = await find_channel(session, where)
+    assert row is not None
+    return row
+
+
+async def channel_by_id(session: AsyncSession, channel_id: int) -> ChannelRow | None:
+    """The channel row with this id."""
+    return await session.get(ChannelRow, channel_id)
+
+
+def channel_ref(row: ChannelRow) -> ChannelRef:
+    """The platform address of a stored channel."""
+    return ChannelRef(platform=row.platform, workspace=row.workspace, channel=row.channel)
+
+
+async def set_next_digest(session: AsyncSession, channel_id: int, at: datetime | None) -> None:
+    """Store when the channel's next digest is due (None: no digest scheduled)."""
+    await session.execute(
+        update(ChannelRow).where(ChannelRow.id == channel_id).values(next_digest_at=at)
+    )
+
+
+async def due_channel_ids(session: AsyncSession, now: datetime, *, limit: int) -> list[int]:
+    """Channels whose digest is due: enabled, next_digest_at at or before `now`, oldest first."""
+    result = await session.execute(
+        select(ChannelRow.id)
+        .where(ChannelRow.digest_enabled.is_(True), ChannelRow.next_digest_at <= now)
+        .order_by(ChannelRow.next_digest_at, ChannelRow.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def find_feed_by_url(session: AsyncSession, url: str) -> FeedRow | None:
+    """The feed row for a (canonical) URL."""
+    result = await session.execute(select(FeedRow).where(FeedRow.url == url))
+    return result.scalar_one_or_none()
+
+
+async def add_feed_subscription(
+    session: AsyncSession,
+    channel_id: int,
+    feed_id: int,
+    *,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    now: datetime,
+) -> bool:
+    """Subscribe a channel to a feed; False when it already was (its filters are updated)."""
+    return await _add_subscription(
+        session, channel_id, "feed", feed_id, "", include=include, exclude=exclude, now=now
+    )
+
+
+async def add_topic_subscription(
+    session: AsyncSession,
+    channel_id: int,
+    topic: str,
+    *,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    now: datetime,
+) -> bool:
+    """Subscribe a channel to a topic; False when it already was (its filters are updated)."""
+    return await _add_subscription(
+        session, channel_id, "topic", None, topic, include=include, exclude=exclude, now=now
+    )
+
+
+async def _add_subscription(
+    session: AsyncSession,
+    channel_id: int,
+    kind: str,
+    feed_id: int | None,
+    topic: str,
+    *,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    now: datetime,
+) -> bool:
+    query = select(SubscriptionRow).where(
+        SubscriptionRow.channel_id == channel_id, SubscriptionRow.kind == kind
+    )
+    if kind == "feed":
+        query = query.where(SubscriptionRow.feed_id == feed_id)
+    else:
+        query = query.where(SubscriptionRow.topic == topic)
+    existing = (await session.execute(query)).scalar_one_or_none()
+    if existing is not None:
+        existing.include_words = list(include)
+        existing.exclude_words = list(exclude)
+        return False
+    session.add(
+        SubscriptionRow(
+            channel_id=channel_id,
+            kind=kind,
+            feed_id=feed_id,
+            topic=topic,
+            include_words=list(include),
+            exclude_words=list(exclude),
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def list_subscriptions(session: AsyncSession, channel_id: int) -> list[SubscriptionView]:
+    """The channel's subscriptions in the order they were made, feeds with their health."""
+    result = await session.execute(
+        select(SubscriptionRow, FeedRow)
+        .outerjoin(FeedRow, FeedRow.id == SubscriptionRow.feed_id)
+        .where(SubscriptionRow.channel_id == channel_id)
+        .order_by(SubscriptionRow.id)
+    )
+    return [_view(sub, feed) for sub, feed in result.tuples()]
+
+
+def _view(sub: SubscriptionRow, feed: FeedRow | None) -> SubscriptionView:
+    base = SubscriptionView(
+        id=sub.id,
+        kind=sub.kind,
+        topic=sub.topic,
+        include_words=tuple(sub.include_words or ()),
+        exclude_words=tuple(sub.exclude_words or ()),
+    )
+    if feed is None:
+        return base
+    return SubscriptionView(
+        id=base.id,
+        kind=base.kind,
+        topic=base.topic,
+        include_words=base.include_words,
+        exclude_words=base.exclude_words,
+        feed_id=feed.id,
+        feed_url=feed.url,
+        feed_title=feed.title or feed.outlet,
+        feed_status=feed.last_status,
+        feed_error=feed.last_error,
+        feed_failures=feed.consecutive_failures,
+        feed_disabled=feed.disabled,
+        feed_disabled_reason=feed.disabled_reason,
+        feed_last_success=feed.last_success_at,
+    )
+
+
+async def remove_subscription(session: AsyncSession, subscription_id: int) -> None:
+    """Delete one subscription by id."""
+    await session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == subscription_id))
+
+
+async def subscriptions_of_channels(
+    session: AsyncSession, channel_ids: Sequence[int]
+) -> dict[int, list[SubscriptionView]]:
+    """Subscriptions of many channels in one query (the scheduler builds digests in bulk)."""
+    found: dict[int, list[SubscriptionView]] = {cid: [] for cid in channel_ids}
+    if not channel_ids:
+        return found
+    result = await session.execute(
+        select(SubscriptionRow, FeedRow)
+        .outerjoin(FeedRow, FeedRow.id == SubscriptionRow.feed_id)
+        .where(SubscriptionRow.channel_id.in_(list(channel_ids)))
+        .order_by(SubscriptionRow.id)
+    )
+    for sub, feed in result.tuples():
+        found[sub.channel_id].append(_view(sub, feed))
+    return found

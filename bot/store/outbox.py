@@ -1,0 +1,129 @@
+"""Outbox queries: which posts are due, leasing one for delivery, recording the outcome.
+
+A row is leased with one conditional UPDATE (state pending and due -> attempts + 1, due again
+after the lease), which is atomic on SQLite and PostgreSQL alike, so two runners never post
+the same row at the same time. `attempts > 0` at lease time tells the deliverer that an
+earlier attempt may have reached the platform, so it asks the platform before posting again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import ChannelRef
+from bot.store.schema import ChannelRow, DigestRow, OutboxRow
+
+
+@dataclass(frozen=True)
+class LeasedPost:
+    """An outbox row taken for one delivery attempt."""
+
+    outbox_id: int
+    idempotency_key: str
+    where: ChannelRef
+    channel_id: int
+    digest_id: str
+    payload: dict[str, Any]
+    period_end: datetime
+    earlier_attempts: int  # attempts before this one: > 0 means "ask the platform first"
+
+
+async def due_outbox_ids(session: AsyncSession, now: datetime, *, limit: int) -> list[int]:
+    """Pending outbox rows whose next attempt is due, oldest first."""
+    result = await session.execute(
+        select(OutboxRow.id)
+        .where(OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now)
+        .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def lease_outbox_row(
+    session: AsyncSession, outbox_id: int, now: datetime, *, lease_s: float
+) -> LeasedPost | None:
+    """Take a due row for one attempt (None when it is sent, not due or taken by another)."""
+    result = await session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == outbox_id,
+            OutboxRow.state == "pending",
+            OutboxRow.next_attempt_at <= now,
+        )
+        .values(
+            attempts=OutboxRow.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=lease_s),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    found = await session.execute(
+        select(OutboxRow, ChannelRow, DigestRow)
+        .join(ChannelRow, ChannelRow.id == OutboxRow.channel_id)
+        .join(DigestRow, DigestRow.id == OutboxRow.digest_id)
+        .where(OutboxRow.id == outbox_id)
+    )
+    row, channel, digest = found.tuples().one()
+    return LeasedPost(
+        outbox_id=row.id,
+        idempotency_key=row.idempotency_key,
+        where=ChannelRef(channel.platform, channel.workspace, channel.channel),
+        channel_id=channel.id,
+        digest_id=digest.id,
+        payload=digest.payload,
+        period_end=digest.period_end,
+        earlier_attempts=row.attempts - 1,
+    )
+
+
+async def mark_sent(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    message_id: str,
+    thread_id: str,
+    now: datetime,
+) -> None:
+    """Record a delivered post and where its follow-up thread is."""
+    await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == outbox_id)
+        .values(
+            state="sent",
+            platform_message_id=message_id,
+            thread_id=thread_id,
+            sent_at=now,
+            last_error="",
+        )
+    )
+    channel_id = select(OutboxRow.channel_id).where(OutboxRow.id == outbox_id).scalar_subquery()
+    await session.execute(
+        update(ChannelRow).where(ChannelRow.id == channel_id).values(last_digest_at=now)
+    )
+
+
+async def record_failure(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    error: str,
+    retry_at: datetime | None,
+) -> None:
+    """Record a failed attempt: due again at `retry_at`, or given up (state failed) when None."""
+    values: dict[str, Any] = {"last_error": error[:2000]}
+    if retry_at is None:
+        values["state"] = "failed"
+    else:
+        values["next_attempt_at"] = retry_at
+    await session.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
+
+
+async def outbox_state(session: AsyncSession, outbox_id: int) -> OutboxRow | None:
+    """The outbox row (tests and status)."""
+    return await session.get(OutboxRow, outbox_id)
