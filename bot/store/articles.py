@@ -1,0 +1,184 @@
+"""Articles, deduplicated by canonical URL across every feed.
+
+An article stored once may be carried by several feeds (`feed_articles`); inserting is
+`INSERT ... ON CONFLICT DO NOTHING` on both dialects, so two pollers storing the same story
+at the same moment neither fail nor duplicate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Article
+from bot.store.db import Database
+from bot.store.schema import ArticleRow, FeedArticleRow, FeedRow
+
+# Well under SQLite's bound-parameter limit even at 9 columns a row.
+_CHUNK = 200
+
+TimeField = Literal["published", "fetched"]
+
+
+def _to_article(row: ArticleRow, feed_url: str | None) -> Article:
+    return Article(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        text=row.text,
+        outlet=row.outlet,
+        published=row.published_at,
+        feed_url=feed_url or "",
+        fetched=row.fetched_at,
+    )
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ArticleStore:
+    """Queries on `articles` and `feed_articles`; returns `Article`s, never ORM rows."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    async def add_many(
+        self,
+        articles: Sequence[Article],
+        *,
+        feed_id: int | None,
+        fetched_at: datetime,
+        baseline: bool = False,
+    ) -> list[Article]:
+        """Store the articles not seen before (by canonical URL) and link all to the feed.
+
+        Returns the articles that were new, in the order given.
+        """
+        unique: dict[str, Article] = {}
+        for article in articles:
+            unique.setdefault(article.url, article)
+        if not unique:
+            return []
+        new_ids: set[str] = set()
+        async with self._db.session() as session:
+            for chunk in _chunks(list(unique.values())):
+                new_ids |= await self._insert_chunk(session, chunk, feed_id, fetched_at, baseline)
+            if feed_id is not None:
+                await self._link(session, feed_id, list(unique))
+        return [a for a in unique.values() if a.id in new_ids]
+
+    async def _insert_chunk(
+        self,
+        session: AsyncSession,
+        chunk: Sequence[Article],
+        feed_id: int | None,
+        fetched_at: datetime,
+        baseline: bool,
+    ) -> set[str]:
+        values = [
+            {
+                "id": a.id,
+                "url": a.url,
+                "title": a.title,
+                "text": a.text,
+                "outlet": a.outlet,
+                "feed_id": feed_id,
+                "published_at": a.published,
+                "fetched_at": a.fetched or fetched_at,
+                "baseline": baseline,
+            }
+            for a in chunk
+        ]
+        # No conflict target: a clash on either the id or the URL means "already stored".
+        statement = (
+            self._insert(ArticleRow)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(ArticleRow.id)
+        )
+        return set((await session.scalars(statement)).all())
+
+    async def _link(self, session: AsyncSession, feed_id: int, urls: Sequence[str]) -> None:
+        # The stored id may differ from the one parsed (same URL, other entry id): look it up.
+        stored_ids: list[str] = []
+        for chunk in _chunks(urls):
+            query = select(ArticleRow.id).where(ArticleRow.url.in_(chunk))
+            stored_ids.extend((await session.scalars(query)).all())
+        for chunk in _chunks(stored_ids):
+            rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in chunk]
+            await session.execute(
+                self._insert(FeedArticleRow).values(rows).on_conflict_do_nothing()
+            )
+
+    def _select(self) -> Any:  # Select[ArticleRow, str | None]; its generics differ by version
+        return select(ArticleRow, FeedRow.url).outerjoin(FeedRow, FeedRow.id == ArticleRow.feed_id)
+
+    async def since(
+        self,
+        moment: datetime,
+        *,
+        feed_ids: Sequence[int] | None = None,
+        include_baseline: bool = True,
+        by: TimeField = "published",
+        limit: int | None = None,
+    ) -> list[Article]:
+        """Articles published (or fetched, `by="fetched"`) at or after `moment`, newest first.
+
+        `feed_ids` keeps articles carried by any of those feeds; `include_baseline=False`
+        leaves out what a feed's first poll stored (old items a digest must not repeat).
+        """
+        column = ArticleRow.published_at if by == "published" else ArticleRow.fetched_at
+        query = self._select().where(column >= moment)
+        if feed_ids is not None:
+            carried = select(FeedArticleRow.article_id).where(FeedArticleRow.feed_id.in_(feed_ids))
+            query = query.where(ArticleRow.id.in_(carried))
+        if not include_baseline:
+            query = query.where(ArticleRow.baseline.is_(False))
+        query = query.order_by(column.desc(), ArticleRow.id)
+        if limit is not None:
+            query = query.limit(limit)
+        async with self._db.session() as session:
+            rows = (await session.execute(query)).all()
+        return [_to_article(row, feed_url) for row, feed_url in rows]
+
+    async def get(self, ids: Sequence[str]) -> list[Article]:
+        """The stored articles with these ids, in the order asked (unknown ids skipped)."""
+        found: dict[str, Article] = {}
+        async with self._db.session() as session:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                rows = (await session.execute(self._select().where(ArticleRow.id.in_(chunk)))).all()
+                found.update({row.id: _to_article(row, url) for row, url in rows})
+        return [found[i] for i in ids if i in found]
+
+    async def feed_ids_of(self, article_id: str) -> list[int]:
+        """Every feed that carried this article."""
+        query = (
+            select(FeedArticleRow.feed_id)
+            .where(FeedArticleRow.article_id == article_id)
+            .order_by(FeedArticleRow.feed_id)
+        )
+        async with self._db.session() as session:
+            return list((await session.scalars(query)).all())
+
+    async def count(self, *, feed_id: int | None = None) -> int:
+        """How many articles are stored (carried by `feed_id`, when given)."""
+        query = select(func.count()).select_from(ArticleRow)
+        if feed_id is not None:
+            query = (
+                select(func.count())
+                .select_from(FeedArticleRow)
+                .where(FeedArticleRow.feed_id == feed_id)
+            )
+        async with self._db.session() as session:
+            return int(await session.scalar(query) or 0)

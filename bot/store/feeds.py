@@ -1,0 +1,285 @@
+"""Feeds, their fetch state and their health.
+
+"Which feeds are due?" is one indexed query on `next_poll_at`; every poll outcome moves that
+column forward (the poll interval after a success, exponential backoff after a failure, never
+sooner than a host's `Retry-After`), so any runner can ask it and run what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import delete, select, update
+
+from bot.config import FetchSettings
+from bot.errors import BadInput
+from bot.store.db import Database
+from bot.store.schema import FeedRow
+
+Origin = Literal["operator", "user"]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed as stored: where it is, who added it, and how polling it has gone."""
+
+    id: int
+    url: str
+    title: str
+    outlet: str
+    origin: str
+    etag: str | None
+    last_modified: str | None
+    poll_interval_s: int
+    next_poll_at: datetime
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str
+    last_error: str
+    consecutive_failures: int
+    disabled: bool
+    disabled_reason: str
+    baselined: bool
+    created_at: datetime
+
+    @property
+    def name(self) -> str:
+        """What to call the feed in lists: the outlet, else its title, else its URL."""
+        return self.outlet or self.title or self.url
+
+    @property
+    def health(self) -> str:
+        """One short phrase for people: ok, not polled yet, failing (n), disabled."""
+        if self.disabled:
+            return "disabled"
+        if self.consecutive_failures:
+            return f"failing ({self.consecutive_failures})"
+        if self.last_polled_at is None:
+            return "not polled yet"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait after failures, and when to give up on a feed."""
+
+    base_s: int = 300
+    max_s: int = 86_400
+    disable_after: int = 10
+
+    @classmethod
+    def from_settings(cls, fetch: FetchSettings) -> Backoff:
+        return cls(fetch.backoff_base_s, fetch.backoff_max_s, fetch.disable_after_failures)
+
+    def delay_s(self, failures: int, retry_after_s: float | None = None) -> float:
+        """base * 2^(failures-1), capped at max; a host's Retry-After is a floor (up to max)."""
+        exponent = min(max(failures - 1, 0), 40)  # 2**40 s is far past any cap
+        delay = float(min(self.base_s * 2**exponent, self.max_s))
+        if retry_after_s is not None and retry_after_s > 0:
+            delay = max(delay, min(retry_after_s, float(self.max_s)))
+        return delay
+
+
+def _to_feed(row: FeedRow) -> Feed:
+    return Feed(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        outlet=row.outlet,
+        origin=row.origin,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        poll_interval_s=row.poll_interval_s,
+        next_poll_at=row.next_poll_at,
+        last_polled_at=row.last_polled_at,
+        last_success_at=row.last_success_at,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        consecutive_failures=row.consecutive_failures,
+        disabled=row.disabled,
+        disabled_reason=row.disabled_reason,
+        baselined=row.baselined,
+        created_at=row.created_at,
+    )
+
+
+class FeedStore:
+    """Queries on the `feeds` table. Every method is one short transaction."""
+
+    def __init__(self, db: Database, backoff: Backoff | None = None) -> None:
+        self._db = db
+        self.backoff = backoff or Backoff()
+
+    async def add(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        outlet: str = "",
+        origin: Origin = "operator",
+        interval_s: int = 900,
+        exist_ok: bool = False,
+    ) -> Feed:
+        """Add a feed, due at once. An existing URL raises BadInput unless `exist_ok`."""
+        if interval_s < 60:
+            raise BadInput("a poll interval must be at least 60 seconds.")
+        async with self._db.write() as session:
+            existing = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+            if existing is not None:
+                if exist_ok:
+                    return _to_feed(existing)
+                raise BadInput(f"feed {url} is already added (id {existing.id}).")
+            row = FeedRow(
+                url=url,
+                title="",
+                outlet=outlet,
+                origin=origin,
+                poll_interval_s=interval_s,
+                next_poll_at=now,
+                last_status="new",
+                last_error="",
+                consecutive_failures=0,
+                disabled=False,
+                disabled_reason="",
+                baselined=False,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            return _to_feed(row)
+
+    async def get(self, feed_id: int) -> Feed | None:
+        async with self._db.session() as session:
+            row = await session.get(FeedRow, feed_id)
+            return _to_feed(row) if row is not None else None
+
+    async def get_by_url(self, url: str) -> Feed | None:
+        async with self._db.session() as session:
+            row = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+            return _to_feed(row) if row is not None else None
+
+    async def get_many(self, feed_ids: Sequence[int]) -> list[Feed]:
+        """The feeds with these ids that exist, in the order asked."""
+        if not feed_ids:
+            return []
+        async with self._db.session() as session:
+            rows = (await session.scalars(select(FeedRow).where(FeedRow.id.in_(feed_ids)))).all()
+        by_id = {row.id: _to_feed(row) for row in rows}
+        return [by_id[i] for i in feed_ids if i in by_id]
+
+    async def remove(self, feed_id: int) -> bool:
+        """Remove a feed (its articles stay, unlinked). False when there was no such feed."""
+        async with self._db.session() as session:
+            result = await session.execute(delete(FeedRow).where(FeedRow.id == feed_id))
+            return bool(getattr(result, "rowcount", 0))
+
+    async def due_feed_ids(self, now: datetime, limit: int = 500) -> list[int]:
+        """Enabled feeds whose next poll time has come, most overdue first."""
+        query = (
+            select(FeedRow.id)
+            .where(FeedRow.disabled.is_(False), FeedRow.next_poll_at <= now)
+            .order_by(FeedRow.next_poll_at, FeedRow.id)
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            return list((await session.scalars(query)).all())
+
+    async def all_enabled_ids(self) -> list[int]:
+        query = select(FeedRow.id).where(FeedRow.disabled.is_(False)).order_by(FeedRow.id)
+        async with self._db.session() as session:
+            return list((await session.scalars(query)).all())
+
+    async def record_success(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        title: str = "",
+    ) -> None:
+        """A poll fetched and parsed the feed: store validators, reset health, schedule next."""
+        async with self._db.write() as session:
+            row = await session.get(FeedRow, feed_id)
+            if row is None:
+                return
+            row.etag = etag
+            row.last_modified = last_modified
+            if title:
+                row.title = title[:512]
+            row.last_polled_at = now
+            row.last_success_at = now
+            row.last_status = "ok"
+            row.last_error = ""
+            row.consecutive_failures = 0
+            row.baselined = True
+            row.next_poll_at = now + timedelta(seconds=row.poll_interval_s)
+
+    async def record_not_modified(self, feed_id: int, *, now: datetime) -> None:
+        """The host answered 304: nothing new, the feed is healthy."""
+        async with self._db.write() as session:
+            row = await session.get(FeedRow, feed_id)
+            if row is None:
+                return
+            row.last_polled_at = now
+            row.last_success_at = now
+            row.last_status = "unchanged"
+            row.last_error = ""
+            row.consecutive_failures = 0
+            row.next_poll_at = now + timedelta(seconds=row.poll_interval_s)
+
+    async def record_failure(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        error: str,
+        retry_after_s: float | None = None,
+    ) -> Feed | None:
+        """Count a failure, back off exponentially, disable after too many in a row."""
+        async with self._db.write() as session:
+            row = await session.get(FeedRow, feed_id)
+            if row is None:
+                return None
+            failures = row.consecutive_failures + 1
+            row.consecutive_failures = failures
+            row.last_polled_at = now
+            row.last_status = "failed"
+            row.last_error = error[:2000]
+            delay = self.backoff.delay_s(failures, retry_after_s)
+            row.next_poll_at = now + timedelta(seconds=delay)
+            if failures >= self.backoff.disable_after:
+                row.disabled = True
+                row.disabled_reason = f"{failures} failures in a row; the last one: {error}"[:2000]
+            return _to_feed(row)
+
+    async def enable(self, feed_id: int, *, now: datetime) -> bool:
+        """Re-enable a disabled feed and make it due at once. False when there is no such feed."""
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(FeedRow)
+                .where(FeedRow.id == feed_id)
+                .values(
+                    disabled=False,
+                    disabled_reason="",
+                    consecutive_failures=0,
+                    next_poll_at=now,
+                )
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def set_outlet(self, feed_id: int, outlet: str) -> None:
+        async with self._db.session() as session:
+            await session.execute(
+                update(FeedRow).where(FeedRow.id == feed_id).values(outlet=outlet[:256])
+            )
+
+    # Last in the class: a method named `list` would shadow the builtin in later annotations.
+    async def list(self) -> list[Feed]:
+        """Every feed, oldest first."""
+        async with self._db.session() as session:
+            rows = (await session.scalars(select(FeedRow).order_by(FeedRow.id))).all()
+            return [_to_feed(row) for row in rows]
