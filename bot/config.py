@@ -101,6 +101,15 @@ class LlmSettings(BaseModel):
     digest_budget_s: float = Field(60.0, gt=0, description="total LLM time for one digest")
     daily_token_budget: int = Field(200_000, ge=0, description="tokens per channel/server per day; 0 = none")
     response_format: Literal["auto", "json_schema", "json_object"] = "auto"
+    probe_timeout_s: float = Field(3.0, gt=0, le=60, description="`auto` reachability probe")
+    max_tokens: int = Field(500, ge=50, le=8192, description="longest reply per call")
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_article_chars: int = Field(2500, ge=200, description="article text sent per article")
+    concurrency: int = Field(2, ge=1, le=16, description="calls in flight per digest")
+    min_coverage: float = Field(
+        0.75, ge=0, le=1, description="share of a sentence's content words its sources must hold"
+    )
+    prompts_dir: str = Field("", description="folder of prompt templates; empty = bundled")
 
 
 class DiscordSettings(BaseModel):

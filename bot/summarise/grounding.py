@@ -1,0 +1,283 @@
+"""Checks, in code, that a sentence written by an LLM says only what its cited articles say.
+
+A sentence passes when every name, number, date word and quotation in it appears in the
+articles it cites, most of its content words do, and it carries no loaded language, no link
+other than the story's own article URLs, no mention and no Markdown. Anything else is a reason
+to show the extractive summary instead.
+
+Sentences of an article that address the model ("ignore previous instructions...") are left
+out of what counts as support, so text that obeys an instruction hidden in an article has
+nothing to rest on and fails.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.models import Article
+
+# Loaded-language finder: returns the loaded words or phrases found in a text.
+LoadedFinder = Callable[[str], Sequence[str]]
+
+_MENTION = re.compile(
+    r"@(?:everyone|here|channel)\b|<\s*[@#!&]|\b(?:everyone|here|channel)>", re.IGNORECASE
+)
+_MARKDOWN = (
+    (re.compile(r"\[[^\]]*\]\s*\("), "a Markdown link"),
+    (re.compile(r"!\["), "a Markdown image"),
+    (re.compile(r"(?:^|\n)\s*#{1,6}\s"), "a Markdown header"),
+    (re.compile(r"(?:^|\n)\s*>"), "a block quote"),
+    (re.compile(r"`"), "a code span"),
+    (re.compile(r"\*\*|__|~~|\|\|"), "Markdown emphasis"),
+    (re.compile(r"<[^>]*\|[^>]*>"), "a Slack masked link"),
+)
+_URL = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s<>\"')\]]+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"')\]]*",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[\"“”„«»]([^\"“”„«»]{3,})[\"“”„«»]")
+_NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
+_WORD = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?")
+# Sentences in an article that speak to the model rather than to the reader.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules?|"
+    r"directions?)\b|\b(?:system prompt|language model|as an ai|you are (?:an? )?(?:ai|assistant|"
+    r"chatbot|model)|ai assistant|new instructions?|(?:summaries|summary|summariser|the model|"
+    r"assistants?|bots?) (?:must|should|shall)|when summari[sz]ing)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+MONTHS = _words(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+WEEKDAYS = _words("monday tuesday wednesday thursday friday saturday sunday")
+# Words whose invention changes a fact: each must appear in the cited text as written.
+STRICT_WORDS = (
+    MONTHS
+    | WEEKDAYS
+    | _words(
+        "yesterday today tonight tomorrow million millions billion billions trillion thousand "
+        "thousands hundred hundreds percent per cent dozen dozens half quarter twice triple "
+        "double no not never none nobody nothing without"
+    )
+)
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
+}  # fmt: skip
+# Words the prompt asks for (attribution) or that carry no claim: not counted for coverage.
+STOPWORDS = _words(
+    """a an the and or but if then than that this these those there here of in on at to for
+    from by with as is are was were be been being has have had do does did will would can could
+    shall should may might must it its it's they them their he him his she her we our you your
+    i me my who whom whose which what when where why how also after before about into over under
+    up down out off again further once all any both each few more most other some such only own
+    same so too very just said says say saying told tells according reported reports report
+    reporting stated states announced announces added adds noted notes wrote writes write per
+    while during between through against among until since not no nor new"""
+)
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_FIRST_WORD_LENIENT = STOPWORDS | _words(
+    "officials residents police authorities researchers scientists critics workers"
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC, plain quotes and dashes, single spaces: what "verbatim" compares."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    return " ".join(text.split())
+
+
+def _stem(word: str) -> str:
+    word = word.lower().strip("'.-").removesuffix("'s")
+    for suffix in ("ing", "ies", "ied", "es", "ed", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _number_key(token: str) -> str:
+    # "5,000" and "5000" are the same number; "3.5" keeps its point.
+    return token.replace(",", "")
+
+
+def instruction_sentences(text: str) -> list[str]:
+    """Sentences of `text` that address an AI model instead of the reader."""
+    return [part for part in _SENTENCE_BREAK.split(text) if _INSTRUCTION.search(part)]
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """What a set of cited articles supports: their text without instruction-like sentences."""
+
+    text: str
+    words: frozenset[str]
+    lower_words: frozenset[str]
+    stems: frozenset[str]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, articles: Iterable[Article]) -> SourceText:
+        """Support from `articles`: outlet, title and text, minus instruction-like sentences."""
+        parts: list[str] = []
+        for article in articles:
+            body = normalise(article.text)
+            for sentence in instruction_sentences(body):
+                body = body.replace(sentence, " ")
+            parts.extend((article.outlet, normalise(article.title), body))
+        text = " \n ".join(parts)
+        words = frozenset(w.strip("'.-").removesuffix("'s") for w in _WORD.findall(text))
+        return cls(
+            text=text,
+            words=words,
+            lower_words=frozenset(w.lower() for w in words),
+            stems=frozenset(_stem(w) for w in words),
+            numbers=frozenset(_number_key(n) for n in _NUMBER.findall(text)),
+        )
+
+
+def check_sentence(
+    text: str,
+    cited: Sequence[Article],
+    *,
+    allowed_urls: Iterable[str] = (),
+    min_coverage: float = 0.75,
+    loaded: LoadedFinder | None = None,
+    headline: bool = False,
+) -> str | None:
+    """None when `text` is supported by the `cited` articles, else the reason it is not.
+
+    `allowed_urls` are the story's own article URLs (the only links allowed); `loaded` finds
+    loaded language (the neutral lexicon). `headline` relaxes only capitalisation, since
+    headlines may be written in title case.
+    """
+    if not text.strip():
+        return "empty sentence"
+    if not cited:
+        return "sentence cites no source"
+    text = normalise(text)
+    source = SourceText.of(cited)
+    for check in (
+        _check_mentions,
+        _check_markdown,
+        lambda t: _check_links(t, allowed_urls),
+        lambda t: _check_quotes(t, source),
+        lambda t: _check_numbers(t, source),
+        lambda t: _check_strict_words(t, source),
+        lambda t: _check_names(t, source, headline=headline),
+        lambda t: _check_coverage(t, source, min_coverage),
+        lambda t: _check_loaded(t, loaded),
+    ):
+        reason = check(text)
+        if reason:
+            return reason
+    return None
+
+
+def _check_mentions(text: str) -> str | None:
+    found = _MENTION.search(text)
+    return f"mention {found.group(0)!r}" if found else None
+
+
+def _check_markdown(text: str) -> str | None:
+    for pattern, what in _MARKDOWN:
+        if pattern.search(text):
+            return what
+    return None
+
+
+def _check_links(text: str, allowed_urls: Iterable[str]) -> str | None:
+    allowed = {url.rstrip("/").lower() for url in allowed_urls}
+    for match in _URL.finditer(text):
+        link = match.group(0).rstrip(".,;:!?").rstrip("/").lower()
+        if link not in allowed:
+            return f"link {match.group(0)!r} is not one of the story's articles"
+    return None
+
+
+def _check_quotes(text: str, source: SourceText) -> str | None:
+    haystack = source.text.casefold()
+    for match in _QUOTE.finditer(text):
+        quoted = match.group(1).strip(" ,.")
+        if quoted and quoted.casefold() not in haystack:
+            return f"quotation {quoted!r} not verbatim in sources"
+    return None
+
+
+def _check_numbers(text: str, source: SourceText) -> str | None:
+    for token in _NUMBER.findall(text):
+        if _number_key(token) not in source.numbers:
+            return f"number {token} not in sources"
+    for word in _WORD.findall(text):
+        digit = NUMBER_WORDS.get(word.lower())
+        if digit and word.lower() not in source.lower_words and digit not in source.numbers:
+            return f"number {word!r} not in sources"
+    return None
+
+
+def _check_strict_words(text: str, source: SourceText) -> str | None:
+    for word in _WORD.findall(text):
+        lower = word.lower().removesuffix("'s")
+        if lower in STRICT_WORDS and lower not in source.lower_words:
+            return f"{word!r} not in sources"
+    return None
+
+
+def _check_names(text: str, source: SourceText, *, headline: bool) -> str | None:
+    words = _WORD.findall(text)
+    for index, word in enumerate(words):
+        if not word[0].isupper():
+            continue
+        bare = word.strip("'.-").removesuffix("'s").removesuffix("'")
+        if bare in source.words:
+            continue
+        # A sentence's first word, or any headline word, is capitalised by position, not
+        # because it is a name: it may match the sources in any case.
+        positional = headline or index == 0
+        if positional and (bare.lower() in source.lower_words or bare.lower() in STOPWORDS):
+            continue
+        if index == 0 and bare.lower() in _FIRST_WORD_LENIENT:
+            continue
+        return f"name {bare!r} not in sources"
+    return None
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry a claim: not stopwords or attribution, three letters or more."""
+    return [
+        w for w in _WORD.findall(text) if len(w) >= 3 and w.lower().strip("'.-") not in STOPWORDS
+    ]
+
+
+def _check_coverage(text: str, source: SourceText, min_coverage: float) -> str | None:
+    words = content_words(text)
+    if not words:
+        return None
+    missing = [
+        w for w in words if w.lower() not in source.lower_words and _stem(w) not in source.stems
+    ]
+    covered = 1 - len(missing) / len(words)
+    if covered < min_coverage:
+        shown = ", ".join(missing[:3])
+        return f"only {covered:.0%} of its words are in sources (not: {shown})"
+    return None
+
+
+def _check_loaded(text: str, loaded: LoadedFinder | None) -> str | None:
+    if loaded is None:
+        return None
+    # Words inside a verbatim quotation are the source's, attributed, not ours.
+    unquoted = _QUOTE.sub(" ", text)
+    found = list(loaded(unquoted))
+    return f"loaded language {found[0]!r}" if found else None
