@@ -1,0 +1,147 @@
+"""Block Kit rendering: within Slack's limits (checked by the fake's own validator), split
+cleanly, and feed text unable to mention anyone or hide a link."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from adapters.slack_render import cut_text, escape, link, render_digest, render_reply
+from bot.models import Digest, Reply, Source
+from tests.adapters.slack.digests import END, START, digest, item
+from tests.fakes.fake_slack import block_problems, check_message
+
+
+def all_text(blocks: object) -> str:
+    return json.dumps(blocks)
+
+
+def message_args(message: object) -> dict[str, object]:
+    return {"text": message.text, "blocks": list(message.blocks)}  # type: ignore[attr-defined]
+
+
+def test_sixty_item_digest_splits_into_messages_slack_accepts() -> None:
+    messages = render_digest(digest(60))
+    assert len(messages) > 1
+    for message in messages:
+        assert check_message(message_args(message)) is None
+        assert len(message.blocks) <= 50
+        assert message.text  # notification fallback
+    # every story appears once, in order, across the messages
+    headlines = re.findall(r"\*(\d+)\. Town \d+ approves", all_text([m.blocks for m in messages]))
+    assert headlines == [str(n) for n in range(1, 61)]
+    # parts are numbered in the header
+    assert messages[0].blocks[0]["text"]["text"].endswith(f"(1/{len(messages)})")
+
+
+def test_a_story_is_never_split_across_messages_when_it_fits() -> None:
+    messages = render_digest(digest(60))
+    for message in messages:
+        text = all_text(message.blocks)
+        starts = re.findall(r"\*(\d+)\. Town", text)
+        for number in starts:
+            assert f"story-{number}?a=1" in text  # its sources are in the same message
+
+
+def test_small_digest_is_one_message_with_header_period_and_source_links() -> None:
+    (message,) = render_digest(digest(3))
+    assert message.blocks[0]["type"] == "header"
+    assert message.blocks[0]["text"]["text"] == "Morning digest"
+    text = all_text(message.blocks)
+    assert "3 stories" in text
+    assert "<https://news0.example/story-1?a=1&amp;b=2|Harbour Gazette>" in text
+    assert "<https://news1.example/story-1?a=1&amp;b=2|Tide Times>" in text
+
+
+def test_mention_and_link_injection_in_feed_text_is_escaped() -> None:
+    hostile = "<!channel> <!here> <@U123> <https://evil.example|bank.com> & more"
+    d = digest(1, headline=hostile, text=f"Breaking: {hostile}.")
+    (message,) = render_digest(d)
+    text = "".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+    assert "<!channel>" not in text and "<!here>" not in text and "<@U123>" not in text
+    assert "<https://evil.example" not in text
+    assert "&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt;" in text
+    assert "&lt;https://evil.example|bank.com&gt; &amp; more" in text
+    # sections carrying feed text are verbatim: no auto-linking of bare URLs or #channels
+    assert all(b["text"]["verbatim"] for b in message.blocks if b["type"] == "section")
+
+
+def test_hostile_source_names_and_urls_cannot_break_out_of_their_link() -> None:
+    made = link("https://ok.example/a|b>c", "<!everyone> Bank")
+    assert made == "<https://ok.example/a%7Cb&gt;c|&lt;!everyone&gt; Bank>"
+    assert link("javascript:alert(1)", "Click") == "Click"
+    assert link("https://ok.example/x y", "Spaced") == "Spaced"
+
+
+def test_a_huge_story_is_cut_between_sentences_and_words_only() -> None:
+    sentence = "The harbour authority published its annual report on shipping volumes today. "
+    long_text = sentence * 120  # about 9,500 characters
+    messages = render_digest(digest(1, text=long_text))
+    for message in messages:
+        assert check_message(message_args(message)) is None
+    sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
+    assert len(sections) >= 4
+    for piece in sections[1:]:
+        assert piece.startswith("The harbour authority")
+    for piece in sections:
+        assert piece.endswith("today.")
+
+
+def test_cut_text_prefers_words_and_keeps_entities_whole() -> None:
+    words = "alpha beta gamma delta " * 30
+    for piece in cut_text(words, 50):
+        assert len(piece) <= 50
+        assert all(w in ("alpha", "beta", "gamma", "delta") for w in piece.split())
+    escaped = escape("&" * 40)
+    for piece in cut_text(escaped, 27):
+        assert re.fullmatch(r"(&amp;)+", piece)
+
+
+def test_long_title_header_stays_within_150_characters() -> None:
+    d = Digest("Weekly " + "very long title " * 20, START, END, (item(1),))
+    (message,) = render_digest(d)
+    assert len(message.blocks[0]["text"]["text"]) <= 150
+    assert not block_problems(list(message.blocks))
+
+
+def test_empty_digest_still_renders_a_valid_message() -> None:
+    (message,) = render_digest(Digest("Morning digest", START, END, ()))
+    assert check_message(message_args(message)) is None
+    assert "No new stories" in all_text(message.blocks)
+
+
+def test_reply_with_citations_and_lines() -> None:
+    reply = Reply(
+        text="The pier repairs start in spring <!here>.",
+        citations=(Source("Harbour Gazette", "https://news0.example/story-1"),),
+        lines=("1. https://feeds.example/rss — ok", "2. topic: harbour <b>"),
+    )
+    (message,) = render_reply(reply)
+    assert check_message(message_args(message)) is None
+    text = all_text(message.blocks)
+    assert "&lt;!here&gt;" in text and "<!here>" not in text
+    assert "<https://news0.example/story-1|Harbour Gazette>" in text
+    assert "topic: harbour &lt;b&gt;" in text
+    assert "<!here>" not in message.text
+
+
+def test_reply_carrying_a_digest_renders_the_digest() -> None:
+    messages = render_reply(Reply(text="", digest=digest(2)))
+    assert len(messages) == 1
+    assert messages[0].blocks[0]["type"] == "header"
+
+
+def test_fake_slack_validator_refuses_what_slack_refuses() -> None:
+    too_many = [{"type": "divider"}] * 51
+    assert check_message({"text": "x", "blocks": too_many})["error"] == "invalid_blocks"
+    long_section = [{"type": "section", "text": {"type": "mrkdwn", "text": "a" * 3001}}]
+    refusal = check_message({"text": "x", "blocks": long_section})
+    assert refusal is not None and refusal["error"] == "invalid_blocks"
+    assert "3001" in refusal["response_metadata"]["messages"][0]
+    long_header = [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]
+    assert check_message({"text": "x", "blocks": long_header})["error"] == "invalid_blocks"
+    many_sections = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "b" * 2900}} for _ in range(5)
+    ]
+    assert check_message({"text": "x", "blocks": many_sections})["error"] == "msg_blocks_too_long"
+    assert check_message({"text": "t" * 40_001})["error"] == "msg_too_long"
