@@ -1,0 +1,191 @@
+"""A `Digest` as people read it (text, Markdown) and as it is stored (a JSON-ready dict).
+
+`item_summary_text` is the one place that decides how an item's summary reads, outlet names
+included; adapters, the CLI and the batch `summarise` contract all show exactly this text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, cast
+from urllib.parse import quote
+
+from bot.errors import BadInput
+from bot.models import Digest, DigestItem, Sentence, Source, SummariserName
+
+_SUMMARISERS: tuple[SummariserName, ...] = ("extractive", "llm")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~>])")
+
+
+def outlet_list(names: list[str] | tuple[str, ...]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _distinct(sources: tuple[Source, ...]) -> list[str]:
+    seen: dict[str, None] = {}
+    for source in sources:
+        seen.setdefault(source.name, None)
+    return list(seen)
+
+
+def item_summary_text(item: DigestItem) -> str:
+    """Exactly the summary a channel shows for one item, with the outlets named.
+
+    One outlet: "Outlet reports: <sentences>". Several: "Reported by A, B and C." followed by
+    each sentence tagged with the outlet(s) it came from, so disagreements stay attributed.
+    """
+    outlets = _distinct(item.sources)
+    if not item.sentences:
+        return f"No summary: {outlet_list(outlets) or 'the source'} gave a headline only."
+    if len(outlets) <= 1 and all(_distinct(s.sources) == outlets for s in item.sentences):
+        text = " ".join(s.text for s in item.sentences)
+        return f"{outlets[0]} reports: {text}" if outlets else text
+    tagged = " ".join(f"{s.text} ({outlet_list(_distinct(s.sources))})" for s in item.sentences)
+    return f"Reported by {outlet_list(outlets)}. {tagged}"
+
+
+def _period(digest: Digest) -> str:
+    start = digest.period_start.strftime("%Y-%m-%d %H:%M")
+    end = digest.period_end.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return f"{start} – {end}"
+
+
+def render_text(digest: Digest) -> str:
+    """Plain text for terminals and logs: numbered items, summary, sources with links."""
+    lines = [digest.title, _period(digest), ""]
+    if not digest.items:
+        lines.append("No stories in this period.")
+    for number, item in enumerate(digest.items, start=1):
+        lines.append(f"{number}. {item.headline}")
+        lines.append(f"   {item_summary_text(item)}")
+        sources = ", ".join(f"{s.name} <{s.url}>" if s.url else s.name for s in item.sources)
+        lines.append(f"   Sources: {sources}")
+        if item.note:
+            lines.append(f"   Note: {item.note}")
+        lines.append(f"   Summary: {item.summariser}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally in Markdown: no accidental links, emphasis or headings."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown_link(source: Source) -> str:
+    name = escape_markdown(source.name)
+    if not source.url.startswith(("https://", "http://")):
+        return name
+    url = quote(source.url, safe=":/?&=%#@!$'*+,;~-._")
+    return f"[{name}]({url})"
+
+
+def render_markdown(digest: Digest) -> str:
+    """Markdown for chat and files; text is escaped, links only to the sources' http(s) URLs."""
+    lines = [f"# {escape_markdown(digest.title)}", f"_{_period(digest)}_", ""]
+    if not digest.items:
+        lines.append("No stories in this period.")
+    for number, item in enumerate(digest.items, start=1):
+        lines.append(f"## {number}. {escape_markdown(item.headline)}")
+        lines.append(escape_markdown(item_summary_text(item)))
+        lines.append("")
+        lines.append("Sources: " + " · ".join(_markdown_link(s) for s in item.sources))
+        if item.note:
+            lines.append(f"_{escape_markdown(item.note)}_")
+        lines.append(f"_Summary: {item.summariser}_")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _source_dict(source: Source) -> dict[str, str]:
+    return {"name": source.name, "url": source.url, "article_id": source.article_id}
+
+
+def item_to_dict(item: DigestItem) -> dict[str, Any]:
+    """One item as JSON-ready data, its shown summary included."""
+    return {
+        "story_id": item.story_id,
+        "headline": item.headline,
+        "summary": item_summary_text(item),
+        "sentences": [
+            {"text": s.text, "sources": [_source_dict(x) for x in s.sources]}
+            for s in item.sentences
+        ],
+        "sources": [_source_dict(s) for s in item.sources],
+        "summariser": item.summariser,
+        "note": item.note,
+    }
+
+
+def digest_to_dict(digest: Digest) -> dict[str, Any]:
+    """The digest as JSON-ready data; `digest_from_dict` reverses it exactly."""
+    return {
+        "id": digest.id,
+        "title": digest.title,
+        "period_start": digest.period_start.isoformat(),
+        "period_end": digest.period_end.isoformat(),
+        "items": [item_to_dict(item) for item in digest.items],
+    }
+
+
+def digest_from_dict(data: Any) -> Digest:
+    """Rebuild a `Digest` from `digest_to_dict` output; raises `BadInput` if it is not one."""
+    try:
+        return Digest(
+            id=_text(data.get("id", "")),
+            title=_text(data["title"]),
+            period_start=_when(data["period_start"]),
+            period_end=_when(data["period_end"]),
+            items=tuple(_item_from_dict(item) for item in _list(data["items"])),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise BadInput(f"This is not a stored digest ({error!s}).") from error
+
+
+def _item_from_dict(data: Any) -> DigestItem:
+    summariser = data["summariser"]
+    if summariser not in _SUMMARISERS:
+        raise ValueError(f"unknown summariser {summariser!r}")
+    return DigestItem(
+        story_id=_text(data["story_id"]),
+        headline=_text(data["headline"]),
+        sentences=tuple(
+            Sentence(
+                text=_text(s["text"]),
+                sources=tuple(_source_from_dict(x) for x in _list(s["sources"])),
+            )
+            for s in _list(data["sentences"])
+        ),
+        sources=tuple(_source_from_dict(x) for x in _list(data["sources"])),
+        summariser=cast(SummariserName, summariser),
+        note=_text(data.get("note", "")),
+    )
+
+
+def _source_from_dict(data: Any) -> Source:
+    return Source(
+        name=_text(data["name"]), url=_text(data["url"]), article_id=_text(data.get("article_id", ""))
+    )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _when(value: Any) -> datetime:
+    moment = datetime.fromisoformat(_text(value))
+    if moment.tzinfo is None:
+        raise ValueError("times must carry a UTC offset")
+    return moment

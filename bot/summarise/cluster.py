@@ -1,0 +1,175 @@
+"""Group articles about the same event from several outlets into `Story`s.
+
+Deterministic and local: TF-IDF over each article's title and lead, with names and numbers
+weighted up (outlets word the same event differently but keep its names and figures),
+damped by the time between articles, then average-linkage agglomerative clustering with a
+similarity threshold. Only pairs that share a term are ever compared, so a thousand
+articles cluster in well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.models import Article, Story
+from bot.summarise.sentences import STOPWORDS, content_words, stem, word_count
+
+# Average similarity at or above which two groups are the same story (tuned, see NEUTRALITY.md).
+DEFAULT_THRESHOLD = 0.2
+# Outlets cover one event within a day or two; beyond that, similarity fades out.
+SAME_EVENT_HOURS = 48.0
+FADE_HOURS = 96.0
+# An outlet seldom runs two separate articles on one event in a single digest period.
+SAME_OUTLET_FACTOR = 0.8
+# Pretend documents that contain no term, so that tiny piles still get sensible weights.
+_PRIOR_DOCS = 10
+_LEAD_WORDS = 80
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'’-]+|[A-Z]{2,})")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+
+
+@dataclass(frozen=True)
+class _Doc:
+    article: Article
+    vector: dict[str, float]
+
+
+def cluster_articles(
+    articles: Iterable[Article], *, threshold: float = DEFAULT_THRESHOLD
+) -> list[Story]:
+    """Cluster articles into stories, most widely covered first, then most recent."""
+    unique = {a.id: a for a in articles}
+    ordered = sorted(unique.values(), key=lambda a: (a.published, a.id))
+    if not ordered:
+        return []
+    docs = _vectorise(ordered)
+    similar = _similar_pairs(docs)
+    groups = _agglomerate(len(docs), similar, threshold)
+    stories = [_story(tuple(docs[i].article for i in sorted(group))) for group in groups]
+    return sorted(stories, key=lambda s: (-len(s.outlets), -s.latest.timestamp(), s.id))
+
+
+def story_id(articles: Sequence[Article]) -> str:
+    """A stable id from the member article ids (order does not matter)."""
+    digest = hashlib.sha256("\n".join(sorted(a.id for a in articles)).encode()).hexdigest()
+    return digest[:16]
+
+
+def _story(articles: tuple[Article, ...]) -> Story:
+    return Story(id=story_id(articles), articles=articles)
+
+
+def _features(article: Article) -> Counter[str]:
+    lead = " ".join(article.text.split()[:_LEAD_WORDS])
+    counts: Counter[str] = Counter()
+    for word in content_words(article.title):
+        counts[word] += 2
+    for word in content_words(lead):
+        counts[word] += 1
+    for match in _NAME.finditer(f"{article.title} {lead}"):
+        token = stem(match.group(1).lower().replace("’", "'").removesuffix("'s"))
+        if token not in STOPWORDS:
+            counts[token] += 1  # names count again: they survive paraphrase
+    for match in _NUMBER.finditer(f"{article.title} {lead}"):
+        number = match.group(0).rstrip(".,")
+        if len(number) > 1:
+            counts[number] += 1
+    if word_count(article.text) and not counts:
+        # Scripts without spaces: fall back to character pairs of the title and lead.
+        text = (article.title + lead).replace(" ", "")
+        counts.update(text[i : i + 2] for i in range(len(text) - 1))
+    return counts
+
+
+def _vectorise(articles: Sequence[Article]) -> list[_Doc]:
+    features = [_features(a) for a in articles]
+    df: Counter[str] = Counter()
+    for counts in features:
+        df.update(counts.keys())
+    n = len(articles) + _PRIOR_DOCS
+    docs = []
+    for article, counts in zip(articles, features, strict=True):
+        vector = {t: (1 + math.log(c)) * math.log(n / (df[t] + 0.5)) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        docs.append(_Doc(article, {t: v / norm for t, v in vector.items()}))
+    return docs
+
+
+def _similar_pairs(docs: Sequence[_Doc]) -> dict[tuple[int, int], float]:
+    """Cosine similarity of every pair sharing a term, damped by time and same outlet."""
+    postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, doc in enumerate(docs):
+        for term, weight in doc.vector.items():
+            postings[term].append((i, weight))
+    # Terms in a large share of a big pile link everything to everything and say little.
+    too_common = max(50, len(docs) // 3)
+    dots: defaultdict[tuple[int, int], float] = defaultdict(float)
+    for entries in postings.values():
+        if len(entries) < 2 or len(entries) > too_common:
+            continue
+        for a in range(len(entries)):
+            i, wi = entries[a]
+            for b in range(a + 1, len(entries)):
+                j, wj = entries[b]
+                dots[(i, j)] += wi * wj
+    pairs = {}
+    for (i, j), dot in dots.items():
+        first, second = docs[i].article, docs[j].article
+        factor = _time_factor(first, second)
+        if first.outlet == second.outlet:
+            factor *= SAME_OUTLET_FACTOR
+        if factor > 0:
+            pairs[(i, j)] = dot * factor
+    return pairs
+
+
+def _time_factor(first: Article, second: Article) -> float:
+    hours = abs((first.published - second.published).total_seconds()) / 3600
+    if hours <= SAME_EVENT_HOURS:
+        return 1.0
+    return max(0.0, 1.0 - (hours - SAME_EVENT_HOURS) / FADE_HOURS)
+
+
+def _agglomerate(
+    n: int, pairs: dict[tuple[int, int], float], threshold: float
+) -> list[list[int]]:
+    """Average-linkage clustering; pairs never compared count as similarity 0."""
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    sums: defaultdict[int, dict[int, float]] = defaultdict(dict)
+    for (i, j), sim in pairs.items():
+        sums[i][j] = sim
+        sums[j][i] = sim
+    heap = [(-sim, i, j) for (i, j), sim in pairs.items() if sim >= threshold]
+    heapq.heapify(heap)
+    while heap:
+        negative, i, j = heapq.heappop(heap)
+        if i not in members or j not in members:
+            continue
+        current = sums[i].get(j, 0.0) / (len(members[i]) * len(members[j]))
+        if abs(current + negative) > 1e-12:
+            continue  # stale entry: one side grew since it was pushed
+        _merge(i, j, members, sums)
+        for k, total in sums[i].items():
+            average = total / (len(members[i]) * len(members[k]))
+            if average >= threshold:
+                heapq.heappush(heap, (-average, min(i, k), max(i, k)))
+    return [members[key] for key in sorted(members)]
+
+
+def _merge(
+    keep: int, gone: int, members: dict[int, list[int]], sums: defaultdict[int, dict[int, float]]
+) -> None:
+    members[keep].extend(members.pop(gone))
+    for k, total in sums.pop(gone, {}).items():
+        if k == keep:
+            continue
+        sums[keep][k] = sums[keep].get(k, 0.0) + total
+        sums[k].pop(gone, None)
+        sums[k][keep] = sums[keep][k]
+    sums[keep].pop(gone, None)

@@ -1,0 +1,366 @@
+"""The project's own extractive summariser: always available, pure CPU, never invents text.
+
+For one story (one or more outlets) it splits every article into sentences, drops the ones
+that cannot stand alone (captions, boilerplate, fragments), scores the rest by centrality
+(similarity to the whole story), position (news puts the key fact first), coverage (how
+strongly other outlets report the same thing) and neutrality (see `neutral.py`), then picks
+sentences greedily with a redundancy penalty (MMR) inside a sentence and word budget. Each
+shown sentence carries every outlet whose own sentence says the same; where outlets give
+different figures for the same thing, both sentences are shown, each with its outlet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.models import Article, DigestItem, Sentence, Source, Story
+from bot.summarise import neutral
+from bot.summarise.sentences import STOPWORDS, content_words, split_sentences, strip_dateline
+
+# Weights of the sentence score (tuned on public news sets, see docs/NEUTRALITY.md).
+W_CENTRALITY = 1.0
+W_POSITION = 0.9
+W_COVERAGE = 0.6
+W_LOADED = 0.35
+W_REDUNDANCY = 0.9
+W_DANGLING = 0.25
+# Above this similarity a sentence from another outlet says the same thing: merge sources.
+SAME_CLAIM = 0.5
+# Two sentences this similar with different figures are a disagreement worth showing.
+SAME_TOPIC = 0.3
+MIN_WORDS = 5
+MAX_WORDS_SENTENCE = 70
+_PRIOR_SENTENCES = 5
+
+_BOILERPLATE = re.compile(
+    r"(?:click here|read more|sign up|subscribe|follow us|newsletter|all rights reserved|"
+    r"\((?:youtube|video|photo|getty|reuters|ap)\)$|^(?:advertisement|related|watch|video|"
+    r"photo|image|share|scroll down)\b|@\w|https?://|©)",
+    re.IGNORECASE,
+)
+_DANGLING = re.compile(
+    r"^(?:He|She|It|They|This|These|Those|That|His|Her|Their|Its|But|And|Also|However|"
+    r"Meanwhile|Still|Yet|So|Then|Instead|Indeed)\b"
+)
+_TERMINAL = ('.', '!', '?', '"', "”", "’", "'", ")", "。", "！", "？")
+_NUMBER_CONTEXT = re.compile(r"(\w+)?\s*\b(\d[\d,.]*)\b\s*(\w+)?")
+_OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    article: Article
+    position: int
+    vector: dict[str, float]
+    loaded: neutral.Loadedness
+    words: int
+
+
+@dataclass(frozen=True)
+class _Scored:
+    candidate: _Candidate
+    score: float
+
+
+class ExtractiveSummariser:
+    """Selects, repairs and attributes source sentences; `name` is "extractive"."""
+
+    name = "extractive"
+
+    def __init__(self, *, max_words: int = 75, max_words_multi: int = 110) -> None:
+        self.max_words = max_words
+        self.max_words_multi = max_words_multi
+
+    async def summarise_stories(
+        self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""
+    ) -> list[DigestItem]:
+        """One item per story, same order (the `Summariser` protocol)."""
+        items = []
+        for story in stories:
+            items.append(self.summarise_story(story, max_sentences=max_sentences))
+            await asyncio.sleep(0)  # a long digest must not starve the event loop
+        return items
+
+    def summarise_story(self, story: Story, *, max_sentences: int = 3) -> DigestItem:
+        """The digest item of one story: neutral headline, attributed sentences, sources."""
+        sources = _sources(story.articles)
+        multi = len(story.outlets) > 1
+        english = _looks_english(story.articles)
+        candidates = _candidates(story.articles, check_neutrality=english)
+        if not english:
+            chosen = _lead_sentences(candidates, max_sentences, self.max_words)
+            note = "Not in English: the outlet's opening sentences, without the neutrality checks."
+        else:
+            budget = self.max_words_multi if multi else self.max_words
+            scored = _score(candidates, multi=multi)
+            chosen = _select(scored, max_sentences, budget)
+            chosen = _add_disagreements(chosen, scored, max_sentences)
+            note = ""
+        sentences = tuple(
+            Sentence(text=c.text, sources=_supporting(c, candidates, sources)) for c in chosen
+        )
+        return DigestItem(
+            story_id=story.id,
+            headline=choose_headline(story.articles, chosen),
+            sentences=sentences,
+            sources=sources,
+            summariser="extractive",
+            note=note,
+        )
+
+
+def _sources(articles: Sequence[Article]) -> tuple[Source, ...]:
+    seen: dict[str, Source] = {}
+    for article in articles:
+        key = article.url or article.id
+        seen.setdefault(key, Source(name=article.outlet, url=article.url, article_id=article.id))
+    return tuple(seen.values())
+
+
+def _source_of(article: Article, sources: tuple[Source, ...]) -> Source:
+    for source in sources:
+        if source.article_id == article.id:
+            return source
+    return Source(name=article.outlet, url=article.url, article_id=article.id)
+
+
+def _looks_english(articles: Sequence[Article]) -> bool:
+    """English text is full of function words; other languages (and scripts) are not."""
+    tokens = re.findall(r"[^\W\d_]+", " ".join(a.title + " " + a.text[:2000] for a in articles))
+    if not tokens:
+        return True
+    function_words = sum(1 for t in tokens if t.lower() in STOPWORDS)
+    return function_words / len(tokens) >= 0.15
+
+
+def _usable(sentence: str, title: str) -> bool:
+    words = sentence.split()
+    if not (MIN_WORDS <= len(words) <= MAX_WORDS_SENTENCE):
+        return False
+    if _BOILERPLATE.search(sentence) or not sentence.endswith(_TERMINAL):
+        return False
+    if sentence.rstrip(" .").lower() == title.rstrip(" .").lower():
+        return False
+    return sum(1 for ch in sentence if ch.islower()) >= len(sentence) // 3
+
+
+def _candidates(articles: Sequence[Article], *, check_neutrality: bool) -> list[_Candidate]:
+    raw: list[tuple[str, Article, int, Counter[str]]] = []
+    for article in articles:
+        position = 0
+        for sentence in split_sentences(article.text):
+            text = strip_dateline(sentence) if position == 0 else sentence
+            if check_neutrality and not _usable(text, article.title):
+                continue
+            if not check_neutrality and not text.strip():
+                continue
+            if check_neutrality:
+                text = _repaired(text)
+            raw.append((text, article, position, Counter(content_words(text))))
+            position += 1
+    return _weighted(raw, check_neutrality)
+
+
+def _repaired(text: str) -> str:
+    if neutral.assess(text).clean:
+        return text
+    return neutral.repair_sentence(text)
+
+
+def _weighted(
+    raw: list[tuple[str, Article, int, Counter[str]]], check_neutrality: bool
+) -> list[_Candidate]:
+    df: Counter[str] = Counter()
+    for *_, counts in raw:
+        df.update(counts.keys())
+    n = len(raw) + _PRIOR_SENTENCES
+    out = []
+    for text, article, position, counts in raw:
+        vector = {t: (1 + math.log(c)) * math.log(n / df[t]) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        loaded = neutral.assess(text) if check_neutrality else neutral.Loadedness(0.0, False, ())
+        out.append(
+            _Candidate(
+                text=text,
+                article=article,
+                position=position,
+                vector={t: v / norm for t, v in vector.items()},
+                loaded=loaded,
+                words=len(text.split()),
+            )
+        )
+    return out
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for vector in vectors:
+        total.update(vector)
+    norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+    return {t: v / norm for t, v in total.items()}
+
+
+def _score(candidates: list[_Candidate], *, multi: bool) -> list[_Scored]:
+    centroid = _centroid([c.vector for c in candidates])
+    per_article: dict[str, dict[str, float]] = {}
+    if multi:
+        for article_id in {c.article.id for c in candidates}:
+            per_article[article_id] = _centroid(
+                [c.vector for c in candidates if c.article.id == article_id]
+            )
+    scored = []
+    for c in candidates:
+        if c.loaded.strong:
+            continue
+        score = W_CENTRALITY * _cosine(c.vector, centroid)
+        score += W_POSITION / math.sqrt(1 + c.position)
+        if multi:
+            others = [
+                _cosine(c.vector, v)
+                for article_id, v in per_article.items()
+                if article_id != c.article.id
+            ]
+            score += W_COVERAGE * (sum(others) / len(others) if others else 0.0)
+        score -= W_LOADED * c.loaded.score
+        if c.position > 0 and _DANGLING.match(c.text):
+            score -= W_DANGLING
+        scored.append(_Scored(c, score))
+    return scored
+
+
+def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Candidate]:
+    chosen: list[_Candidate] = []
+    words = 0
+    pool = sorted(scored, key=lambda s: -s.score)
+    while pool and len(chosen) < max_sentences:
+        best, best_value = None, -math.inf
+        for item in pool:
+            redundancy = max((_cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0)
+            value = item.score - W_REDUNDANCY * redundancy
+            if redundancy < SAME_CLAIM and value > best_value:
+                best, best_value = item, value
+        if best is None:
+            break
+        pool.remove(best)
+        if chosen and words + best.candidate.words > budget:
+            continue
+        chosen.append(best.candidate)
+        words += best.candidate.words
+    return _in_reading_order(chosen)
+
+
+def _in_reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
+    """One article: its own order. Several: best first, each outlet's sentences in order."""
+    rank = {c.article.id: i for i, c in reversed(list(enumerate(chosen)))}
+    return sorted(chosen, key=lambda c: (rank[c.article.id], c.position))
+
+
+def _lead_sentences(
+    candidates: list[_Candidate], max_sentences: int, budget: int
+) -> list[_Candidate]:
+    chosen: list[_Candidate] = []
+    words = 0
+    for c in candidates:
+        if c.article.id != candidates[0].article.id or len(chosen) >= max_sentences:
+            break
+        if chosen and words + c.words > budget:
+            break
+        chosen.append(c)
+        words += c.words
+    return chosen
+
+
+def _numbers_in_context(text: str) -> dict[str, set[str]]:
+    """Figures keyed by the words next to them: {"people": {"12"}, "killed": {"12"}}."""
+    found: dict[str, set[str]] = {}
+    for before, number, after in _NUMBER_CONTEXT.findall(text.lower()):
+        number = number.rstrip(".,")
+        if len(number) == 4 and number[:2] in ("19", "20"):
+            continue  # years differ for many innocent reasons ("since 2019", "in 2021")
+        for word in (before, after):
+            if word and word not in STOPWORDS and not word.isdigit():
+                found.setdefault(word, set()).add(number)
+    return found
+
+
+def disagree(first: str, second: str) -> bool:
+    """True when two sentences give different figures for the same thing."""
+    a, b = _numbers_in_context(first), _numbers_in_context(second)
+    return any(a[word].isdisjoint(b[word]) for word in a.keys() & b.keys())
+
+
+def _add_disagreements(
+    chosen: list[_Candidate], scored: list[_Scored], max_sentences: int
+) -> list[_Candidate]:
+    result = list(chosen)
+    for c in chosen:
+        for other in scored:
+            o = other.candidate
+            if o.article.outlet == c.article.outlet or o in result:
+                continue
+            if _cosine(c.vector, o.vector) >= SAME_TOPIC and disagree(c.text, o.text):
+                result.insert(result.index(c) + 1, o)
+                break
+    while len(result) > max_sentences:
+        # Keep each disagreeing pair together; drop the last sentence outside any pair.
+        paired = {id(x) for x in result if x not in chosen} | {
+            id(c) for c in chosen for o in result if o not in chosen and _pair(c, o)
+        }
+        removable = [x for x in result if id(x) not in paired]
+        if not removable:
+            break
+        result.remove(removable[-1])
+    return result
+
+
+def _pair(first: _Candidate, second: _Candidate) -> bool:
+    return _cosine(first.vector, second.vector) >= SAME_TOPIC and disagree(first.text, second.text)
+
+
+def _supporting(
+    shown: _Candidate, candidates: list[_Candidate], sources: tuple[Source, ...]
+) -> tuple[Source, ...]:
+    """The shown sentence's outlet, plus outlets whose own sentence says the same thing."""
+    support = [_source_of(shown.article, sources)]
+    outlets = {shown.article.outlet}
+    for other in candidates:
+        if other.article.outlet in outlets:
+            continue
+        if _cosine(shown.vector, other.vector) >= SAME_CLAIM and not disagree(
+            shown.text, other.text
+        ):
+            support.append(_source_of(other.article, sources))
+            outlets.add(other.article.outlet)
+    return tuple(support)
+
+
+def choose_headline(articles: Sequence[Article], chosen: Sequence[_Candidate]) -> str:
+    """The most neutral of the outlets' own titles, de-loaded; never a made-up one."""
+    best: tuple[float, int, str] | None = None
+    for index, article in enumerate(articles):
+        title = _OUTLET_SUFFIX.sub("", " ".join(article.title.split()))
+        if not title:
+            continue
+        repaired = neutral.deload_headline(title)
+        loaded = neutral.assess(repaired)
+        cost = loaded.score + (3.0 if loaded.strong else 0.0) + max(0, len(repaired) - 110) / 40
+        if best is None or (cost, index) < best[:2]:
+            best = (cost, index, repaired)
+    if best is not None and best[0] < 3.0:
+        return best[2]
+    if chosen:
+        words = chosen[0].text.split()
+        return " ".join(words[:14]) + ("…" if len(words) > 14 else "")
+    return best[2] if best else "Untitled story"
