@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -24,7 +24,12 @@ SummariserMode = Literal["auto", "llm", "extractive"]
 SECRET_KEYS = {"api_key", "token", "bot_token", "app_token", "signing_secret", "client_secret"}
 
 
-class DatabaseSettings(BaseModel):
+class _Section(BaseModel):
+    # A misspelt key in a section must stop start-up, not be silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
     url: str = Field(
         "sqlite+aiosqlite:///newsbot.db",
         description="SQLAlchemy URL, e.g. sqlite+aiosqlite:///newsbot.db or "
@@ -35,41 +40,49 @@ class DatabaseSettings(BaseModel):
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
-            raise ValueError(
-                "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB"
-            )
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         if value.startswith("postgresql://"):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
         return value
 
 
-class FetchSettings(BaseModel):
-    timeout_s: float = Field(20.0, gt=0, le=300, description="total deadline per request, body included")
-    max_bytes: int = Field(15 * 1024 * 1024, gt=1024, description="body cap, counted after decompression")
+class FetchSettings(_Section):
+    timeout_s: float = Field(
+        20.0, gt=0, le=300, description="total deadline per request, body included"
+    )
+    max_bytes: int = Field(
+        15 * 1024 * 1024, gt=1024, description="body cap, counted after decompression"
+    )
     max_redirects: int = Field(5, ge=0, le=20, description="redirect hops, each re-checked")
     per_host_connections: int = Field(2, ge=1, le=32, description="concurrent requests per host")
     total_connections: int = Field(100, ge=1, le=1000, description="concurrent requests in all")
     poll_interval_s: int = Field(900, ge=60, description="default time between polls of a feed")
-    backoff_base_s: int = Field(300, ge=1, description="first wait after a failure; doubles each time")
+    backoff_base_s: int = Field(
+        300, ge=1, description="first wait after a failure; doubles each time"
+    )
     backoff_max_s: int = Field(86400, ge=60, description="longest wait between failed polls")
-    disable_after_failures: int = Field(10, ge=1, description="consecutive failures that disable a feed")
+    disable_after_failures: int = Field(
+        10, ge=1, description="consecutive failures that disable a feed"
+    )
     allow_private_addresses: bool = Field(
         False, description="allow loopback/private feed hosts (tests and trusted setups only)"
     )
     full_text: bool = Field(False, description="fetch the linked page for teaser-only feeds")
-    user_agent: str = Field(
-        "newsbot/0.1 (+https://github.com/newsbot/newsbot)", min_length=3
-    )
+    user_agent: str = Field("newsbot/0.1 (+https://github.com/newsbot/newsbot)", min_length=3)
     parse_workers: int = Field(0, ge=0, le=64, description="parser processes; 0 = one per core")
 
 
-class DigestSettings(BaseModel):
+class DigestSettings(_Section):
     max_items: int = Field(8, ge=1, le=50, description="stories per digest")
     default_time: str = Field("08:00", description="local HH:MM of a new channel's daily digest")
-    default_timezone: str = Field("UTC", description="IANA zone of a new channel, e.g. Europe/Berlin")
+    default_timezone: str = Field(
+        "UTC", description="IANA zone of a new channel, e.g. Europe/Berlin"
+    )
     window_hours: int = Field(24, ge=1, le=24 * 14, description="how far back a digest looks")
     summariser: SummariserMode = Field("auto", description="auto | llm | extractive")
-    seeds_dir: str = Field("", description="folder of local feeds for `newsbot digest`; empty = bundled seeds")
+    seeds_dir: str = Field(
+        "", description="folder of local feeds for `newsbot digest`; empty = bundled seeds"
+    )
 
     @field_validator("default_time")
     @classmethod
@@ -92,14 +105,20 @@ class DigestSettings(BaseModel):
         return value
 
 
-class LlmSettings(BaseModel):
-    base_url: str | None = Field(None, description="OpenAI-compatible server; falls back to OPENAI_BASE_URL")
+class LlmSettings(_Section):
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible server; falls back to OPENAI_BASE_URL"
+    )
     model: str = Field("gpt-4o-mini", min_length=1)
-    api_key: SecretStr | None = Field(None, description="env only: NEWSBOT_LLM__API_KEY or OPENAI_API_KEY")
+    api_key: SecretStr | None = Field(
+        None, description="env only: NEWSBOT_LLM__API_KEY or OPENAI_API_KEY"
+    )
     timeout_s: float = Field(20.0, gt=0, le=600, description="per call")
     max_retries: int = Field(1, ge=0, le=5)
     digest_budget_s: float = Field(60.0, gt=0, description="total LLM time for one digest")
-    daily_token_budget: int = Field(200_000, ge=0, description="tokens per channel/server per day; 0 = none")
+    daily_token_budget: int = Field(
+        200_000, ge=0, description="tokens per channel/server per day; 0 = none"
+    )
     response_format: Literal["auto", "json_schema", "json_object"] = "auto"
     probe_timeout_s: float = Field(3.0, gt=0, le=60, description="`auto` reachability probe")
     max_tokens: int = Field(500, ge=50, le=8192, description="longest reply per call")
@@ -112,25 +131,29 @@ class LlmSettings(BaseModel):
     prompts_dir: str = Field("", description="folder of prompt templates; empty = bundled")
 
 
-class DiscordSettings(BaseModel):
+class DiscordSettings(_Section):
     token: SecretStr | None = Field(None, description="env only: NEWSBOT_DISCORD__TOKEN")
     dev_guild_id: int | None = Field(None, description="sync commands to this guild only (instant)")
     sharded: bool = False
     shard_count: int | None = Field(None, ge=1)
 
 
-class SlackSettings(BaseModel):
-    bot_token: SecretStr | None = Field(None, description="env only: xoxb- token (single workspace)")
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = Field(
+        None, description="env only: xoxb- token (single workspace)"
+    )
     app_token: SecretStr | None = Field(None, description="env only: xapp- token (Socket Mode)")
     signing_secret: SecretStr | None = Field(None, description="env only (HTTP mode)")
     client_id: str | None = None
     client_secret: SecretStr | None = Field(None, description="env only (OAuth install)")
     mode: Literal["socket", "http"] = "socket"
     port: int = Field(3000, ge=1, le=65535)
-    admin_usergroup: str | None = Field(None, description="user group allowed to manage, besides admins")
+    admin_usergroup: str | None = Field(
+        None, description="user group allowed to manage, besides admins"
+    )
 
 
-class SchedulerSettings(BaseModel):
+class SchedulerSettings(_Section):
     tick_s: float = Field(30.0, gt=0, le=3600, description="how often the bot asks what is due")
 
 
@@ -147,6 +170,18 @@ class Settings(BaseSettings):
     slack: SlackSettings = SlackSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so logging can mask each one wherever it appears."""
+        secrets = [
+            self.llm.api_key,
+            self.discord.token,
+            self.slack.bot_token,
+            self.slack.app_token,
+            self.slack.signing_secret,
+            self.slack.client_secret,
+        ]
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
     @classmethod
     def settings_customise_sources(
@@ -177,7 +212,9 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "settings"
     if first["type"] == "extra_forbidden":
-        return f"unknown setting {where}; see config/newsbot.example.toml for the settings there are."
+        return (
+            f"unknown setting {where}; see config/newsbot.example.toml for the settings there are."
+        )
     message = first["msg"].removeprefix("Value error, ")
     return f"invalid setting {where} ({first.get('input')!r}): {message}."
 
@@ -194,7 +231,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         try:
             file_data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"config file {config_path} does not exist; check the path.") from None
+            raise ConfigError(
+                f"config file {config_path} does not exist; check the path."
+            ) from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"config file {config_path} is not valid TOML: {error}.") from None
         _refuse_file_secrets(file_data, config_path)

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, secrets=settings.secret_values())
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings))
     except NewsbotError as error:

@@ -49,12 +49,13 @@ async def test_failures_back_off_exponentially_then_disable_with_reason(db: Data
     feeds = FeedStore(db, Backoff(base_s=60, max_s=600, disable_after=5))
     feed = await feeds.add("https://a.example/feed", now=NOW)
     waits = []
+    failed = None
     for attempt in range(5):
         failed = await feeds.record_failure(feed.id, now=NOW, error=f"HTTP 500 (try {attempt})")
         assert failed is not None
         waits.append((failed.next_poll_at - NOW).total_seconds())
     assert waits == [60, 120, 240, 480, 600]
-    assert failed.disabled
+    assert failed is not None and failed.disabled
     assert "5 failures in a row" in failed.disabled_reason
     assert "HTTP 500 (try 4)" in failed.disabled_reason
     assert await feeds.due_feed_ids(NOW + timedelta(days=30)) == []
