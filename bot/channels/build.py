@@ -1,0 +1,278 @@
+"""Unit of work: build one channel's digest for one local date, store it with its outbox row.
+
+`build_channel_digest(db, channel_id, local_date, deps=..., cache=...)` is idempotent: the
+digest id is derived from (channel, period) and the rows are inserted with ON CONFLICT DO
+NOTHING, so a retry, a restart or a second worker stores nothing twice.
+
+What a digest holds: articles first fetched between the previous digest instant and this
+one (so every fresh article lands in exactly one period), not stored by a feed's baseline
+poll, not published long before the window, passing the subscription's filters, and not
+already sent to this channel. The same stories are clustered and summarised once per tick
+and shared by every channel that sees them (`BuildCache`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.schedule import Period, parse_time, parse_zone, period_for
+from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
+from bot.digest.render import digest_to_dict
+from bot.models import Article, Digest, DigestItem, Story
+from bot.store import channels as channel_store
+from bot.store import digests as digest_store
+from bot.store.channels import SubscriptionView
+from bot.store.db import Database
+from bot.store.schema import ChannelRow, OutboxRow
+from bot.summarise.base import Summariser
+from bot.summarise.cluster import cluster_articles
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
+
+
+@dataclass
+class BuildCache:
+    """Work shared by every digest built in one tick: articles, clusters and summaries.
+
+    Ten thousand channels over a few hundred feeds see the same few stories; clustering and
+    summarising them once per tick instead of once per channel is what makes fan-out cheap.
+    """
+
+    feed_articles: dict[tuple[int, datetime, datetime], tuple[Article, ...]] = field(
+        default_factory=dict
+    )
+    topic_articles: dict[tuple[tuple[str, ...], datetime, datetime], tuple[Article, ...]] = field(
+        default_factory=dict
+    )
+    stories: dict[tuple[str, ...], tuple[Story, ...]] = field(default_factory=dict)
+    items: dict[tuple[str, str], DigestItem] = field(default_factory=dict)
+    summarised_stories: int = 0
+    reused_items: int = 0
+
+
+@dataclass(frozen=True)
+class BuildDeps:
+    """What building a digest needs, passed in by the composition root."""
+
+    db: Database
+    summariser_for: SummariserFor
+    clock: Clock
+    max_age_hours: int = 48  # articles published longer before the window are "old news"
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What one build did: the outbox row to deliver (None when nothing was stored)."""
+
+    channel_id: int
+    period_key: str
+    outbox_id: int | None
+    created: bool
+    items: int
+    note: str = ""
+
+
+def digest_title(local_date: date) -> str:
+    """The heading of a daily digest."""
+    return f"News digest for {local_date:%A %d %B %Y}"
+
+
+async def select_candidates(
+    session: AsyncSession,
+    channel_id: int,
+    subscriptions: Sequence[SubscriptionView],
+    *,
+    start: datetime,
+    end: datetime,
+    max_age_hours: int,
+    cache: BuildCache,
+) -> list[Candidate]:
+    """Every article the subscriptions bring in for (start, end], with skip reasons."""
+    published_after = start - timedelta(hours=max_age_hours)
+    reasons: dict[str, str | None] = {}
+    articles: dict[str, Article] = {}
+    await _load_feed_articles(session, subscriptions, start, end, published_after, cache)
+    for sub in subscriptions:
+        for article in await _articles_of(session, sub, start, end, published_after, cache):
+            articles.setdefault(article.id, article)
+            reason = filter_reason(article, sub.include_words, sub.exclude_words)
+            # Kept when any subscription keeps it; otherwise the first reason found.
+            if reason is None:
+                reasons[article.id] = None
+            else:
+                reasons.setdefault(article.id, reason)
+    already = await digest_store.digested_article_ids(
+        session, channel_id, [aid for aid, why in reasons.items() if why is None]
+    )
+    for article_id, period_key in already.items():
+        reasons[article_id] = f"duplicate: already in the digest {period_key}"
+    return [Candidate(articles[aid], reasons[aid]) for aid in articles]
+
+
+async def _load_feed_articles(
+    session: AsyncSession,
+    subscriptions: Sequence[SubscriptionView],
+    start: datetime,
+    end: datetime,
+    published_after: datetime,
+    cache: BuildCache,
+) -> None:
+    missing = [
+        sub.feed_id
+        for sub in subscriptions
+        if sub.feed_id is not None and (sub.feed_id, start, end) not in cache.feed_articles
+    ]
+    if not missing:
+        return
+    loaded = await digest_store.feed_articles_between(
+        session, missing, start=start, end=end, published_after=published_after
+    )
+    for feed_id, found in loaded.items():
+        cache.feed_articles[(feed_id, start, end)] = tuple(found)
+
+
+async def _articles_of(
+    session: AsyncSession,
+    sub: SubscriptionView,
+    start: datetime,
+    end: datetime,
+    published_after: datetime,
+    cache: BuildCache,
+) -> tuple[Article, ...]:
+    if sub.feed_id is not None:
+        return cache.feed_articles.get((sub.feed_id, start, end), ())
+    words = topic_words(sub.topic)
+    if not words:
+        return ()
+    key = (words, start, end)
+    if key not in cache.topic_articles:
+        found = await digest_store.articles_fetched_between(
+            session, start=start, end=end, words=words[:1], published_after=published_after
+        )
+        cache.topic_articles[key] = tuple(a for a in found if matches_topic(a, words))
+    return cache.topic_articles[key]
+
+
+async def compose_digest(
+    articles: Sequence[Article],
+    *,
+    title: str,
+    start: datetime,
+    end: datetime,
+    max_items: int,
+    summariser: Summariser,
+    cache: BuildCache,
+    scope: str = "",
+    digest_id: str = "",
+) -> tuple[Digest, tuple[Story, ...]]:
+    """Cluster, pick the top stories and summarise them, reusing the tick's shared work.
+
+    Returns the digest and the stories it shows (their articles are the digest's articles).
+    """
+    key = tuple(sorted(a.id for a in articles))
+    stories = cache.stories.get(key)
+    if stories is None:
+        stories = tuple(cluster_articles(articles))
+        cache.stories[key] = stories
+    chosen = stories[:max_items]
+    name = getattr(summariser, "name", type(summariser).__name__)
+    missing = [s for s in chosen if (s.id, name) not in cache.items]
+    if missing:
+        made = await summariser.summarise_stories(missing, scope=scope)
+        for story, item in zip(missing, made, strict=True):
+            cache.items[(story.id, name)] = item
+        cache.summarised_stories += len(missing)
+    cache.reused_items += len(chosen) - len(missing)
+    items = tuple(cache.items[(s.id, name)] for s in chosen)
+    digest = Digest(title=title, period_start=start, period_end=end, items=items, id=digest_id)
+    return digest, chosen
+
+
+def channel_period(channel: ChannelRow, local_date: date) -> Period:
+    """The period of `channel`'s digest for `local_date`, from its own time and zone."""
+    return period_for(local_date, parse_time(channel.digest_time), parse_zone(channel.timezone))
+
+
+async def build_channel_digest(
+    db: Database,
+    channel_id: int,
+    local_date: date,
+    *,
+    deps: BuildDeps,
+    cache: BuildCache | None = None,
+) -> BuildOutcome:
+    """Build and store the digest of `channel_id` for `local_date` (idempotent)."""
+    cache = cache if cache is not None else BuildCache()
+    async with db.session() as session:
+        channel = await channel_store.channel_by_id(session, channel_id)
+        if channel is None:
+            return BuildOutcome(channel_id, "", None, False, 0, "the channel no longer exists")
+        period = channel_period(channel, local_date)
+        stored = await _existing(session, channel, period)
+        if stored is not None:
+            return stored
+        subs = (await channel_store.subscriptions_of_channels(session, [channel_id]))[channel_id]
+        candidates = await select_candidates(
+            session,
+            channel_id,
+            subs,
+            start=period.start,
+            end=period.end,
+            max_age_hours=deps.max_age_hours,
+            cache=cache,
+        )
+        where = channel_store.channel_ref(channel)
+        max_items, mode = channel.max_items, channel.summariser
+    kept = [c.article for c in candidates if c.skipped is None]
+    if not kept:
+        return BuildOutcome(channel_id, period.key, None, False, 0, "nothing new in this period")
+    digest_id = digest_store.digest_id_for(channel_id, period.key)
+    digest, shown = await compose_digest(
+        kept,
+        title=digest_title(local_date),
+        start=period.start,
+        end=period.end,
+        max_items=max_items,
+        summariser=deps.summariser_for(mode),
+        cache=cache,
+        scope=where.key,
+        digest_id=digest_id,
+    )
+    article_ids = [article.id for story in shown for article in story.articles]
+    async with db.session() as session:
+        result = await digest_store.store_digest_with_outbox(
+            session,
+            channel_id=channel_id,
+            channel_key=where.key,
+            period_key=period.key,
+            period_start=period.start,
+            period_end=period.end,
+            payload=digest_to_dict(digest),
+            article_ids=article_ids,
+            now=deps.clock(),
+        )
+    return BuildOutcome(channel_id, period.key, result.outbox_id, result.created, len(digest.items))
+
+
+async def _existing(
+    session: AsyncSession, channel: ChannelRow, period: Period
+) -> BuildOutcome | None:
+    if not await digest_store.digest_exists(session, channel.id, period.key):
+        return None
+    outbox_id = (
+        await session.execute(
+            select(OutboxRow.id).where(
+                OutboxRow.digest_id == digest_store.digest_id_for(channel.id, period.key)
+            )
+        )
+    ).scalar_one_or_none()
+    return BuildOutcome(channel.id, period.key, outbox_id, False, 0, "already built")

@@ -1,0 +1,238 @@
+"""Exactly-once posting of stored digests through a platform `Poster`.
+
+The digest and its outbox row were committed together before anything is posted. Delivering
+one row is then: lease it (attempts + 1, committed), ask the platform whether an earlier
+attempt already got through (`find_posted`, only when there was one), post it if not, and mark
+it sent. A crash before the post leaves the row pending and the next attempt finds nothing and
+posts; a crash after the platform accepted it but before the commit leaves the row pending and
+the next attempt finds the post and only marks it. Either way the digest appears once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from bot.digest.render import digest_from_dict
+from bot.models import ChannelRef, Digest
+from bot.store import outbox as outbox_store
+from bot.store.db import Database
+from bot.store.outbox import LeasedPost
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+DeliveryOutcome = Literal["sent", "found", "retry", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """Where a digest was posted: its message, and the thread for follow-up questions."""
+
+    message_id: str
+    thread_id: str = ""  # "" when the platform opened no thread
+
+
+class PostError(Exception):
+    """A poster could not post. `retryable` False means retrying soon will not help
+    (e.g. the bot lacks permission in the channel); `retry_after_s` when the platform said."""
+
+    def __init__(
+        self, message: str, *, retryable: bool = True, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+
+class Poster(Protocol):
+    """One per platform, implemented by its adapter. Rate limiting is the poster's job."""
+
+    platform: str
+
+    async def post_digest(
+        self, where: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostResult: ...
+
+    async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None: ...
+
+    async def notify(self, where: ChannelRef, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """Retry timing. The lease is how long a taken row stays invisible to other runners."""
+
+    lease_s: float = 60.0
+    backoff_base_s: float = 30.0
+    backoff_max_s: float = 3600.0
+    blocked_retry_s: float = 3600.0  # non-retryable errors (permissions): try again much later
+    no_poster_retry_s: float = 300.0  # the platform's adapter is not running in this process
+    give_up_after_h: float = 48.0  # a digest this much past its period is no longer news
+
+
+async def deliver_outbox_row(
+    db: Database,
+    posters: Mapping[str, Poster],
+    outbox_id: int,
+    *,
+    clock: Clock,
+    policy: DeliveryPolicy = DeliveryPolicy(),
+) -> DeliveryOutcome:
+    """Deliver one outbox row exactly once (idempotent: a sent row is left alone)."""
+    now = clock()
+    async with db.write() as session:
+        leased = await outbox_store.lease_outbox_row(
+            session, outbox_id, now, lease_s=policy.lease_s
+        )
+    if leased is None:
+        return "skipped"
+    poster = posters.get(leased.where.platform)
+    if poster is None:
+        await _retry_later(
+            db,
+            leased,
+            f"no {leased.where.platform} connection is running in this process",
+            clock() + timedelta(seconds=policy.no_poster_retry_s),
+            policy,
+        )
+        return "retry"
+    try:
+        found = None
+        if leased.earlier_attempts > 0:
+            found = await poster.find_posted(leased.where, leased.idempotency_key)
+        result = found or await poster.post_digest(
+            leased.where, _digest_of(leased), idempotency_key=leased.idempotency_key
+        )
+    except PostError as error:
+        return await _handle_post_error(db, poster, leased, error, clock, policy)
+    except Exception as error:  # a poster bug or network error: log it, retry with backoff
+        log.exception("posting digest %s to %s failed", leased.idempotency_key, leased.where.key)
+        delay = _backoff_s(leased.earlier_attempts + 1, None, policy)
+        await _retry_later(
+            db,
+            leased,
+            f"{type(error).__name__}: {error}",
+            clock() + timedelta(seconds=delay),
+            policy,
+        )
+        return "retry"
+    async with db.session() as session:
+        await outbox_store.mark_sent(
+            session,
+            leased.outbox_id,
+            message_id=result.message_id,
+            thread_id=result.thread_id,
+            now=clock(),
+        )
+    return "found" if found is not None else "sent"
+
+
+def _digest_of(leased: LeasedPost) -> Digest:
+    digest = digest_from_dict(leased.payload)
+    if digest.id != leased.digest_id:
+        digest = Digest(
+            title=digest.title,
+            period_start=digest.period_start,
+            period_end=digest.period_end,
+            items=digest.items,
+            id=leased.digest_id,
+        )
+    return digest
+
+
+def _backoff_s(attempt: int, retry_after_s: float | None, policy: DeliveryPolicy) -> float:
+    exponent = min(max(attempt - 1, 0), 20)
+    delay = min(policy.backoff_base_s * float(2**exponent), policy.backoff_max_s)
+    if retry_after_s is not None and retry_after_s > 0:
+        delay = max(delay, retry_after_s)
+    return delay
+
+
+async def _handle_post_error(
+    db: Database,
+    poster: Poster,
+    leased: LeasedPost,
+    error: PostError,
+    clock: Clock,
+    policy: DeliveryPolicy,
+) -> DeliveryOutcome:
+    now = clock()
+    if error.retryable:
+        delay = _backoff_s(leased.earlier_attempts + 1, error.retry_after_s, policy)
+        log.warning(
+            "posting digest %s failed (%s); retrying in %.0f s",
+            leased.idempotency_key,
+            error,
+            delay,
+        )
+        return await _retry_later(db, leased, str(error), now + timedelta(seconds=delay), policy)
+    log.error(
+        "cannot post digest %s to %s: %s; the digest is kept and retried in %.0f min",
+        leased.idempotency_key,
+        leased.where.key,
+        error,
+        policy.blocked_retry_s / 60,
+    )
+    try:
+        await poster.notify(
+            leased.where,
+            f"newsbot could not post its digest here: {error} "
+            "The digest is kept and will be tried again later.",
+        )
+    except Exception as notify_error:  # the channel may refuse this too; the log has it
+        log.warning("could not tell %s why: %s", leased.where.key, notify_error)
+    retry_at = now + timedelta(seconds=policy.blocked_retry_s)
+    return await _retry_later(db, leased, str(error), retry_at, policy)
+
+
+async def _retry_later(
+    db: Database, leased: LeasedPost, error: str, retry_at: datetime, policy: DeliveryPolicy
+) -> DeliveryOutcome:
+    give_up = retry_at > leased.period_end + timedelta(hours=policy.give_up_after_h)
+    async with db.session() as session:
+        await outbox_store.record_failure(
+            session, leased.outbox_id, error=error, retry_at=None if give_up else retry_at
+        )
+    if give_up:
+        log.error("gave up on digest %s: %s", leased.idempotency_key, error)
+        return "failed"
+    return "retry"
+
+
+async def deliver_due(
+    db: Database,
+    posters: Mapping[str, Poster],
+    *,
+    clock: Clock,
+    policy: DeliveryPolicy = DeliveryPolicy(),
+    concurrency: int = 32,
+    limit: int = 10_000,
+) -> list[DeliveryOutcome]:
+    """Deliver every outbox row that is due now, `concurrency` at a time."""
+    async with db.session() as session:
+        due = await outbox_store.due_outbox_ids(session, clock(), limit=limit)
+    return await deliver_rows(db, posters, due, clock=clock, policy=policy, concurrency=concurrency)
+
+
+async def deliver_rows(
+    db: Database,
+    posters: Mapping[str, Poster],
+    outbox_ids: Sequence[int],
+    *,
+    clock: Clock,
+    policy: DeliveryPolicy = DeliveryPolicy(),
+    concurrency: int = 32,
+) -> list[DeliveryOutcome]:
+    """Deliver these outbox rows with bounded concurrency; outcomes in the same order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(outbox_id: int) -> DeliveryOutcome:
+        async with gate:
+            return await deliver_outbox_row(db, posters, outbox_id, clock=clock, policy=policy)
+
+    return list(await asyncio.gather(*(one(i) for i in outbox_ids)))

@@ -1,0 +1,222 @@
+"""The in-process runner: one APScheduler interval job asks the database what is due.
+
+Every schedule lives in our own UTC columns (feeds.next_poll_at, channels.next_digest_at,
+outbox.next_attempt_at), so a restart rebuilds everything from the tables and a distributed
+task queue could later run the same units of work (`poll_feeds`, `build_channel_digest`,
+`deliver_outbox_row`) without a rewrite. The APScheduler job itself holds no state: it has
+an explicit id, replaces any older copy, coalesces missed runs into one and never overlaps.
+
+After downtime a channel gets one catch-up digest (its most recent missed period), never
+one per missed day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.channels.build import BuildCache, BuildDeps, build_channel_digest
+from bot.channels.delivery import DeliveryPolicy, Poster, deliver_outbox_row
+from bot.channels.schedule import (
+    latest_digest_at,
+    local_date_of,
+    next_digest_at,
+    parse_time,
+    parse_zone,
+)
+from bot.store import channels as channel_store
+from bot.store import outbox as outbox_store
+from bot.store.db import Database
+from bot.store.schema import FeedRow
+
+log = logging.getLogger(__name__)
+
+TICK_JOB_ID = "newsbot-tick"
+Clock = Callable[[], datetime]
+PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Any]]  # poll these feeds, now
+BUILD_RETRY = timedelta(minutes=5)
+
+
+@dataclass
+class TickReport:
+    """What one tick did (logged, and read by tests and the benchmark)."""
+
+    feeds_polled: int = 0
+    digests_built: int = 0
+    digests_empty: int = 0
+    build_errors: int = 0
+    deliveries: Counter[str] = field(default_factory=Counter)
+    cache: BuildCache | None = None
+
+
+@dataclass
+class Scheduler:
+    """Runs ticks: poll due feeds, build due digests, deliver due posts (pipelined)."""
+
+    db: Database
+    build: BuildDeps
+    posters: MutableMapping[str, Poster]
+    clock: Clock
+    poll_feeds: PollFeeds | None = None
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    tick_s: float = 30.0
+    delivery_concurrency: int = 32
+    build_concurrency: int = 4
+    batch: int = 1000
+    _aps: AsyncIOScheduler | None = None
+
+    async def tick(self) -> TickReport:
+        """One pass over everything due now. Safe to run again at any time (idempotent)."""
+        report = TickReport(cache=BuildCache())
+        now = self.clock()
+        report.feeds_polled = await self._poll_due_feeds(now)
+        queue: asyncio.Queue[int | None] = asyncio.Queue()
+        workers = [
+            asyncio.create_task(self._deliver_worker(queue, report))
+            for _ in range(self.delivery_concurrency)
+        ]
+        try:
+            async with self.db.session() as session:
+                for outbox_id in await outbox_store.due_outbox_ids(session, now, limit=self.batch):
+                    queue.put_nowait(outbox_id)
+            await self._build_due_digests(now, queue, report)
+        finally:
+            for _ in workers:
+                queue.put_nowait(None)
+            await asyncio.gather(*workers)
+        return report
+
+    async def _poll_due_feeds(self, now: datetime) -> int:
+        if self.poll_feeds is None:
+            return 0
+        from sqlalchemy import select
+
+        async with self.db.session() as session:
+            due = list(
+                (
+                    await session.scalars(
+                        select(FeedRow.id)
+                        .where(FeedRow.disabled.is_(False), FeedRow.next_poll_at <= now)
+                        .order_by(FeedRow.next_poll_at)
+                        .limit(self.batch)
+                    )
+                ).all()
+            )
+        if due:
+            try:
+                await self.poll_feeds(due, now)
+            except Exception:
+                log.exception("polling %d due feeds failed", len(due))
+        return len(due)
+
+    async def _build_due_digests(
+        self, now: datetime, queue: asyncio.Queue[int | None], report: TickReport
+    ) -> None:
+        gate = asyncio.Semaphore(self.build_concurrency)
+        seen: set[int] = set()
+        while True:
+            async with self.db.session() as session:
+                due = [
+                    cid
+                    for cid in await channel_store.due_channel_ids(session, now, limit=self.batch)
+                    if cid not in seen
+                ]
+            if not due:
+                return
+            seen.update(due)
+
+            async def one(channel_id: int) -> None:
+                async with gate:
+                    await self._build_one(channel_id, now, queue, report)
+
+            await asyncio.gather(*(one(cid) for cid in due))
+
+    async def _build_one(
+        self, channel_id: int, now: datetime, queue: asyncio.Queue[int | None], report: TickReport
+    ) -> None:
+        async with self.db.session() as session:
+            channel = await channel_store.channel_by_id(session, channel_id)
+            if channel is None:
+                return
+            at, zone = parse_time(channel.digest_time), parse_zone(channel.timezone)
+        following = next_digest_at(now, at, zone)
+        # The most recent due instant only: after downtime, one catch-up, never a burst.
+        local_date = local_date_of(latest_digest_at(now, at, zone), zone)
+        try:
+            outcome = await build_channel_digest(
+                self.db, channel_id, local_date, deps=self.build, cache=report.cache
+            )
+        except Exception:
+            log.exception("building the digest of channel %d failed", channel_id)
+            report.build_errors += 1
+            async with self.db.session() as session:
+                await channel_store.set_next_digest(
+                    session, channel_id, min(now + BUILD_RETRY, following)
+                )
+            return
+        async with self.db.session() as session:
+            await channel_store.set_next_digest(session, channel_id, following)
+        if outcome.outbox_id is None:
+            report.digests_empty += 1
+            return
+        report.digests_built += int(outcome.created)
+        queue.put_nowait(outcome.outbox_id)
+
+    async def _deliver_worker(self, queue: asyncio.Queue[int | None], report: TickReport) -> None:
+        while (outbox_id := await queue.get()) is not None:
+            try:
+                outcome = await deliver_outbox_row(
+                    self.db, self.posters, outbox_id, clock=self.clock, policy=self.policy
+                )
+            except Exception:
+                log.exception("delivering outbox row %d failed", outbox_id)
+                outcome = "retry"
+            report.deliveries[outcome] += 1
+
+    async def _run_tick(self) -> None:
+        try:
+            report = await self.tick()
+        except Exception:
+            log.exception("scheduler tick failed")
+            return
+        if report.feeds_polled or report.digests_built or report.deliveries:
+            log.info(
+                "tick: %d feeds polled, %d digests built, deliveries %s",
+                report.feeds_polled,
+                report.digests_built,
+                dict(report.deliveries),
+            )
+
+    def start(self) -> None:
+        """Start the interval job (first tick at once). Needs a running event loop."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._run_tick,
+            "interval",
+            seconds=self.tick_s,
+            id=TICK_JOB_ID,
+            replace_existing=True,
+            # A late or missed tick runs once, not once per missed interval: the tick
+            # itself reads what is due from the tables, so nothing is lost by coalescing.
+            coalesce=True,
+            max_instances=1,
+            # A tick delayed by a busy loop still runs if it is less than one interval
+            # late; later than that the next regular tick covers it.
+            misfire_grace_time=max(1, int(self.tick_s)),
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._aps = scheduler
+
+    async def stop(self) -> None:
+        """Stop the interval job (a tick in progress finishes in the background)."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
