@@ -1,0 +1,369 @@
+"""Fetched feed bytes -> normalised `Article`s, in a process pool because parsing is CPU-bound.
+
+feedparser is used ONLY as a parser and is always handed `io.BytesIO(body)`: given raw bytes
+or a str it may take a short body such as `/etc/hostname` for a file name and read that
+file, and given a URL it fetches without any of our limits. It drops entity declarations
+that are not plain text (external entities, nested "billion laughs" entities), which the
+tests check. JSON Feed, which feedparser 6 does not read, is read here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Mapping
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from bot.config import FetchSettings
+from bot.errors import FeedError, NotAFeed
+from bot.feeds.text import plain_text
+from bot.feeds.urls import article_id, canonical_url
+from bot.models import Article
+
+JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "http://jsonfeed.org/version/1")
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones err; a week ahead is a bad date
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+UNTITLED_CHARS = 100
+SNIFF_BYTES = 2048
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: its title, the outlet name used, its articles, and any parse warning."""
+
+    title: str
+    outlet: str
+    articles: tuple[Article, ...]
+    warning: str = ""  # set when the feed was malformed but entries were kept (bozo)
+
+
+@dataclass(frozen=True)
+class _RawEntry:
+    link: str
+    entry_id: str
+    title: str  # HTML or text
+    text: str  # HTML or text
+    published: datetime | None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime(*value[:5], min(value[5], 59), tzinfo=UTC)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _published(moment: datetime | None, fetched_at: datetime) -> datetime:
+    """The entry's time in UTC, or the fetch time when missing, absurd or in the future."""
+    if moment is None:
+        return fetched_at
+    moment = _utc(moment)
+    if moment > fetched_at + FUTURE_SLACK or moment < EARLIEST:
+        return fetched_at
+    return moment
+
+
+def _web_link(link: str, base: str) -> str:
+    if not link:
+        return ""
+    absolute = urljoin(base, link.strip()) if base.startswith(("http://", "https://")) else link
+    return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else ""
+
+
+def _untitled(text: str) -> str:
+    if len(text) <= UNTITLED_CHARS:
+        return text
+    return text[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _article(raw: _RawEntry, *, feed_url: str, outlet: str, fetched_at: datetime) -> Article | None:
+    text = plain_text(raw.text)
+    title = plain_text(raw.title) or _untitled(text)
+    link = _web_link(raw.link, feed_url)
+    if link:
+        url = canonical_url(link)
+    else:
+        # No link: the entry is known by its feed and id; a fragment keeps the URL unique.
+        key = raw.entry_id or f"{title}\n{text}"
+        if not key.strip():
+            return None
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:16]
+        url = f"{canonical_url(feed_url)}#entry-{digest}"
+    if not (title or text):
+        return None
+    return Article(
+        id=article_id(url),
+        url=url,
+        title=title,
+        text=text,
+        outlet=outlet,
+        published=_published(raw.published, fetched_at),
+        feed_url=feed_url,
+        fetched=fetched_at,
+    )
+
+
+def _articles(
+    raws: list[_RawEntry], *, feed_url: str, outlet: str, fetched_at: datetime
+) -> tuple[Article, ...]:
+    seen: dict[str, Article] = {}
+    for raw in raws:
+        article = _article(raw, feed_url=feed_url, outlet=outlet, fetched_at=fetched_at)
+        if article is not None:
+            seen.setdefault(article.id, article)
+    return tuple(seen.values())
+
+
+def _outlet(given: str, feed_title: str, url: str) -> str:
+    if given.strip():
+        return plain_text(given)
+    if feed_title:
+        return feed_title
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or "unknown outlet"
+
+
+# -- RSS / Atom through feedparser --------------------------------------------------------
+
+
+def _entry_text(entry: Mapping[str, Any]) -> str:
+    contents = entry.get("content") or []
+    values = [c.get("value", "") for c in contents if isinstance(c, Mapping)]
+    longest = max(values, key=len, default="")
+    return longest or str(entry.get("summary", "") or entry.get("description", "") or "")
+
+
+def _raw_entry(entry: Mapping[str, Any]) -> _RawEntry:
+    published = _struct_to_datetime(entry.get("published_parsed")) or _struct_to_datetime(
+        entry.get("updated_parsed")
+    )
+    return _RawEntry(
+        link=str(entry.get("link", "") or ""),
+        entry_id=str(entry.get("id", "") or ""),
+        title=str(entry.get("title", "") or ""),
+        text=_entry_text(entry),
+        published=published,
+    )
+
+
+def _not_a_feed_reason(body: bytes, content_type: str) -> str:
+    head = body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "the address returned an empty body, not a feed."
+    if b"<opml" in head:
+        return (
+            "the address returned an OPML list of feeds, not a feed; "
+            "import it with `newsbot feeds import-opml`."
+        )
+    if b"<html" in head or b"<!doctype html" in head or "html" in content_type.lower():
+        return "the address returned an HTML page, not a feed; use the page's RSS or Atom link."
+    return "the address did not return an RSS, Atom or JSON feed."
+
+
+def _warning(result: Mapping[str, Any]) -> str:
+    if not result.get("bozo"):
+        return ""
+    error = result.get("bozo_exception")
+    detail = plain_text(str(error))[:160] if error is not None else "unknown problem"
+    return f"the feed is not well-formed ({detail}); the entries that could be read were kept."
+
+
+def _parse_xml_feed(
+    body: bytes, url: str, headers: Mapping[str, str], fetched_at: datetime, outlet: str
+) -> ParsedFeed:
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    if url.startswith(("http://", "https://")):
+        response_headers.setdefault("content-location", url)
+    result = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=response_headers,
+        # Everything becomes plain text anyway: feedparser's HTML sanitiser is wasted work.
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    entries = result.get("entries") or []
+    if not result.get("version") and not entries:
+        raise NotAFeed(_not_a_feed_reason(body, response_headers.get("content-type", "")))
+    feed_title = plain_text(str(result.get("feed", {}).get("title", "") or ""))
+    name = _outlet(outlet, feed_title, url)
+    raws = [_raw_entry(entry) for entry in entries]
+    articles = _articles(raws, feed_url=url, outlet=name, fetched_at=fetched_at)
+    return ParsedFeed(title=feed_title, outlet=name, articles=articles, warning=_warning(result))
+
+
+# -- JSON Feed -------------------------------------------------------------------------
+
+
+def _iso_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _utc(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
+
+
+def _json_text(item: Mapping[str, Any]) -> str:
+    for key in ("content_html", "content_text", "summary"):
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def _json_raw_entry(item: Mapping[str, Any]) -> _RawEntry:
+    link = item.get("url") or item.get("external_url") or ""
+    published = _iso_datetime(item.get("date_published")) or _iso_datetime(
+        item.get("date_modified")
+    )
+    title = item.get("title")
+    return _RawEntry(
+        link=link if isinstance(link, str) else "",
+        entry_id=str(item.get("id", "") or ""),
+        title=title if isinstance(title, str) else "",
+        text=_json_text(item),
+        published=published,
+    )
+
+
+def _parse_json_feed(body: bytes, url: str, fetched_at: datetime, outlet: str) -> ParsedFeed:
+    try:
+        data = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except (ValueError, RecursionError):
+        raise NotAFeed("the address returned broken JSON, not a feed.") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or not version.startswith(JSON_FEED_VERSIONS):
+        raise NotAFeed("the address returned JSON that is not a JSON Feed.")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise NotAFeed("the JSON Feed has no list of items.")
+    title = data.get("title")
+    feed_title = plain_text(title) if isinstance(title, str) else ""
+    name = _outlet(outlet, feed_title, url)
+    raws = [_json_raw_entry(item) for item in items if isinstance(item, dict)]
+    articles = _articles(raws, feed_url=url, outlet=name, fetched_at=fetched_at)
+    return ParsedFeed(title=feed_title, outlet=name, articles=articles)
+
+
+def _is_json(body: bytes) -> bool:
+    return body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None,
+    fetched_at: datetime,
+    outlet: str = "",
+) -> ParsedFeed:
+    """Parse a fetched RSS, Atom or JSON Feed body into plain-text `Article`s.
+
+    Malformed feeds keep what parsed (`warning` says why); a body that is no feed at all
+    (an HTML page, OPML, empty) raises NotAFeed with the reason. Entry times are UTC, and
+    the fetch time stands in for a missing, invalid or far-future date.
+    """
+    fetched_at = _utc(fetched_at)
+    if _is_json(body):
+        return _parse_json_feed(body, url, fetched_at, outlet)
+    return _parse_xml_feed(body, url, headers or {}, fetched_at, outlet)
+
+
+# -- the process pool ------------------------------------------------------------------
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+class ParserPool:
+    """Runs `parse_feed` in worker processes so that parsing uses every core.
+
+    `workers=0` means one process per core. `in_process=True` parses in a thread of this
+    process instead (small jobs, tests). Use as an async context manager.
+    """
+
+    def __init__(self, workers: int = 0, *, in_process: bool = False) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.in_process = in_process
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_settings(cls, settings: FetchSettings) -> ParserPool:
+        """A pool sized by `fetch.parse_workers` (0 = one per core)."""
+        return cls(settings.parse_workers)
+
+    def _start(self) -> concurrent.futures.ProcessPoolExecutor:
+        # forkserver: workers never inherit this process's threads, sockets or event loop.
+        context = multiprocessing.get_context("forkserver")
+        return concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+
+    async def __aenter__(self) -> Self:
+        if not self.in_process:
+            self._executor = self._start()
+            loop = asyncio.get_running_loop()
+            # Start every worker now, so the first poll does not pay for process start-up.
+            await asyncio.gather(
+                *(loop.run_in_executor(self._executor, _worker_ready) for _ in range(self.workers))
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
+
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        fetched_at: datetime,
+        outlet: str = "",
+    ) -> ParsedFeed:
+        """`parse_feed` off the event loop; raises NotAFeed or FeedError like it."""
+        job = functools.partial(
+            parse_feed,
+            body,
+            url=url,
+            headers=dict(headers or {}),
+            fetched_at=fetched_at,
+            outlet=outlet,
+        )
+        if self.in_process:
+            return await asyncio.to_thread(job)
+        if self._executor is None:
+            raise RuntimeError("use `async with ParserPool() as pool:` before parsing")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+        except BrokenProcessPool:
+            # A worker died (out of memory, killed): start fresh ones for the next feeds.
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            raise FeedError("the feed parser stopped while reading this feed.") from None
