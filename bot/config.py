@@ -147,10 +147,38 @@ class SlackSettings(_Section):
     client_id: str | None = None
     client_secret: SecretStr | None = Field(None, description="env only (OAuth install)")
     mode: Literal["socket", "http"] = "socket"
-    port: int = Field(3000, ge=1, le=65535)
+    port: int = Field(3000, ge=0, le=65535, description="HTTP mode port; 0 = any free port")
     admin_usergroup: str | None = Field(
         None, description="user group allowed to manage, besides admins"
     )
+    host: str = Field("127.0.0.1", description="HTTP mode address; put a TLS proxy in front")
+    events_path: str = Field("/slack/events", description="HTTP mode: Events/commands URL path")
+    install_path: str = Field("/slack/install", description="OAuth: install page path")
+    redirect_uri_path: str = Field("/slack/oauth_redirect", description="OAuth: callback path")
+    redirect_uri: str | None = Field(None, description="OAuth: full public callback URL")
+    authorization_url: str = Field(
+        "https://slack.com/oauth/v2/authorize", description="OAuth: Slack's authorize page"
+    )
+    oauth_state_expiration_s: int = Field(600, ge=60, le=3600, description="OAuth state life")
+    scopes: list[str] = Field(
+        default=[
+            "commands",
+            "chat:write",
+            "app_mentions:read",
+            "channels:history",
+            "groups:history",
+            "users:read",
+            "usergroups:read",
+        ],
+        description="bot scopes asked for when a workspace installs newsbot",
+    )
+    api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API base URL (tests: a local fake)"
+    )
+    post_interval_s: float = Field(
+        1.0, ge=0, le=60, description="least time between two posts in one channel"
+    )
+    rate_limit_retries: int = Field(3, ge=0, le=10, description="retries of a 429, as told")
 
 
 class SchedulerSettings(_Section):
