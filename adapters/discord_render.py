@@ -1,0 +1,348 @@
+"""Digest and Reply -> Discord messages (content + embeds), inside every Discord limit.
+
+Discord rejects a whole message with a 400 when any limit is exceeded, so every piece of text
+is fitted before it is placed, and messages are packed item by item: a long digest is split
+between whole items, text is shortened only at word boundaries and a source link is either
+shown whole or not at all. All feed and model text is escaped (mentions and markdown), so a
+feed can neither ping anyone nor smuggle formatting or masked links; the only markdown in the
+output is what this module writes itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import discord
+
+from bot.models import Digest, DigestItem, Reply, Source
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+CONTENT_LIMIT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELDS_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+MESSAGE_EMBED_TOTAL = 6000
+THREAD_NAME_LIMIT = 100
+NONCE_LIMIT = 25
+
+# Our own budgets, well inside the limits so that any one item always fits in a message.
+SUMMARY_BUDGET = 2400
+SOURCES_BUDGET = 1000
+FOOTER_BUDGET = 300
+MARKER_RESERVE = 80  # room kept in each message for the "ref" marker of the last footer
+LONGEST_LINK_URL = 600  # longer URLs are named, not linked, so one link never eats the budget
+
+ELLIPSIS = "…"
+DIGEST_COLOUR = 0x2B6CB0
+REPLY_COLOUR = 0x4A5568
+REF_PREFIX = "ref "
+
+
+@dataclass(frozen=True)
+class DiscordMessage:
+    """One message to send: plain content and up to ten embeds."""
+
+    content: str
+    embeds: tuple[discord.Embed, ...] = ()
+
+    @property
+    def embed_total(self) -> int:
+        """Characters Discord counts against the 6000 limit for this message."""
+        return sum(len(embed) for embed in self.embeds)
+
+
+def escape(text: str) -> str:
+    """Feed or model text made inert: no mentions, no markdown, no masked links."""
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` escaped and, when too long, shortened at a word boundary with an ellipsis."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    words = text.split()
+    # Shorten the plain text, then escape: cutting escaped text could split a "\*" pair.
+    low, high = 0, len(words)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(escape(" ".join(words[:middle]))) + len(ELLIPSIS) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    if low == 0:
+        # A single word longer than the limit (no spaces to cut at): cut the word itself,
+        # never leaving a dangling escape backslash.
+        return _cut_escaped(escaped, limit - len(ELLIPSIS)) + ELLIPSIS
+    return escape(" ".join(words[:low])) + ELLIPSIS
+
+
+def _cut_escaped(escaped: str, limit: int) -> str:
+    cut = escaped[:limit]
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    return cut[: len(cut) - 1] if trailing % 2 else cut
+
+
+def idempotency_ref(key: str) -> str:
+    """A short, stable reference to an outbox key, shown in the last footer of each post."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def part_nonce(key: str, part: int) -> str:
+    """The nonce of message `part` of the post with this key (Discord allows 25 characters)."""
+    nonce = f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}-{part}"
+    return nonce[:NONCE_LIMIT]
+
+
+def ref_marker(key: str, part: int, parts: int) -> str:
+    """The footer marker of message `part` (1-based) of `parts` for this key."""
+    return f"{REF_PREFIX}{idempotency_ref(key)} {part}/{parts}"
+
+
+def parse_ref_marker(footer: str) -> tuple[str, int, int] | None:
+    """(ref, part, parts) from a footer carrying a marker, else None."""
+    position = footer.rfind(REF_PREFIX)
+    if position < 0:
+        return None
+    pieces = footer[position + len(REF_PREFIX) :].split()
+    if len(pieces) < 2 or "/" not in pieces[1]:
+        return None
+    part, _, parts = pieces[1].partition("/")
+    if not (part.isdigit() and parts.isdigit()):
+        return None
+    return pieces[0], int(part), int(parts)
+
+
+def thread_name(digest: Digest) -> str:
+    """A thread name of at most 100 characters (thread names show no markdown or pings)."""
+    name = discord.utils.escape_mentions(" ".join(f"Questions: {digest.title}".split()))
+    if len(name) <= THREAD_NAME_LIMIT:
+        return name
+    return name[: THREAD_NAME_LIMIT - 1].rsplit(" ", 1)[0] + ELLIPSIS
+
+
+def safe_link_url(url: str) -> str | None:
+    """The URL made safe inside `[name](url)`, or None when it must not be linked."""
+    if not url.startswith(("https://", "http://")) or len(url) > LONGEST_LINK_URL:
+        return None
+    # Characters that would end the markdown link or the URL early are percent-encoded.
+    return quote(url, safe=":/?#@!$&'*+,;=%~._-[]")
+
+
+def source_link(source: Source) -> str:
+    """One source as a masked link to its article; the outlet name is escaped."""
+    # Brackets would end the link text early; parentheses read the same and are harmless.
+    plain = (source.name or "source").replace("[", "(").replace("]", ")")
+    name = fit(plain, 80)
+    url = safe_link_url(source.url)
+    return f"[{name}]({url})" if url else name
+
+
+def join_links(links: Sequence[str], budget: int, *, label: str = "Sources: ") -> str:
+    """Whole links joined within `budget`; the ones that do not fit are counted, not cut."""
+    shown: list[str] = []
+    used = len(label)
+    for index, link in enumerate(links):
+        rest = len(links) - index - 1
+        tail = len(f" and {rest} more") if rest else 0
+        if used + len(link) + 3 + tail > budget:
+            break
+        shown.append(link)
+        used += len(link) + 3
+    if not shown:
+        return ""
+    hidden = len(links) - len(shown)
+    text = label + " · ".join(shown)
+    return text + (f" and {hidden} more" if hidden else "")
+
+
+def summariser_label(item: DigestItem) -> str:
+    """Who wrote the summary, shown with every item."""
+    who = "LLM summary" if item.summariser == "llm" else "Extractive summary (sentences quoted)"
+    return f"{who} · {item.note}" if item.note else who
+
+
+def _sentence_markers(item: DigestItem) -> list[str]:
+    """Each sentence with [n] markers naming the sources behind it (when there are several)."""
+    numbers = {source.url: index + 1 for index, source in enumerate(item.sources)}
+    lines = []
+    for sentence in item.sentences:
+        text = escape(" ".join(sentence.text.split()))
+        if len(item.sources) > 1:
+            cited = sorted({numbers[s.url] for s in sentence.sources if s.url in numbers})
+            text += "".join(f" [{n}]" for n in cited)
+        lines.append(text)
+    return lines
+
+
+def _summary_text(item: DigestItem) -> str:
+    sentences = _sentence_markers(item)
+    kept: list[str] = []
+    used = 0
+    for sentence in sentences:
+        if used + len(sentence) + 1 > SUMMARY_BUDGET:
+            break
+        kept.append(sentence)
+        used += len(sentence) + 1
+    if not kept and item.sentences:
+        # One enormous sentence: shorten it at a word boundary rather than show nothing.
+        return fit(" ".join(item.sentences[0].text.split()), SUMMARY_BUDGET)
+    return " ".join(kept)
+
+
+def item_embed(item: DigestItem) -> discord.Embed:
+    """One digest item as an embed: neutral headline, summary, sources, who summarised it."""
+    links = [
+        f"{i + 1}. {source_link(s)}" if len(item.sources) > 1 else source_link(s)
+        for i, s in enumerate(item.sources)
+    ]
+    sources = join_links(links, SOURCES_BUDGET)
+    description = _summary_text(item)
+    if sources:
+        description = f"{description}\n{sources}" if description else sources
+    first_url = safe_link_url(item.sources[0].url) if item.sources else None
+    embed = discord.Embed(
+        title=fit(item.headline or "Untitled story", EMBED_TITLE_LIMIT),
+        description=description or "No summary available.",
+        url=first_url,
+        colour=DIGEST_COLOUR,
+    )
+    embed.set_footer(text=_plain_fit(summariser_label(item), FOOTER_BUDGET))
+    return embed
+
+
+def _plain_fit(text: str, limit: int) -> str:
+    """Fit text that Discord shows without markdown (footers): mentions still escaped."""
+    text = discord.utils.escape_mentions(" ".join(text.split()))
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + ELLIPSIS
+
+
+def pack_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds grouped into messages: at most 10 each and 6000 characters with the marker."""
+    groups: list[list[discord.Embed]] = [[]]
+    total = 0
+    for embed in embeds:
+        size = len(embed)
+        current = groups[-1]
+        if current and (
+            len(current) >= EMBEDS_PER_MESSAGE
+            or total + size + MARKER_RESERVE > MESSAGE_EMBED_TOTAL
+        ):
+            groups.append([])
+            total = 0
+        groups[-1].append(embed)
+        total += size
+    return [group for group in groups if group]
+
+
+def digest_header(digest: Digest, part: int, parts: int, *, lead: str = "") -> str:
+    """The content line of each digest message (the title, and the part when split)."""
+    title = fit(digest.title or "News digest", 200)
+    count = len(digest.items)
+    stories = f"{count} {'story' if count == 1 else 'stories'}"
+    header = f"**{title}** · {stories}" if part == 1 else f"**{title}** (continued)"
+    if parts > 1:
+        header += f" · part {part} of {parts}"
+    if lead and part == 1:
+        header = f"{fit(lead, 1500)}\n{header}"
+    return header[:CONTENT_LIMIT]
+
+
+def render_digest(digest: Digest, *, key: str = "", lead: str = "") -> list[DiscordMessage]:
+    """A digest as one or more messages; with `key`, each last footer carries its ref marker."""
+    embeds = [item_embed(item) for item in digest.items]
+    if not embeds:
+        embeds = [discord.Embed(description="No new stories in this period.", colour=DIGEST_COLOUR)]
+    groups = pack_embeds(embeds)
+    messages = []
+    for number, group in enumerate(groups, start=1):
+        if key:
+            _add_marker(group[-1], ref_marker(key, number, len(groups)))
+        messages.append(
+            DiscordMessage(digest_header(digest, number, len(groups), lead=lead), tuple(group))
+        )
+    return messages
+
+
+def _add_marker(embed: discord.Embed, marker: str) -> None:
+    footer = embed.footer.text or ""
+    embed.set_footer(text=f"{footer} · {marker}" if footer else marker)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Already-escaped text split into chunks of at most `limit`, at line then word ends."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _split_line(line, limit):
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks or [""]
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        while len(word) > limit:  # a single enormous "word": no boundary to cut at
+            head = _cut_escaped(word, limit)
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+            word = word[len(head) :]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = word
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def citations_text(citations: Sequence[Source]) -> str:
+    """Numbered source links for an answer."""
+    links = [f"[{i + 1}] {source_link(s)}" for i, s in enumerate(citations)]
+    return join_links(links, EMBED_DESCRIPTION_LIMIT - 200, label="Sources: ")
+
+
+def render_reply(reply: Reply) -> list[DiscordMessage]:
+    """A command's Reply as messages: short text as content, the rest as embeds."""
+    if reply.digest is not None:
+        return render_digest(reply.digest, lead=reply.text)
+    body = escape(reply.text.strip())
+    if reply.lines:
+        rows = "\n".join(escape(line) for line in reply.lines)
+        body = f"{body}\n{rows}" if body else rows
+    cited = citations_text(reply.citations) if reply.citations else ""
+    if not cited and len(body) <= CONTENT_LIMIT:
+        return [DiscordMessage(content=body or "Done.")]
+    chunks = split_text(body, EMBED_DESCRIPTION_LIMIT - 100) if body else []
+    embeds = [discord.Embed(description=chunk, colour=REPLY_COLOUR) for chunk in chunks if chunk]
+    if cited:
+        embeds.append(discord.Embed(description=cited, colour=REPLY_COLOUR))
+    return [DiscordMessage(content="", embeds=tuple(group)) for group in pack_embeds(embeds)]
+
+
+def plain_messages(text: str) -> list[DiscordMessage]:
+    """Plain escaped text (notices) in as many content-only messages as it needs."""
+    return [DiscordMessage(content=chunk) for chunk in split_text(escape(text), CONTENT_LIMIT)]
