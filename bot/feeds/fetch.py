@@ -26,7 +26,7 @@ from yarl import URL
 
 from bot.config import FetchSettings
 from bot.errors import BadInput, FeedError
-from bot.feeds.guard import GuardedResolver, check_url
+from bot.feeds.guard import AddressPolicy, GuardedResolver, check_url, is_public_address
 from bot.feeds.text import plain_text
 from bot.feeds.urls import display_url
 
@@ -187,15 +187,24 @@ class Fetcher:
 
     Use as `async with Fetcher(settings) as fetcher: await fetcher.fetch(url)`. One session
     and one connection pool serve every fetch. `resolver` replaces the system resolver
-    (tests, benchmarks); it is always wrapped by the SSRF-guarding resolver.
+    (tests, benchmarks); it is always wrapped by the SSRF-guarding resolver. `is_public`
+    decides which addresses count as public (tests let a loopback address stand in for an
+    internet host); it defaults to `is_public_address`.
     """
 
     def __init__(
-        self, settings: FetchSettings, *, resolver: AbstractResolver | None = None
+        self,
+        settings: FetchSettings,
+        *,
+        resolver: AbstractResolver | None = None,
+        is_public: AddressPolicy = is_public_address,
     ) -> None:
         self.settings = settings
+        self._is_public = is_public
         self._own_resolver = resolver is None
-        self._resolver = GuardedResolver(resolver, allow_private=settings.allow_private_addresses)
+        self._resolver = GuardedResolver(
+            resolver, allow_private=settings.allow_private_addresses, is_public=is_public
+        )
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -246,7 +255,12 @@ class Fetcher:
         """
         url = url.strip()
         allow_private = self.settings.allow_private_addresses
-        check_url(url, user_supplied=not allow_file, allow_private=allow_private)
+        check_url(
+            url,
+            user_supplied=not allow_file,
+            allow_private=allow_private,
+            is_public=self._is_public,
+        )
         timeout = self.settings.timeout_s
         try:
             async with asyncio.timeout(timeout):
@@ -269,6 +283,7 @@ class Fetcher:
                     current,
                     user_supplied=True,
                     allow_private=self.settings.allow_private_addresses,
+                    is_public=self._is_public,
                 )
             location = await self._request(current, headers)
             if isinstance(location, FetchResult):
