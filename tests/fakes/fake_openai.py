@@ -9,6 +9,7 @@ the request. Every request body is recorded in `requests`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
@@ -108,10 +109,8 @@ class FakeOpenAI:
             return _error(400, "response_format json_schema is not supported", {})
         reply = self._next(body)
         if reply.delay_s:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._released.wait(), reply.delay_s)
-            except TimeoutError:
-                pass
         if reply.status != 200:
             return _error(reply.status, reply.error or "scripted failure", reply.headers)
         return web.json_response(_completion(body, reply), headers=reply.headers)
