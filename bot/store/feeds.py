@@ -200,8 +200,13 @@ class FeedStore:
         etag: str | None,
         last_modified: str | None,
         title: str = "",
+        outlet: str = "",
     ) -> None:
-        """A poll fetched and parsed the feed: store validators, reset health, schedule next."""
+        """A poll fetched and parsed the feed: store validators, reset health, schedule next.
+
+        `outlet` names the feed when the operator gave it no name, so that later
+        attributions stay the same even if the feed's title changes.
+        """
         async with self._db.write() as session:
             row = await session.get(FeedRow, feed_id)
             if row is None:
@@ -210,6 +215,8 @@ class FeedStore:
             row.last_modified = last_modified
             if title:
                 row.title = title[:512]
+            if outlet and not row.outlet:
+                row.outlet = outlet[:256]
             row.last_polled_at = now
             row.last_success_at = now
             row.last_status = "ok"

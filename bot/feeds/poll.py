@@ -1,0 +1,164 @@
+"""The unit of work "poll these feeds": fetch, parse, store what is new, update health.
+
+It is idempotent: articles are deduplicated by canonical URL in the database and each feed's
+next poll time moves forward with every outcome, so a retry, a restart or a second process
+polling the same feed stores nothing twice. Any runner can call it with plain arguments
+(the CLI, the in-process scheduler, a worker of a task queue later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.config import FetchSettings, Settings
+from bot.errors import FeedError, NewsbotError
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import ParserPool
+from bot.feeds.urls import display_url
+from bot.store.articles import ArticleStore
+from bot.store.db import Database
+from bot.store.feeds import Backoff, Feed, FeedStore
+
+log = logging.getLogger("newsbot.poll")
+
+PollStatus = Literal["new", "unchanged", "failed", "disabled"]
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What polling one feed did. `error` says why it failed or was disabled."""
+
+    feed_id: int
+    url: str  # without credentials: safe to show and log
+    status: PollStatus
+    new_articles: int = 0
+    error: str = ""
+    name: str = ""  # outlet or title, for tables
+
+
+async def poll_feeds(
+    db: Database,
+    fetcher: Fetcher,
+    parser: ParserPool,
+    feed_ids: Sequence[int],
+    *,
+    now: datetime,
+    settings: Settings | FetchSettings,
+    on_outcome: Callable[[PollOutcome], None] | None = None,
+) -> list[PollOutcome]:
+    """Poll the given feeds concurrently and return one outcome per feed that exists.
+
+    A failure of one feed (network, HTTP status, not a feed, a bug in parsing) is recorded
+    on that feed and never stops the others. `on_outcome` is called as each feed finishes
+    (progress bars).
+    """
+    fetch_settings = settings.fetch if isinstance(settings, Settings) else settings
+    poller = _Poller(
+        feeds=FeedStore(db, Backoff.from_settings(fetch_settings)),
+        articles=ArticleStore(db),
+        fetcher=fetcher,
+        parser=parser,
+        now=now,
+        # SQLite has one writer at a time anyway: queueing here beats busy-waiting in SQLite.
+        writes=asyncio.Semaphore(1 if db.dialect == "sqlite" else 8),
+    )
+    feeds = await poller.feeds.get_many(list(dict.fromkeys(feed_ids)))
+
+    async def poll_and_report(feed: Feed) -> PollOutcome:
+        outcome = await poller.poll(feed)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        return outcome
+
+    return list(await asyncio.gather(*(poll_and_report(feed) for feed in feeds)))
+
+
+@dataclass
+class _Poller:
+    feeds: FeedStore
+    articles: ArticleStore
+    fetcher: Fetcher
+    parser: ParserPool
+    now: datetime
+    writes: asyncio.Semaphore
+
+    async def poll(self, feed: Feed) -> PollOutcome:
+        shown = display_url(feed.url)
+        if feed.disabled:
+            return PollOutcome(
+                feed.id, shown, "disabled", error=feed.disabled_reason, name=feed.name
+            )
+        try:
+            outcome = await self._fetch_and_store(feed, shown)
+        except FeedError as error:
+            return await self._failed(feed, shown, str(error), error.retry_after_s)
+        except NewsbotError as error:  # e.g. a refused URL: the feed cannot be polled as it is
+            return await self._failed(feed, shown, str(error), None)
+        except Exception as error:  # a bug must not stop the other feeds; it is logged in full
+            log.exception("polling %s failed unexpectedly", shown)
+            return await self._failed(
+                feed, shown, f"unexpected error ({type(error).__name__}).", None
+            )
+        log.info("polled %s: %s, %d new", shown, outcome.status, outcome.new_articles)
+        return outcome
+
+    async def _fetch_and_store(self, feed: Feed, shown: str) -> PollOutcome:
+        result = await self.fetcher.fetch(
+            feed.url,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            # Local files only for feeds the operator added; chat users get http(s) only.
+            allow_file=feed.origin == "operator",
+        )
+        if result.not_modified:
+            async with self.writes:
+                await self.feeds.record_not_modified(feed.id, now=self.now)
+            return PollOutcome(feed.id, shown, "unchanged", name=feed.name)
+        parsed = await self.parser.parse(
+            result.body,
+            url=feed.url,
+            headers=result.headers,
+            fetched_at=self.now,
+            outlet=feed.outlet,
+        )
+        if parsed.warning:
+            log.info("%s: %s", shown, parsed.warning)
+        async with self.writes:
+            new = await self.articles.add_many(
+                parsed.articles,
+                feed_id=feed.id,
+                fetched_at=self.now,
+                # The first successful poll only sets a baseline: a new subscription must
+                # not flood a channel with the feed's old items.
+                baseline=not feed.baselined,
+            )
+            await self.feeds.record_success(
+                feed.id,
+                now=self.now,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                title=parsed.title,
+                outlet=parsed.outlet,
+            )
+        status: PollStatus = "new" if new else "unchanged"
+        return PollOutcome(feed.id, shown, status, len(new), name=feed.outlet or parsed.outlet)
+
+    async def _failed(
+        self, feed: Feed, shown: str, error: str, retry_after_s: float | None
+    ) -> PollOutcome:
+        async with self.writes:
+            updated = await self.feeds.record_failure(
+                feed.id, now=self.now, error=error, retry_after_s=retry_after_s
+            )
+        if updated is not None and updated.disabled:
+            log.warning("feed %s disabled: %s", shown, updated.disabled_reason)
+            return PollOutcome(
+                feed.id, shown, "disabled", error=updated.disabled_reason, name=feed.name
+            )
+        log.warning("polling %s failed: %s", shown, error)
+        return PollOutcome(feed.id, shown, "failed", error=error, name=feed.name)
