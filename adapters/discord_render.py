@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import discord
 
+from bot.digest.render import item_summary_text
 from bot.models import Digest, DigestItem, Reply, Source
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -60,7 +61,25 @@ class DiscordMessage:
 
 def escape(text: str) -> str:
     """Feed or model text made inert: no mentions, no markdown, no masked links."""
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+    escaped = discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+    return _escape_brackets(escaped)
+
+
+def _escape_brackets(escaped: str) -> str:
+    # escape_markdown's masked-link pattern is greedy: with two "[x](y)" on one line it
+    # escapes only the first "[", and the second stays a live masked link. So every bracket
+    # not already escaped gets a backslash (escape pairs are skipped as a whole).
+    out: list[str] = []
+    index = 0
+    while index < len(escaped):
+        char = escaped[index]
+        if char == "\\" and index + 1 < len(escaped):
+            out.append(escaped[index : index + 2])
+            index += 2
+            continue
+        out.append("\\" + char if char in "[]" else char)
+        index += 1
+    return "".join(out)
 
 
 def fit(text: str, limit: int) -> str:
@@ -140,6 +159,8 @@ def source_link(source: Source) -> str:
     """One source as a masked link to its article; the outlet name is escaped."""
     # Brackets would end the link text early; parentheses read the same and are harmless.
     plain = (source.name or "source").replace("[", "(").replace("]", ")")
+    if "://" in plain:  # link text that looks like another address misleads: name the host
+        plain = urlsplit(source.url).hostname or "source"
     name = fit(plain, 80)
     url = safe_link_url(source.url)
     return f"[{name}]({url})" if url else name
@@ -169,32 +190,9 @@ def summariser_label(item: DigestItem) -> str:
     return f"{who} · {item.note}" if item.note else who
 
 
-def _sentence_markers(item: DigestItem) -> list[str]:
-    """Each sentence with [n] markers naming the sources behind it (when there are several)."""
-    numbers = {source.url: index + 1 for index, source in enumerate(item.sources)}
-    lines = []
-    for sentence in item.sentences:
-        text = escape(" ".join(sentence.text.split()))
-        if len(item.sources) > 1:
-            cited = sorted({numbers[s.url] for s in sentence.sources if s.url in numbers})
-            text += "".join(f" [{n}]" for n in cited)
-        lines.append(text)
-    return lines
-
-
 def _summary_text(item: DigestItem) -> str:
-    sentences = _sentence_markers(item)
-    kept: list[str] = []
-    used = 0
-    for sentence in sentences:
-        if used + len(sentence) + 1 > SUMMARY_BUDGET:
-            break
-        kept.append(sentence)
-        used += len(sentence) + 1
-    if not kept and item.sentences:
-        # One enormous sentence: shorten it at a word boundary rather than show nothing.
-        return fit(" ".join(item.sentences[0].text.split()), SUMMARY_BUDGET)
-    return " ".join(kept)
+    """The core's summary text for the item (outlets named), escaped and fitted."""
+    return fit(" ".join(item_summary_text(item).split()), SUMMARY_BUDGET)
 
 
 def item_embed(item: DigestItem) -> discord.Embed:

@@ -20,7 +20,7 @@ def make_item(
     """A plausible story with `outlets` sources and three sentences of about `sentence_words`."""
     sources = tuple(
         Source(
-            name=f"Outlet {chr(65 + k)} Daily",
+            name=f"Outlet {chr(65 + k)} Daily" if k < 26 else f"Outlet {k} Daily",
             url=f"https://outlet{k}.example/news/2026/11/story-{number}-part_{k}?id={number}",
             article_id=f"a{number}-{k}",
         )
