@@ -207,7 +207,7 @@ async def list_subscriptions(session: AsyncSession, channel_id: int) -> list[Sub
         .where(SubscriptionRow.channel_id == channel_id)
         .order_by(SubscriptionRow.id)
     )
-    return [_view(sub, feed) for sub, feed in result.tuples()]
+    return [_view(sub, feed) for sub, feed in result]
 
 
 def _view(sub: SubscriptionRow, feed: FeedRow | None) -> SubscriptionView:
@@ -256,6 +256,6 @@ async def subscriptions_of_channels(
         .where(SubscriptionRow.channel_id.in_(list(channel_ids)))
         .order_by(SubscriptionRow.id)
     )
-    for sub, feed in result.tuples():
+    for sub, feed in result:
         found[sub.channel_id].append(_view(sub, feed))
     return found

@@ -148,7 +148,7 @@ async def latest_digest(session: AsyncSession, channel_id: int) -> DigestSummary
         .order_by(DigestRow.period_end.desc())
         .limit(1)
     )
-    found = result.tuples().first()
+    found = result.first()
     if found is None:
         return None
     digest, outbox = found
@@ -218,7 +218,7 @@ async def digested_article_ids(
             DigestArticleRow.article_id.in_(list(article_ids)),
         )
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 async def feed_articles_between(
@@ -250,7 +250,7 @@ async def feed_articles_between(
         .where(and_(*conditions))
         .order_by(ArticleRow.published_at.desc(), ArticleRow.id)
     )
-    for feed_id, row, feed_url in result.tuples():
+    for feed_id, row, feed_url in result:
         found[feed_id].append(article_from_row(row, feed_url))
     return found
 

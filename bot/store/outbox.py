@@ -69,7 +69,7 @@ async def lease_outbox_row(
         .join(DigestRow, DigestRow.id == OutboxRow.digest_id)
         .where(OutboxRow.id == outbox_id)
     )
-    row, channel, digest = found.tuples().one()
+    row, channel, digest = found.one()
     return LeasedPost(
         outbox_id=row.id,
         idempotency_key=row.idempotency_key,

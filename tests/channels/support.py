@@ -1,0 +1,143 @@
+"""Helpers for the channel tests: a controllable clock, a recording poster, seeded rows."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.channels.build import BuildDeps
+from bot.channels.delivery import PostError, PostResult
+from bot.models import Article, ChannelRef, Digest
+from bot.store import channels as channel_store
+from bot.store.articles import ArticleStore
+from bot.store.channels import ChannelDefaults
+from bot.store.db import Database
+from bot.store.feeds import FeedStore
+from bot.summarise.extractive import ExtractiveSummariser
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class RecordingPoster:
+    """A platform that records every accepted post; it can fail on demand."""
+
+    platform: str = "test"
+    posts: list[tuple[ChannelRef, Digest, str]] = field(default_factory=list)
+    notices: list[tuple[ChannelRef, str]] = field(default_factory=list)
+    fail_with: PostError | None = None
+    crash_after_accept: bool = False  # accept the post, then "die" before answering
+    find_calls: int = 0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def post_digest(
+        self, where: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostResult:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.posts.append((where, digest, idempotency_key))
+        if self.crash_after_accept:
+            raise ConnectionResetError("connection lost after the platform accepted the post")
+        return PostResult(message_id=f"m{next(self._ids)}", thread_id=f"t-{idempotency_key}")
+
+    async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None:
+        self.find_calls += 1
+        for index, (_, _, key) in enumerate(self.posts, start=1):
+            if key == idempotency_key:
+                return PostResult(message_id=f"found{index}", thread_id=f"t-{key}")
+        return None
+
+    async def notify(self, where: ChannelRef, text: str) -> None:
+        self.notices.append((where, text))
+
+    def keys(self) -> list[str]:
+        return [key for _, _, key in self.posts]
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+
+
+def build_deps(db: Database, clock: Clock) -> BuildDeps:
+    summariser = ExtractiveSummariser()
+    return BuildDeps(db=db, summariser_for=lambda _mode: summariser, clock=clock)
+
+
+def article(n: int, when: datetime, *, outlet: str = "Harbour Gazette", topic: str = "") -> Article:
+    subject = topic or f"bridge number {n}"
+    return Article(
+        id=f"a{n:04d}",
+        url=f"https://news.example/story-{n}",
+        title=f"Council votes on {subject}",
+        text=(
+            f"The city council voted on Tuesday to repair {subject}. "
+            f"The repair of {subject} will cost 4.{n} million euros, officials said. "
+            "Work starts in spring and is expected to last two years."
+        ),
+        outlet=outlet,
+        published=when,
+    )
+
+
+async def add_channel(
+    db: Database,
+    now: datetime,
+    *,
+    channel: str = "c1",
+    timezone: str = "UTC",
+    time: str = "08:00",
+    platform: str = "test",
+) -> tuple[int, ChannelRef]:
+    where = ChannelRef(platform, "w1", channel)
+    async with db.session() as session:
+        row = await channel_store.ensure_channel(
+            session, where, ChannelDefaults(timezone=timezone, digest_time=time), now
+        )
+        return row.id, where
+
+
+async def add_feed_with_articles(
+    db: Database,
+    channel_id: int,
+    articles: list[Article],
+    *,
+    fetched_at: datetime,
+    baseline: bool = False,
+    url: str = "https://news.example/feed.xml",
+    include: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+) -> int:
+    feeds = FeedStore(db)
+    feed = await feeds.get_by_url(url) or await feeds.add(
+        url, now=fetched_at, outlet="Harbour Gazette", origin="user"
+    )
+    # Polled by someone else: far in the future so the tick does not try to fetch it.
+    async with db.session() as session:
+        from sqlalchemy import update
+
+        from bot.store.schema import FeedRow
+
+        await session.execute(
+            update(FeedRow)
+            .where(FeedRow.id == feed.id)
+            .values(next_poll_at=fetched_at + timedelta(days=3650), baselined=True)
+        )
+        await channel_store.add_feed_subscription(
+            session, channel_id, feed.id, include=include, exclude=exclude, now=fetched_at
+        )
+    await ArticleStore(db).add_many(
+        articles, feed_id=feed.id, fetched_at=fetched_at, baseline=baseline
+    )
+    return feed.id
