@@ -182,18 +182,17 @@ def text_sections(text: str, *, first_line: str = "") -> list[Block]:
 
 
 def item_body(item: DigestItem) -> str:
-    """The item's summary as shown: its sentences in order."""
-    return " ".join(sentence.text.strip() for sentence in item.sentences if sentence.text.strip())
+    """The item's summary exactly as the core words it (outlets named), unescaped."""
+    return item.summary
 
 
 def item_blocks(number: int, item: DigestItem) -> list[Block]:
     """One story: headline and summary, then its sources as links (and any fallback note)."""
     title = f"*{number}. {escape(shorten(item.headline, 400))}*"
     blocks = text_sections(escape(item_body(item)), first_line=title)
-    label = "extractive summary" if item.summariser == "extractive" else ""
-    notes = [escape(note) for note in (item.note, label) if note]
     noun = "Source" if len(item.sources) == 1 else "Sources"
-    blocks += context_lines(f"{noun}: ", source_links(item.sources), [" · ".join(notes)])
+    # The note says why an LLM summary was replaced by the extractive one.
+    blocks += context_lines(f"{noun}: ", source_links(item.sources), [escape(item.note)])
     return blocks
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.models import Digest, DigestItem, Sentence, Source
 
@@ -30,7 +31,7 @@ def item(n: int, *, headline: str = "", text: str = "", sources: int = 2) -> Dig
     )
 
 
-def digest(count: int, **kwargs: str) -> Digest:
+def digest(count: int, **kwargs: Any) -> Digest:
     """A digest of `count` stories."""
     return Digest(
         title="Morning digest",

@@ -76,11 +76,14 @@ def test_hostile_source_names_and_urls_cannot_break_out_of_their_link() -> None:
 def test_a_huge_story_is_cut_between_sentences_and_words_only() -> None:
     sentence = "The harbour authority published its annual report on shipping volumes today. "
     long_text = sentence * 120  # about 9,500 characters
-    messages = render_digest(digest(1, text=long_text))
+    messages = render_digest(digest(1, text=long_text, sources=1))
     for message in messages:
         assert check_message(message_args(message)) is None
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
     assert len(sections) >= 4
+    assert sections[0].startswith(
+        "*1. Town 1 approves harbour repair budget*\nHarbour Gazette reports:"
+    )
     for piece in sections[1:]:
         assert piece.startswith("The harbour authority")
     for piece in sections:
