@@ -1,0 +1,196 @@
+"""Follow-up questions: find the articles that answer, answer from them only, cite them.
+
+Retrieval is BM25 computed here over candidate rows: first the articles behind the digest
+the question was asked under (its thread) or the channel's recent digests, then, when none
+of those is relevant, the whole store (candidates pre-selected in SQL by the question's
+words, so it works the same on SQLite and PostgreSQL without extra indexes). An article is
+relevant only when it covers most of the question's content words; when nothing is, the
+answer is "My sources don't say." rather than a guess.
+
+The answer is extractive (the best-matching sentences, each with its outlet) or, when an LLM
+is configured, the grounded LLM answer, which falls back to the extractive one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.digest.render import outlet_list
+from bot.models import Article, Reply, Sentence, Source
+from bot.store import digests as digest_store
+from bot.store.db import Database
+from bot.summarise.base import Answer, Answerer
+from bot.summarise.sentences import content_words, split_sentences
+
+NOT_FOUND = "My sources don't say."
+# Words of a question that say what kind of answer is wanted, not what it is about.
+_QUESTION_WORDS_TEXT = """
+    what who whom whose when where why how which tell know explain happen happened happening
+    please anything something news latest story stories article articles report reported
+    mean means think
+"""
+QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
+MIN_COVERAGE = 0.5  # share of the question's content words an article or sentence must hold
+RECENT_DIGEST_DAYS = 7
+TOP_ARTICLES = 5
+MAX_QUESTION_CHARS = 500
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's content words (stemmed, deduplicated, in order)."""
+    words = [w for w in content_words(question) if w not in QUESTION_WORDS]
+    return list(dict.fromkeys(words))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An article with its BM25 score and the share of question words it holds."""
+
+    article: Article
+    score: float
+    coverage: float
+
+
+def rank_articles(question: str, articles: Sequence[Article]) -> list[Ranked]:
+    """BM25 (title counted twice) over `articles`, best first; only relevant ones kept."""
+    terms = question_terms(question)
+    if not terms or not articles:
+        return []
+    docs = [Counter(content_words(f"{a.title}. {a.title}. {a.text}")) for a in articles]
+    lengths = [sum(doc.values()) for doc in docs]
+    average = sum(lengths) / len(lengths) or 1.0
+    frequency = {t: sum(1 for doc in docs if t in doc) for t in terms}
+    total = len(docs)
+    ranked = []
+    for article, doc, length in zip(articles, docs, lengths, strict=True):
+        score = 0.0
+        for term in terms:
+            count = doc.get(term, 0)
+            if count:
+                idf = math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
+                score += idf * count * 2.2 / (count + 1.2 * (0.25 + 0.75 * length / average))
+        coverage = sum(1 for t in terms if t in doc) / len(terms)
+        if coverage >= MIN_COVERAGE and score > 0:
+            ranked.append(Ranked(article, score, coverage))
+    return sorted(ranked, key=lambda r: (-r.coverage, -r.score, r.article.id))
+
+
+class ExtractiveAnswerer:
+    """Answers with the sentences of the given articles that best match the question."""
+
+    name = "extractive"
+
+    def __init__(self, *, max_sentences: int = 3) -> None:
+        self.max_sentences = max_sentences
+
+    async def answer(
+        self, question: str, articles: Sequence[Article], *, scope: str = ""
+    ) -> Answer:
+        """Best-matching sentences, each citing its article; found=False when none match."""
+        terms = question_terms(question)
+        scored: list[tuple[float, int, str, Article]] = []
+        for rank, article in enumerate(articles):
+            for sentence in split_sentences(article.text):
+                words = set(content_words(sentence))
+                hits = [t for t in terms if t in words]
+                coverage = len(hits) / len(terms) if terms else 0.0
+                if coverage >= MIN_COVERAGE:
+                    scored.append((coverage - rank * 0.01, rank, sentence, article))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        chosen: list[Sentence] = []
+        seen: set[str] = set()
+        for _, _, text, _article in scored:
+            key = " ".join(sorted(set(content_words(text))))
+            if key in seen:
+                continue  # the same sentence from another outlet: cite both on the first
+            seen.add(key)
+            sources = tuple(
+                _source(other)
+                for _, _, other_text, other in scored
+                if " ".join(sorted(set(content_words(other_text)))) == key
+            )
+            chosen.append(Sentence(text=text, sources=tuple(dict.fromkeys(sources))))
+            if len(chosen) >= self.max_sentences:
+                break
+        return Answer(sentences=tuple(chosen), summariser="extractive", found=bool(chosen))
+
+
+def _source(article: Article) -> Source:
+    return Source(name=article.outlet or "unknown outlet", url=article.url, article_id=article.id)
+
+
+async def context_articles(
+    db: Database, channel_id: int | None, thread_id: str | None, now: datetime
+) -> list[Article]:
+    """Articles behind the digest of this thread, else behind the channel's recent digests."""
+    if channel_id is None:
+        return []
+    async with db.session() as session:
+        if thread_id:
+            digest_id = await digest_store.digest_for_thread(session, channel_id, thread_id)
+            if digest_id is not None:
+                return await digest_store.articles_of_digests(session, [digest_id])
+        recent = await digest_store.recent_digest_ids(
+            session, channel_id, since=now - timedelta(days=RECENT_DIGEST_DAYS)
+        )
+        return await digest_store.articles_of_digests(session, recent)
+
+
+async def find_relevant(
+    db: Database, question: str, channel_id: int | None, thread_id: str | None, now: datetime
+) -> list[Ranked]:
+    """The most relevant articles: from the channel's digests first, then the whole store."""
+    ranked = rank_articles(question, await context_articles(db, channel_id, thread_id, now))
+    if ranked:
+        return ranked[:TOP_ARTICLES]
+    words = _search_words(question)
+    async with db.session() as session:
+        candidates = await digest_store.search_candidates(session, words)
+    return rank_articles(question, candidates)[:TOP_ARTICLES]
+
+
+def _search_words(question: str) -> list[str]:
+    """Unstemmed question words for the SQL prefilter (a stem is a prefix of its forms)."""
+    # "policy" is the stem of "policies" but not a prefix of it: match "polic" instead.
+    words = [t[:-1] if t.endswith("y") else t for t in question_terms(question)]
+    return [w for w in words if len(w) >= 3][:8]
+
+
+async def answer_question(
+    db: Database,
+    answerer: Answerer,
+    question: str,
+    *,
+    channel_id: int | None,
+    thread_id: str | None,
+    now: datetime,
+    scope: str = "",
+) -> Reply:
+    """Answer `question` from the store, citing the articles used, or say the sources don't."""
+    question = question.strip()[:MAX_QUESTION_CHARS]
+    relevant = await find_relevant(db, question, channel_id, thread_id, now)
+    if not relevant:
+        return Reply(text=NOT_FOUND)
+    answer = await answerer.answer(question, [r.article for r in relevant], scope=scope)
+    if not answer.found or not answer.sentences:
+        return Reply(text=NOT_FOUND)
+    return reply_from_answer(answer)
+
+
+def reply_from_answer(answer: Answer) -> Reply:
+    """Each sentence followed by the outlets it came from; every cited source listed."""
+    lines = [
+        f"{sentence.text} ({outlet_list(list(dict.fromkeys(s.name for s in sentence.sources)))})"
+        for sentence in answer.sentences
+    ]
+    citations = tuple(dict.fromkeys(s for sentence in answer.sentences for s in sentence.sources))
+    label = "" if answer.summariser == "llm" else " [extractive]"
+    sources = "; ".join(f"{s.name}: {s.url}" for s in citations)
+    return Reply(
+        text=" ".join(lines) + label + f"\nSources: {sources}",
+        citations=citations,
+    )
