@@ -279,17 +279,23 @@ class Fetcher:
         current = url
         for hop in range(self.settings.max_redirects + 1):
             if hop:  # a redirect may point anywhere: only http(s), only public addresses
-                check_url(
-                    current,
-                    user_supplied=True,
-                    allow_private=self.settings.allow_private_addresses,
-                    is_public=self._is_public,
-                )
+                self._check_redirect(current)
             location = await self._request(current, headers)
             if isinstance(location, FetchResult):
                 return self._keep_validators(location, etag, last_modified)
             current = location
         raise FeedError(f"the feed redirected more than {self.settings.max_redirects} times.")
+
+    def _check_redirect(self, url: str) -> None:
+        try:
+            check_url(
+                url,
+                user_supplied=True,
+                allow_private=self.settings.allow_private_addresses,
+                is_public=self._is_public,
+            )
+        except BadInput as refused:  # the feed's fault, not the user's: a feed failure
+            raise FeedError(f"the feed redirected somewhere it may not: {refused}") from None
 
     @staticmethod
     def _keep_validators(
