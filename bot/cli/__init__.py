@@ -6,14 +6,15 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.errors import NewsbotError
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 
 # A subcommand handler gets the parsed arguments and the loaded settings, returns an exit code.
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,14 +35,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newsbot` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return run_parsed(parser.parse_args(argv))
+
+
+def run_parsed(args: argparse.Namespace) -> int:
+    """Load settings, set up logging and run the chosen subcommand; returns the exit code.
+
+    A `NewsbotError` becomes one sentence on stderr and exit code 2; anything else is a bug,
+    logged with its traceback (secrets redacted), exit code 1.
+    """
     try:
         settings = load_settings(args.config)
         setup_logging(settings.log_level, secrets=settings.secret_values())
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings))
     except NewsbotError as error:
-        print(f"newsbot: {error}", file=sys.stderr)
+        print(f"newsbot: {redact(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -49,7 +58,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("newsbot").exception("unexpected error")
         print("newsbot: unexpected error (details in the log above).", file=sys.stderr)
         return 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

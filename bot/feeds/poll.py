@@ -18,8 +18,10 @@ from typing import Literal
 from bot.config import FetchSettings, Settings
 from bot.errors import FeedError, NewsbotError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.fulltext import fetch_full_text
 from bot.feeds.parse import ParserPool
 from bot.feeds.urls import display_url
+from bot.models import Article
 from bot.store.articles import ArticleStore
 from bot.store.db import Database
 from bot.store.feeds import Backoff, Feed, FeedStore
@@ -27,6 +29,8 @@ from bot.store.feeds import Backoff, Feed, FeedStore
 log = logging.getLogger("newsbot.poll")
 
 PollStatus = Literal["new", "unchanged", "failed", "disabled"]
+# Entries shorter than this are taken for teasers when `fetch.full_text` is on.
+TEASER_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ async def poll_feeds(
         now=now,
         # SQLite has one writer at a time anyway: queueing here beats busy-waiting in SQLite.
         writes=asyncio.Semaphore(1 if db.dialect == "sqlite" else 8),
+        full_text=fetch_settings.full_text,
     )
     feeds = await poller.feeds.get_many(list(dict.fromkeys(feed_ids)))
 
@@ -86,6 +91,7 @@ class _Poller:
     parser: ParserPool
     now: datetime
     writes: asyncio.Semaphore
+    full_text: bool = False
 
     async def poll(self, feed: Feed) -> PollOutcome:
         shown = display_url(feed.url)
@@ -104,7 +110,7 @@ class _Poller:
             return await self._failed(
                 feed, shown, f"unexpected error ({type(error).__name__}).", None
             )
-        log.info("polled %s: %s, %d new", shown, outcome.status, outcome.new_articles)
+        log.debug("polled %s: %s, %d new", shown, outcome.status, outcome.new_articles)
         return outcome
 
     async def _fetch_and_store(self, feed: Feed, shown: str) -> PollOutcome:
@@ -145,8 +151,28 @@ class _Poller:
                 title=parsed.title,
                 outlet=parsed.outlet,
             )
+        if self.full_text and feed.baselined:  # baseline items never reach a digest
+            await self._fill_teasers(new)
         status: PollStatus = "new" if new else "unchanged"
         return PollOutcome(feed.id, shown, status, len(new), name=feed.outlet or parsed.outlet)
+
+    async def _fill_teasers(self, articles: Sequence[Article]) -> None:
+        """Fetch the linked page of teaser-only articles and keep its main text."""
+        teasers = [a for a in articles if len(a.text) < TEASER_CHARS and a.url.startswith("http")]
+        limit = asyncio.Semaphore(4)
+
+        async def fill(article: Article) -> None:
+            async with limit:
+                try:
+                    text = await fetch_full_text(self.fetcher, article.url)
+                except NewsbotError as error:
+                    log.info("no full text for %s: %s", display_url(article.url), error)
+                    return
+            if len(text) > len(article.text):
+                async with self.writes:
+                    await self.articles.update_text(article.id, text)
+
+        await asyncio.gather(*(fill(a) for a in teasers))
 
     async def _failed(
         self, feed: Feed, shown: str, error: str, retry_after_s: float | None
@@ -160,5 +186,5 @@ class _Poller:
             return PollOutcome(
                 feed.id, shown, "disabled", error=updated.disabled_reason, name=feed.name
             )
-        log.warning("polling %s failed: %s", shown, error)
+        log.info("polling %s failed: %s", shown, error)
         return PollOutcome(feed.id, shown, "failed", error=error, name=feed.name)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,6 +119,13 @@ class ArticleStore:
             rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in chunk]
             await session.execute(
                 self._insert(FeedArticleRow).values(rows).on_conflict_do_nothing()
+            )
+
+    async def update_text(self, article_id: str, text: str) -> None:
+        """Replace an article's text (full text fetched for a teaser-only feed)."""
+        async with self._db.session() as session:
+            await session.execute(
+                update(ArticleRow).where(ArticleRow.id == article_id).values(text=text)
             )
 
     def _select(self) -> Any:  # Select[ArticleRow, str | None]; its generics differ by version

@@ -1,0 +1,125 @@
+"""The composition root: builds every long-lived dependency once and passes it in.
+
+Nothing else in `bot/` creates a database, an HTTP session or a process pool on its own;
+commands, the scheduler and the adapters get them from an `App`. Tests build one with an
+injected clock (and, when needed, a fake resolver or an in-process parser).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from aiohttp.abc import AbstractResolver
+
+from bot.config import Settings
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import ParserPool
+from bot.feeds.poll import PollOutcome, poll_feeds
+from bot.store.articles import ArticleStore
+from bot.store.db import Database, open_database
+from bot.store.feeds import Backoff, FeedStore
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock: aware UTC now."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """Everything a running newsbot shares. Use `async with await build_app(settings) as app`."""
+
+    settings: Settings
+    db: Database
+    fetcher: Fetcher
+    parser: ParserPool
+    clock: Clock = utc_now
+    _resources: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
+
+    @property
+    def feeds(self) -> FeedStore:
+        return FeedStore(self.db, Backoff.from_settings(self.settings.fetch))
+
+    @property
+    def articles(self) -> ArticleStore:
+        return ArticleStore(self.db)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def poll(
+        self,
+        feed_ids: Sequence[int],
+        *,
+        on_outcome: Callable[[PollOutcome], None] | None = None,
+    ) -> list[PollOutcome]:
+        """Poll these feeds now (see `bot.feeds.poll.poll_feeds`)."""
+        return await poll_feeds(
+            self.db,
+            self.fetcher,
+            self.parser,
+            feed_ids,
+            now=self.now(),
+            settings=self.settings,
+            on_outcome=on_outcome,
+        )
+
+    async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
+        """Poll the feeds whose next poll time has come."""
+        return await self.poll(await self.feeds.due_feed_ids(self.now(), limit))
+
+    async def aclose(self) -> None:
+        """Stop the parser workers, close the HTTP session and the database."""
+        await self._resources.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    resolver: AbstractResolver | None = None,
+    parse_in_process: bool = False,
+) -> App:
+    """Open the database (migrated), start the fetcher and the parser pool.
+
+    `resolver` replaces DNS (tests, benchmarks); `parse_in_process` parses in a thread
+    instead of worker processes (short-lived commands, tests).
+    """
+    resources = AsyncExitStack()
+    try:
+        db = await open_database(settings.database.url)
+        resources.push_async_callback(db.close)
+        fetcher = await resources.enter_async_context(Fetcher(settings.fetch, resolver=resolver))
+        workers = settings.fetch.parse_workers
+        parser = await resources.enter_async_context(
+            ParserPool(workers, in_process=parse_in_process)
+        )
+    except BaseException:
+        await resources.aclose()
+        raise
+    return App(
+        settings=settings,
+        db=db,
+        fetcher=fetcher,
+        parser=parser,
+        clock=clock or utc_now,
+        _resources=resources,
+    )

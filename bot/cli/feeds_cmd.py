@@ -1,0 +1,384 @@
+"""`newsbot feeds add|list|remove|enable|import-opml`, `newsbot fetch`, `newsbot articles`.
+
+These are operator commands: feeds added here may be local files (that is how the bundled
+seeds are read), while feeds added from chat are http(s) only. Every failure is one
+sentence on stderr and a non-zero exit code (see `bot.cli.main`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from bot.app import build_app, utc_now
+from bot.cli.digest_cmd import parse_duration
+from bot.config import Settings
+from bot.errors import BadInput
+from bot.feeds.fetch import Fetcher
+from bot.feeds.guard import check_url
+from bot.feeds.opml import read_opml
+from bot.feeds.poll import PollOutcome
+from bot.feeds.urls import display_url
+from bot.store.articles import ArticleStore
+from bot.store.db import Database, open_database
+from bot.store.feeds import Backoff, Feed, FeedStore
+
+
+def register(subparsers: Any) -> None:
+    """Add `feeds`, `fetch` and `articles` to the `newsbot` command line."""
+    feeds = subparsers.add_parser("feeds", help="add, list and remove the feeds newsbot polls")
+    actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="add a feed (http(s) URL or local file)")
+    add.add_argument("url", metavar="URL", help="feed URL, or the path of a local feed file")
+    add.add_argument("--outlet", default="", help="outlet name shown in digests (default: title)")
+    add.add_argument(
+        "--interval",
+        type=parse_duration,
+        metavar="DURATION",
+        help="time between polls, e.g. 15m or 1h (default: fetch.poll_interval_s)",
+    )
+    add.set_defaults(handler=run_feeds_add)
+
+    listing = actions.add_parser("list", help="list feeds with their health")
+    listing.set_defaults(handler=run_feeds_list)
+
+    remove = actions.add_parser("remove", help="remove a feed (its articles stay)")
+    remove.add_argument("feed", metavar="URL|ID")
+    remove.set_defaults(handler=run_feeds_remove)
+
+    enable = actions.add_parser("enable", help="re-enable a feed disabled after failures")
+    enable.add_argument("feed", metavar="URL|ID")
+    enable.set_defaults(handler=run_feeds_enable)
+
+    opml = actions.add_parser("import-opml", help="add every feed listed in an OPML file")
+    opml.add_argument("source", metavar="FILE|URL")
+    opml.set_defaults(handler=run_feeds_import_opml)
+
+    fetch = subparsers.add_parser("fetch", help="poll the feeds that are due now")
+    fetch.add_argument("--all", action="store_true", help="poll every enabled feed, due or not")
+    fetch.set_defaults(handler=run_fetch)
+
+    articles = subparsers.add_parser("articles", help="list stored articles")
+    articles.add_argument(
+        "--since",
+        type=parse_duration,
+        default=timedelta(hours=24),
+        metavar="DURATION",
+        help="published within this long, e.g. 24h, 3d (default 24h)",
+    )
+    articles.add_argument(
+        "--feed", action="append", default=[], metavar="URL|ID", help="only from this feed"
+    )
+    articles.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (50)")
+    articles.set_defaults(handler=run_articles)
+
+
+def _console() -> Console:
+    # Resolved at call time, so output goes wherever sys.stdout points now.
+    return Console(highlight=False, soft_wrap=True)
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    db = await open_database(settings.database.url)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+def _feed_store(db: Database, settings: Settings) -> FeedStore:
+    return FeedStore(db, Backoff.from_settings(settings.fetch))
+
+
+def _operator_url(raw: str, settings: Settings, *, base: Path | None = None) -> str:
+    """A feed URL as the operator gave it: http(s) checked, local paths made absolute."""
+    url = raw.strip()
+    if not url:
+        raise BadInput("give a feed URL or the path of a feed file.")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        check_url(url, user_supplied=False, allow_private=settings.fetch.allow_private_addresses)
+        return url
+    if scheme and scheme != "file":
+        raise BadInput(
+            f"{display_url(url)} uses the {scheme}:// scheme; "
+            "give an http(s) URL or the path of a feed file."
+        )
+    path = Path(urlsplit(url).path if scheme == "file" else url).expanduser()
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    if not path.is_file():
+        raise BadInput(f"{path} is not a file; give an http(s) URL or the path of a feed file.")
+    return str(path.resolve())
+
+
+def _existing_path(ref: str) -> str | None:
+    """The absolute form of a local feed path, as `feeds add` stored it."""
+    if "://" in ref or not Path(ref).expanduser().exists():
+        return None
+    return str(Path(ref).expanduser().resolve())
+
+
+def _read_local(path: Path, limit: int) -> bytes:
+    if path.stat().st_size > limit:
+        raise BadInput(f"{path} is larger than the fetch.max_bytes limit.")
+    return path.read_bytes()
+
+
+async def _find_feed(store: FeedStore, ref: str) -> Feed:
+    ref = ref.strip()
+    feed = await (store.get(int(ref)) if ref.isdigit() else store.get_by_url(ref))
+    local = _existing_path(ref) if feed is None and not ref.isdigit() else None
+    if local is not None:
+        feed = await store.get_by_url(local)
+    if feed is None:
+        kind = "id" if ref.isdigit() else "URL"
+        raise BadInput(f"there is no feed with {kind} {ref}; `newsbot feeds list` shows them.")
+    return feed
+
+
+def _interval_s(args: argparse.Namespace, settings: Settings) -> int:
+    if args.interval is None:
+        return settings.fetch.poll_interval_s
+    seconds = int(args.interval.total_seconds())
+    if seconds < 60:
+        raise BadInput("--interval must be at least 1m.")
+    return seconds
+
+
+def _every(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
+
+
+# ----------------------------------------------------------------------------- feeds
+
+
+async def run_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add one feed; it is due at once."""
+    url = _operator_url(args.url, settings)
+    interval = _interval_s(args, settings)
+    async with _database(settings) as db:
+        feed = await _feed_store(db, settings).add(
+            url, now=utc_now(), outlet=args.outlet.strip(), interval_s=interval
+        )
+    _console().print(
+        f"Added feed {feed.id}: {display_url(feed.url)} (polled every {_every(interval)}). "
+        "`newsbot fetch` polls it now."
+    )
+    return 0
+
+
+async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Show every feed with its health."""
+    async with _database(settings) as db:
+        feeds = await _feed_store(db, settings).list()
+        articles = ArticleStore(db)
+        counts = {feed.id: await articles.count(feed_id=feed.id) for feed in feeds}
+    console = _console()
+    if not feeds:
+        console.print("No feeds yet; add one with `newsbot feeds add URL`.")
+        return 0
+    table = Table(title=f"{len(feeds)} feeds")
+    for column in ("id", "name", "url", "every", "health", "articles", "last poll", "next poll"):
+        table.add_column(column, overflow="fold")
+    table.add_column("problem", overflow="fold")
+    for feed in feeds:
+        table.add_row(
+            str(feed.id),
+            feed.name if feed.name != feed.url else "",
+            display_url(feed.url),
+            _every(feed.poll_interval_s),
+            feed.health,
+            str(counts[feed.id]),
+            _when(feed.last_polled_at),
+            "-" if feed.disabled else _when(feed.next_poll_at),
+            feed.disabled_reason or feed.last_error,
+        )
+    console.print(table)
+    return 0
+
+
+async def run_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove one feed by id or URL."""
+    async with _database(settings) as db:
+        store = _feed_store(db, settings)
+        feed = await _find_feed(store, args.feed)
+        await store.remove(feed.id)
+    _console().print(f"Removed feed {feed.id}: {display_url(feed.url)}.")
+    return 0
+
+
+async def run_feeds_enable(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-enable a disabled feed; it is due at once."""
+    async with _database(settings) as db:
+        store = _feed_store(db, settings)
+        feed = await _find_feed(store, args.feed)
+        await store.enable(feed.id, now=utc_now())
+    _console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; it is due now.")
+    return 0
+
+
+async def _read_opml_source(source: str, settings: Settings) -> tuple[bytes, str]:
+    """The OPML bytes and the base that relative feed URLs in it are resolved against."""
+    if urlsplit(source).scheme.lower() in ("http", "https"):
+        async with Fetcher(settings.fetch) as fetcher:
+            result = await fetcher.fetch(source)
+        return result.body, result.final_url
+    path = Path(_operator_url(source, settings))
+    return _read_local(path, settings.fetch.max_bytes), str(path)
+
+
+def _resolve(url: str, base: str, settings: Settings) -> str:
+    if base.startswith(("http://", "https://")):
+        absolute = urljoin(base, url)
+        if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+            raise BadInput(f"{display_url(url)} in a fetched OPML file is not an http(s) URL.")
+        check_url(
+            absolute, user_supplied=True, allow_private=settings.fetch.allow_private_addresses
+        )
+        return absolute
+    return _operator_url(url, settings, base=Path(base).parent)
+
+
+async def run_feeds_import_opml(args: argparse.Namespace, settings: Settings) -> int:
+    """Add every feed an OPML file lists; feeds already added are left as they are."""
+    body, base = await _read_opml_source(args.source, settings)
+    listed = read_opml(body)
+    if not listed:
+        raise BadInput(f"{display_url(args.source)} lists no feeds.")
+    added, present, refused = [], 0, []
+    async with _database(settings) as db:
+        store = _feed_store(db, settings)
+        for entry in listed:
+            try:
+                url = _resolve(entry.url, base, settings)
+            except BadInput as error:  # one bad entry must not lose the others
+                refused.append(f"{display_url(entry.url)}: {error}")
+                continue
+            if await store.get_by_url(url) is not None:
+                present += 1
+                continue
+            interval = settings.fetch.poll_interval_s
+            added.append(
+                await store.add(url, now=utc_now(), outlet=entry.title, interval_s=interval)
+            )
+    console = _console()
+    for feed in added:
+        console.print(f"Added feed {feed.id}: {feed.name} ({display_url(feed.url)})")
+    for line in refused:
+        console.print(f"Skipped {line}")
+    console.print(
+        f"Imported {len(added)} feeds; {present} already present, {len(refused)} refused."
+    )
+    return 0 if not refused else 1
+
+
+# ----------------------------------------------------------------------------- fetch
+
+
+def _summary_table(outcomes: Sequence[PollOutcome]) -> Table:
+    order = {"failed": 0, "disabled": 1, "new": 2, "unchanged": 3}
+    table = Table(title="Poll results")
+    for column in ("id", "feed", "result", "new", "why"):
+        table.add_column(column, overflow="fold")
+    for outcome in sorted(outcomes, key=lambda o: (order[o.status], o.feed_id)):
+        table.add_row(
+            str(outcome.feed_id),
+            outcome.name or outcome.url,
+            outcome.status,
+            str(outcome.new_articles),
+            outcome.error,
+        )
+    return table
+
+
+async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    """Poll due (or, with --all, all enabled) feeds with a progress bar, then a summary."""
+    console = _console()
+    async with await build_app(settings) as app:
+        feed_ids = (
+            await app.feeds.all_enabled_ids()
+            if args.all
+            else await app.feeds.due_feed_ids(app.now())
+        )
+        if not feed_ids:
+            has_feeds = bool(await app.feeds.list())
+            console.print(
+                "No feeds are due; `newsbot fetch --all` polls every feed now."
+                if has_feeds
+                else "No feeds yet; add one with `newsbot feeds add URL`."
+            )
+            return 0
+        progress = Progress(
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        with progress:
+            task = progress.add_task("", total=len(feed_ids))
+
+            def advance(outcome: PollOutcome) -> None:
+                progress.update(task, advance=1, description=outcome.name or outcome.url)
+
+            outcomes = await app.poll(feed_ids, on_outcome=advance)
+    console.print(_summary_table(outcomes))
+    counts = Counter(o.status for o in outcomes)
+    new_articles = sum(o.new_articles for o in outcomes)
+    console.print(
+        f"{len(outcomes)} feeds: {counts['new']} with new articles ({new_articles} articles), "
+        f"{counts['unchanged']} unchanged, {counts['failed']} failed, "
+        f"{counts['disabled']} disabled."
+    )
+    return 1 if counts["failed"] or counts["disabled"] else 0
+
+
+# ----------------------------------------------------------------------------- articles
+
+
+async def run_articles(args: argparse.Namespace, settings: Settings) -> int:
+    """List stored articles published within --since, newest first."""
+    if args.limit < 1:
+        raise BadInput("--limit must be at least 1.")
+    async with _database(settings) as db:
+        feed_ids = None
+        if args.feed:
+            store = _feed_store(db, settings)
+            feed_ids = [(await _find_feed(store, ref)).id for ref in args.feed]
+        found = await ArticleStore(db).since(
+            utc_now() - args.since, feed_ids=feed_ids, limit=args.limit
+        )
+    console = _console()
+    if not found:
+        console.print("No articles in that period; `newsbot fetch` polls the feeds.")
+        return 0
+    table = Table(title=f"{len(found)} articles")
+    for column in ("published (UTC)", "outlet", "title", "url"):
+        table.add_column(column, overflow="fold")
+    for article in found:
+        table.add_row(_when(article.published), article.outlet, article.title, article.url)
+    console.print(table)
+    return 0

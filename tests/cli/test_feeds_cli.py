@@ -1,0 +1,175 @@
+"""`newsbot feeds|fetch|articles` as an operator uses them: output, errors, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.cli import feeds_cmd, run_parsed
+from tests.fakes.feed_server import FeedServer
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+ITEM = (
+    "<item><title>{title}</title><link>https://news.example/{slug}</link>"
+    "<description>{title}, as reported.</description>"
+    "<pubDate>Mon, 02 Mar 2026 08:00:00 GMT</pubDate></item>"
+)
+
+
+def rss(*titles: str) -> bytes:
+    items = "".join(ITEM.format(title=t, slug=t.lower().replace(" ", "-")) for t in titles)
+    return (
+        f'<rss version="2.0"><channel><title>Test Outlet</title>{items}</channel></rss>'
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+def _parser() -> argparse.ArgumentParser:
+    # Only this module's commands: the test does not depend on the other subcommand modules.
+    parser = argparse.ArgumentParser(prog="newsbot")
+    parser.add_argument("--config")
+    feeds_cmd.register(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+@pytest.fixture
+def newsbot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Run]:
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("NEWSBOT_FETCH__ALLOW_PRIVATE_ADDRESSES", "true")
+    monkeypatch.setenv("NEWSBOT_FETCH__PARSE_WORKERS", "1")
+    monkeypatch.setenv("NEWSBOT_LOG_LEVEL", "WARNING")
+    monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")
+
+    def run(*argv: str) -> Result:
+        code = run_parsed(_parser().parse_args(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    yield run
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as feed_server:
+        yield feed_server
+
+
+def test_add_list_and_remove_a_feed(newsbot: Run, server: FeedServer) -> None:
+    url = server.url("/a.xml")
+    added = newsbot("feeds", "add", url, "--outlet", "Harbour Gazette", "--interval", "30m")
+    assert added.code == 0
+    assert "Added feed 1" in added.out and "every 30m" in added.out
+
+    listed = newsbot("feeds", "list")
+    assert listed.code == 0
+    assert "Harbour Gazette" in listed.out and url in listed.out
+    assert "not polled yet" in listed.out
+
+    removed = newsbot("feeds", "remove", "1")
+    assert removed.code == 0 and "Removed feed 1" in removed.out
+    assert "No feeds yet" in newsbot("feeds", "list").out
+
+
+def test_bad_input_is_one_sentence_and_a_non_zero_exit(newsbot: Run, tmp_path: Path) -> None:
+    cases = {
+        ("feeds", "add", "ftp://files.example/feed.xml"): "ftp:// scheme",
+        ("feeds", "add", str(tmp_path / "missing.xml")): "is not a file",
+        ("feeds", "remove", "42"): "no feed with id 42",
+        ("feeds", "remove", "https://nowhere.example/feed"): "no feed with URL",
+        ("articles", "--feed", "7"): "no feed with id 7",
+        ("feeds", "import-opml", str(tmp_path / "none.opml")): "is not a file",
+    }
+    for argv, expected in cases.items():
+        result = newsbot(*argv)
+        assert result.code != 0, argv
+        assert expected in result.err, (argv, result.err)
+        assert result.err.startswith("newsbot: ") and result.err.count("\n") == 1, result.err
+        assert "Traceback" not in result.err
+
+
+def test_adding_a_feed_twice_is_refused(newsbot: Run, server: FeedServer) -> None:
+    assert newsbot("feeds", "add", server.url("/a.xml")).code == 0
+    again = newsbot("feeds", "add", server.url("/a.xml"))
+    assert again.code == 2 and "already added (id 1)" in again.err
+
+
+def test_a_bad_interval_is_refused_by_the_parser(newsbot: Run) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        newsbot("feeds", "add", "https://a.example/feed", "--interval", "soon")
+    assert stopped.value.code == 2
+
+
+def test_fetch_reports_new_and_failed_feeds_and_why(newsbot: Run, server: FeedServer) -> None:
+    server.serve("/good.xml", rss("Ferry resumes", "Pier shut"))
+    server.serve("/broken.xml", b"", status=500)
+    newsbot("feeds", "add", server.url("/good.xml"), "--outlet", "Good Times")
+    newsbot("feeds", "add", server.url("/broken.xml"), "--outlet", "Broken Post")
+
+    fetched = newsbot("fetch")
+    assert fetched.code == 1  # something failed: scripts can tell
+    assert "Good Times" in fetched.out and "Broken Post" in fetched.out
+    assert "500" in fetched.out
+    assert "1 with new articles (2 articles)" in fetched.out and "1 failed" in fetched.out
+
+    again = newsbot("fetch")
+    assert again.code == 0 and "No feeds are due" in again.out
+
+    server.serve("/broken.xml", rss("Tolls cut"))
+    forced = newsbot("fetch", "--all")
+    assert forced.code == 0 and "0 failed" in forced.out
+
+    health = newsbot("feeds", "list").out
+    assert "failing" not in health and "ok" in health
+
+    listed = newsbot("articles", "--since", "520w", "--feed", "1")
+    assert listed.code == 0
+    assert "Ferry resumes" in listed.out and "Tolls cut" not in listed.out
+
+
+def test_import_the_bundled_seeds_then_fetch_and_list_articles(newsbot: Run) -> None:
+    imported = newsbot("feeds", "import-opml", str(SEEDS / "seeds.opml"))
+    assert imported.code == 0, imported.err
+    assert "Imported 5 feeds; 0 already present" in imported.out
+    again = newsbot("feeds", "import-opml", str(SEEDS / "seeds.opml"))
+    assert "Imported 0 feeds; 5 already present" in again.out
+
+    fetched = newsbot("fetch")
+    assert fetched.code == 0, fetched.out + fetched.err
+    assert "5 feeds: 5 with new articles" in fetched.out
+
+    articles = newsbot("articles", "--since", "520w", "--limit", "3")
+    assert articles.code == 0
+    assert "3 articles" in articles.out
+
+
+def test_import_opml_from_a_url_resolves_relative_feed_links(
+    newsbot: Run, server: FeedServer
+) -> None:
+    opml = (
+        b'<?xml version="1.0"?><opml version="2.0"><body>'
+        b'<outline text="One" xmlUrl="feeds/one.xml"/>'
+        b'<outline text="Bad" xmlUrl="file:///etc/passwd"/>'
+        b"</body></opml>"
+    )
+    server.serve("/lists/news.opml", opml, content_type="text/x-opml")
+    result = newsbot("feeds", "import-opml", server.url("/lists/news.opml"))
+    assert "Imported 1 feeds" in result.out and "1 refused" in result.out
+    assert result.code == 1
+    assert server.url("/lists/feeds/one.xml") in newsbot("feeds", "list").out
