@@ -89,6 +89,8 @@ class _Script:
     """Scripted refusals: `times` calls of `method` get a 429 with `retry_after`."""
 
     rate_limits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # method -> [(calls to let through first, error code)]
+    failures: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
 
 
 class FakeSlack:
@@ -183,6 +185,10 @@ class FakeSlack:
         """The next `times` calls of `method` get HTTP 429 with `Retry-After: retry_after`."""
         self._script.rate_limits[method].extend([retry_after] * times)
 
+    def fail_once(self, method: str, error: str, *, after: int = 0) -> None:
+        """Let `after` more calls of `method` succeed, then refuse one with `error`."""
+        self._script.failures[method].append((after, error))
+
     def grant(self, grant: OAuthGrant) -> None:
         """Make `oauth.v2.access` with `grant.code` install `grant.workspace`."""
         self.oauth_grants[grant.code] = grant
@@ -213,8 +219,11 @@ class FakeSlack:
                 headers={"Retry-After": str(retry_after)},
             )
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-        if handler is None:
-            answer: dict[str, Any] = {"ok": False, "error": "unknown_method"}
+        scripted = self._scripted_failure(method)
+        if scripted:
+            answer: dict[str, Any] = {"ok": False, "error": scripted}
+        elif handler is None:
+            answer = {"ok": False, "error": "unknown_method"}
         elif method in ("oauth.v2.access", "apps.connections.open"):
             answer = handler(token, args)
         else:
@@ -227,6 +236,17 @@ class FakeSlack:
         error = "" if answer.get("ok") else str(answer.get("error", ""))
         self.calls.append(ApiCall(method, token, args, now, 200, error))
         return web.json_response(answer)
+
+    def _scripted_failure(self, method: str) -> str:
+        pending = self._script.failures.get(method)
+        if not pending:
+            return ""
+        after, error = pending[0]
+        if after > 0:
+            pending[0] = (after - 1, error)
+            return ""
+        pending.pop(0)
+        return error
 
     def _m_auth_test(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -1,0 +1,584 @@
+"""Slack adapter (slack-bolt, async): `/news`, Block Kit digests, answers in digest threads.
+
+It only translates: a slash command or a message becomes a core command call
+(`Commands.execute` / `Commands.ask`), and the `Reply` or `Digest` that comes back becomes
+Block Kit (`adapters.slack_render`). Permissions, validation and limits live in the core;
+the adapter's one decision is who counts as a manager, computed from Slack on every call.
+
+Shape of the app:
+- `/news ...` is acknowledged at once (Slack allows 3 s) and run in a bolt lazy listener.
+- Every post goes through one `SlackPoster`: the `Poster` the outbox worker delivers
+  digests with, paced to about one message per second per channel, on an `AsyncWebClient`
+  that waits out 429s (`AsyncRateLimitErrorRetryHandler`).
+- Socket Mode (an `xapp-` token, no public URL) or HTTP mode (aiohttp; bolt checks the
+  request signature and its 5-minute window); one bot token, or OAuth installs into many
+  workspaces stored in our database (`adapters.slack_install`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from typing import Any, Protocol
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack_install import (
+    NotInstalled,
+    OAuthSetup,
+    TokenSource,
+    is_multi_workspace,
+    oauth_setup,
+    token_source,
+)
+from adapters.slack_render import SlackMessage, escape, render_digest, render_reply, section
+from bot.channels.delivery import PostError, PostResult
+from bot.config import Settings, SlackSettings
+from bot.errors import ConfigError, NewsbotError
+from bot.models import Caller, ChannelRef, Digest, Reply
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DIGEST_EVENT_TYPE = "newsbot_digest"  # message metadata that marks our digest posts
+# Subcommands that may take a while: acknowledged with a short "working on it" note.
+SLOW_SUBCOMMANDS = frozenset({"subscribe", "summary", "digest", "ask"})
+# Refusals that retrying cannot fix until someone acts (invite the bot, reinstall, fix code).
+CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+AUTH_REFUSALS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "no_permission",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text"})
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+GENERIC_FAILURE = "Something went wrong on newsbot's side; the error was logged. Please try again."
+
+
+class CommandRunner(Protocol):
+    """The part of the core `Commands` the Slack adapter calls."""
+
+    async def execute(
+        self, where: ChannelRef, caller: Caller, text: str, *, thread_id: str | None = None
+    ) -> Reply: ...
+
+    async def ask(
+        self, where: ChannelRef, caller: Caller, question: str, *, thread_id: str | None = None
+    ) -> Reply: ...
+
+
+class DatabaseLike(Protocol):
+    @property
+    def engine(self) -> AsyncEngine: ...
+
+
+class CoreApp(Protocol):
+    """What the adapter needs from the composition root (`bot.app.App`)."""
+
+    @property
+    def commands(self) -> CommandRunner: ...
+
+    @property
+    def db(self) -> DatabaseLike: ...
+
+
+# --- posting -------------------------------------------------------------------------------
+
+
+class ChannelPacer:
+    """Spaces posts in one channel `interval_s` apart (Slack: about 1 message/s/channel)."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel_key: str) -> AsyncIterator[None]:
+        """Wait for this channel's turn; the post made inside counts from when it ends."""
+        lock = self._locks.setdefault(channel_key, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(channel_key, -math.inf) + self.interval_s - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[channel_key] = time.monotonic()
+
+
+def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
+    """Message metadata that lets `find_posted` recognise a digest post after a crash."""
+    return {
+        "event_type": DIGEST_EVENT_TYPE,
+        "event_payload": {"key": key, "part": part, "parts": parts},
+    }
+
+
+def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
+    """Slack's refusal as a PostError: retryable only when waiting can help."""
+    code = str(error.response.get("error") or "unknown_error")
+    if code in CHANNEL_REFUSALS:
+        log.error(
+            "slack: cannot post in channel %s of workspace %s (%s): invite the bot with "
+            "/invite @newsbot there, or unsubscribe the channel",
+            where.channel,
+            where.workspace,
+            code,
+        )
+        return PostError(
+            f"Slack refused the post ({code}): invite newsbot to this channel.", retryable=False
+        )
+    if code in AUTH_REFUSALS:
+        log.error("slack: workspace %s refused newsbot's token (%s)", where.workspace, code)
+        return PostError(
+            f"Slack refused newsbot's credentials ({code}): reinstall newsbot in this workspace.",
+            retryable=False,
+        )
+    if code in MESSAGE_REFUSALS:
+        details = (error.response.get("response_metadata") or {}).get("messages", [])
+        log.error("slack: message refused in %s: %s %s", where.key, code, details)
+        return PostError(f"Slack refused the message ({code}).", retryable=False)
+    retry_after = error.response.headers.get("Retry-After") or error.response.headers.get(
+        "retry-after"
+    )
+    seconds = float(retry_after[0] if isinstance(retry_after, list) else retry_after or 0)
+    return PostError(
+        f"Slack did not take the post ({code}); it will be retried.",
+        retryable=True,
+        retry_after_s=seconds or None,
+    )
+
+
+class SlackPoster:
+    """The Slack `Poster`: digests, notices and answers, paced per channel."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        tokens: TokenSource,
+        pacer: ChannelPacer,
+        *,
+        history_pages: int = 3,
+    ) -> None:
+        self.client = client
+        self.tokens = tokens
+        self.pacer = pacer
+        self.history_pages = history_pages
+        # Parts of a digest found posted by `find_posted` when an earlier attempt stopped
+        # half-way: `post_digest` then posts only the missing parts.
+        self._partial: dict[str, dict[int, str]] = {}
+
+    async def post_digest(
+        self, where: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostResult:
+        """Post the digest (several messages if long); the first message is the thread."""
+        messages = render_digest(digest)
+        token = await self.token(where)
+        posted = self._partial.pop(idempotency_key, {})
+        for part, message in enumerate(messages, start=1):
+            if part in posted:
+                continue
+            metadata = digest_metadata(idempotency_key, part, len(messages))
+            posted[part] = await self.send(where, message, token=token, metadata=metadata)
+        first = posted[1]
+        return PostResult(message_id=first, thread_id=first)
+
+    async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None:
+        """The digest posted with this key, looked up in the channel's recent history."""
+        token = await self.token(where)
+        parts: dict[int, str] = {}
+        total = 0
+        cursor: str | None = None
+        for _ in range(self.history_pages):
+            try:
+                page = await self.client.conversations_history(
+                    token=token,
+                    channel=where.channel,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            except SlackApiError as error:
+                raise post_error(where, error) from None
+            for message in page.get("messages") or []:
+                payload = _digest_payload(message)
+                if payload is not None and payload.get("key") == idempotency_key:
+                    parts[int(payload.get("part", 1))] = str(message["ts"])
+                    total = int(payload.get("parts", 1))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                break
+        if 1 not in parts:
+            return None
+        if len(parts) < total:
+            self._partial[idempotency_key] = parts
+            return None
+        return PostResult(message_id=parts[1], thread_id=parts[1])
+
+    async def notify(self, where: ChannelRef, text: str) -> None:
+        """A plain notice in the channel (e.g. a feed was disabled)."""
+        shown = escape(text)
+        await self.send(where, SlackMessage(text=shown, blocks=(section(shown),)))
+
+    async def send(
+        self,
+        where: ChannelRef,
+        message: SlackMessage,
+        *,
+        token: str | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Post one message (in a thread if `thread_ts`); returns its ts. Raises PostError."""
+        token = token or await self.token(where)
+        async with self.pacer.turn(where.key):
+            try:
+                response = await self.client.chat_postMessage(
+                    token=token,
+                    channel=where.channel,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata=metadata,
+                )
+            except SlackApiError as error:
+                raise post_error(where, error) from None
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise PostError(
+                    f"Slack could not be reached ({type(error).__name__}); it will be retried.",
+                    retryable=True,
+                ) from None
+        return str(response["ts"])
+
+    async def token(self, where: ChannelRef) -> str:
+        try:
+            return await self.tokens.bot_token(where.workspace)
+        except NotInstalled as error:
+            raise PostError(str(error), retryable=False) from None
+
+
+def _digest_payload(message: Mapping[str, Any]) -> dict[str, Any] | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != DIGEST_EVENT_TYPE:
+        return None
+    payload = metadata.get("event_payload")
+    return payload if isinstance(payload, dict) else None
+
+
+# --- who may manage ------------------------------------------------------------------------
+
+
+async def caller_can_manage(
+    client: AsyncWebClient, user_id: str, admin_usergroup: str | None
+) -> bool:
+    """Workspace admins and owners, and members of the configured user group."""
+    try:
+        info = await client.users_info(user=user_id)
+    except SlackApiError as error:
+        log.warning("slack: users.info for %s failed: %s", user_id, error.response.get("error"))
+        return False
+    user = info.get("user") or {}
+    if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+        return True
+    if not admin_usergroup:
+        return False
+    try:
+        members = await client.usergroups_users_list(usergroup=admin_usergroup)
+    except SlackApiError as error:
+        log.warning(
+            "slack: usergroups.users.list %s failed: %s",
+            admin_usergroup,
+            error.response.get("error"),
+        )
+        return False
+    return user_id in (members.get("users") or [])
+
+
+def question_text(text: str) -> str:
+    """A message's text without the @-mentions in it (the bot's own among them)."""
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+# --- listeners -----------------------------------------------------------------------------
+
+
+class SlackListeners:
+    """Bolt listeners: each translates one Slack request into one core call and back."""
+
+    def __init__(self, commands: CommandRunner, poster: SlackPoster, slack: SlackSettings):
+        self.commands = commands
+        self.poster = poster
+        self.admin_usergroup = slack.admin_usergroup
+
+    def register(self, app: AsyncApp) -> None:
+        app.command("/news")(ack=self.ack_news, lazy=[self.run_news])
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        app.error(self.on_error)
+
+    async def ack_news(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        """Answer Slack within its 3 s; the command itself runs in `run_news`."""
+        words = str(command.get("text") or "").split()
+        if words and words[0].lower() in SLOW_SUBCOMMANDS:
+            await ack(text=f"Working on `/news {escape(words[0].lower())}`…")
+        else:
+            await ack()
+
+    async def run_news(
+        self,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Run `/news TEXT` in the core and show the reply."""
+        where = ChannelRef(PLATFORM, str(command["team_id"]), str(command["channel_id"]))
+        try:
+            user_id = str(command["user_id"])
+            caller = Caller(
+                user_id=user_id,
+                can_manage=await caller_can_manage(client, user_id, self.admin_usergroup),
+                display_name=str(command.get("user_name") or ""),
+            )
+            reply = await self.commands.execute(where, caller, str(command.get("text") or ""))
+            await self.show_command_reply(where, reply, respond, token=context.bot_token)
+        except Exception as error:
+            await self.show_failure(error, respond=respond)
+
+    async def show_command_reply(
+        self, where: ChannelRef, reply: Reply, respond: AsyncRespond, *, token: str | None
+    ) -> None:
+        """A digest goes to the channel (it becomes a thread for questions); the rest goes
+        back through the command's response_url, ephemeral when the core says so."""
+        if reply.digest is not None and reply.ok and not reply.ephemeral:
+            try:
+                for message in render_digest(reply.digest):
+                    await self.poster.send(where, message, token=token)
+                if reply.text.strip() and reply.text.strip() != reply.digest.title:
+                    await self.respond(respond, render_reply(Reply(text=reply.text)), True)
+                return
+            except PostError as error:
+                if error.retryable:
+                    raise
+                note = Reply(text=f"{error} Here is the digest, visible only to you.")
+                await self.respond(respond, render_reply(note), True)
+                await self.respond(respond, render_digest(reply.digest), True)
+                return
+        await self.respond(respond, render_reply(reply), reply.ephemeral or not reply.ok)
+
+    @staticmethod
+    async def respond(respond: AsyncRespond, messages: list[SlackMessage], ephemeral: bool) -> None:
+        for message in messages:
+            await respond(
+                text=message.text,
+                blocks=list(message.blocks),
+                response_type="ephemeral" if ephemeral else "in_channel",
+                replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+    async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """`@newsbot question`: answered in the thread (a digest's thread gives context)."""
+        thread_ts = event.get("thread_ts")
+        await self.answer(event, context, thread_id=str(thread_ts) if thread_ts else None)
+
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A plain reply in a thread under one of our messages is a question too."""
+        thread_ts = event.get("thread_ts")
+        if event.get("subtype") or event.get("bot_id") or not thread_ts:
+            return
+        if thread_ts == event.get("ts") or event.get("parent_user_id") != context.bot_user_id:
+            return
+        if f"<@{context.bot_user_id}" in str(event.get("text") or ""):
+            return  # it mentions us: the app_mention listener answers it
+        await self.answer(event, context, thread_id=str(thread_ts))
+
+    async def answer(
+        self, event: dict[str, Any], context: AsyncBoltContext, *, thread_id: str | None
+    ) -> None:
+        team = str(context.team_id or event.get("team") or "")
+        where = ChannelRef(PLATFORM, team, str(event["channel"]))
+        reply_in = thread_id or str(event["ts"])
+        try:
+            caller = Caller(user_id=str(event.get("user") or ""))
+            question = question_text(str(event.get("text") or ""))
+            reply = await self.commands.ask(where, caller, question, thread_id=thread_id)
+            for message in render_reply(reply):
+                await self.poster.send(where, message, token=context.bot_token, thread_ts=reply_in)
+        except Exception as error:
+            await self.show_failure(error, where=where, thread_ts=reply_in, token=context.bot_token)
+
+    async def show_failure(
+        self,
+        error: Exception,
+        *,
+        respond: AsyncRespond | None = None,
+        where: ChannelRef | None = None,
+        thread_ts: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        """The one place errors meet users: our own errors say what to do; bugs are logged."""
+        if isinstance(error, NewsbotError | PostError):
+            text = str(error)
+            log.warning("slack: command failed: %s", text)
+        else:
+            text = GENERIC_FAILURE
+            log.exception("slack: unexpected error while handling a request")
+        message = render_reply(Reply(text=text, ok=False, ephemeral=True))
+        with suppress(Exception):  # the failure report itself may fail; the log has it
+            if respond is not None:
+                await self.respond(respond, message, True)
+            elif where is not None:
+                await self.poster.send(where, message[0], token=token, thread_ts=thread_ts)
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: bolt could not handle a %s request: %r", body.get("type"), error)
+
+
+# --- the adapter ---------------------------------------------------------------------------
+
+
+def make_web_client(slack: SlackSettings, *, token: str | None) -> AsyncWebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+    return AsyncWebClient(
+        token=token,
+        base_url=slack.api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=slack.rate_limit_retries),
+        ],
+    )
+
+
+def check_settings(slack: SlackSettings) -> None:
+    """Refuse settings that cannot work, with one sentence naming the fix."""
+    if slack.mode == "socket":
+        token = slack.app_token.get_secret_value() if slack.app_token else ""
+        if not token.startswith("xapp-"):
+            raise ConfigError(
+                "Slack Socket Mode needs an app-level token starting with xapp- in "
+                'NEWSBOT_SLACK__APP_TOKEN (or set slack.mode = "http").'
+            )
+    needs_http = slack.mode == "http" or is_multi_workspace(slack)
+    if needs_http and not slack.signing_secret:
+        raise ConfigError(
+            "Slack HTTP mode and OAuth installs need NEWSBOT_SLACK__SIGNING_SECRET to verify "
+            "requests; copy it from the app's Basic Information page."
+        )
+
+
+class SlackAdapter:
+    """newsbot on Slack: bolt app, poster, and the Socket Mode or HTTP connection."""
+
+    def __init__(self, app: CoreApp, settings: Settings) -> None:
+        slack = settings.slack
+        check_settings(slack)
+        self.settings = slack
+        self.oauth: OAuthSetup | None = (
+            oauth_setup(slack, app.db.engine) if is_multi_workspace(slack) else None
+        )
+        tokens = token_source(slack, self.oauth)
+        single_token = None if self.oauth else slack.bot_token
+        self.client = make_web_client(
+            slack, token=single_token.get_secret_value() if single_token else None
+        )
+        self.poster = SlackPoster(self.client, tokens, ChannelPacer(slack.post_interval_s))
+        secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=secret,
+            oauth_settings=self.oauth.settings if self.oauth else None,
+            logger=logging.getLogger("newsbot.slack.bolt"),
+        )
+        SlackListeners(app.commands, self.poster, slack).register(self.bolt)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.http_port = 0
+
+    async def start(self) -> None:
+        """Create the OAuth tables if needed, then connect (Socket Mode) and/or listen (HTTP)."""
+        if self.oauth is not None:
+            await self.oauth.create_tables()
+        if self.settings.mode == "http" or self.oauth is not None:
+            await self._start_http()
+        if self.settings.mode == "socket":
+            app_token = self.settings.app_token
+            assert app_token is not None  # checked in __init__
+            self._socket = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value())
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in Socket Mode")
+
+    async def close(self) -> None:
+        """Disconnect and stop serving; safe to call twice or after a failed start."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def web_app(self) -> web.Application:
+        """The HTTP endpoints: Slack's events/commands URL, and the OAuth install pages."""
+        application = web.Application()
+        application.router.add_post(self.settings.events_path, self._handle_post)
+        if self.bolt.oauth_flow is not None:
+            application.router.add_get(self.bolt.oauth_flow.install_path, self._handle_install)
+            application.router.add_get(
+                self.bolt.oauth_flow.redirect_uri_path, self._handle_oauth_redirect
+            )
+        return application
+
+    async def _start_http(self) -> None:
+        self._runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        await site.start()
+        self.http_port = int(self._runner.addresses[0][1])
+        log.info("slack: HTTP endpoints on %s:%d", self.settings.host, self.http_port)
+
+    async def _handle_post(self, request: web.Request) -> web.Response:
+        # bolt verifies X-Slack-Signature and the 5-minute timestamp window here.
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _handle_install(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        response = await flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _handle_oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        assert flow is not None
+        response = await flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)

@@ -1,0 +1,142 @@
+"""Harness for the Slack scenarios: the fake Slack, Slack settings pointing at it, and signed
+requests sent to the adapter's real HTTP endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.config import Settings, SlackSettings
+from tests.fakes.fake_slack import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret-8f2a"
+APP_TOKEN = "xapp-1-A111-test"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack with workspace T-ONE (bot token xoxb-one), an admin and a member."""
+    async with FakeSlack() as fake:
+        fake.add_user("T-ONE", "U-ADMIN", admin=True)
+        fake.add_user("T-ONE", "U-MEMBER")
+        fake.app_tokens.add(APP_TOKEN)
+        yield fake
+
+
+def slack_settings(fake: FakeSlack, **slack: Any) -> SlackSettings:
+    """HTTP mode on a free port, one workspace, pointed at the fake; override as needed."""
+    values: dict[str, Any] = {
+        "bot_token": "xoxb-one",
+        "signing_secret": SIGNING_SECRET,
+        "mode": "http",
+        "port": 0,
+        "api_url": fake.api_url,
+        "post_interval_s": 0.0,
+        "rate_limit_retries": 2,
+    }
+    values.update(slack)
+    return SlackSettings(**values)
+
+
+def with_slack(settings: Settings, slack_part: SlackSettings) -> Settings:
+    return settings.model_copy(update={"slack": slack_part})
+
+
+def slash_command(
+    text: str,
+    *,
+    fake: FakeSlack,
+    team: str = "T-ONE",
+    channel: str = "C-NEWS",
+    user: str = "U-ADMIN",
+    hook: str = "hook",
+) -> dict[str, str]:
+    """The fields Slack sends for `/news TEXT`."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "channel_id": channel,
+        "channel_name": "news",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/news",
+        "text": text,
+        "api_app_id": "A-NEWSBOT",
+        "is_enterprise_install": "false",
+        "response_url": fake.response_url(hook),
+        "trigger_id": "1.2.3",
+    }
+
+
+def event_callback(event: dict[str, Any], *, team: str = "T-ONE") -> dict[str, Any]:
+    """An Events API envelope around `event`."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "api_app_id": "A-NEWSBOT",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{abs(hash(json.dumps(event, sort_keys=True))) % 10**9}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": "U-BOT1", "is_bot": True}],
+    }
+
+
+def signed_headers(
+    body: str,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+async def post_to_app(
+    port: int,
+    body: str,
+    headers: dict[str, str],
+    *,
+    path: str = "/slack/events",
+) -> tuple[int, str, float]:
+    """POST to the adapter's HTTP endpoint; returns status, body and seconds taken."""
+    started = time.monotonic()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"http://127.0.0.1:{port}{path}", data=body, headers=headers) as response,
+    ):
+        return response.status, await response.text(), time.monotonic() - started
+
+
+async def send_command(port: int, fields: dict[str, str], **sign: Any) -> tuple[int, str, float]:
+    body = urlencode(fields)
+    return await post_to_app(port, body, signed_headers(body, **sign))
+
+
+async def send_event(port: int, payload: dict[str, Any]) -> tuple[int, str, float]:
+    body = json.dumps(payload)
+    return await post_to_app(port, body, signed_headers(body, content_type="application/json"))
+
+
+async def eventually(check: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Wait until `check()` holds (lazy listeners finish after the ack)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,116 @@
+"""The Slack Poster against the fake Slack: digests within limits, found again after a crash,
+429s waited out without duplicates, refusals reported clearly, posts paced per channel."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from adapters.slack_bot import ChannelPacer, SlackPoster, make_web_client
+from adapters.slack_install import SingleWorkspaceTokens
+from bot.channels.delivery import PostError, PostResult
+from bot.models import ChannelRef
+from tests.adapters.slack.conftest import slack_settings
+from tests.adapters.slack.digests import digest
+from tests.fakes.fake_slack import FakeSlack, check_message
+
+WHERE = ChannelRef("slack", "T-ONE", "C-NEWS")
+
+
+def make_poster(fake: FakeSlack, *, interval_s: float = 0.0) -> SlackPoster:
+    client = make_web_client(slack_settings(fake), token=None)
+    return SlackPoster(client, SingleWorkspaceTokens("xoxb-one"), ChannelPacer(interval_s))
+
+
+async def test_long_digest_is_posted_as_several_accepted_messages(slack: FakeSlack) -> None:
+    result = await make_poster(slack).post_digest(WHERE, digest(60), idempotency_key="k-60")
+    posts = slack.posts("C-NEWS")
+    assert len(posts) >= 3
+    assert result == PostResult(message_id=posts[0]["ts"], thread_id=posts[0]["ts"])
+    assert not [c for c in slack.calls if c.error]  # Slack refused nothing
+    for number, post in enumerate(posts, start=1):
+        assert check_message(post) is None
+        assert post["unfurl_links"] is False and post["unfurl_media"] is False
+        payload = post["metadata"]["event_payload"]
+        assert payload == {"key": "k-60", "part": number, "parts": len(posts)}
+        assert post["metadata"]["event_type"] == "newsbot_digest"
+        assert post["text"]  # notification fallback
+
+
+async def test_find_posted_after_a_crash_finds_the_digest(slack: FakeSlack) -> None:
+    posted = await make_poster(slack).post_digest(WHERE, digest(2), idempotency_key="day-1")
+    restarted = make_poster(slack)  # a new process: nothing in memory
+    assert await restarted.find_posted(WHERE, "day-1") == posted
+    assert await restarted.find_posted(WHERE, "day-2") is None
+    history = slack.calls_to("conversations.history")
+    assert history and all(c.args["include_all_metadata"] in ("1", "true") for c in history)
+
+
+async def test_half_posted_digest_is_completed_without_duplicates(slack: FakeSlack) -> None:
+    slack.fail_once("chat.postMessage", "internal_error", after=2)
+    poster = make_poster(slack)
+    with pytest.raises(PostError) as error:
+        await poster.post_digest(WHERE, digest(60), idempotency_key="k-half")
+    assert error.value.retryable
+    assert len(slack.posts("C-NEWS")) == 2
+    retry = make_poster(slack)  # the outbox retries from a fresh process
+    assert await retry.find_posted(WHERE, "k-half") is None  # incomplete: not done yet
+    result = await retry.post_digest(WHERE, digest(60), idempotency_key="k-half")
+    posts = slack.posts("C-NEWS")
+    parts = [p["metadata"]["event_payload"]["part"] for p in posts]
+    assert parts == list(range(1, len(posts) + 1))  # every part exactly once, in order
+    assert result.message_id == posts[0]["ts"]
+    assert await make_poster(slack).find_posted(WHERE, "k-half") == result
+
+
+async def test_429_is_waited_out_and_posts_exactly_once(slack: FakeSlack) -> None:
+    slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    started = time.monotonic()
+    await make_poster(slack).post_digest(WHERE, digest(1), idempotency_key="k-429")
+    assert time.monotonic() - started >= 1.0  # Retry-After honoured
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
+    assert len(slack.posts("C-NEWS")) == 1
+
+
+async def test_429_beyond_the_retries_is_a_retryable_error_with_the_wait(
+    slack: FakeSlack,
+) -> None:
+    slack.rate_limit("chat.postMessage", times=3, retry_after=0)
+    with pytest.raises(PostError) as error:
+        await make_poster(slack).notify(WHERE, "hello")
+    assert error.value.retryable
+    assert slack.posts("C-NEWS") == []
+
+
+@pytest.mark.parametrize("code", ["not_in_channel", "channel_not_found"])
+async def test_channel_refusal_is_final_and_logged_clearly(
+    slack: FakeSlack, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    (slack.not_in_channel if code == "not_in_channel" else slack.missing_channels).add("C-NEWS")
+    with caplog.at_level(logging.ERROR), pytest.raises(PostError) as error:
+        await make_poster(slack).post_digest(WHERE, digest(1), idempotency_key="k-x")
+    assert error.value.retryable is False
+    assert "invite newsbot" in str(error.value)
+    assert any(code in r.getMessage() and "C-NEWS" in r.getMessage() for r in caplog.records)
+    assert "xoxb-one" not in caplog.text
+
+
+async def test_posts_to_one_channel_are_paced(slack: FakeSlack) -> None:
+    poster = make_poster(slack, interval_s=0.3)
+    other = ChannelRef("slack", "T-ONE", "C-OTHER")
+    for where in (WHERE, WHERE, other, WHERE):
+        await poster.notify(where, "tick")
+    calls = slack.calls_to("chat.postMessage")
+    same = [c.at for c in calls if c.args["channel"] == "C-NEWS"]
+    assert all(b - a >= 0.29 for a, b in zip(same, same[1:], strict=False))
+    other_at = next(c.at for c in calls if c.args["channel"] == "C-OTHER")
+    assert other_at - same[1] < 0.25  # another channel does not wait for this one
+
+
+async def test_notice_text_is_escaped(slack: FakeSlack) -> None:
+    await make_poster(slack).notify(WHERE, "Feed <!channel> & <https://x.example|y> disabled")
+    (post,) = slack.posts("C-NEWS")
+    assert "<!channel>" not in post["text"] and "<!channel>" not in str(post["blocks"])
+    assert "&lt;!channel&gt; &amp; &lt;https://x.example|y&gt;" in post["text"]
