@@ -242,3 +242,38 @@ async def test_polls_in_worker_processes_too(
     async with ParserPool(1) as pool:
         [outcome] = await poll_feeds(db, fetcher, pool, [feed.id], now=NOW, settings=SETTINGS)
     assert (outcome.status, outcome.new_articles) == ("new", 1)
+
+
+async def test_teaser_entries_get_the_linked_pages_text_when_enabled(
+    db: Database, server: FeedServer, parser: ParserPool
+) -> None:
+    body = " ".join(
+        f"The harbour authority said berth {n} would reopen after repairs to the quay wall."
+        for n in range(12)
+    )
+    page = (
+        "<html><head><title>Quay reopens</title></head><body><article><h1>Quay reopens</h1>"
+        f"<p>{body}</p></article></body></html>"
+    ).encode()
+    server.serve("/story.html", page, content_type="text/html; charset=utf-8")
+    link = server.url("/story.html")
+    teaser = (
+        '<rss version="2.0"><channel><title>Teaser Times</title>'
+        "<item><title>Old item</title><link>https://news.example/old</link>"
+        "<description>Old.</description></item>{new}</channel></rss>"
+    )
+    server.serve("/t.xml", teaser.format(new="").encode())
+    settings = SETTINGS.model_copy(update={"full_text": True})
+    feed = await FeedStore(db).add(server.url("/t.xml"), now=NOW)
+    async with Fetcher(settings) as client:
+        await poll_feeds(db, client, parser, [feed.id], now=NOW, settings=settings)
+        new = (
+            f"<item><title>Quay reopens</title><link>{link}</link>"
+            "<description>Teaser.</description></item>"
+        )
+        server.serve("/t.xml", teaser.format(new=new).encode())
+        later = NOW + timedelta(hours=1)
+        await poll_feeds(db, client, parser, [feed.id], now=later, settings=settings)
+    [story] = await ArticleStore(db).since(NOW - timedelta(days=1), include_baseline=False)
+    assert "berth 11 would reopen" in story.text
+    assert len(server.requests_for("/story.html")) == 1
