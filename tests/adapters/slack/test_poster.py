@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
@@ -104,7 +105,7 @@ async def test_posts_to_one_channel_are_paced(slack: FakeSlack) -> None:
         await poster.notify(where, "tick")
     calls = slack.calls_to("chat.postMessage")
     same = [c.at for c in calls if c.args["channel"] == "C-NEWS"]
-    assert all(b - a >= 0.29 for a, b in zip(same, same[1:], strict=False))
+    assert all(b - a >= 0.29 for a, b in itertools.pairwise(same))
     other_at = next(c.at for c in calls if c.args["channel"] == "C-OTHER")
     assert other_at - same[1] < 0.25  # another channel does not wait for this one
 
