@@ -28,9 +28,7 @@ from openai import (
     APIStatusError,
     APITimeoutError,
     AsyncOpenAI,
-    BadRequestError,
     RateLimitError,
-    UnprocessableEntityError,
 )
 
 from bot.config import LlmSettings
@@ -46,7 +44,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsbot.llm")
 
 Clock = Callable[[], datetime]
-FormatName = Literal["json_schema", "json_object"]
+# How the reply is asked to be JSON, best first: a JSON schema (OpenAI, vLLM, Ollama); JSON
+# mode with the schema as a hint (llama.cpp's server constrains its output with it); plain
+# JSON mode. A server that refuses one gets the next, and the one that worked is kept.
+FormatName = Literal["json_schema", "json_object_schema", "json_object"]
+FORMAT_LADDERS: dict[str, tuple[FormatName, ...]] = {
+    "auto": ("json_schema", "json_object_schema", "json_object"),
+    "json_schema": ("json_schema",),
+    "json_object": ("json_object_schema", "json_object"),
+}
 # Local servers need no key, but the SDK insists on one.
 NO_KEY = "no-key-needed"
 PROMPT_NAMES = ("system", "story_summary", "digest_headline", "answer")
@@ -190,7 +196,8 @@ class LlmClient:
     probe_timeout_s: float = 3.0
     max_tokens: int = 500
     temperature: float = 0.0
-    _working_format: FormatName | None = field(default=None, init=False)
+    _rung: int = field(default=0, init=False)
+    _format_confirmed: bool = field(default=False, init=False)
     _reachable: bool | None = field(default=None, init=False)
     _probed_at: float = field(default=0.0, init=False)
     _openai: AsyncOpenAI | None = field(default=None, init=False)
@@ -316,28 +323,40 @@ class LlmClient:
             raise _Retryable("the LLM server could not be reached", 0.5) from None
         except RateLimitError as error:
             raise _Retryable("the LLM server is rate limiting (429)", retry_after(error)) from None
-        except (BadRequestError, UnprocessableEntityError) as error:
-            if fmt == "json_schema" and self.response_format == "auto":
-                log.info("LLM server refused a JSON schema; using JSON mode from now on")
-                self._working_format = "json_object"
-                raise _FormatRefused from None
-            raise LlmFailure(f"the LLM server refused the request ({error.status_code})") from None
         except APIStatusError as error:
+            if self._format_refused(error):
+                self._step_down_format()
+                raise _FormatRefused from None
             if error.status_code >= 500:
                 raise _Retryable(f"the LLM server failed ({error.status_code})", 0.5) from None
             raise LlmFailure(f"the LLM server refused the request ({error.status_code})") from None
-        if fmt == "json_schema" and self.response_format == "auto":
-            self._working_format = "json_schema"
+        self._format_confirmed = True
         if not response.choices:
             raise LlmFailure("the LLM reply was empty")
         content = response.choices[0].message.content or ""
         tokens = response.usage.total_tokens if response.usage else _estimate_tokens(messages)
         return content, tokens
 
+    def _ladder(self) -> tuple[FormatName, ...]:
+        return FORMAT_LADDERS[self.response_format]
+
     def _format(self) -> FormatName:
-        if self.response_format != "auto":
-            return self.response_format
-        return self._working_format or "json_schema"
+        return self._ladder()[self._rung]
+
+    def _format_refused(self, error: APIStatusError) -> bool:
+        # Until one format has worked, a 400/422 (or a 5xx naming the format: llama.cpp's
+        # server answers 500 to a json_schema) means "not this format", if another is left.
+        if self._format_confirmed or self._rung + 1 >= len(self._ladder()):
+            return False
+        if error.status_code in (400, 422):
+            return True
+        text = str(error.body or error.message).lower()
+        return error.status_code >= 500 and ("response_format" in text or "schema" in text)
+
+    def _step_down_format(self) -> None:
+        refused = self._format()
+        self._rung += 1
+        log.info("LLM server refused response_format %s; trying %s", refused, self._format())
 
 
 class _FormatRefused(Exception):
@@ -354,6 +373,8 @@ class _Retryable(Exception):
 def _response_format(fmt: FormatName, name: str, schema: dict[str, Any]) -> dict[str, Any]:
     if fmt == "json_schema":
         return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+    if fmt == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
     return {"type": "json_object"}
 
 

@@ -45,6 +45,8 @@ class FakeOpenAI:
 
     def __init__(self, *, refuse_json_schema: bool = False, models_status: int = 200) -> None:
         self.refuse_json_schema = refuse_json_schema
+        self.refusal_status = 400
+        self.refuse_schema_hint = False  # refuse {"type": "json_object", "schema": ...} too
         self.models_status = models_status
         self.requests: list[Request] = []
         self.model_list_calls = 0
@@ -104,9 +106,12 @@ class FakeOpenAI:
     async def _chat(self, request: web.Request) -> web.Response:
         body: Request = await request.json()
         self.requests.append(body)
-        fmt = (body.get("response_format") or {}).get("type")
-        if self.refuse_json_schema and fmt == "json_schema":
-            return _error(400, "response_format json_schema is not supported", {})
+        response_format = body.get("response_format") or {}
+        if self.refuse_json_schema and response_format.get("type") == "json_schema":
+            message = "response_format.type: input should be 'text' or 'json_object'"
+            return _error(self.refusal_status, message, {})
+        if self.refuse_schema_hint and "schema" in response_format:
+            return _error(400, "response_format: extra field 'schema' not permitted", {})
         reply = self._next(body)
         if reply.delay_s:
             with contextlib.suppress(TimeoutError):

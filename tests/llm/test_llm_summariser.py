@@ -189,8 +189,13 @@ async def test_hanging_server_cannot_stall_the_digest(fake_openai: FakeOpenAI) -
     assert "time budget" in items[-1].note
 
 
-async def test_server_refusing_json_schema_gets_json_mode(fake_openai: FakeOpenAI) -> None:
+@pytest.mark.parametrize("refusal_status", [400, 500])
+async def test_server_refusing_json_schema_gets_json_mode(
+    fake_openai: FakeOpenAI, refusal_status: int
+) -> None:
+    # 400 is what most servers answer; llama.cpp's server answers 500 naming the format.
     fake_openai.refuse_json_schema = True
+    fake_openai.refusal_status = refusal_status
     fake_openai.respond_with(
         lambda body: json_reply(GOOD_LIBRARY if "Riverside" in str(body) else GOOD_FERRY)
     )
@@ -199,13 +204,30 @@ async def test_server_refusing_json_schema_gets_json_mode(fake_openai: FakeOpenA
     formats = [r["response_format"]["type"] for r in fake_openai.chat_requests]
     # Refused once, then JSON mode is remembered for the rest of the digest.
     assert formats == ["json_schema", "json_object", "json_object"]
+    # JSON mode still carries the schema as a hint (llama.cpp constrains output with it).
+    assert fake_openai.chat_requests[1]["response_format"]["schema"]["required"] == [
+        "headline",
+        "sentences",
+    ]
+
+
+async def test_server_refusing_the_schema_hint_gets_plain_json_mode(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.refuse_json_schema = True
+    fake_openai.refuse_schema_hint = True
+    fake_openai.script(json_reply(GOOD_FERRY))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert item.summariser == "llm"
+    assert fake_openai.chat_requests[-1]["response_format"] == {"type": "json_object"}
 
 
 async def test_json_object_setting_never_sends_a_schema(fake_openai: FakeOpenAI) -> None:
     fake_openai.script(json_reply(GOOD_FERRY))
     [item] = await summarise(fake_openai, [FERRY], response_format="json_object")
     assert item.summariser == "llm"
-    assert fake_openai.chat_requests[0]["response_format"] == {"type": "json_object"}
+    assert fake_openai.chat_requests[0]["response_format"]["type"] == "json_object"
+    assert "json_schema" not in fake_openai.chat_requests[0]["response_format"]
 
 
 async def test_one_bad_item_does_not_spoil_the_others(fake_openai: FakeOpenAI) -> None:
