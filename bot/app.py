@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from aiohttp.abc import AbstractResolver
 
@@ -23,6 +23,14 @@ from bot.feeds.poll import PollOutcome, poll_feeds
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, open_database
 from bot.store.feeds import Backoff, FeedStore
+
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+
+    from bot.channels import Summarisers
+    from bot.channels.commands import Commands
+    from bot.channels.delivery import Poster
+    from bot.channels.scheduler import Scheduler
 
 Clock = Callable[[], datetime]
 
@@ -42,6 +50,32 @@ class App:
     parser: ParserPool
     clock: Clock = utc_now
     _resources: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
+    _commands: Commands | None = field(default=None, repr=False)
+    _summarisers: Summarisers | None = field(default=None, repr=False)
+
+    @property
+    def summarisers(self) -> Summarisers:
+        """One summariser per mode (auto | llm | extractive), shared by commands and digests."""
+        if self._summarisers is None:
+            from bot.channels import Summarisers
+
+            self._summarisers = Summarisers(self)
+        return self._summarisers
+
+    @property
+    def commands(self) -> Commands:
+        """The chat commands every adapter calls (built once)."""
+        if self._commands is None:
+            from bot.channels import build_commands
+
+            self._commands = build_commands(self, self.summarisers)
+        return self._commands
+
+    def scheduler(self, posters: MutableMapping[str, Poster]) -> Scheduler:
+        """The digest scheduler delivering through `posters` (keyed by platform)."""
+        from bot.channels import build_scheduler
+
+        return build_scheduler(self, posters, self.summarisers)
 
     @property
     def feeds(self) -> FeedStore:

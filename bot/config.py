@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -134,8 +134,20 @@ class LlmSettings(_Section):
 class DiscordSettings(_Section):
     token: SecretStr | None = Field(None, description="env only: NEWSBOT_DISCORD__TOKEN")
     dev_guild_id: int | None = Field(None, description="sync commands to this guild only (instant)")
-    sharded: bool = False
+    sharded: bool = Field(False, description="use AutoShardedClient (from about 1,000 servers)")
     shard_count: int | None = Field(None, ge=1)
+    sync_commands: bool = Field(True, description="register /news with Discord on start")
+    message_content_intent: bool = Field(
+        False, description="privileged; not needed: mentions of the bot carry their text anyway"
+    )
+    guild_ready_timeout_s: float = Field(2.0, gt=0, le=60, description="wait for servers at start")
+    max_ratelimit_wait_s: float = Field(
+        30.0, ge=30, le=3600, description="longer 429 waits fail the post; the outbox retries it"
+    )
+    requests_per_second: float = Field(40.0, gt=0, le=50, description="digest posting pace")
+    history_scan: int = Field(
+        100, ge=10, le=1000, description="messages searched for an earlier post"
+    )
 
 
 class SlackSettings(_Section):
@@ -183,6 +195,9 @@ class SlackSettings(_Section):
 
 class SchedulerSettings(_Section):
     tick_s: float = Field(30.0, gt=0, le=3600, description="how often the bot asks what is due")
+    delivery_lease_s: float = Field(
+        60.0, gt=0, le=3600, description="how long a post being delivered is hidden from retries"
+    )
 
 
 class Settings(BaseSettings):
@@ -201,15 +216,12 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, so logging can mask each one wherever it appears."""
-        secrets = [
-            self.llm.api_key,
-            self.discord.token,
-            self.slack.bot_token,
-            self.slack.app_token,
-            self.slack.signing_secret,
-            self.slack.client_secret,
-        ]
-        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        values = []
+        for section, key in secret_fields():
+            secret = getattr(getattr(self, section), key)
+            if secret is not None and secret.get_secret_value():
+                values.append(secret.get_secret_value())
+        return values
 
     @classmethod
     def settings_customise_sources(
@@ -224,11 +236,30 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
+def secret_fields() -> list[tuple[str, str]]:
+    """(section, key) of every setting typed as a secret: these come from the environment only."""
+    found = []
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for key, inner in model.model_fields.items():
+            if SecretStr in (inner.annotation, *get_args(inner.annotation)):
+                found.append((section, key))
+    return found
+
+
+def env_name(section: str, key: str) -> str:
+    """The environment variable that sets `section.key`, e.g. NEWSBOT_LLM__API_KEY."""
+    return f"NEWSBOT_{section.upper()}__{key.upper()}"
+
+
 def _refuse_file_secrets(data: dict[str, Any], path: Path, prefix: str = "") -> None:
+    secret_paths = {f"{section}.{key}" for section, key in secret_fields()}
     for key, value in data.items():
         if isinstance(value, dict):
             _refuse_file_secrets(value, path, f"{prefix}{key}.")
-        elif key in SECRET_KEYS and value:
+        elif (key in SECRET_KEYS or f"{prefix}{key}" in secret_paths) and value:
             env = f"NEWSBOT_{prefix.upper().replace('.', '__')}{key.upper()}"
             raise ConfigError(
                 f"{path}: {prefix}{key} is a secret and is not read from files; "
