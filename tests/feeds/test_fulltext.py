@@ -13,7 +13,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.fulltext import extract_full_text, fetch_full_text
 from tests.fakes.feed_server import FeedServer
 
-pytestmark = pytest.mark.skipif(
+needs_trafilatura = pytest.mark.skipif(
     importlib.util.find_spec("trafilatura") is None,
     reason="full text needs the optional trafilatura extra (pip install 'newsbot[fulltext]')",
 )
@@ -40,6 +40,7 @@ PAGE = f"""<!DOCTYPE html>
 </body></html>""".encode()
 
 
+@needs_trafilatura
 def test_the_article_text_is_extracted_without_page_furniture() -> None:
     text = extract_full_text(PAGE, "https://harbour-gazette.example/ferry")
     assert "extend the ferry timetable" in text
@@ -47,10 +48,12 @@ def test_the_article_text_is_extracted_without_page_furniture() -> None:
     assert "tracker" not in text and "\n" not in text
 
 
+@needs_trafilatura
 def test_a_page_without_an_article_gives_empty_text() -> None:
     assert extract_full_text(b"<html><body></body></html>", "https://x.example/") == ""
 
 
+@needs_trafilatura
 async def test_the_linked_page_is_fetched_through_the_fetcher(
     feed_server: FeedServer, loopback_settings: FetchSettings
 ) -> None:
@@ -60,6 +63,7 @@ async def test_the_linked_page_is_fetched_through_the_fetcher(
     assert "passenger numbers rose" in text
 
 
+@needs_trafilatura
 async def test_the_guard_applies_to_linked_pages(
     feed_server: FeedServer, guarded_settings: FetchSettings
 ) -> None:
@@ -70,6 +74,7 @@ async def test_the_guard_applies_to_linked_pages(
     assert feed_server.connections == 0
 
 
+@needs_trafilatura
 async def test_the_byte_cap_applies_to_linked_pages(
     feed_server: FeedServer, loopback_settings: FetchSettings
 ) -> None:
@@ -80,6 +85,7 @@ async def test_the_byte_cap_applies_to_linked_pages(
             await fetch_full_text(fetcher, feed_server.url("/huge"))
 
 
+@needs_trafilatura
 async def test_a_linked_file_that_is_not_html_is_refused(
     feed_server: FeedServer, loopback_settings: FetchSettings
 ) -> None:
