@@ -7,6 +7,8 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +16,10 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack_bot import SlackAdapter
 from bot.config import Settings, SlackSettings
+from bot.models import Caller, ChannelRef, Reply
+from bot.store.db import Database
 from tests.fakes.fake_slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-8f2a"
@@ -140,3 +145,52 @@ async def eventually(check: Callable[[], bool], *, timeout: float = 10.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+@dataclass
+class RecordedCall:
+    kind: str  # "execute" | "ask"
+    where: ChannelRef
+    caller: Caller
+    text: str
+    thread_id: str | None
+
+
+@dataclass
+class TranscriptCommands:
+    """Stands in for the core in transport tests: records each call, answers in kind."""
+
+    calls: list[RecordedCall] = field(default_factory=list)
+    delay_s: float = 0.0
+
+    async def execute(
+        self, where: ChannelRef, caller: Caller, text: str, *, thread_id: str | None = None
+    ) -> Reply:
+        self.calls.append(RecordedCall("execute", where, caller, text, thread_id))
+        await asyncio.sleep(self.delay_s)
+        return Reply(text=f"ran: {text}", ephemeral=True)
+
+    async def ask(
+        self, where: ChannelRef, caller: Caller, question: str, *, thread_id: str | None = None
+    ) -> Reply:
+        self.calls.append(RecordedCall("ask", where, caller, question, thread_id))
+        return Reply(text=f"answer to: {question}")
+
+
+@dataclass
+class TranscriptCore:
+    """The composition root the adapter needs: commands and the database."""
+
+    commands: TranscriptCommands
+    db: Database
+
+
+@asynccontextmanager
+async def running_adapter(core: Any, slack_part: SlackSettings) -> AsyncIterator[SlackAdapter]:
+    """A started SlackAdapter (HTTP and/or Socket Mode per settings), closed afterwards."""
+    adapter = SlackAdapter(core, Settings(slack=slack_part))
+    await adapter.start()
+    try:
+        yield adapter
+    finally:
+        await adapter.close()
