@@ -26,8 +26,8 @@ _MENTION = re.compile(
     r"@(?:everyone|here|channel)\b|<\s*[@#!&]|\b(?:everyone|here|channel)>", re.IGNORECASE
 )
 _MARKDOWN = (
-    (re.compile(r"\[[^\]]*\]\s*\("), "a Markdown link"),
     (re.compile(r"!\["), "a Markdown image"),
+    (re.compile(r"\[[^\]]*\]\s*\("), "a Markdown link"),
     (re.compile(r"(?:^|\n)\s*#{1,6}\s"), "a Markdown header"),
     (re.compile(r"(?:^|\n)\s*>"), "a block quote"),
     (re.compile(r"`"), "a code span"),
@@ -167,19 +167,25 @@ def check_sentence(
     if not cited:
         return "sentence cites no source"
     text = normalise(text)
+    for form_check in (_check_mentions, _check_markdown):
+        reason = form_check(text)
+        if reason:
+            return reason
+    reason = _check_links(text, allowed_urls)
+    if reason:
+        return reason
+    # The allowed links are citations, not words of the claim.
+    words_only = _URL.sub(" ", text)
     source = SourceText.of(cited)
     for check in (
-        _check_mentions,
-        _check_markdown,
-        lambda t: _check_links(t, allowed_urls),
         lambda t: _check_quotes(t, source),
         lambda t: _check_numbers(t, source),
         lambda t: _check_strict_words(t, source),
+        lambda t: _check_loaded(t, loaded),
         lambda t: _check_names(t, source, headline=headline),
         lambda t: _check_coverage(t, source, min_coverage),
-        lambda t: _check_loaded(t, loaded),
     ):
-        reason = check(text)
+        reason = check(words_only)
         if reason:
             return reason
     return None
