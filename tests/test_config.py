@@ -1,0 +1,154 @@
+"""Settings: the example file is complete and loads; env wins; bad values and secrets stop."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from bot.config import Settings, env_name, load_settings, secret_fields
+from bot.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "newsbot.example.toml"
+ASSIGNMENT = re.compile(r"^# ?([a-z_]+) = (.+)$")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if (name.startswith("NEWSBOT_") and not name.startswith("NEWSBOT_TEST_")) or name in (
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+        ):
+            monkeypatch.delenv(name)
+
+
+def documented_settings() -> list[tuple[str, str]]:
+    """(section, key) of every setting of the Settings model ("" = top level)."""
+    found = []
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            found.extend((section, key) for key in model.model_fields)
+        else:
+            found.append(("", section))
+    return found
+
+
+def uncommented_example(tmp_path: Path) -> tuple[Path, set[tuple[str, str]]]:
+    """The example with every `# key = value` line switched on, and the keys found."""
+    lines, keys, section = [], set(), ""
+    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        match = ASSIGNMENT.match(line)
+        if match:
+            keys.add((section, match.group(1)))
+            line = f"{match.group(1)} = {match.group(2)}"
+        lines.append(line)
+    path = tmp_path / "all-on.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path, keys
+
+
+def test_the_example_file_loads_as_the_defaults() -> None:
+    assert load_settings(EXAMPLE) == Settings()
+
+
+def test_the_example_documents_every_setting_with_a_valid_value(tmp_path: Path) -> None:
+    path, keys = uncommented_example(tmp_path)
+    secrets = set(secret_fields())
+    text = EXAMPLE.read_text(encoding="utf-8")
+    missing = [s for s in documented_settings() if s not in keys and s not in secrets]
+    assert missing == [], f"add these to {EXAMPLE.name}: {missing}"
+    for section, key in secrets:
+        assert (section, key) not in keys
+        assert env_name(section, key) in text
+    everything_on = load_settings(path)  # every documented value is valid
+    defaults = Settings()
+    for section, key in keys:
+        default = getattr(getattr(defaults, section), key) if section else getattr(defaults, key)
+        shown = (
+            getattr(getattr(everything_on, section), key)
+            if section
+            else getattr(everything_on, key)
+        )
+        if default is not None:  # settings unset by default show an example instead
+            assert shown == default, f"{section}.{key}: the example says {shown!r}"
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text("[fetch]\ntimeout_s = 3\nmax_redirects = 2\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSBOT_FETCH__TIMEOUT_S", "7")
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", "postgresql://newsbot@db.internal/newsbot")
+    settings = load_settings(path)
+    assert settings.fetch.timeout_s == 7
+    assert settings.fetch.max_redirects == 2
+    assert settings.database.url == "postgresql+asyncpg://newsbot@db.internal/newsbot"
+
+
+def test_newsbot_config_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text('log_level = "DEBUG"\n', encoding="utf-8")
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(path))
+    assert load_settings().log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("content", "env", "expected"),
+    [
+        ("[fetch]\ntimeout_s = -1\n", {}, "fetch.timeout_s"),
+        ("[digest]\ndefault_timezone = 'Mars/Olympus'\n", {}, "IANA time zone"),
+        ("[digest]\ndefault_time = '25:00'\n", {}, "HH:MM"),
+        ("[fetch]\ntimeuot_s = 3\n", {}, "unknown setting fetch.timeuot_s"),
+        ("[database]\nurl = 'mysql://x/y'\n", {}, "database.url"),
+        ("", {"NEWSBOT_FETCH__MAX_REDIRECTS": "many"}, "fetch.max_redirects"),
+        ("[fetch\n", {}, "not valid TOML"),
+    ],
+)
+def test_a_bad_value_stops_with_one_line_naming_the_setting(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: str,
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(content, encoding="utf-8")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as stopped:
+        load_settings(path)
+    message = str(stopped.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(("section", "key"), secret_fields())
+def test_secrets_in_the_file_are_refused(tmp_path: Path, section: str, key: str) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(f'[{section}]\n{key} = "xoxb-not-in-a-file-please"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as stopped:
+        load_settings(path)
+    message = str(stopped.value)
+    assert env_name(section, key) in message
+    assert "xoxb-not-in-a-file-please" not in message
+
+
+def test_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", "discord-token-value")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-openai-variable")
+    settings = load_settings()
+    assert settings.discord.token is not None
+    assert settings.discord.token.get_secret_value() == "discord-token-value"
+    assert "discord-token-value" not in repr(settings)
+    assert sorted(settings.secret_values()) == ["discord-token-value", "sk-from-openai-variable"]
