@@ -18,7 +18,6 @@ Point discord.py here with `fake.patch_discord(monkeypatch)`.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import re
 import time
@@ -32,6 +31,7 @@ import yarl
 from aiohttp import WSMsgType, web
 
 JSON = "application/json"
+DISCORD_EPOCH_MS = 1_420_070_400_000
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 VIEW_CHANNEL = 1 << 10
@@ -204,7 +204,7 @@ class FakeDiscord:
     """The fake server. Start with `await fake.start()`, stop with `await fake.close()`."""
 
     def __init__(self, *, interaction_deadline_s: float = 3.0) -> None:
-        self._ids = itertools.count(1_200_000_000_000_000_001)
+        self._last_id = 0
         self.interaction_deadline_s = interaction_deadline_s
         self.application_id = self.new_id()
         self.guild_id = self.new_id()
@@ -273,7 +273,10 @@ class FakeDiscord:
     # ---- payload builders --------------------------------------------------------------
 
     def new_id(self) -> str:
-        return str(next(self._ids))
+        """A snowflake carrying the current time (discord.py derives expiry times from it)."""
+        now_ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        self._last_id = max(self._last_id + 1, now_ms << 22)
+        return str(self._last_id)
 
     @staticmethod
     def _user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
