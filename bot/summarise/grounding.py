@@ -177,14 +177,15 @@ def check_sentence(
     # The allowed links are citations, not words of the claim.
     words_only = _URL.sub(" ", text)
     source = SourceText.of(cited)
-    for check in (
+    checks: tuple[Callable[[str], str | None], ...] = (
         lambda t: _check_quotes(t, source),
         lambda t: _check_numbers(t, source),
         lambda t: _check_strict_words(t, source),
         lambda t: _check_loaded(t, loaded),
         lambda t: _check_names(t, source, headline=headline),
         lambda t: _check_coverage(t, source, min_coverage),
-    ):
+    )
+    for check in checks:
         reason = check(words_only)
         if reason:
             return reason
