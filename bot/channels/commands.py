@@ -741,15 +741,15 @@ def _validate_settings(changes: Mapping[str, str]) -> dict[str, object]:
             values["timezone"] = parse_zone(value).key
         elif name == "max_items":
             if not value.strip().isdigit() or not 1 <= int(value) <= 25:
-                raise BadInput("max_items must be a whole number from 1 to 25.")
+                raise BadInput("the max_items setting must be a whole number from 1 to 25.")
             values["max_items"] = int(value)
         elif name == "summariser" or name == "summarizer":
             if value.strip().lower() not in ("auto", "llm", "extractive"):
-                raise BadInput("summariser must be auto, llm or extractive.")
+                raise BadInput("the summariser setting must be auto, llm or extractive.")
             values["summariser"] = value.strip().lower()
         elif name == "digest":
             if value.strip().lower() not in ("on", "off"):
-                raise BadInput("digest must be on or off.")
+                raise BadInput("the digest setting must be on or off.")
             values["digest_enabled"] = value.strip().lower() == "on"
         else:
             raise BadInput(

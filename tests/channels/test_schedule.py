@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, time, timedelta
 
 import pytest
@@ -65,7 +66,7 @@ def test_periods_tile_time_across_dst() -> None:
     at = time(8, 0)
     days = [date(2026, 3, 28) + timedelta(days=i) for i in range(3)]
     periods = [period_for(day, at, BERLIN) for day in days]
-    for earlier, later in zip(periods, periods[1:], strict=False):
+    for earlier, later in itertools.pairwise(periods):
         assert earlier.end == later.start
     assert periods[1].end - periods[1].start == timedelta(hours=23)
     assert periods[1].key == "daily:2026-03-29"
