@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot.app import build_app, utc_now
-from bot.cli.digest_cmd import parse_duration
+from bot.cli.args import parse_duration
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.feeds.fetch import Fetcher

@@ -1,0 +1,20 @@
+"""Argument types shared by the `newsbot` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import timedelta
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(value: str) -> timedelta:
+    """ "90m", "24h", "3d", "1w" -> timedelta; an argparse `type=`."""
+    match = _DURATION.match(value)
+    if match is None or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a duration; use a number and m, h, d or w, e.g. 24h"
+        )
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
