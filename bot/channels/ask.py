@@ -14,6 +14,7 @@ is configured, the grounded LLM answer, which falls back to the extractive one.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,10 +32,10 @@ NOT_FOUND = "My sources don't say."
 _QUESTION_WORDS_TEXT = """
     what who whom whose when where why how which tell know explain happen happened happening
     please anything something news latest story stories article articles report reported
-    mean means think
+    mean means think much many
 """
 QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
-MIN_COVERAGE = 0.5  # share of the question's content words an article or sentence must hold
+MIN_COVERAGE = 0.6  # share of the question's content words an article or sentence must hold
 RECENT_DIGEST_DAYS = 7
 TOP_ARTICLES = 5
 MAX_QUESTION_CHARS = 500
@@ -92,6 +93,7 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """Best-matching sentences, each citing its article; found=False when none match."""
         terms = question_terms(question)
+        wants = _wanted_detail(question)
         scored: list[tuple[float, int, str, Article]] = []
         for rank, article in enumerate(articles):
             for sentence in split_sentences(article.text):
@@ -99,7 +101,8 @@ class ExtractiveAnswerer:
                 hits = [t for t in terms if t in words]
                 coverage = len(hits) / len(terms) if terms else 0.0
                 if coverage >= MIN_COVERAGE:
-                    scored.append((coverage - rank * 0.01, rank, sentence, article))
+                    bonus = 0.25 if wants is not None and wants.search(sentence) else 0.0
+                    scored.append((coverage + bonus - rank * 0.01, rank, sentence, article))
         scored.sort(key=lambda item: (-item[0], item[1]))
         chosen: list[Sentence] = []
         seen: set[str] = set()
@@ -117,6 +120,25 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.max_sentences:
                 break
         return Answer(sentences=tuple(chosen), summariser="extractive", found=bool(chosen))
+
+
+_AMOUNT = re.compile(r"\d|\b(?:million|billion|thousand|hundred|percent|per cent)\b", re.I)
+_WHEN = re.compile(
+    r"\d|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|"
+    r"yesterday|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|spring|summer|autumn|winter|week|month|year)\b",
+    re.I,
+)
+
+
+def _wanted_detail(question: str) -> re.Pattern[str] | None:
+    """What a "how much" or "when" question looks for, to prefer sentences that hold it."""
+    lowered = question.lower()
+    if re.search(r"\bhow (?:much|many)\b|\bcost|\bprice|\bnumber of\b", lowered):
+        return _AMOUNT
+    if re.search(r"\bwhen\b|\bwhat time\b|\bhow long\b", lowered):
+        return _WHEN
+    return None
 
 
 def _source(article: Article) -> Source:

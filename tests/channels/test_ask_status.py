@@ -1,0 +1,164 @@
+"""`ask` cites the right articles and refuses to guess; `status` explains skipped articles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import App
+from bot.channels.ask import NOT_FOUND, ExtractiveAnswerer, rank_articles
+from bot.models import Article, Caller, ChannelRef
+from tests.channels.support import (
+    Clock,
+    RecordingPoster,
+    add_channel,
+    add_feed_with_articles,
+    utc,
+)
+
+ADMIN = Caller("u1", can_manage=True)
+
+
+def news(n: int, title: str, text: str, outlet: str, when_hour: int = 9) -> Article:
+    return Article(
+        id=f"n{n}",
+        url=f"https://{outlet.split()[0].lower()}.example/{n}",
+        title=title,
+        text=text,
+        outlet=outlet,
+        published=utc(2026, 4, 1, when_hour),
+    )
+
+
+BRIDGE = news(
+    1,
+    "Council approves harbour bridge repair",
+    "The council approved a 4.2 million euro repair of the harbour bridge on Tuesday. "
+    "Work on the bridge starts in May and should take two years, the mayor said.",
+    "Harbour Gazette",
+)
+BRIDGE_2 = news(
+    2,
+    "Harbour bridge to close for repairs",
+    "The harbour bridge will close to cars from May while repairs take place. "
+    "Cyclists can still cross the bridge on a temporary lane.",
+    "Valley Courier",
+)
+ORCHARD = news(
+    3,
+    "Apple harvest breaks record",
+    "Orchards in the valley picked a record 12,000 tonnes of apples this autumn. "
+    "Growers credited a warm spring.",
+    "Valley Courier",
+)
+ELSEWHERE = news(
+    4,
+    "Rail strike ends after talks",
+    "Train drivers ended their strike on Friday after talks with the rail operator.",
+    "Capital Times",
+)
+
+
+async def channel_with_digest(app: App, clock: Clock) -> tuple[ChannelRef, str]:
+    """A channel whose 08:00 digest was posted with the bridge and orchard stories."""
+    channel_id, where = await add_channel(app.db, clock(), channel="news")
+    await add_feed_with_articles(
+        app.db, channel_id, [BRIDGE, BRIDGE_2, ORCHARD], fetched_at=clock() + timedelta(hours=1)
+    )
+    # Elsewhere in the store, never in this channel's digests.
+    other_id, _ = await add_channel(app.db, clock(), channel="other")
+    await add_feed_with_articles(
+        app.db,
+        other_id,
+        [ELSEWHERE],
+        fetched_at=clock() + timedelta(hours=1),
+        url="https://capital.example/rss",
+    )
+    from bot.store.channels import set_next_digest
+
+    async with app.db.session() as session:
+        await set_next_digest(session, channel_id, utc(2026, 4, 2, 8))
+    poster = RecordingPoster(platform="test")
+    clock.now = utc(2026, 4, 2, 8)
+    await app.scheduler({"test": poster}).tick()
+    assert len(poster.posts) == 1
+    return where, f"t-{poster.keys()[0]}"
+
+
+async def test_ask_cites_the_digest_articles(app: App, clock: Clock) -> None:
+    where, thread = await channel_with_digest(app, clock)
+    reply = await app.commands.ask(where, ADMIN, "How much will the bridge repair cost?")
+    assert reply.ok and "4.2 million euro" in reply.text
+    assert reply.citations[0].url == BRIDGE.url
+    assert "Harbour Gazette" in reply.text
+    in_thread = await app.commands.ask(
+        where, ADMIN, "When does work on the bridge start?", thread_id=thread
+    )
+    assert "May" in in_thread.text
+    assert {c.url for c in in_thread.citations} <= {BRIDGE.url, BRIDGE_2.url}
+
+
+async def test_ask_falls_back_to_the_whole_store(app: App, clock: Clock) -> None:
+    where, _ = await channel_with_digest(app, clock)
+    reply = await app.commands.ask(where, ADMIN, "Why did the rail strike end?")
+    assert [c.url for c in reply.citations] == [ELSEWHERE.url]
+    assert "Capital Times" in reply.text
+
+
+async def test_ask_refuses_to_guess(app: App, clock: Clock) -> None:
+    where, _ = await channel_with_digest(app, clock)
+    for question in (
+        "What did the mayor say about the bridge toll for lorries?",
+        "Who won the chess championship?",
+        "?",
+    ):
+        reply = await app.commands.ask(where, ADMIN, question)
+        assert reply.text == NOT_FOUND and reply.citations == (), question
+    empty = await app.commands.ask(where, ADMIN, "   ")
+    assert not empty.ok
+
+
+async def test_rank_keeps_only_relevant_articles() -> None:
+    ranked = rank_articles("apple harvest record", [BRIDGE, ORCHARD, ELSEWHERE])
+    assert [r.article.id for r in ranked] == ["n3"]
+    answer = await ExtractiveAnswerer().answer("apple harvest record", [ORCHARD])
+    assert answer.found and answer.sentences[0].sources[0].name == "Valley Courier"
+
+
+async def test_status_explains_why_articles_were_skipped(app: App, clock: Clock) -> None:
+    channel_id, where = await add_channel(app.db, clock(), channel="news")
+    await add_feed_with_articles(app.db, channel_id, [BRIDGE], fetched_at=clock(), baseline=True)
+    await add_feed_with_articles(
+        app.db,
+        channel_id,
+        [ORCHARD, ELSEWHERE],
+        fetched_at=clock() + timedelta(minutes=5),
+        url="https://valley.example/rss",
+        exclude=("apples",),
+    )
+    clock.advance(hours=1)
+    status = await app.commands.status(where)
+    text = "\n".join(status.lines)
+    assert "excluded by the filter word 'apples'" in text
+    assert "waiting for the next digest: 1 articles" in text
+    baseline = await app.commands.execute(where, ADMIN, f"status {BRIDGE.url}")
+    assert "baseline" in baseline.text
+    filtered = await app.commands.status(where, ORCHARD.url)
+    assert "apples" in filtered.text
+    unknown = await app.commands.status(where, "https://nowhere.example/x")
+    assert "not in the store" in unknown.text
+
+
+async def test_summary_on_a_topic_and_digest_now(app: App, clock: Clock) -> None:
+    channel_id, where = await add_channel(app.db, clock(), channel="news")
+    await add_feed_with_articles(
+        app.db, channel_id, [BRIDGE, BRIDGE_2, ORCHARD], fetched_at=clock()
+    )
+    clock.advance(hours=2)
+    reply = await app.commands.execute(where, ADMIN, "summary hours:6 topic:harbour bridge")
+    assert reply.ok and reply.digest is not None
+    assert len(reply.digest.items) == 1  # two outlets, one story
+    assert {s.name for s in reply.digest.items[0].sources} == {"Harbour Gazette", "Valley Courier"}
+    now = await app.commands.digest_now(where, ADMIN)
+    assert now.ok and now.digest is not None and len(now.digest.items) == 2
+    bad = await app.commands.execute(where, ADMIN, "summary hours:9999")
+    assert not bad.ok and "between 1 and 336" in bad.text
