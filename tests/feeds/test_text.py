@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
-from bot.feeds.text import plain_text
+from bot.feeds.text import INVISIBLE, plain_text
 
 
 @pytest.mark.parametrize(
@@ -33,3 +36,16 @@ def test_plain_text(given: str, expected: str) -> None:
 def test_no_angle_bracket_tag_survives_nested_escaping() -> None:
     text = plain_text("&lt;b&gt;Bold&lt;/b&gt; &lt;a href='javascript:x'&gt;link&lt;/a&gt;")
     assert text == "Bold link"
+
+
+def test_every_invisible_character_is_removed_and_nothing_else() -> None:
+    # Check the regex against the Unicode database for every code point.
+    invisible = {"Cc", "Cf", "Cs", "Co"}
+    kept_whitespace = set("\t\n\x0b\x0c\r")
+    wrong = [
+        cp
+        for cp in range(sys.maxunicode + 1)
+        if (INVISIBLE.search(chr(cp)) is not None)
+        != (unicodedata.category(chr(cp)) in invisible and chr(cp) not in kept_whitespace)
+    ]
+    assert wrong == []
