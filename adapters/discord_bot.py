@@ -382,6 +382,9 @@ def post_error(error: Exception, where: ChannelRef, action: str) -> PostError:
     ):
         log.error("discord: %s was rejected (%s %s)", action, error.status, error.text)
         return PostError(f"Discord rejected the post ({error.status}).", retryable=False)
+    if isinstance(error, discord.HTTPException) and error.status == 429:
+        log.warning("discord: %s is still rate limited after discord.py's retries", action)
+        return PostError("Discord kept answering 429 (rate limited).", retryable=True)
     log.warning("discord: %s failed for now: %s", action, error)
     return PostError(f"Discord is unavailable for now ({type(error).__name__}).", retryable=True)
 

@@ -407,6 +407,13 @@ class FakeDiscord:
         """Answer the next `times` requests matching method/path (regex) with 429."""
         self.rate_limits.append(RateLimitRule(method, path, times, retry_after, is_global, via))
 
+    def add_channel(self, name: str) -> str:
+        """Another text channel (the client learns of it from the interaction or REST)."""
+        channel_id = self.new_id()
+        self.channels[channel_id] = self._text_channel(channel_id, name, len(self.channels))
+        self.history[channel_id] = []
+        return channel_id
+
     def posted(self, channel_id: str | None = None) -> list[dict[str, Any]]:
         """Messages the bot posted with the bot token (not interaction answers), oldest first."""
         channel = channel_id or self.channel_id
@@ -423,7 +430,11 @@ class FakeDiscord:
             for c in self.calls
             if (c.method == "POST" and re.fullmatch(r"/channels/\d+/messages", c.path))
             or c.path.startswith("/webhooks/")
-            or (c.path.endswith("/callback") and isinstance(c.body, dict) and c.body.get("data"))
+            or (
+                c.path.endswith("/callback")
+                and isinstance(c.body, dict)
+                and c.body.get("type") == 4
+            )
         ]
 
     # ---- gateway ---------------------------------------------------------------------------
