@@ -206,6 +206,8 @@ class Fetcher:
             resolver, allow_private=settings.allow_private_addresses, is_public=is_public
         )
         self._session: aiohttp.ClientSession | None = None
+        self._total_slots = asyncio.Semaphore(settings.total_connections)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Self:
         connector = aiohttp.TCPConnector(
@@ -262,13 +264,24 @@ class Fetcher:
             is_public=self._is_public,
         )
         timeout = self.settings.timeout_s
-        try:
-            async with asyncio.timeout(timeout):
-                if _is_local(url):
-                    return await self._read_file(url, last_modified)
-                return await self._follow(url, etag, last_modified)
-        except TimeoutError:
-            raise FeedError(f"no complete answer within {timeout:g} s.") from None
+        # Wait for a free slot BEFORE the deadline starts: a feed queued behind slow feeds
+        # of the same host must not time out without having been asked.
+        async with self._total_slots, self._host_slots(url):
+            try:
+                async with asyncio.timeout(timeout):
+                    if _is_local(url):
+                        return await self._read_file(url, last_modified)
+                    return await self._follow(url, etag, last_modified)
+            except TimeoutError:
+                raise FeedError(f"no complete answer within {timeout:g} s.") from None
+
+    def _host_slots(self, url: str) -> asyncio.Semaphore:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
+        slots = self._per_host.get(key)
+        if slots is None:
+            slots = self._per_host[key] = asyncio.Semaphore(self.settings.per_host_connections)
+        return slots
 
     async def _follow(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         headers: dict[str, str] = {}

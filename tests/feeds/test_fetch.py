@@ -293,3 +293,13 @@ async def test_operator_file_limits_and_absence(
             await fetcher.fetch(str(big), allow_file=True)
         with pytest.raises(FeedError, match="does not exist"):
             await fetcher.fetch(str(tmp_path / "missing.xml"), allow_file=True)
+
+
+async def test_waiting_for_a_free_connection_does_not_count_against_the_deadline(
+    feed_server: FeedServer, loopback_settings: FetchSettings
+) -> None:
+    feed_server.serve("/feed", rss(1), delay_s=0.4)
+    settings = loopback_settings.model_copy(update={"per_host_connections": 1, "timeout_s": 1.0})
+    async with Fetcher(settings) as fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(feed_server.url("/feed")) for _ in range(4)))
+    assert [r.status for r in results] == [200] * 4  # 1.6 s in all, each well under 1 s
