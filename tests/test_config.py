@@ -28,7 +28,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def documented_settings() -> list[tuple[str, str]]:
     """(section, key) of every setting of the Settings model ("" = top level)."""
-    found = []
+    found: list[tuple[str, str]] = []
     for section, field in Settings.model_fields.items():
         model = field.annotation
         if isinstance(model, type) and issubclass(model, BaseModel):

@@ -59,5 +59,6 @@ def run_parsed(args: argparse.Namespace) -> int:
         print("newsbot: unexpected error (details in the log above).", file=sys.stderr)
         return 1
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -129,6 +129,7 @@ async def test_failures_back_off_then_disable_the_feed_with_its_reason(
     feeds = FeedStore(db)
     feed = await feeds.add(server.url("/down.xml"), now=NOW)
     moment, statuses, waits = NOW, [], []
+    stored = None
     for _ in range(3):
         assert await feeds.due_feed_ids(moment) == [feed.id]
         [outcome] = await poll_feeds(db, fetcher, parser, [feed.id], now=moment, settings=SETTINGS)
@@ -139,7 +140,7 @@ async def test_failures_back_off_then_disable_the_feed_with_its_reason(
         moment = stored.next_poll_at
     assert statuses == ["failed", "failed", "disabled"]
     assert waits == [60, 120, 240]
-    assert stored.disabled and "500" in stored.disabled_reason
+    assert stored is not None and stored.disabled and "500" in stored.disabled_reason
     assert "3 failures in a row" in outcome.error
     assert await feeds.due_feed_ids(moment + timedelta(days=365)) == []
     requests = len(server.requests_for("/down.xml"))
