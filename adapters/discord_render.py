@@ -44,6 +44,7 @@ ELLIPSIS = "…"
 DIGEST_COLOUR = 0x2B6CB0
 REPLY_COLOUR = 0x4A5568
 REF_PREFIX = "ref "
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use stand-ins for brackets while escaping
 
 
 @dataclass(frozen=True)
@@ -61,25 +62,13 @@ class DiscordMessage:
 
 def escape(text: str) -> str:
     """Feed or model text made inert: no mentions, no markdown, no masked links."""
-    escaped = discord.utils.escape_markdown(discord.utils.escape_mentions(text))
-    return _escape_brackets(escaped)
-
-
-def _escape_brackets(escaped: str) -> str:
-    # escape_markdown's masked-link pattern is greedy: with two "[x](y)" on one line it
-    # escapes only the first "[", and the second stays a live masked link. So every bracket
-    # not already escaped gets a backslash (escape pairs are skipped as a whole).
-    out: list[str] = []
-    index = 0
-    while index < len(escaped):
-        char = escaped[index]
-        if char == "\\" and index + 1 < len(escaped):
-            out.append(escaped[index : index + 2])
-            index += 2
-            continue
-        out.append("\\" + char if char in "[]" else char)
-        index += 1
-    return "".join(out)
+    # escape_markdown treats "[...](...)" greedily as one span: it escapes only the first
+    # "[" and leaves everything inside unescaped ("**bold**", a second masked link...). With
+    # the brackets swapped out first, no such span exists and every marker gets escaped.
+    text = discord.utils.escape_mentions(text).replace(_OPEN, "").replace(_CLOSE, "")
+    text = text.replace("[", _OPEN).replace("]", _CLOSE)
+    escaped = discord.utils.escape_markdown(text)
+    return escaped.replace(_OPEN, "\\[").replace(_CLOSE, "\\]")
 
 
 def fit(text: str, limit: int) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from adapters.discord_render import (
     DiscordMessage,
+    escape,
     fit,
     parse_ref_marker,
     part_nonce,
@@ -189,3 +190,22 @@ def test_fit_never_leaves_a_dangling_escape() -> None:
     assert len(fitted) <= 100
     body = fitted.removesuffix("…")
     assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[a](https://x.example) **bold** [b](https://y.example) __u__",
+        "```code``` ||spoiler|| ~~gone~~ `tick` > quote",
+        "# Heading\n- item\n-# small [link](https://z.example)",
+        "back\\slash \\*not bold\\* [x]( https://w.example )",
+    ],
+)
+def test_every_markdown_marker_is_escaped(text: str) -> None:
+    shown = escape(text)
+    outside_urls = re.sub(r"https?://[^\s<]+", "", shown)
+    for index, char in enumerate(outside_urls):
+        if char in "*_~|`[]":
+            before = outside_urls[:index]
+            slashes = len(before) - len(before.rstrip("\\"))
+            assert slashes % 2 == 1, (char, index, shown)
