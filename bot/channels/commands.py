@@ -75,7 +75,9 @@ def _sentence(text: str) -> str:
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    first = text.split(" ", 1)[0]
+    if first.isalpha():  # never capitalise a URL, a setting name or a quoted value
+        text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
 
 

@@ -52,7 +52,10 @@ class PostError(Exception):
 class Poster(Protocol):
     """One per platform, implemented by its adapter. Rate limiting is the poster's job."""
 
-    platform: str
+    @property
+    def platform(self) -> str:
+        """The `ChannelRef.platform` this poster delivers to ("discord", "slack", ...)."""
+        ...
 
     async def post_digest(
         self, where: ChannelRef, digest: Digest, *, idempotency_key: str

@@ -1,0 +1,124 @@
+"""Digests delivered as JSON to an HTTP endpoint the operator controls (`newsbot run --webhook`).
+
+The protocol is small so any service can implement it:
+
+- `POST URL` with `{"idempotency_key", "channel": {...}, "digest": {...}, "text"}` and an
+  `Idempotency-Key` header. A 2xx answer may carry `{"message_id", "thread_id"}`.
+- `GET URL?idempotency_key=KEY` answers 200 with the same fields when that key was already
+  accepted, 404 when not: newsbot asks this after a crash before re-posting.
+- `POST URL` with `{"notice", "channel"}` for plain notices.
+
+429 and 5xx are retried (honouring `Retry-After`); other 4xx are not retryable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from bot.channels.delivery import PostError, PostResult
+from bot.digest.render import digest_to_dict, render_text
+from bot.feeds.urls import display_url
+from bot.models import ChannelRef, Digest
+
+PLATFORM = "webhook"
+
+
+def _channel(where: ChannelRef) -> dict[str, str]:
+    return {"platform": where.platform, "workspace": where.workspace, "channel": where.channel}
+
+
+class WebhookPoster:
+    """A `Poster` that POSTs digests to one URL. Use as an async context manager."""
+
+    platform = PLATFORM
+
+    def __init__(self, url: str, *, timeout_s: float = 20.0) -> None:
+        self.url = url
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> WebhookPoster:
+        self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=False)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("use `async with WebhookPoster(url)` before posting")
+        return self._session
+
+    async def post_digest(
+        self, where: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostResult:
+        """POST the digest; the key travels in the body and the Idempotency-Key header."""
+        body = {
+            "idempotency_key": idempotency_key,
+            "channel": _channel(where),
+            "digest": digest_to_dict(digest),
+            "text": render_text(digest),
+        }
+        data = await self._send("POST", json=body, headers={"Idempotency-Key": idempotency_key})
+        return _result(data, fallback=idempotency_key)
+
+    async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None:
+        """Ask the endpoint whether this key was already accepted."""
+        try:
+            data = await self._send("GET", params={"idempotency_key": idempotency_key})
+        except _NotFound:
+            return None
+        return _result(data, fallback=idempotency_key)
+
+    async def notify(self, where: ChannelRef, text: str) -> None:
+        """POST a plain notice."""
+        await self._send("POST", json={"notice": text, "channel": _channel(where)})
+
+    async def _send(self, method: str, **options: Any) -> dict[str, Any]:
+        try:
+            async with self._client().request(method, self.url, **options) as resp:
+                if resp.status == 404 and method == "GET":
+                    raise _NotFound
+                if resp.status == 429 or resp.status >= 500:
+                    raise PostError(
+                        f"the webhook answered {resp.status}.",
+                        retryable=True,
+                        retry_after_s=_retry_after(resp.headers.get("Retry-After")),
+                    )
+                if resp.status >= 400:
+                    raise PostError(
+                        f"the webhook refused the post ({resp.status}).", retryable=False
+                    )
+                if resp.content_type == "application/json":
+                    data = await resp.json()
+                    return data if isinstance(data, dict) else {}
+                return {}
+        except aiohttp.ClientError as error:
+            raise PostError(
+                f"the webhook at {display_url(self.url)} could not be reached ({error}).",
+                retryable=True,
+            ) from None
+        except TimeoutError:
+            raise PostError("the webhook did not answer in time.", retryable=True) from None
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _result(data: dict[str, Any], *, fallback: str) -> PostResult:
+    return PostResult(
+        message_id=str(data.get("message_id") or fallback),
+        thread_id=str(data.get("thread_id") or ""),
+    )
