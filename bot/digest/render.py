@@ -35,7 +35,7 @@ def _distinct(sources: tuple[Source, ...]) -> list[str]:
 def item_summary_text(item: DigestItem) -> str:
     """Exactly the summary a channel shows for one item, with the outlets named.
 
-    One outlet: "Outlet reports: <sentences>". Several: "Reported by A, B and C." followed by
+    One outlet: "<sentences> (Outlet)". Several: "Reported by A, B and C." followed by
     each sentence tagged with the outlet(s) it came from, so disagreements stay attributed.
     """
     outlets = _distinct(item.sources)
@@ -43,7 +43,7 @@ def item_summary_text(item: DigestItem) -> str:
         return f"No summary: {outlet_list(outlets) or 'the source'} gave a headline only."
     if len(outlets) <= 1 and all(_distinct(s.sources) == outlets for s in item.sentences):
         text = " ".join(s.text for s in item.sentences)
-        return f"{outlets[0]} reports: {text}" if outlets else text
+        return f"{text} ({outlets[0]})" if outlets else text
     tagged = " ".join(f"{s.text} ({outlet_list(_distinct(s.sources))})" for s in item.sentences)
     return f"Reported by {outlet_list(outlets)}. {tagged}"
 

@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.models import Article, DigestItem, Sentence, Source, Story
 from bot.summarise import neutral
@@ -26,9 +26,14 @@ from bot.summarise.sentences import STOPWORDS, content_words, split_sentences, s
 W_CENTRALITY = 1.0
 W_POSITION = 0.9
 W_COVERAGE = 0.6
-W_LOADED = 0.35
+W_LOADED = 0.7
 W_REDUNDANCY = 0.9
 W_DANGLING = 0.25
+W_QUOTE = 0.4
+POSITION_DECAY = 0.5
+# Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
+LOADED_LIMIT = 1.0
+_ENOUGH_CLEAN = 3
 # Above this similarity a sentence from another outlet says the same thing: merge sources.
 SAME_CLAIM = 0.5
 # Two sentences this similar with different figures are a disagreement worth showing.
@@ -36,18 +41,32 @@ SAME_TOPIC = 0.3
 MIN_WORDS = 5
 MAX_WORDS_SENTENCE = 70
 _PRIOR_SENTENCES = 5
+# Sentences given the neutrality check per summary slot, best content score first.
+_CHECKED_PER_SLOT = 4
+_UNCHECKED = neutral.Loadedness(0.0, False, ())
 
-_BOILERPLATE = re.compile(
-    r"(?:click here|read more|sign up|subscribe|follow us|newsletter|all rights reserved|"
-    r"\((?:youtube|video|photo|getty|reuters|ap)\)$|^(?:advertisement|related|watch|video|"
-    r"photo|image|share|scroll down)\b|@\w|https?://|©)",
-    re.IGNORECASE,
+# Page furniture that feeds leave in article text (checked as plain substrings: fast).
+_BOILERPLATE = (
+    "click here", "read more", "sign up", "subscribe", "follow us", "newsletter",
+    "all rights reserved", "http://", "https://", "www.", "©", "@", "(youtube)", "(video)",
+    "(photo)", "(getty", "(image",
+)
+_FURNITURE_START = (
+    "advertisement", "related", "watch:", "video:", "photo:", "image:", "share ", "scroll down",
 )
 _DANGLING = re.compile(
     r"^(?:He|She|It|They|This|These|Those|That|His|Her|Their|Its|But|And|Also|However|"
     r"Meanwhile|Still|Yet|So|Then|Instead|Indeed)\b"
 )
-_TERMINAL = ('.', '!', '?', '"', "”", "’", "'", ")", "。", "！", "？")
+_TERMINAL = (".", "!", "?", "。", "！", "？")
+_CLOSED_MIN_WORDS = 9
+# "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
+_PHOTO_DIRECTION = re.compile(
+    r"\s*\((?:pictured|above|below|left|right|centre|center|top|bottom|inset|file photo|"
+    r"(?:far|second|third|front|back) (?:left|right|row)|(?:pictured|seen|shown) [\w ,]{1,30})\)",
+    re.IGNORECASE,
+)
+_CLOSERS = "\"”’')]»"
 _NUMBER_CONTEXT = re.compile(r"(\w+)?\s*\b(\d[\d,.]*)\b\s*(\w+)?")
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
 
@@ -92,13 +111,15 @@ class ExtractiveSummariser:
         sources = _sources(story.articles)
         multi = len(story.outlets) > 1
         english = _looks_english(story.articles)
-        candidates = _candidates(story.articles, check_neutrality=english)
+        candidates = _candidates(story.articles, english=english)
         if not english:
             chosen = _lead_sentences(candidates, max_sentences, self.max_words)
             note = "Not in English: the outlet's opening sentences, without the neutrality checks."
         else:
             budget = self.max_words_multi if multi else self.max_words
-            scored = _score(candidates, multi=multi)
+            scored = _neutral_scores(
+                _content_scores(candidates, multi=multi), wanted=max_sentences * _CHECKED_PER_SLOT
+            )
             chosen = _select(scored, max_sentences, budget)
             chosen = _add_disagreements(chosen, scored, max_sentences)
             note = ""
@@ -132,7 +153,7 @@ def _source_of(article: Article, sources: tuple[Source, ...]) -> Source:
 
 def _looks_english(articles: Sequence[Article]) -> bool:
     """English text is full of function words; other languages (and scripts) are not."""
-    tokens = re.findall(r"[^\W\d_]+", " ".join(a.title + " " + a.text[:2000] for a in articles))
+    tokens = re.findall(r"[^\W\d_]+", " ".join(a.title + " " + a.text[:1000] for a in articles))
     if not tokens:
         return True
     function_words = sum(1 for t in tokens if t.lower() in STOPWORDS)
@@ -140,59 +161,54 @@ def _looks_english(articles: Sequence[Article]) -> bool:
 
 
 def _usable(sentence: str, title: str) -> bool:
-    words = sentence.split()
-    if not (MIN_WORDS <= len(words) <= MAX_WORDS_SENTENCE):
+    words = sentence.count(" ") + 1
+    if not (MIN_WORDS <= words <= MAX_WORDS_SENTENCE):
         return False
-    if _BOILERPLATE.search(sentence) or not sentence.endswith(_TERMINAL):
+    if not sentence.rstrip(_CLOSERS).endswith(_TERMINAL):
+        # Headlines and captions end without a full stop; a quotation may end on its mark.
+        if not (sentence.endswith(tuple(_CLOSERS)) and words >= _CLOSED_MIN_WORDS):
+            return False
+    lower = sentence.lower()
+    if lower.startswith(_FURNITURE_START) or any(marker in lower for marker in _BOILERPLATE):
         return False
     if sentence.rstrip(" .").lower() == title.rstrip(" .").lower():
         return False
-    return sum(1 for ch in sentence if ch.islower()) >= len(sentence) // 3
+    if sentence.isupper():
+        return False  # an ALL-CAPS line is a heading or a caption
+    long_words = [w for w in sentence.split() if len(w) > 3]
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
 
 
-def _candidates(articles: Sequence[Article], *, check_neutrality: bool) -> list[_Candidate]:
+def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidate]:
+    """Every sentence that can stand alone, with its TF-IDF vector (neutrality comes later)."""
     raw: list[tuple[str, Article, int, Counter[str]]] = []
     for article in articles:
         position = 0
         for sentence in split_sentences(article.text):
             text = strip_dateline(sentence) if position == 0 else sentence
-            if check_neutrality and not _usable(text, article.title):
+            text = _PHOTO_DIRECTION.sub("", text)
+            if english and not _usable(text, article.title):
                 continue
-            if not check_neutrality and not text.strip():
-                continue
-            if check_neutrality:
-                text = _repaired(text)
             raw.append((text, article, position, Counter(content_words(text))))
             position += 1
-    return _weighted(raw, check_neutrality)
-
-
-def _repaired(text: str) -> str:
-    if neutral.assess(text).clean:
-        return text
-    return neutral.repair_sentence(text)
-
-
-def _weighted(
-    raw: list[tuple[str, Article, int, Counter[str]]], check_neutrality: bool
-) -> list[_Candidate]:
     df: Counter[str] = Counter()
     for *_, counts in raw:
         df.update(counts.keys())
     n = len(raw) + _PRIOR_SENTENCES
+    idf = {t: math.log(n / d) for t, d in df.items()}
     out = []
     for text, article, position, counts in raw:
-        vector = {t: (1 + math.log(c)) * math.log(n / df[t]) for t, c in counts.items()}
+        vector = {t: (1 + math.log(c) if c > 1 else 1.0) * idf[t] for t, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        loaded = neutral.assess(text) if check_neutrality else neutral.Loadedness(0.0, False, ())
         out.append(
             _Candidate(
                 text=text,
                 article=article,
                 position=position,
                 vector={t: v / norm for t, v in vector.items()},
-                loaded=loaded,
-                words=len(text.split()),
+                loaded=_UNCHECKED,
+                words=text.count(" ") + 1,
             )
         )
     return out
@@ -212,7 +228,8 @@ def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
     return {t: v / norm for t, v in total.items()}
 
 
-def _score(candidates: list[_Candidate], *, multi: bool) -> list[_Scored]:
+def _content_scores(candidates: list[_Candidate], *, multi: bool) -> list[_Scored]:
+    """Centrality, position and cross-outlet coverage: what the sentence is worth as news."""
     centroid = _centroid([c.vector for c in candidates])
     per_article: dict[str, dict[str, float]] = {}
     if multi:
@@ -222,10 +239,8 @@ def _score(candidates: list[_Candidate], *, multi: bool) -> list[_Scored]:
             )
     scored = []
     for c in candidates:
-        if c.loaded.strong:
-            continue
         score = W_CENTRALITY * _cosine(c.vector, centroid)
-        score += W_POSITION / math.sqrt(1 + c.position)
+        score += W_POSITION / (1 + c.position) ** POSITION_DECAY
         if multi:
             others = [
                 _cosine(c.vector, v)
@@ -233,11 +248,46 @@ def _score(candidates: list[_Candidate], *, multi: bool) -> list[_Scored]:
                 if article_id != c.article.id
             ]
             score += W_COVERAGE * (sum(others) / len(others) if others else 0.0)
-        score -= W_LOADED * c.loaded.score
         if c.position > 0 and _DANGLING.match(c.text):
             score -= W_DANGLING
         scored.append(_Scored(c, score))
     return scored
+
+
+def _quoted_share(text: str) -> float:
+    """Share of the sentence inside quotation marks: quotes carry the speaker's wording."""
+    spans = neutral.quoted_spans(text) if '"' in text or "“" in text else []
+    return sum(end - start for start, end in spans) / max(1, len(text))
+
+
+def _neutral_scores(scored: list[_Scored], wanted: int) -> list[_Scored]:
+    """Repair and re-score the best sentences, setting aside those that stay loaded.
+
+    Only as many sentences as selection can use are checked, best first: the checks cost
+    more than everything else, and a long article's tail is never chosen anyway. Sentences
+    still loaded after repair are used only when too few clean ones exist, and never when
+    strongly loaded (name-calling, exclamations, rhetorical questions).
+    """
+    clean: list[_Scored] = []
+    loaded_ones: list[_Scored] = []
+    for item in sorted(scored, key=lambda s: -s.score):
+        if len(clean) >= wanted:
+            break
+        text = item.candidate.text
+        loaded = neutral.assess(text)
+        if not loaded.clean:
+            text = neutral.repair_sentence(text)
+            loaded = neutral.assess(text)
+        if loaded.strong:
+            continue
+        candidate = replace(item.candidate, text=text, loaded=loaded, words=text.count(" ") + 1)
+        penalty = W_LOADED * loaded.score + W_QUOTE * _quoted_share(text)
+        (clean if loaded.score < LOADED_LIMIT else loaded_ones).append(
+            _Scored(candidate, item.score - penalty)
+        )
+    if len(clean) >= min(wanted, _ENOUGH_CLEAN):
+        return clean
+    return clean + loaded_ones
 
 
 def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Candidate]:
@@ -334,6 +384,8 @@ def _supporting(
 ) -> tuple[Source, ...]:
     """The shown sentence's outlet, plus outlets whose own sentence says the same thing."""
     support = [_source_of(shown.article, sources)]
+    if len({s.name for s in sources}) == 1:
+        return tuple(support)
     outlets = {shown.article.outlet}
     for other in candidates:
         if other.article.outlet in outlets:

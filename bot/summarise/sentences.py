@@ -7,6 +7,7 @@ summariser splits every article it sees; general-purpose splitters are 10-100x s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Words that end in a full stop without ending the sentence (compared lower-case, no dot).
 ABBREVIATIONS = frozenset(
@@ -95,7 +96,8 @@ def _ends_sentence(line: str, match: re.Match[str], rest: str) -> bool:
     if punct != ".":
         # "?" or "!" inside a quote followed by attribution: '"Why?" she asked.'
         return True
-    before = _WORD_BEFORE.search(line, 0, match.start(1))
+    # Only the word right before the stop matters; a short window keeps this O(1).
+    before = _WORD_BEFORE.search(line, max(0, match.start(1) - 40), match.start(1))
     if before is None:
         return True
     word = before.group(1)
@@ -125,8 +127,11 @@ STOPWORDS = frozenset(
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A tiny, fast suffix stripper: enough to match "officials"/"official", "talks"/"talk"."""
+    """A tiny suffix stripper: enough to match "officials"/"official", "talks"/"talk"."""
+    if word.endswith("'s") or word.endswith("’s"):
+        word = word[:-2]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -136,15 +141,11 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-case, stemmed words that carry meaning (no stopwords, no possessive 's)."""
-    words = []
-    for token in _TOKEN.findall(text.lower()):
-        token = token.replace("’", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
-            continue
-        words.append(stem(token))
-    return words
+    return [
+        stem(token)
+        for token in _TOKEN.findall(text.lower())
+        if token not in STOPWORDS and (len(token) > 1 or token.isdigit())
+    ]
 
 
 def word_count(text: str) -> int:

@@ -1,0 +1,394 @@
+"""`newsbot digest` (feeds in, digest out, no database) and `newsbot summarise` (batch JSONL).
+
+`newsbot digest` with no arguments reads the bundled sample feeds from disk, so it works
+offline and without credentials. `newsbot summarise --jsonl IN --out OUT` is the batch
+contract of ARCHITECTURE.md: one article or one multi-outlet story per input line, one
+summary per output line, bad lines reported by number while the others are still done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+import bot
+from bot.config import Settings
+from bot.digest.build import build_digest
+from bot.digest.render import digest_to_dict, item_summary_text, render_markdown, render_text
+from bot.errors import BadInput, FeedError
+from bot.models import Article, DigestItem, Story
+from bot.summarise.base import Summariser
+from bot.summarise.cluster import story_id
+
+# Lines summarised per call: lets an LLM summariser work on several stories at once.
+_BATCH = 16
+# Show a progress bar from this many input lines on (short runs finish before it helps).
+_PROGRESS_FROM = 50
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_FEED_SUFFIXES = (".xml", ".rss", ".atom")
+
+
+def register(subparsers: Any) -> None:
+    """Add `digest` and `summarise` to the `newsbot` command line."""
+    digest = subparsers.add_parser(
+        "digest",
+        help="print a digest of feeds (default: the bundled sample feeds, offline)",
+        description="Build a digest from feeds and print it. Without --feeds it reads the "
+        "bundled sample feeds from disk: no network, no database, no credentials.",
+    )
+    digest.add_argument(
+        "--feeds",
+        nargs="+",
+        metavar="PATH_OR_URL",
+        help="feed files, folders of feeds, OPML files or http(s) feed URLs",
+    )
+    digest.add_argument(
+        "--since",
+        type=parse_duration,
+        metavar="DURATION",
+        help="only articles from this long before the newest one read from files, or before "
+        "now for fetched feeds, e.g. 24h, 90m, 3d (default: everything in the feeds)",
+    )
+    digest.add_argument("--max-items", type=int, metavar="N", help="stories in the digest")
+    digest.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    digest.add_argument("--title", default="News digest", help="digest title")
+    _add_summariser_flag(digest)
+    digest.set_defaults(handler=run_digest)
+
+    summarise = subparsers.add_parser(
+        "summarise",
+        help="summarise a JSONL file of articles or stories (batch interface)",
+        description="Each input line is {id, text, title?, source?, url?} (one article) or "
+        "{id, articles: [{outlet, title, url, text}, ...]} (one story, many outlets). Each "
+        "output line is {id, summary, sentences, sources, summariser}.",
+    )
+    summarise.add_argument("--jsonl", required=True, metavar="IN", help="input JSONL ('-' = stdin)")
+    summarise.add_argument("--out", required=True, metavar="OUT", help="output JSONL ('-' = stdout)")
+    summarise.add_argument(
+        "--max-sentences", type=int, default=3, metavar="N", help="sentences per summary (1-10)"
+    )
+    _add_summariser_flag(summarise)
+    summarise.set_defaults(handler=run_summarise)
+
+
+def _add_summariser_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--summariser",
+        choices=("auto", "llm", "extractive"),
+        help="who writes the summaries: the LLM (checked, extractive where it fails), the "
+        "extractive summariser, or auto = the LLM when configured and reachable "
+        "(default: digest.summariser)",
+    )
+
+
+def parse_duration(value: str) -> timedelta:
+    """ "24h", "90m", "3d", "1w" -> timedelta (argparse type)."""
+    match = _DURATION.match(value)
+    if match is None or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a duration; use a number and m, h, d or w, e.g. 24h"
+        )
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def _summariser(settings: Settings, args: argparse.Namespace) -> Summariser:
+    from bot.summarise.factory import make_summariser
+
+    return make_summariser(settings, getattr(args, "summariser", None))
+
+
+# ----------------------------------------------------------------------------- digest
+
+
+async def run_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Read the feeds, cluster, summarise and print the digest."""
+    max_items = args.max_items if args.max_items is not None else settings.digest.max_items
+    if max_items < 1:
+        raise BadInput("--max-items must be at least 1.")
+    sources = list(args.feeds) if args.feeds else [str(seeds_dir(settings))]
+    articles, fetched_any = await read_feeds(sources, settings)
+    if not articles:
+        raise BadInput("The feeds given contain no articles.")
+    end = datetime.now(UTC) if fetched_any else max(a.published for a in articles)
+    start = min(a.published for a in articles)
+    if args.since is not None:
+        start = end - args.since
+        articles = [a for a in articles if start <= a.published <= end]
+    digest = await build_digest(
+        articles,
+        _summariser(settings, args),
+        title=args.title,
+        period_start=start,
+        period_end=end,
+        max_items=max_items,
+    )
+    if args.format == "json":
+        output = json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "markdown":
+        output = render_markdown(digest)
+    else:
+        output = render_text(digest)
+    sys.stdout.write(output)
+    return 0
+
+
+def seeds_dir(settings: Settings) -> Path:
+    """The folder `newsbot digest` reads by default: the setting, else the bundled seeds."""
+    if settings.digest.seeds_dir:
+        return Path(settings.digest.seeds_dir).expanduser()
+    return Path(bot.__file__).resolve().parent.parent / "seeds"
+
+
+async def read_feeds(sources: Sequence[str], settings: Settings) -> tuple[list[Article], bool]:
+    """Articles of every feed named (files, folders, OPML, URLs); True if any was fetched."""
+    from bot.feeds.fetch import Fetcher
+
+    local: list[Path] = []
+    remote: list[str] = []
+    for source in sources:
+        if source.startswith(("http://", "https://")):
+            remote.append(source)
+        else:
+            local.extend(_local_feeds(Path(source).expanduser(), remote))
+    articles: list[Article] = []
+    fetched_at = datetime.now(UTC)
+    for path in local:
+        articles.extend(_parse(_read_local(path, settings.fetch.max_bytes), path.as_uri(), {}, fetched_at))
+    if remote:
+        async with Fetcher(settings.fetch) as fetcher:
+            for url in remote:
+                result = await fetcher.fetch(url)
+                articles.extend(_parse(result.body, result.final_url, result.headers, fetched_at))
+    return articles, bool(remote)
+
+
+def _local_feeds(path: Path, remote: list[str]) -> list[Path]:
+    if path.is_dir():
+        feeds = sorted(p for p in path.iterdir() if p.suffix.lower() in _FEED_SUFFIXES)
+        if not feeds:
+            raise BadInput(f"{path} holds no .xml, .rss or .atom feed files.")
+        return feeds
+    if not path.is_file():
+        raise BadInput(f"{path} is neither a feed file, a folder, nor an http(s) URL.")
+    if path.suffix.lower() == ".opml":
+        return _opml_feeds(path, remote)
+    return [path]
+
+
+def _opml_feeds(path: Path, remote: list[str]) -> list[Path]:
+    from bot.feeds.opml import read_opml
+
+    feeds: list[Path] = []
+    for entry in read_opml(path.read_bytes()):
+        if entry.url.startswith(("http://", "https://")):
+            remote.append(entry.url)
+        else:
+            # Relative xmlUrl values are files next to the OPML, so a seeds folder can move.
+            feeds.append((path.parent / entry.url.removeprefix("file://")).resolve())
+    return feeds
+
+
+def _read_local(path: Path, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise FeedError(f"{path} could not be read ({error.strerror}).") from error
+    if len(body) > max_bytes:
+        raise FeedError(f"{path} is larger than the {max_bytes} byte limit for a feed.")
+    return body
+
+
+def _parse(body: bytes, url: str, headers: dict[str, str], fetched_at: datetime) -> list[Article]:
+    from bot.feeds.parse import parse_feed
+
+    return list(parse_feed(body, url=url, headers=headers, fetched_at=fetched_at).articles)
+
+
+# -------------------------------------------------------------------------- summarise
+
+
+@dataclass(frozen=True)
+class _Job:
+    line: int
+    id: str
+    story: Story
+
+
+async def run_summarise(args: argparse.Namespace, settings: Settings) -> int:
+    """Summarise every good line of IN into OUT; report bad lines; exit 1 if any failed."""
+    if not 1 <= args.max_sentences <= 10:
+        raise BadInput("--max-sentences must be between 1 and 10.")
+    lines = _read_lines(args.jsonl)
+    summariser = _summariser(settings, args)
+    errors: list[str] = []
+    jobs: list[_Job] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            jobs.append(job_from_line(number, raw))
+        except BadInput as error:
+            errors.append(f"line {number}: {error}")
+    console = Console(stderr=True)
+    with _output(args.out) as out, _progress(console, len(jobs)) as progress:
+        task = progress.add_task("summarising", total=len(jobs))
+        for start in range(0, len(jobs), _BATCH):
+            batch = jobs[start : start + _BATCH]
+            items = await summariser.summarise_stories(
+                [job.story for job in batch], max_sentences=args.max_sentences, scope="cli"
+            )
+            for job, item in zip(batch, items, strict=True):
+                out.write(json.dumps(output_record(job.id, item), ensure_ascii=False) + "\n")
+            progress.advance(task, len(batch))
+    for error in errors:
+        console.print(f"newsbot: {error}", markup=False, highlight=False)
+    if errors:
+        console.print(
+            f"newsbot: {len(errors)} of {len(jobs) + len(errors)} lines failed; "
+            f"the other {len(jobs)} were summarised.",
+            markup=False,
+            highlight=False,
+        )
+        return 1
+    return 0
+
+
+def _read_lines(path: str) -> list[str]:
+    if path == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise BadInput(f"{path} does not exist.") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path} is not UTF-8 text.") from None
+    except OSError as error:
+        raise BadInput(f"{path} could not be read ({error.strerror}).") from None
+
+
+class _output:
+    """OUT as a text file, or stdout for '-'."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        if self.path == "-":
+            return sys.stdout
+        try:
+            self.handle = Path(self.path).open("w", encoding="utf-8")
+        except OSError as error:
+            raise BadInput(f"{self.path} cannot be written ({error.strerror}).") from None
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _progress(console: Console, total: int) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=total < _PROGRESS_FROM or not console.is_terminal,
+    )
+
+
+def job_from_line(number: int, raw: str) -> _Job:
+    """One input line as a story to summarise; raises `BadInput` saying what is wrong."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise BadInput(f"not valid JSON ({error.msg} at column {error.colno}).") from None
+    if not isinstance(data, dict):
+        raise BadInput("expected a JSON object with an \"id\".")
+    if "id" not in data or not isinstance(data["id"], (str, int)) or isinstance(data["id"], bool):
+        raise BadInput("missing \"id\" (a string or number).")
+    line_id = str(data["id"])
+    moment = datetime(1970, 1, 1, tzinfo=UTC)
+    if "articles" in data:
+        articles = _story_articles(line_id, data["articles"], moment)
+    elif "text" in data:
+        articles = [
+            _article(
+                f"{line_id}#0",
+                text=data["text"],
+                title=data.get("title", ""),
+                outlet=data.get("source", "") or "Unnamed source",
+                url=data.get("url", ""),
+                moment=moment,
+            )
+        ]
+    else:
+        raise BadInput("needs \"text\" (one article) or \"articles\" (one story).")
+    return _Job(line=number, id=line_id, story=Story(id=story_id(articles), articles=tuple(articles)))
+
+
+def _story_articles(line_id: str, value: Any, moment: datetime) -> list[Article]:
+    if not isinstance(value, list) or not value:
+        raise BadInput("\"articles\" must be a non-empty list.")
+    articles = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise BadInput(f"articles[{index}] must be an object.")
+        if not isinstance(entry.get("outlet"), str) or not entry["outlet"].strip():
+            raise BadInput(f"articles[{index}] needs an \"outlet\" name.")
+        articles.append(
+            _article(
+                f"{line_id}#{index}",
+                text=entry.get("text", ""),
+                title=entry.get("title", ""),
+                outlet=entry["outlet"],
+                url=entry.get("url", ""),
+                moment=moment,
+            )
+        )
+    return articles
+
+
+def _article(
+    article_id: str, *, text: Any, title: Any, outlet: Any, url: Any, moment: datetime
+) -> Article:
+    for field, value in (("text", text), ("title", title), ("source", outlet), ("url", url)):
+        if not isinstance(value, str):
+            raise BadInput(f"\"{field}\" must be a string.")
+    return Article(
+        id=article_id,
+        url=url,
+        title=title.strip(),
+        text=text,
+        outlet=outlet.strip(),
+        published=moment,
+    )
+
+
+def output_record(line_id: str, item: DigestItem) -> dict[str, Any]:
+    """One output line of the batch contract; `summary` is the text a channel shows."""
+    return {
+        "id": line_id,
+        "summary": item_summary_text(item),
+        "sentences": [
+            {"text": s.text, "sources": [{"name": x.name, "url": x.url} for x in s.sources]}
+            for s in item.sentences
+        ],
+        "sources": [{"name": s.name, "url": s.url} for s in item.sources],
+        "summariser": item.summariser,
+    }
+
