@@ -37,7 +37,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack_install import (
     NotInstalled,
@@ -48,6 +47,8 @@ from adapters.slack_install import (
     token_source,
 )
 from adapters.slack_render import SlackMessage, escape, render_digest, render_reply, section
+from bot.app import App
+from bot.channels import build_commands
 from bot.channels.delivery import PostError, PostResult
 from bot.config import Settings, SlackSettings
 from bot.errors import ConfigError, NewsbotError
@@ -75,7 +76,7 @@ AUTH_REFUSALS = frozenset(
     }
 )
 MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text"})
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 GENERIC_FAILURE = "Something went wrong on newsbot's side; the error was logged. Please try again."
 
 
@@ -89,21 +90,6 @@ class CommandRunner(Protocol):
     async def ask(
         self, where: ChannelRef, caller: Caller, question: str, *, thread_id: str | None = None
     ) -> Reply: ...
-
-
-class DatabaseLike(Protocol):
-    @property
-    def engine(self) -> AsyncEngine: ...
-
-
-class CoreApp(Protocol):
-    """What the adapter needs from the composition root (`bot.app.App`)."""
-
-    @property
-    def commands(self) -> CommandRunner: ...
-
-    @property
-    def db(self) -> DatabaseLike: ...
 
 
 # --- posting -------------------------------------------------------------------------------
@@ -383,8 +369,6 @@ class SlackListeners:
             try:
                 for message in render_digest(reply.digest):
                     await self.poster.send(where, message, token=token)
-                if reply.text.strip() and reply.text.strip() != reply.digest.title:
-                    await self.respond(respond, render_reply(Reply(text=reply.text)), True)
                 return
             except PostError as error:
                 if error.retryable:
@@ -500,7 +484,11 @@ def check_settings(slack: SlackSettings) -> None:
 class SlackAdapter:
     """newsbot on Slack: bolt app, poster, and the Socket Mode or HTTP connection."""
 
-    def __init__(self, app: CoreApp, settings: Settings) -> None:
+    def __init__(
+        self, app: App, settings: Settings, *, commands: CommandRunner | None = None
+    ) -> None:
+        """`commands` defaults to `build_commands(app)`; pass the shared one when several
+        adapters run in one process."""
         slack = settings.slack
         check_settings(slack)
         self.settings = slack
@@ -520,7 +508,8 @@ class SlackAdapter:
             oauth_settings=self.oauth.settings if self.oauth else None,
             logger=logging.getLogger("newsbot.slack.bolt"),
         )
-        SlackListeners(app.commands, self.poster, slack).register(self.bolt)
+        listeners = SlackListeners(commands or build_commands(app), self.poster, slack)
+        listeners.register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.http_port = 0

@@ -51,10 +51,6 @@ def slack_settings(fake: FakeSlack, **slack: Any) -> SlackSettings:
     return SlackSettings(**values)
 
 
-def with_slack(settings: Settings, slack_part: SlackSettings) -> Settings:
-    return settings.model_copy(update={"slack": slack_part})
-
-
 def slash_command(
     text: str,
     *,
@@ -186,9 +182,15 @@ class TranscriptCore:
 
 
 @asynccontextmanager
-async def running_adapter(core: Any, slack_part: SlackSettings) -> AsyncIterator[SlackAdapter]:
-    """A started SlackAdapter (HTTP and/or Socket Mode per settings), closed afterwards."""
-    adapter = SlackAdapter(core, Settings(slack=slack_part))
+async def running_adapter(
+    core: Any, slack_part: SlackSettings, *, settings: Settings | None = None
+) -> AsyncIterator[SlackAdapter]:
+    """A started SlackAdapter (HTTP and/or Socket Mode per settings), closed afterwards.
+
+    `core` is a real `App` (commands built from it) or a `TranscriptCore`."""
+    full = (settings or Settings()).model_copy(update={"slack": slack_part})
+    commands = getattr(core, "commands", None)
+    adapter = SlackAdapter(core, full, commands=commands)
     await adapter.start()
     try:
         yield adapter

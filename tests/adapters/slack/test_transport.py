@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from adapters.slack_bot import question_text
 from bot.store.db import Database
 from tests.adapters.slack.conftest import (
     APP_TOKEN,
@@ -75,3 +76,8 @@ async def test_socket_mode_slash_command_round_trip(slack: FakeSlack, sqlite_db:
         await eventually(lambda: len(slack.responses) == 1)
     assert commands.calls[0].text == "summary topic: harbour"
     assert "ran: summary topic: harbour" in slack.responses[0]["text"]
+
+
+def test_question_text_drops_mentions() -> None:
+    text = "<@U0123ABC> what did <@W999|bob> say about the pier?"
+    assert question_text(text) == "what did say about the pier?"

@@ -1,0 +1,292 @@
+"""Whole-bot scenarios on Slack: the real bolt app, the real core (commands, scheduler,
+outbox, SQLite), a real feed server, and the fake Slack at the wire."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from adapters.slack_bot import SlackAdapter
+from bot.app import App, build_app
+from bot.channels import build_commands, build_scheduler
+from bot.channels.commands import Commands
+from bot.channels.scheduler import Scheduler
+from bot.config import DatabaseSettings, DigestSettings, FetchSettings, Settings
+from bot.models import DigestItem, Story
+from bot.store.schema import OutboxRow
+from bot.summarise.extractive import ExtractiveSummariser
+from tests.adapters.slack.conftest import (
+    event_callback,
+    eventually,
+    send_command,
+    send_event,
+    slack_settings,
+    slash_command,
+)
+from tests.channels.support import Clock
+from tests.fakes.fake_slack import FakeSlack
+from tests.fakes.feed_server import FeedServer
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+DIGEST_AT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+# Tags are stripped by the core's text cleaning; double-escaped ones survive it as text and
+# reach the adapter as `<!channel>`, `<!here>` and a masked link, which it must escape.
+HOSTILE_TITLE = (
+    "Lighthouse &amp;lt;!channel&amp;gt; &amp;lt;!here&amp;gt; reopens "
+    "&amp;lt;https://evil.example|bank.com&amp;gt; & more"
+)
+
+
+def rss(items: Sequence[tuple[str, str, str, datetime]]) -> bytes:
+    """An RSS 2.0 feed of (guid, title, text, published) items."""
+    entries = "".join(
+        f"<item><title>{_x(title)}</title><link>https://harbour.example/{guid}</link>"
+        f"<guid>https://harbour.example/{guid}</guid><description>{_x(text)}</description>"
+        f"<pubDate>{format_datetime(when)}</pubDate></item>"
+        for guid, title, text, when in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        "<title>Harbour Gazette</title><link>https://harbour.example/</link>"
+        f"<description>Local news</description>{entries}</channel></rss>"
+    ).encode()
+
+
+def _x(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+OLD_ITEMS = [
+    (
+        "old-1",
+        "Ferry timetable changes for winter",
+        "The ferry company published its winter timetable on Monday. Crossings run hourly.",
+        datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+    )
+]
+NEW_ITEMS = [
+    (
+        "pier-repair",
+        "Council approves pier repair",
+        "The town council approved the repair of the eastern pier on Wednesday evening. "
+        "The repair will cost 2.4 million euros and work starts in March. "
+        "The pier was closed last winter after storm damage.",
+        datetime(2026, 11, 26, 6, 0, tzinfo=UTC),
+    ),
+    (
+        "lighthouse",
+        HOSTILE_TITLE,
+        "The lighthouse keeper said the lamp was replaced with a brighter one on Tuesday. "
+        "Visitors can tour the lighthouse again from next week.",
+        datetime(2026, 11, 26, 5, 0, tzinfo=UTC),
+    ),
+]
+
+
+@dataclass
+class Bot:
+    """A running newsbot on the fake Slack."""
+
+    app: App
+    commands: Commands
+    adapter: SlackAdapter
+    scheduler: Scheduler
+    clock: Clock
+    feeds: FeedServer
+    slack: FakeSlack
+
+    @property
+    def port(self) -> int:
+        return self.adapter.http_port
+
+    async def command(self, text: str, **fields: Any) -> tuple[int, str, float]:
+        return await send_command(self.port, slash_command(text, fake=self.slack, **fields))
+
+    async def outbox(self) -> list[OutboxRow]:
+        async with self.app.db.session() as session:
+            return list((await session.scalars(select(OutboxRow))).all())
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
+    clock = Clock(START)
+    settings = Settings(
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"),
+        fetch=FetchSettings(allow_private_addresses=True, timeout_s=5),
+        digest=DigestSettings(summariser="extractive"),
+        slack=slack_settings(slack, admin_usergroup="S-EDITORS"),
+    )
+    slack.usergroups["S-EDITORS"] = ["U-EDITOR"]
+    slack.add_user("T-ONE", "U-EDITOR")
+    async with (
+        FeedServer() as feeds,
+        await build_app(settings, clock=clock, parse_in_process=True) as app,
+    ):
+        feeds.serve("/harbour.xml", rss(OLD_ITEMS))
+        commands = build_commands(app)
+        adapter = SlackAdapter(app, settings, commands=commands)
+        scheduler = build_scheduler(app, {"slack": adapter.poster})
+        await adapter.start()
+        try:
+            yield Bot(app, commands, adapter, scheduler, clock, feeds, slack)
+        finally:
+            await adapter.close()
+
+
+def blocks_text(message: dict[str, Any]) -> str:
+    return json.dumps(message.get("blocks", [])) + message.get("text", "")
+
+
+async def test_subscribe_digest_thread_question_cited_answer(bot: Bot) -> None:
+    slack = bot.slack
+    feed_url = bot.feeds.url("/harbour.xml")
+
+    status, _, seconds = await bot.command(f"subscribe {feed_url}")
+    assert status == 200 and seconds < 3
+    await eventually(lambda: len(slack.responses) == 1)
+    assert "Subscribed to" in slack.responses[0]["text"]
+    assert slack.responses[0]["response_type"] == "in_channel"
+
+    # New stories appear; the daily digest fires at 08:00 UTC, after one 429 from Slack.
+    bot.feeds.serve("/harbour.xml", rss(OLD_ITEMS + NEW_ITEMS))
+    bot.clock.now = DIGEST_AT
+    slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    await bot.scheduler.tick()
+    await eventually(lambda: len(slack.posts("C-NEWS")) == 1)
+    await bot.scheduler.tick()  # nothing more is due: no second post
+
+    (digest,) = slack.posts("C-NEWS")
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
+    shown = blocks_text(digest)
+    assert "Council approves pier repair" in shown
+    assert "Ferry timetable" not in shown  # the baseline is never posted
+    assert "<https://harbour.example/pier-repair|" in shown  # source as a link
+    assert "<!channel>" not in shown and "<!here>" not in shown
+    assert "<https://evil.example" not in shown
+    assert "&lt;https://evil.example|bank.com&gt; &amp; more" in shown  # shown, harmless
+    assert digest["unfurl_links"] is False
+    (row,) = await bot.outbox()
+    assert row.state == "sent" and row.thread_id == digest["ts"]
+
+    # A reply in the digest's thread is answered there, citing the article.
+    question = {
+        "type": "message",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": "How much will the pier repair cost?",
+        "ts": "1764150000.000200",
+        "thread_ts": digest["ts"],
+        "parent_user_id": "U-BOT1",
+        "channel_type": "channel",
+    }
+    status, _, _ = await send_event(bot.port, event_callback(question))
+    assert status == 200
+    await eventually(lambda: len(slack.posts("C-NEWS")) == 2)
+    answer = slack.posts("C-NEWS")[1]
+    assert answer["thread_ts"] == digest["ts"]
+    assert "2.4 million euros" in answer["text"] + blocks_text(answer)
+    assert "<https://harbour.example/pier-repair|" in blocks_text(answer)
+
+    # Mentioning the bot in the thread works too (answered once, not twice).
+    mention = {
+        **question,
+        "type": "app_mention",
+        "text": "<@U-BOT1> what will the pier repair cost?",
+        "ts": "1764150000.000300",
+    }
+    as_message = {**mention, "type": "message"}
+    await send_event(bot.port, event_callback(as_message))
+    await send_event(bot.port, event_callback(mention))
+    await eventually(lambda: len(slack.posts("C-NEWS")) == 3)
+    await asyncio.sleep(0.2)
+    assert len(slack.posts("C-NEWS")) == 3
+    third = slack.posts("C-NEWS")[2]
+    assert third["thread_ts"] == digest["ts"]
+    assert "2.4 million euros" in blocks_text(third)
+
+
+async def test_non_admin_is_refused_and_nothing_is_fetched_or_stored(bot: Bot) -> None:
+    feed_url = bot.feeds.url("/harbour.xml")
+    await bot.command(f"subscribe {feed_url}", user="U-MEMBER")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    refusal = bot.slack.responses[0]
+    assert refusal["response_type"] == "ephemeral"
+    assert "Only people who can manage this channel" in refusal["text"]
+    assert bot.feeds.requests_for("/harbour.xml") == []
+    assert bot.slack.calls_to("users.info")[0].args["user"] == "U-MEMBER"
+
+    # A member of the configured user group may.
+    await bot.command(f"subscribe {feed_url}", user="U-EDITOR")
+    await eventually(lambda: len(bot.slack.responses) == 2)
+    assert "Subscribed to" in bot.slack.responses[1]["text"]
+
+    await bot.command("list", user="U-MEMBER")
+    await eventually(lambda: len(bot.slack.responses) == 3)
+    assert "harbour.xml" in blocks_text(bot.slack.responses[2])
+
+
+class SlowSummariser:
+    """The extractive summariser behind a slow model."""
+
+    name = "extractive"
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.inner = ExtractiveSummariser()
+
+    async def summarise_stories(
+        self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""
+    ) -> list[DigestItem]:
+        await asyncio.sleep(self.delay_s)
+        return await self.inner.summarise_stories(stories, max_sentences=max_sentences, scope=scope)
+
+
+async def test_slash_command_is_acked_within_3s_while_a_slow_summary_runs(bot: Bot) -> None:
+    await bot.command(f"subscribe {bot.feeds.url('/harbour.xml')}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    slow = SlowSummariser(delay_s=3.2)
+    commands = dataclasses.replace(bot.commands, summariser_for=lambda _mode: slow)
+    async with _adapter(bot, commands) as port:
+        started = time.monotonic()
+        status, body, seconds = await send_command(
+            port, slash_command("summary hours:48", fake=bot.slack)
+        )
+        assert status == 200 and seconds < 1.0  # Slack allows 3 s
+        assert "Working on" in body
+        await eventually(lambda: len(bot.slack.posts("C-NEWS")) == 1, timeout=15)
+        assert time.monotonic() - started >= 3.2
+    (summary,) = bot.slack.posts("C-NEWS")
+    assert "Ferry timetable changes" in blocks_text(summary)
+
+
+class _adapter:
+    """A second adapter on the same app with other commands (here: a slow summariser)."""
+
+    def __init__(self, bot: Bot, commands: Commands) -> None:
+        self.adapter = SlackAdapter(bot.app, bot.app.settings, commands=commands)
+
+    async def __aenter__(self) -> int:
+        await self.adapter.start()
+        return self.adapter.http_port
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.adapter.close()
+
+
+async def test_unknown_subcommand_gets_usage_privately(bot: Bot) -> None:
+    await bot.command("frobnicate now")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    usage = bot.slack.responses[0]
+    assert usage["response_type"] == "ephemeral"
+    assert "subscribe URL" in usage["text"] + blocks_text(usage)
