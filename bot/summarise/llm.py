@@ -74,7 +74,14 @@ def resolve_base_url(llm: LlmSettings) -> str | None:
 
 
 class LlmFailure(Exception):
-    """The LLM gave no usable reply; `str(error)` says why, for the item's note."""
+    """The LLM gave no usable reply; `str(error)` says why, for the item's note.
+
+    `tokens` is what the failed call still cost (a malformed reply is paid for too).
+    """
+
+    def __init__(self, reason: str, *, tokens: int = 0) -> None:
+        super().__init__(reason)
+        self.tokens = tokens
 
 
 class Deadline:
@@ -292,7 +299,10 @@ class LlmClient:
                     raise LlmFailure(error.reason) from None
                 await asyncio.sleep(wait)
                 continue
-            return Completion(data=parse_json_object(content), tokens=tokens)
+            try:
+                return Completion(data=parse_json_object(content), tokens=tokens)
+            except LlmFailure as error:
+                raise LlmFailure(str(error), tokens=tokens) from None
 
     async def _create(
         self,
@@ -619,6 +629,8 @@ class LlmSummariser:
             )
         except LlmFailure as error:
             log.info("LLM summary of story %s failed: %s", story.id, error)
+            if error.tokens:
+                await self._budget.record(scope, error.tokens)
             return _labelled(fallback, f"LLM unavailable: {error}")
         await self._budget.record(scope, completion.tokens)
         try:
@@ -763,6 +775,8 @@ class LlmAnswerer:
             )
         except LlmFailure as error:
             log.info("LLM answer failed: %s", error)
+            if error.tokens:
+                await self._budget.record(scope, error.tokens)
             return None
         await self._budget.record(scope, completion.tokens)
         return self._grounded_answer(completion.data, ids, articles)

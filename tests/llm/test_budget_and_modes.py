@@ -133,3 +133,18 @@ async def test_auto_with_a_refused_key_is_extractive(fake_openai: FakeOpenAI) ->
     [item] = await summariser.summarise_stories([FERRY])
     assert item.summariser == "extractive"
     assert fake_openai.chat_requests == []
+
+
+async def test_malformed_replies_still_count_against_the_budget(
+    fake_openai: FakeOpenAI, sqlite_db: Database
+) -> None:
+    from tests.fakes.fake_openai import Reply
+
+    fake_openai.script(Reply(content="not json", prompt_tokens=100, completion_tokens=20))
+    clock = Clock(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
+    summariser = make_summariser(
+        make_settings(fake_openai.base_url), "llm", db=sqlite_db, clock=clock
+    )
+    [item] = await summariser.summarise_stories([FERRY], scope="slack:T1")
+    assert item.summariser == "extractive"
+    assert await UsageStore(sqlite_db).tokens_used("slack:T1", "2026-11-26") == 120
