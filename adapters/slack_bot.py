@@ -48,7 +48,6 @@ from adapters.slack_install import (
 )
 from adapters.slack_render import SlackMessage, escape, render_digest, render_reply, section
 from bot.app import App
-from bot.channels import build_commands
 from bot.channels.delivery import PostError, PostResult
 from bot.config import Settings, SlackSettings
 from bot.errors import ConfigError, NewsbotError
@@ -487,8 +486,7 @@ class SlackAdapter:
     def __init__(
         self, app: App, settings: Settings, *, commands: CommandRunner | None = None
     ) -> None:
-        """`commands` defaults to `build_commands(app)`; pass the shared one when several
-        adapters run in one process."""
+        """`commands` defaults to the app's shared `Commands` (tests may pass others)."""
         slack = settings.slack
         check_settings(slack)
         self.settings = slack
@@ -508,7 +506,7 @@ class SlackAdapter:
             oauth_settings=self.oauth.settings if self.oauth else None,
             logger=logging.getLogger("newsbot.slack.bolt"),
         )
-        listeners = SlackListeners(commands or build_commands(app), self.poster, slack)
+        listeners = SlackListeners(commands or app.commands, self.poster, slack)
         listeners.register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None

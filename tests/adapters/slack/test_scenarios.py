@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from adapters.slack_bot import SlackAdapter
 from bot.app import App, build_app
-from bot.channels import build_commands, build_scheduler
 from bot.channels.commands import Commands
 from bot.channels.scheduler import Scheduler
 from bot.config import DatabaseSettings, DigestSettings, FetchSettings, Settings
@@ -134,12 +133,11 @@ async def bot(slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
         await build_app(settings, clock=clock, parse_in_process=True) as app,
     ):
         feeds.serve("/harbour.xml", rss(OLD_ITEMS))
-        commands = build_commands(app)
-        adapter = SlackAdapter(app, settings, commands=commands)
-        scheduler = build_scheduler(app, {"slack": adapter.poster})
+        adapter = SlackAdapter(app, settings)  # as `newsbot run` builds it
+        scheduler = app.scheduler({"slack": adapter.poster})
         await adapter.start()
         try:
-            yield Bot(app, commands, adapter, scheduler, clock, feeds, slack)
+            yield Bot(app, app.commands, adapter, scheduler, clock, feeds, slack)
         finally:
             await adapter.close()
 
