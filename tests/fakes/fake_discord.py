@@ -82,6 +82,7 @@ class RateLimitRule:
     retry_after: float
     is_global: bool = False
     via: bool = True
+    skip: int = 0  # let this many matching requests through first
 
 
 @dataclass
@@ -224,6 +225,7 @@ class FakeDiscord:
         self.violations: list[str] = []
         self.interactions: dict[str, InteractionRecord] = {}
         self.rate_limits: list[RateLimitRule] = []
+        self.bot_token: str | None = None  # when set, REST calls must carry "Bot <token>"
         self.lose_responses = 0  # create the next N messages, then answer 502 as if lost
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.identify_payloads: list[dict[str, Any]] = []
@@ -403,9 +405,11 @@ class FakeDiscord:
         path: str = "",
         is_global: bool = False,
         via: bool = True,
+        skip: int = 0,
     ) -> None:
-        """Answer the next `times` requests matching method/path (regex) with 429."""
-        self.rate_limits.append(RateLimitRule(method, path, times, retry_after, is_global, via))
+        """Answer `times` requests matching method/path (regex) with 429, after `skip`."""
+        rule = RateLimitRule(method, path, times, retry_after, is_global, via, skip)
+        self.rate_limits.append(rule)
 
     def add_channel(self, name: str) -> str:
         """Another text channel (the client learns of it from the interaction or REST)."""
@@ -604,6 +608,8 @@ class FakeDiscord:
         call = RecordedCall(request.method, path, dict(request.query), body)
         self.calls.append(call)
         response = self._scripted_429(request.method, path)
+        if response is None and not self._authorised(request, path):
+            response = self._error(401, 0, "401: Unauthorized")
         if response is None:
             response = await handler(request)
         call.status = response.status
@@ -620,6 +626,12 @@ class FakeDiscord:
         text = await request.text()
         return json.loads(text) if text else None
 
+    def _authorised(self, request: web.Request, path: str) -> bool:
+        # Interaction callbacks and webhooks are authorised by their token in the path.
+        if path.startswith(("/interactions/", "/webhooks/")) or self.bot_token is None:
+            return True
+        return request.headers.get("Authorization") == f"Bot {self.bot_token}"
+
     def _scripted_429(self, method: str, path: str) -> web.Response | None:
         for rule in self.rate_limits:
             if rule.times <= 0:
@@ -627,6 +639,9 @@ class FakeDiscord:
             if rule.method and rule.method != method:
                 continue
             if rule.path_pattern and not re.fullmatch(rule.path_pattern, path):
+                continue
+            if rule.skip > 0:
+                rule.skip -= 1
                 continue
             rule.times -= 1
             headers = {"Retry-After": str(max(1, round(rule.retry_after)))}

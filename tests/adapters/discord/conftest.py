@@ -24,6 +24,7 @@ from tests.fakes.fake_discord import FakeDiscord
 from tests.fakes.feed_server import FeedServer
 
 START = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
+BOT_TOKEN = "MTEyMzQ1.fake-discord-bot-token.for-tests"
 
 
 @dataclass
@@ -89,6 +90,7 @@ def feed_server() -> Iterator[FeedServer]:
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     fake = FakeDiscord()
+    fake.bot_token = BOT_TOKEN
     await fake.start()
     fake.patch_discord(monkeypatch)
     try:
@@ -105,7 +107,7 @@ def bot_settings(tmp_path: Path, fake: FakeDiscord, **sections: Any) -> Settings
         "fetch": {"allow_private_addresses": True, "timeout_s": 5},
         "digest": {"summariser": "extractive"},
         "discord": {
-            "token": "test-bot-token",
+            "token": BOT_TOKEN,
             "dev_guild_id": int(fake.guild_id),
             "guild_ready_timeout_s": 0.05,
         },
