@@ -101,13 +101,10 @@ class ArticleStore:
             for a in chunk
         ]
         # No conflict target: a clash on either the id or the URL means "already stored".
-        statement = (
-            self._insert(ArticleRow)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(ArticleRow.id)
-        )
-        return set((await session.scalars(statement)).all())
+        # Rows go as executemany parameters, not .values(rows): one cached statement instead
+        # of compiling a new multi-row VALUES each time (half the CPU of a cold poll).
+        statement = self._insert(ArticleRow).on_conflict_do_nothing().returning(ArticleRow.id)
+        return set((await session.scalars(statement, values)).all())
 
     async def _link(self, session: AsyncSession, feed_id: int, urls: Sequence[str]) -> None:
         # The stored id may differ from the one parsed (same URL, other entry id): look it up.
@@ -115,11 +112,9 @@ class ArticleStore:
         for chunk in _chunks(urls):
             query = select(ArticleRow.id).where(ArticleRow.url.in_(chunk))
             stored_ids.extend((await session.scalars(query)).all())
-        for chunk in _chunks(stored_ids):
-            rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in chunk]
-            await session.execute(
-                self._insert(FeedArticleRow).values(rows).on_conflict_do_nothing()
-            )
+        rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in stored_ids]
+        if rows:
+            await session.execute(self._insert(FeedArticleRow).on_conflict_do_nothing(), rows)
 
     async def update_text(self, article_id: str, text: str) -> None:
         """Replace an article's text (full text fetched for a teaser-only feed)."""
