@@ -593,9 +593,13 @@ class DiscordAdapter:
         try:
             await self.client.login(token)
         except discord.LoginFailure:
+            await self.client.close()  # login opened the HTTP session
             raise ConfigError(
                 "Discord rejected the bot token; check NEWSBOT_DISCORD__TOKEN."
             ) from None
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            await self.client.close()
+            raise NewsbotError(f"Discord could not be reached: {error}.") from error
         self._runner = asyncio.create_task(
             self.client.connect(reconnect=True), name="discord-gateway"
         )

@@ -315,7 +315,9 @@ def citations_text(citations: Sequence[Source]) -> str:
 def render_reply(reply: Reply) -> list[DiscordMessage]:
     """A command's Reply as messages: short text as content, the rest as embeds."""
     if reply.digest is not None:
-        return render_digest(reply.digest, lead=reply.text)
+        # The core's text usually just repeats the digest's title; the header shows that.
+        lead = "" if reply.digest.title in reply.text else reply.text
+        return render_digest(reply.digest, lead=lead)
     body = escape(reply.text.strip())
     if reply.lines:
         rows = "\n".join(escape(line) for line in reply.lines)

@@ -225,6 +225,7 @@ class FakeDiscord:
         self.violations: list[str] = []
         self.interactions: dict[str, InteractionRecord] = {}
         self.rate_limits: list[RateLimitRule] = []
+        self.message_content_allowed = False  # the privileged intent, off in the portal
         self.bot_token: str | None = None  # when set, REST calls must carry "Bot <token>"
         self.lose_responses = 0  # create the next N messages, then answer 502 as if lost
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -464,6 +465,11 @@ class FakeDiscord:
         elif op == 2:
             identify = frame["d"]
             self.identify_payloads.append(identify)
+            if int(identify.get("intents", 0)) & INTENT_MESSAGE_CONTENT and not (
+                self.message_content_allowed
+            ):
+                await ws.close(code=4014, message=b"Disallowed intent(s).")
+                return
             ready: dict[str, Any] = {
                 "v": 10,
                 "user": self.bot_user,

@@ -174,6 +174,16 @@ async def test_message_content_intent_is_off_unless_configured(
     await eventually(lambda: "Message Content intent is off" in caplog.text)
 
 
+async def test_a_privileged_intent_not_enabled_in_the_portal_is_explained(
+    fake_discord: FakeDiscord, start_bot: BotFactory
+) -> None:
+    with pytest.raises(ConfigError, match="enable it for the bot in the Developer Portal"):
+        await start_bot(discord={"message_content_intent": True})
+    fake_discord.message_content_allowed = True
+    bot: Bot = await start_bot(discord={"message_content_intent": True})
+    assert bot.fake.identify_payloads[-1]["intents"] & (1 << 15)
+
+
 async def test_bad_token_is_a_clear_config_error(
     fake_discord: FakeDiscord, start_bot: BotFactory
 ) -> None:
