@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
@@ -264,11 +265,36 @@ class SlackPoster:
                 ) from None
         return str(response["ts"])
 
+    async def send_ephemeral(self, note: PrivateNote, message: SlackMessage) -> None:
+        """A message only `note.user_id` sees (chat.postEphemeral). Raises PostError."""
+        token = note.token or await self.token(note.where)
+        try:
+            await self.client.chat_postEphemeral(
+                token=token,
+                channel=note.where.channel,
+                user=note.user_id,
+                text=message.text,
+                blocks=list(message.blocks),
+                thread_ts=note.thread_ts,
+            )
+        except SlackApiError as error:
+            raise post_error(note.where, error) from None
+
     async def token(self, where: ChannelRef) -> str:
         try:
             return await self.tokens.bot_token(where.workspace)
         except NotInstalled as error:
             raise PostError(str(error), retryable=False) from None
+
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """Where a message only one person sees goes: their channel (and thread), their id."""
+
+    where: ChannelRef
+    user_id: str
+    thread_ts: str | None = None
+    token: str | None = None
 
 
 def _digest_payload(message: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -370,9 +396,9 @@ class SlackListeners:
                     await self.poster.send(where, message, token=token)
                 return
             except PostError as error:
-                if error.retryable:
-                    raise
-                note = Reply(text=f"{error} Here is the digest, visible only to you.")
+                # Not in the channel, or Slack busy: the caller still gets the digest.
+                reason = "Slack did not accept the post just now." if error.retryable else error
+                note = Reply(text=f"{reason} Here is the digest, visible only to you.")
                 await self.respond(respond, render_reply(note), True)
                 await self.respond(respond, render_digest(reply.digest), True)
                 return
@@ -412,23 +438,22 @@ class SlackListeners:
         team = str(context.team_id or event.get("team") or "")
         where = ChannelRef(PLATFORM, team, str(event["channel"]))
         reply_in = thread_id or str(event["ts"])
+        user = str(event.get("user") or "")
         try:
-            caller = Caller(user_id=str(event.get("user") or ""))
             question = question_text(str(event.get("text") or ""))
-            reply = await self.commands.ask(where, caller, question, thread_id=thread_id)
+            reply = await self.commands.ask(where, Caller(user), question, thread_id=thread_id)
             for message in render_reply(reply):
                 await self.poster.send(where, message, token=context.bot_token, thread_ts=reply_in)
         except Exception as error:
-            await self.show_failure(error, where=where, thread_ts=reply_in, token=context.bot_token)
+            private = PrivateNote(where, user, reply_in, context.bot_token)
+            await self.show_failure(error, private=private)
 
     async def show_failure(
         self,
         error: Exception,
         *,
         respond: AsyncRespond | None = None,
-        where: ChannelRef | None = None,
-        thread_ts: str | None = None,
-        token: str | None = None,
+        private: PrivateNote | None = None,
     ) -> None:
         """The one place errors meet users: our own errors say what to do; bugs are logged."""
         if isinstance(error, NewsbotError | PostError):
@@ -441,8 +466,8 @@ class SlackListeners:
         with suppress(Exception):  # the failure report itself may fail; the log has it
             if respond is not None:
                 await self.respond(respond, message, True)
-            elif where is not None:
-                await self.poster.send(where, message[0], token=token, thread_ts=thread_ts)
+            elif private is not None:
+                await self.poster.send_ephemeral(private, message[0])
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: bolt could not handle a %s request: %r", body.get("type"), error)
@@ -508,6 +533,9 @@ class SlackAdapter:
         )
         listeners = SlackListeners(commands or app.commands, self.poster, slack)
         listeners.register(self.bolt)
+        if self.oauth is not None:
+            # app_uninstalled / tokens_revoked delete that workspace's stored installation.
+            self.bolt.enable_token_revocation_listeners()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.http_port = 0

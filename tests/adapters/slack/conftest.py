@@ -18,7 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack_bot import SlackAdapter
 from bot.config import Settings, SlackSettings
-from bot.models import Caller, ChannelRef, Reply
+from bot.models import Caller, ChannelRef, Digest, Reply
 from bot.store.db import Database
 from tests.fakes.fake_slack import FakeSlack
 
@@ -158,18 +158,23 @@ class TranscriptCommands:
 
     calls: list[RecordedCall] = field(default_factory=list)
     delay_s: float = 0.0
+    digest: Digest | None = None  # what `digest` returns
 
     async def execute(
         self, where: ChannelRef, caller: Caller, text: str, *, thread_id: str | None = None
     ) -> Reply:
         self.calls.append(RecordedCall("execute", where, caller, text, thread_id))
         await asyncio.sleep(self.delay_s)
+        if text == "digest" and self.digest is not None:
+            return Reply(text="Digest so far.", digest=self.digest)
         return Reply(text=f"ran: {text}", ephemeral=True)
 
     async def ask(
         self, where: ChannelRef, caller: Caller, question: str, *, thread_id: str | None = None
     ) -> Reply:
         self.calls.append(RecordedCall("ask", where, caller, question, thread_id))
+        if "boom" in question:
+            raise RuntimeError("a bug in the core")
         return Reply(text=f"answer to: {question}")
 
 

@@ -3,19 +3,24 @@ stored in our database (SQLite and PostgreSQL) and its token is used for that wo
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
+import pytest
 
+from bot.channels.delivery import PostError
 from bot.models import ChannelRef
 from bot.store.db import Database
 from tests.adapters.slack.conftest import (
     TranscriptCommands,
     TranscriptCore,
+    event_callback,
     eventually,
     running_adapter,
     send_command,
+    send_event,
     slack_settings,
     slash_command,
 )
@@ -112,3 +117,30 @@ async def test_command_from_a_workspace_that_never_installed_is_not_run(
         status, _, _ = await send_command(app.http_port, fields)
         assert status == 200  # bolt answers with an apology rather than an error page
     assert commands.calls == []
+
+
+async def test_uninstall_forgets_the_workspace_token(slack: FakeSlack, db: Database) -> None:
+    slack.grant(OAuthGrant("code-two", SECOND))
+    settings = slack_settings(slack, **oauth_settings(slack))
+    async with running_adapter(TranscriptCore(TranscriptCommands(), db), settings) as app:
+        assert (await install(app.http_port, "code-two"))[0] == 200
+        assert app.oauth is not None
+        event = {"type": "app_uninstalled", "event_ts": "1764150000.000100"}
+        status, _, _ = await send_event(app.http_port, event_callback(event, team="T-TWO"))
+        assert status == 200
+
+        async def forgotten() -> bool:
+            bot = await app.oauth.installations.async_find_bot(  # type: ignore[union-attr]
+                enterprise_id=None, team_id="T-TWO"
+            )
+            return bot is None
+
+        for _ in range(100):
+            if await forgotten():
+                break
+            await asyncio.sleep(0.02)
+        assert await forgotten()
+        with pytest.raises(PostError) as error:
+            await app.poster.notify(ChannelRef("slack", "T-TWO", "C-TWO"), "hello")
+        assert error.value.retryable is False
+    assert slack.posts("C-TWO") == []

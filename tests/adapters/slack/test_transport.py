@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from urllib.parse import urlencode
+
+import pytest
 
 from adapters.slack_bot import question_text
 from bot.store.db import Database
@@ -11,14 +14,17 @@ from tests.adapters.slack.conftest import (
     APP_TOKEN,
     TranscriptCommands,
     TranscriptCore,
+    event_callback,
     eventually,
     post_to_app,
     running_adapter,
     send_command,
+    send_event,
     signed_headers,
     slack_settings,
     slash_command,
 )
+from tests.adapters.slack.digests import digest
 from tests.fakes.fake_slack import FakeSlack
 
 
@@ -81,3 +87,74 @@ async def test_socket_mode_slash_command_round_trip(slack: FakeSlack, sqlite_db:
 def test_question_text_drops_mentions() -> None:
     text = "<@U0123ABC> what did <@W999|bob> say about the pier?"
     assert question_text(text) == "what did say about the pier?"
+
+
+async def test_command_digest_goes_to_the_channel(slack: FakeSlack, sqlite_db: Database) -> None:
+    commands = TranscriptCommands(digest=digest(3))
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_command(app.http_port, slash_command("digest", fake=slack))
+        await eventually(lambda: len(slack.posts("C-NEWS")) == 1)
+    (post,) = slack.posts("C-NEWS")
+    assert post["blocks"][0]["type"] == "header"
+    assert post["unfurl_links"] is False
+    assert slack.responses == []
+
+
+async def test_digest_where_the_bot_is_not_invited_is_shown_privately(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    slack.not_in_channel.add("C-NEWS")
+    commands = TranscriptCommands(digest=digest(3))
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_command(app.http_port, slash_command("digest", fake=slack))
+        await eventually(lambda: len(slack.responses) == 2)
+    note, shown = slack.responses
+    assert note["response_type"] == shown["response_type"] == "ephemeral"
+    assert "invite newsbot" in note["text"]
+    assert shown["blocks"][0]["type"] == "header"
+    assert slack.posts() == []
+
+
+async def test_a_bug_while_answering_is_logged_and_told_privately(
+    slack: FakeSlack, sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    question = {
+        "type": "message",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": "boom?",
+        "ts": "1764150000.000200",
+        "thread_ts": "1764100000.000100",
+        "parent_user_id": "U-BOT1",
+    }
+    commands = TranscriptCommands()
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        with caplog.at_level(logging.ERROR):
+            await send_event(app.http_port, event_callback(question))
+            await eventually(lambda: len(slack.ephemerals) == 1)
+    (private,) = slack.ephemerals
+    assert private["user"] == "U-MEMBER" and private["thread_ts"] == "1764100000.000100"
+    assert "Something went wrong" in private["text"]
+    assert "a bug in the core" not in private["text"]
+    assert "a bug in the core" in caplog.text
+    assert slack.posts() == []
+
+
+async def test_thread_replies_under_other_peoples_messages_are_left_alone(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    commands = TranscriptCommands()
+    base = {"type": "message", "channel": "C-NEWS", "user": "U-MEMBER", "text": "nice"}
+    ignored = [
+        {**base, "ts": "1.1", "thread_ts": "1.0", "parent_user_id": "U-SOMEONE"},
+        {**base, "ts": "1.2"},  # not in a thread
+        {**base, "ts": "1.3", "thread_ts": "1.0", "parent_user_id": "U-BOT1", "subtype": "x"},
+    ]
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        for event in ignored:
+            status, _, _ = await send_event(app.http_port, event_callback(event))
+            assert status == 200
+        answered = {**base, "ts": "1.4", "thread_ts": "1.0", "parent_user_id": "U-BOT1"}
+        await send_event(app.http_port, event_callback(answered))
+        await eventually(lambda: len(slack.posts("C-NEWS")) == 1)
+    assert [c.thread_id for c in commands.calls] == ["1.0"]
