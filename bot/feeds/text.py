@@ -98,6 +98,7 @@ INVISIBLE = re.compile(
 )
 LOOKS_LIKE_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 WHITESPACE = re.compile(r"\s+")
+MARKUP_START = re.compile(r"<|&[#a-zA-Z]")
 
 
 class _TextCollector(HTMLParser):
@@ -143,7 +144,7 @@ def plain_text(html_or_text: str) -> str:
     if not html_or_text:
         return ""
     text = html_or_text
-    if "<" in text or "&" in text:  # most titles carry no markup: skip the HTML parser
+    if MARKUP_START.search(text):  # most titles carry no markup: skip the HTML parser
         text = _strip_markup(text)
         if LOOKS_LIKE_MARKUP.search(text):
             text = _strip_markup(text)
