@@ -785,12 +785,8 @@ class DiscordAdapter:
                 ),
             )
             return
-        caller = Caller(
-            user_id=str(message.author.id),
-            can_manage=isinstance(message.author, discord.Member)
-            and message.channel.permissions_for(message.author).manage_channels,  # type: ignore[union-attr]
-            display_name=message.author.display_name,
-        )
+        # A mention only ever asks a question, which needs no permission.
+        caller = Caller(user_id=str(message.author.id), display_name=message.author.display_name)
         try:
             async with message.channel.typing():
                 reply = await self.commands.ask(where, caller, question, thread_id=thread_id)
@@ -816,3 +812,5 @@ class DiscordAdapter:
                 "discord: cannot answer in channel %s: missing Send Messages (in Threads)",
                 message.channel.id,
             )
+        except discord.HTTPException as error:
+            log.warning("discord: answer in channel %s failed: %s", message.channel.id, error)

@@ -219,6 +219,7 @@ class FakeDiscord:
             self.locked_channel_id: self._text_channel(self.locked_channel_id, "announcements", 1),
         }
         self.forbidden_channels: set[str] = {self.locked_channel_id}
+        self.no_thread_channels: set[str] = set()  # may post, may not open threads
         self.threads: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
         self.calls: list[RecordedCall] = []
@@ -923,7 +924,7 @@ class FakeDiscord:
     async def _create_thread(
         self, body: Any, request: web.Request, channel_id: str, message_id: str
     ) -> web.Response:
-        if self._parent_of(channel_id) in self.forbidden_channels:
+        if channel_id in self.forbidden_channels | self.no_thread_channels:
             return self._error(403, 50013, "Missing Permissions")
         message = next((m for m in self.history.get(channel_id, []) if m["id"] == message_id), None)
         if message is None:

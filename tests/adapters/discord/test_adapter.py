@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import discord
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.discord_bot import DiscordAdapter, DiscordPoster
+from adapters.discord_render import part_nonce
 from bot.channels.delivery import PostError
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -213,3 +215,47 @@ async def test_adapter_needs_a_token() -> None:
     with pytest.raises(ConfigError, match="NEWSBOT_DISCORD__TOKEN"):
         await adapter.start()
     await adapter.close()
+
+
+async def test_long_retry_after_goes_to_the_outbox_and_a_lost_answer_is_not_reposted(
+    bot: Bot,
+) -> None:
+    fake = bot.fake
+    digest = make_digest(3)
+    # Discord asks for 64.57 s: the poster does not sleep through it, it tells the outbox.
+    fake.rate_limit(times=1, retry_after=64.57, method="POST", path=MESSAGES)
+    started = time.monotonic()
+    with pytest.raises(PostError) as limited:
+        await bot.adapter.poster.post_digest(bot.where(), digest, idempotency_key="k-64")
+    assert time.monotonic() - started < 5
+    assert limited.value.retryable and limited.value.retry_after_s == pytest.approx(64.57)
+
+    # Then Discord accepts the post but the answer is lost (502): discord.py retries with the
+    # same nonce and Discord hands back the message it already has.
+    fake.lose_responses = 1
+    result = await bot.adapter.poster.post_digest(bot.where(), digest, idempotency_key="k-64")
+    (post,) = fake.posted()
+    assert post["id"] == result.message_id
+    posts = [c for c in fake.calls if c.method == "POST" and c.path.endswith("/messages")]
+    assert [c.status for c in posts] == [429, 502, 200]
+    assert {c.body["nonce"] for c in posts} == {part_nonce("k-64", 1)}
+    assert all(c.body["enforce_nonce"] is True for c in posts)
+
+
+async def test_digest_parts_carry_distinct_nonces(bot: Bot) -> None:
+    await bot.adapter.poster.post_digest(bot.where(), make_digest(30), idempotency_key="k-n")
+    bodies = [c.body for c in bot.fake.calls if c.path.endswith("/messages") and c.method == "POST"]
+    nonces = [b["nonce"] for b in bodies]
+    assert len(bodies) > 1 and len(set(nonces)) == len(nonces)
+    assert all(len(n) <= 25 and b["enforce_nonce"] for n, b in zip(nonces, bodies, strict=True))
+
+
+async def test_without_thread_permission_the_digest_is_still_posted(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.fake.no_thread_channels.add(bot.fake.channel_id)
+    result = await bot.adapter.poster.post_digest(
+        bot.where(), make_digest(2), idempotency_key="k-t"
+    )
+    assert result.thread_id == "" and len(bot.fake.posted()) == 1
+    assert "Create Public Threads" in caplog.text
