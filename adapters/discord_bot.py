@@ -97,7 +97,7 @@ class CommandsLike(Protocol):
         self, where: ChannelRef, caller: Caller, changes: Mapping[str, str]
     ) -> Reply: ...
 
-    async def status(self, where: ChannelRef) -> Reply: ...
+    async def status(self, where: ChannelRef, article: str | None = None) -> Reply: ...
 
     async def feed_choices(self, where: ChannelRef, prefix: str) -> list[str]: ...
 
@@ -317,10 +317,15 @@ class NewsCommands(app_commands.Group):
         return self._adapter.timezone_choices(current)
 
     @app_commands.command(name="status", description="Feed health, next digest, summariser in use")
-    async def status(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(article="An article URL: was it in a digest, and if not, why not")
+    async def status(
+        self,
+        interaction: discord.Interaction,
+        article: app_commands.Range[str, 1, 2000] | None = None,
+    ) -> None:
         await self._adapter.run(
             interaction,
-            lambda where, caller, _: self._adapter.commands.status(where),
+            lambda where, caller, _: self._adapter.commands.status(where, article),
             ephemeral=True,
         )
 

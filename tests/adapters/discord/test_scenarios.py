@@ -103,6 +103,12 @@ async def test_subscribe_then_digest_thread_question_and_cited_answer(
     assert "(https://harbourgazette.example/bridge)" in asked.text
     assert not asked.visible_messages[0]["flags"] & EPHEMERAL
 
+    # Why was the older ferry story not in the digest? /news status says, privately.
+    why = await fake.run_command("status", {"article": "https://harbourgazette.example/ferry"})
+    await fake.wait_answered(why)
+    assert "already in the feed when the feed was first added" in why.text
+    assert why.visible_messages[0]["flags"] & EPHEMERAL
+
 
 async def test_member_without_manage_channels_is_refused_privately(
     bot: Bot, feed_server: FeedServer
