@@ -128,7 +128,10 @@ def check_url(
     connection time by `GuardedResolver`.
     """
     shown = display_url(url.strip())
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise BadInput(f"{shown} is not a valid URL.") from None
     scheme = parts.scheme.lower()
     if scheme not in WEB_SCHEMES:
         is_file = scheme == "file" or (not scheme and not parts.netloc)

@@ -86,8 +86,11 @@ def _published(moment: datetime | None, fetched_at: datetime) -> datetime:
 def _web_link(link: str, base: str) -> str:
     if not link:
         return ""
-    absolute = urljoin(base, link.strip()) if base.startswith(("http://", "https://")) else link
-    return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else ""
+    try:
+        absolute = urljoin(base, link.strip()) if base.startswith(("http://", "https://")) else link
+        return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else ""
+    except ValueError:  # a malformed link (e.g. an unclosed IPv6 bracket) is no link
+        return ""
 
 
 def _untitled(text: str) -> str:

@@ -8,6 +8,7 @@ query is put in a fixed order before hashing.
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 # Parameters that only say where a click came from; they never change the page served.
@@ -46,6 +47,7 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_", "__")
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#]*@")
 
 
 def _is_tracking(key: str) -> bool:
@@ -82,7 +84,10 @@ def canonical_url(url: str) -> str:
     Scheme and host are lowercased, a default port, the fragment and tracking parameters
     (utm_*, fbclid, gclid, mc_cid, ref, ...) are removed and the rest of the query is sorted.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket: keep it, minus the fragment
+        return url.strip().split("#", 1)[0]
     scheme = parts.scheme.lower()
     if not parts.netloc:
         return urlunsplit((scheme, "", parts.path, _clean_query(parts.query), ""))
@@ -98,7 +103,10 @@ def article_id(canonical: str) -> str:
 
 def display_url(url: str) -> str:
     """`url` without `user:password@`, for messages and logs."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return USERINFO.sub(r"\1", url)
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

@@ -133,3 +133,9 @@ async def test_resolver_refuses_a_name_with_only_private_answers() -> None:
     inner = MappedResolver({"intranet.test": ["10.0.0.5", "::ffff:127.0.0.1"]})
     with pytest.raises(BlockedAddress, match=r"intranet\.test"):
         await GuardedResolver(inner).resolve("intranet.test", 80, socket.AF_INET)
+
+
+def test_a_malformed_url_is_bad_input_without_credentials() -> None:
+    with pytest.raises(BadInput, match="not a valid URL") as refused:
+        check_url("http://user:pw@[::1/feed", user_supplied=True)
+    assert "pw" not in str(refused.value)

@@ -265,3 +265,10 @@ async def test_the_in_process_pool_gives_the_same_result() -> None:
     async with ParserPool(in_process=True) as pool:
         feed = await pool.parse(rss(2), url=FEED_URL, headers={}, fetched_at=NOW, outlet="G")
     assert feed == parse(rss(2), headers={}, outlet="G")
+
+
+def test_a_malformed_link_does_not_lose_the_feed() -> None:
+    body = one_item("Broken link").replace(b"https://harbour-gazette.example/a", b"http://[::1/x")
+    feed = parse(body)
+    assert feed.articles[0].title == "Broken link"
+    assert "#entry-" in feed.articles[0].url

@@ -50,3 +50,8 @@ def test_display_url_drops_credentials() -> None:
     shown = display_url("https://reader:s3cret@example.com/private.xml")
     assert shown == "https://example.com/private.xml"
     assert "s3cret" not in shown
+
+
+def test_malformed_urls_never_raise() -> None:
+    assert canonical_url("http://[::1/story#x") == "http://[::1/story"
+    assert display_url("http://user:pw@[::1/feed") == "http://[::1/feed"
