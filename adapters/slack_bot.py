@@ -439,13 +439,16 @@ class SlackListeners:
         where = ChannelRef(PLATFORM, team, str(event["channel"]))
         reply_in = thread_id or str(event["ts"])
         user = str(event.get("user") or "")
+        private = PrivateNote(where, user, reply_in, context.bot_token)
         try:
             question = question_text(str(event.get("text") or ""))
             reply = await self.commands.ask(where, Caller(user), question, thread_id=thread_id)
             for message in render_reply(reply):
-                await self.poster.send(where, message, token=context.bot_token, thread_ts=reply_in)
+                if reply.ephemeral:  # e.g. "ask a question": for the asker only
+                    await self.poster.send_ephemeral(private, message)
+                else:
+                    await self.poster.send(where, message, token=private.token, thread_ts=reply_in)
         except Exception as error:
-            private = PrivateNote(where, user, reply_in, context.bot_token)
             await self.show_failure(error, private=private)
 
     async def show_failure(

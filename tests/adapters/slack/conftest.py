@@ -175,6 +175,8 @@ class TranscriptCommands:
         self.calls.append(RecordedCall("ask", where, caller, question, thread_id))
         if "boom" in question:
             raise RuntimeError("a bug in the core")
+        if not question:
+            return Reply(text="Ask a question.", ok=False, ephemeral=True)
         return Reply(text=f"answer to: {question}")
 
 

@@ -158,3 +158,24 @@ async def test_thread_replies_under_other_peoples_messages_are_left_alone(
         await send_event(app.http_port, event_callback(answered))
         await eventually(lambda: len(slack.posts("C-NEWS")) == 1)
     assert [c.thread_id for c in commands.calls] == ["1.0"]
+
+
+async def test_a_bare_mention_gets_a_private_hint_not_a_public_post(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    mention = {
+        "type": "app_mention",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": "<@U-BOT1>",
+        "ts": "1764150000.000500",
+    }
+    commands = TranscriptCommands()
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_event(app.http_port, event_callback(mention))
+        await eventually(lambda: len(slack.ephemerals) == 1)
+    assert commands.calls[0].text == "" and commands.calls[0].thread_id is None
+    (hint,) = slack.ephemerals
+    assert hint["user"] == "U-MEMBER" and hint["thread_ts"] == "1764150000.000500"
+    assert "Ask a question" in hint["text"]
+    assert slack.posts() == []
