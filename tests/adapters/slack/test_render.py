@@ -149,3 +149,14 @@ def test_fake_slack_validator_refuses_what_slack_refuses() -> None:
     ]
     assert check_message({"text": "x", "blocks": many_sections})["error"] == "msg_blocks_too_long"
     assert check_message({"text": "t" * 40_001})["error"] == "msg_too_long"
+
+
+def test_markdown_links_in_model_text_stay_plain_text() -> None:
+    hostile = "[Official statement](https://evil.example) **BREAKING** @here @channel"
+    (message,) = render_digest(digest(1, text=hostile + "."))
+    section_text = message.blocks[2]["text"]
+    assert "[Official statement](https://evil.example)" in section_text["text"]
+    # verbatim: Slack does not auto-link the bare URL nor parse @here / @channel
+    assert section_text["verbatim"] is True
+    assert "<https://evil.example" not in all_text(message.blocks)
+    assert "<!here>" not in all_text(message.blocks)
