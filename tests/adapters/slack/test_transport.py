@@ -89,14 +89,21 @@ def test_question_text_drops_mentions() -> None:
     assert question_text(text) == "what did say about the pier?"
 
 
-async def test_command_digest_goes_to_the_channel(slack: FakeSlack, sqlite_db: Database) -> None:
-    commands = TranscriptCommands(digest=digest(3))
+@pytest.mark.parametrize("stories", [3, 60])
+async def test_command_digest_goes_to_the_channel_within_limits(
+    slack: FakeSlack, sqlite_db: Database, stories: int
+) -> None:
+    commands = TranscriptCommands(digest=digest(stories))
     async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
         await send_command(app.http_port, slash_command("digest", fake=slack))
-        await eventually(lambda: len(slack.posts("C-NEWS")) == 1)
-    (post,) = slack.posts("C-NEWS")
-    assert post["blocks"][0]["type"] == "header"
-    assert post["unfurl_links"] is False
+        expected = 1 if stories == 3 else 4
+        await eventually(lambda: len(slack.posts("C-NEWS")) == expected)
+    assert not [c for c in slack.calls if c.error]  # Slack accepted every message
+    for post in slack.posts("C-NEWS"):
+        assert post["blocks"][0]["type"] == "header"
+        assert post["unfurl_links"] is False
+    shown = str([p["blocks"] for p in slack.posts("C-NEWS")])
+    assert all(f"story-{n}?" in shown for n in range(1, stories + 1))
     assert slack.responses == []
 
 
