@@ -513,7 +513,6 @@ class FakeDiscord:
         focused: str | None = None,
     ) -> InteractionRecord:
         """Dispatch `/news <subcommand> option=value...` (or its autocomplete, with `focused`)."""
-        channel = channel_id or self.channel_id
         command_options = []
         for name, value in (options or {}).items():
             option: dict[str, Any] = {
@@ -531,6 +530,25 @@ class FakeDiscord:
             "guild_id": self.guild_id,
             "options": [{"name": subcommand, "type": 1, "options": command_options}],
         }
+        return await self.interact(
+            data,
+            user=user,
+            can_manage=can_manage,
+            channel_id=channel_id,
+            autocomplete=focused is not None,
+        )
+
+    async def interact(
+        self,
+        data: dict[str, Any],
+        *,
+        user: dict[str, Any] | None = None,
+        can_manage: bool = True,
+        channel_id: str | None = None,
+        autocomplete: bool = False,
+    ) -> InteractionRecord:
+        """Dispatch INTERACTION_CREATE for any application-command `data`."""
+        channel = channel_id or self.channel_id
         caller = user or (self.admin if can_manage else self.member)
         permissions = MEMBER_PERMISSIONS | (MANAGE_CHANNELS if can_manage else 0)
         bot_permissions = BOT_PERMISSIONS
@@ -540,7 +558,7 @@ class FakeDiscord:
             id=self.new_id(),
             token=f"token-{self.new_id()}",
             channel_id=channel,
-            kind=4 if focused else 2,
+            kind=4 if autocomplete else 2,
             dispatched_at=time.monotonic(),
         )
         self.interactions[record.id] = record

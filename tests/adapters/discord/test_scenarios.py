@@ -189,7 +189,7 @@ async def test_slow_summariser_is_still_acknowledged_in_time(
 
     assert openai.chat_requests  # the summariser really was the slow one
     assert took > 3.0  # the answer came after Discord's deadline...
-    assert record.ack_delay is not None and record.ack_delay < 1.0  # ...the ack well before it
+    assert record.ack_delay is not None and record.ack_delay < 2.0  # ...the ack well before it
     assert "Council approves harbour bridge repair" in record.text
 
 
