@@ -349,6 +349,29 @@ class SlackListeners:
         self.commands = commands
         self.poster = poster
         self.admin_usergroup = slack.admin_usergroup
+        self._in_flight: set[asyncio.Task[Any]] = set()
+
+    @asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        """Count this request's work as in flight, so shutdown can let it finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            self._in_flight.discard(task)  # type: ignore[arg-type]
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait (up to `timeout_s`) for commands and answers still running, then cancel them."""
+        pending = {t for t in self._in_flight if t is not asyncio.current_task()}
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=timeout_s)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("slack: %d request(s) still running at shutdown were cancelled", len(late))
 
     def register(self, app: AsyncApp) -> None:
         app.command("/news")(ack=self.ack_news, lazy=[self.run_news])
@@ -373,6 +396,17 @@ class SlackListeners:
     ) -> None:
         """Run `/news TEXT` in the core and show the reply."""
         where = ChannelRef(PLATFORM, str(command["team_id"]), str(command["channel_id"]))
+        async with self._tracked():
+            await self._run_news(where, command, client, respond, context)
+
+    async def _run_news(
+        self,
+        where: ChannelRef,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
         try:
             user_id = str(command["user_id"])
             caller = Caller(
@@ -433,6 +467,13 @@ class SlackListeners:
         await self.answer(event, context, thread_id=str(thread_ts))
 
     async def answer(
+        self, event: dict[str, Any], context: AsyncBoltContext, *, thread_id: str | None
+    ) -> None:
+        """Ask the core; post the answer in the thread (privately when the reply says so)."""
+        async with self._tracked():
+            await self._answer(event, context, thread_id=thread_id)
+
+    async def _answer(
         self, event: dict[str, Any], context: AsyncBoltContext, *, thread_id: str | None
     ) -> None:
         team = str(context.team_id or event.get("team") or "")
@@ -534,8 +575,8 @@ class SlackAdapter:
             oauth_settings=self.oauth.settings if self.oauth else None,
             logger=logging.getLogger("newsbot.slack.bolt"),
         )
-        listeners = SlackListeners(commands or app.commands, self.poster, slack)
-        listeners.register(self.bolt)
+        self.listeners = SlackListeners(commands or app.commands, self.poster, slack)
+        self.listeners.register(self.bolt)
         if self.oauth is not None:
             # app_uninstalled / tokens_revoked delete that workspace's stored installation.
             self.bolt.enable_token_revocation_listeners()
@@ -556,14 +597,17 @@ class SlackAdapter:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode")
 
-    async def close(self) -> None:
-        """Disconnect and stop serving; safe to call twice or after a failed start."""
+    async def close(self, *, drain_s: float = 10.0) -> None:
+        """Stop taking requests, let running ones finish (up to `drain_s`), disconnect.
+
+        Safe to call twice or after a failed start."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.listeners.drain(drain_s)
 
     def web_app(self) -> web.Application:
         """The HTTP endpoints: Slack's events/commands URL, and the OAuth install pages."""

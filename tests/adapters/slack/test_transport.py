@@ -186,3 +186,14 @@ async def test_a_bare_mention_gets_a_private_hint_not_a_public_post(
     assert hint["user"] == "U-MEMBER" and hint["thread_ts"] == "1764150000.000500"
     assert "Ask a question" in hint["text"]
     assert slack.posts() == []
+
+
+async def test_close_lets_a_running_command_finish(slack: FakeSlack, sqlite_db: Database) -> None:
+    commands = TranscriptCommands(delay_s=0.5)
+    core = TranscriptCore(commands, sqlite_db)
+    async with running_adapter(core, slack_settings(slack)) as app:
+        await send_command(app.http_port, slash_command("status", fake=slack))
+        await eventually(lambda: len(commands.calls) == 1)
+        await app.close()  # shutdown while the command is still working
+        assert len(slack.responses) == 1
+        assert "ran: status" in slack.responses[0]["text"]
