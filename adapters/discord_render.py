@@ -34,8 +34,8 @@ THREAD_NAME_LIMIT = 100
 NONCE_LIMIT = 25
 
 # Our own budgets, well inside the limits so that any one item always fits in a message.
-SUMMARY_BUDGET = 2400
-SOURCES_BUDGET = 1000
+SUMMARY_BUDGET = 1500  # about 250 words: a 1-3 sentence summary fits whole
+SOURCES_BUDGET = 700
 FOOTER_BUDGET = 300
 MARKER_RESERVE = 80  # room kept in each message for the "ref" marker of the last footer
 LONGEST_LINK_URL = 600  # longer URLs are named, not linked, so one link never eats the budget
