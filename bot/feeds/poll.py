@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import FetchSettings, Settings
 from bot.errors import FeedError, NewsbotError
 from bot.feeds.fetch import Fetcher
@@ -22,9 +24,16 @@ from bot.feeds.fulltext import fetch_full_text
 from bot.feeds.parse import ParserPool
 from bot.feeds.urls import display_url
 from bot.models import Article
-from bot.store.articles import ArticleStore
-from bot.store.db import Database
-from bot.store.feeds import Backoff, Feed, FeedStore
+from bot.store.articles import ArticleStore, write_articles
+from bot.store.db import Database, WriteBatcher
+from bot.store.feeds import (
+    Backoff,
+    Feed,
+    FeedStore,
+    write_failure,
+    write_not_modified,
+    write_success,
+)
 
 log = logging.getLogger("newsbot.poll")
 
@@ -68,8 +77,8 @@ async def poll_feeds(
         fetcher=fetcher,
         parser=parser,
         now=now,
-        # SQLite has one writer at a time anyway: queueing here beats busy-waiting in SQLite.
-        writes=asyncio.Semaphore(1 if db.dialect == "sqlite" else 8),
+        # Results are stored in shared transactions: one commit per batch, not per feed.
+        writer=WriteBatcher(db),
         full_text=fetch_settings.full_text,
     )
     feeds = await poller.feeds.get_many(list(dict.fromkeys(feed_ids)))
@@ -90,7 +99,7 @@ class _Poller:
     fetcher: Fetcher
     parser: ParserPool
     now: datetime
-    writes: asyncio.Semaphore
+    writer: WriteBatcher
     full_text: bool = False
 
     async def poll(self, feed: Feed) -> PollOutcome:
@@ -122,8 +131,11 @@ class _Poller:
             allow_file=feed.origin == "operator",
         )
         if result.not_modified:
-            async with self.writes:
-                await self.feeds.record_not_modified(feed.id, now=self.now)
+            await self.writer.run(
+                lambda session: write_not_modified(
+                    session, feed.id, interval_s=feed.poll_interval_s, now=self.now
+                )
+            )
             return PollOutcome(feed.id, shown, "unchanged", name=feed.name)
         parsed = await self.parser.parse(
             result.body,
@@ -134,8 +146,10 @@ class _Poller:
         )
         if parsed.warning:
             log.info("%s: %s", shown, parsed.warning)
-        async with self.writes:
-            new = await self.articles.add_many(
+
+        async def store(session: AsyncSession) -> list[Article]:
+            new = await write_articles(
+                session,
                 parsed.articles,
                 feed_id=feed.id,
                 fetched_at=self.now,
@@ -143,14 +157,19 @@ class _Poller:
                 # not flood a channel with the feed's old items.
                 baseline=not feed.baselined,
             )
-            await self.feeds.record_success(
+            await write_success(
+                session,
                 feed.id,
+                interval_s=feed.poll_interval_s,
                 now=self.now,
                 etag=result.etag,
                 last_modified=result.last_modified,
                 title=parsed.title,
                 outlet=parsed.outlet,
             )
+            return new
+
+        new = await self.writer.run(store)
         if self.full_text and feed.baselined:  # baseline items never reach a digest
             await self._fill_teasers(new)
         status: PollStatus = "new" if new else "unchanged"
@@ -169,18 +188,23 @@ class _Poller:
                     log.info("no full text for %s: %s", display_url(article.url), error)
                     return
             if len(text) > len(article.text):
-                async with self.writes:
-                    await self.articles.update_text(article.id, text)
+                await self.articles.update_text(article.id, text)
 
         await asyncio.gather(*(fill(a) for a in teasers))
 
     async def _failed(
         self, feed: Feed, shown: str, error: str, retry_after_s: float | None
     ) -> PollOutcome:
-        async with self.writes:
-            updated = await self.feeds.record_failure(
-                feed.id, now=self.now, error=error, retry_after_s=retry_after_s
+        updated = await self.writer.run(
+            lambda session: write_failure(
+                session,
+                feed.id,
+                now=self.now,
+                error=error,
+                retry_after_s=retry_after_s,
+                backoff=self.feeds.backoff,
             )
+        )
         if updated is not None and updated.disabled:
             log.warning("feed %s disabled: %s", shown, updated.disabled_reason)
             return PollOutcome(

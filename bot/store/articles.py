@@ -43,15 +43,75 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def write_articles(
+    session: AsyncSession,
+    articles: Sequence[Article],
+    *,
+    feed_id: int | None,
+    fetched_at: datetime,
+    baseline: bool = False,
+) -> list[Article]:
+    """Store the articles not seen before (by canonical URL), link all of them to the feed.
+
+    Runs in the caller's transaction; returns the articles that were new, in order.
+    """
+    unique: dict[str, Article] = {}
+    for article in articles:
+        unique.setdefault(article.url, article)
+    if not unique:
+        return []
+    new_ids = await _insert_new(session, list(unique.values()), feed_id, fetched_at, baseline)
+    if feed_id is not None:
+        # An article already stored may carry another id (same URL, other entry id).
+        linked = [a.id for a in unique.values() if a.id in new_ids]
+        seen_before = [url for url, a in unique.items() if a.id not in new_ids]
+        for chunk in _chunks(seen_before):
+            query = select(ArticleRow.id).where(ArticleRow.url.in_(chunk))
+            linked.extend((await session.scalars(query)).all())
+        rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in linked]
+        if rows:
+            await session.execute(_insert(session, FeedArticleRow).on_conflict_do_nothing(), rows)
+    return [a for a in unique.values() if a.id in new_ids]
+
+
+async def _insert_new(
+    session: AsyncSession,
+    articles: Sequence[Article],
+    feed_id: int | None,
+    fetched_at: datetime,
+    baseline: bool,
+) -> set[str]:
+    values = [
+        {
+            "id": a.id,
+            "url": a.url,
+            "title": a.title,
+            "text": a.text,
+            "outlet": a.outlet,
+            "feed_id": feed_id,
+            "published_at": a.published,
+            "fetched_at": a.fetched or fetched_at,
+            "baseline": baseline,
+        }
+        for a in articles
+    ]
+    # No conflict target: a clash on either the id or the URL means "already stored".
+    # Rows go as executemany parameters, not .values(rows): one cached statement instead
+    # of compiling a new multi-row VALUES each time (half the CPU of a cold poll).
+    statement = _insert(session, ArticleRow).on_conflict_do_nothing().returning(ArticleRow.id)
+    return set((await session.scalars(statement, values)).all())
+
+
 class ArticleStore:
     """Queries on `articles` and `feed_articles`; returns `Article`s, never ORM rows."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-
-    def _insert(self, table: Any) -> Any:
-        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
-        return dialect.insert(table)
 
     async def add_many(
         self,
@@ -65,56 +125,10 @@ class ArticleStore:
 
         Returns the articles that were new, in the order given.
         """
-        unique: dict[str, Article] = {}
-        for article in articles:
-            unique.setdefault(article.url, article)
-        if not unique:
-            return []
-        new_ids: set[str] = set()
         async with self._db.session() as session:
-            for chunk in _chunks(list(unique.values())):
-                new_ids |= await self._insert_chunk(session, chunk, feed_id, fetched_at, baseline)
-            if feed_id is not None:
-                await self._link(session, feed_id, list(unique))
-        return [a for a in unique.values() if a.id in new_ids]
-
-    async def _insert_chunk(
-        self,
-        session: AsyncSession,
-        chunk: Sequence[Article],
-        feed_id: int | None,
-        fetched_at: datetime,
-        baseline: bool,
-    ) -> set[str]:
-        values = [
-            {
-                "id": a.id,
-                "url": a.url,
-                "title": a.title,
-                "text": a.text,
-                "outlet": a.outlet,
-                "feed_id": feed_id,
-                "published_at": a.published,
-                "fetched_at": a.fetched or fetched_at,
-                "baseline": baseline,
-            }
-            for a in chunk
-        ]
-        # No conflict target: a clash on either the id or the URL means "already stored".
-        # Rows go as executemany parameters, not .values(rows): one cached statement instead
-        # of compiling a new multi-row VALUES each time (half the CPU of a cold poll).
-        statement = self._insert(ArticleRow).on_conflict_do_nothing().returning(ArticleRow.id)
-        return set((await session.scalars(statement, values)).all())
-
-    async def _link(self, session: AsyncSession, feed_id: int, urls: Sequence[str]) -> None:
-        # The stored id may differ from the one parsed (same URL, other entry id): look it up.
-        stored_ids: list[str] = []
-        for chunk in _chunks(urls):
-            query = select(ArticleRow.id).where(ArticleRow.url.in_(chunk))
-            stored_ids.extend((await session.scalars(query)).all())
-        rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in stored_ids]
-        if rows:
-            await session.execute(self._insert(FeedArticleRow).on_conflict_do_nothing(), rows)
+            return await write_articles(
+                session, articles, feed_id=feed_id, fetched_at=fetched_at, baseline=baseline
+            )
 
     async def update_text(self, article_id: str, text: str) -> None:
         """Replace an article's text (full text fetched for a teaser-only feed)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import FetchSettings
 from bot.errors import BadInput
@@ -104,6 +105,84 @@ def _to_feed(row: FeedRow) -> Feed:
         baselined=row.baselined,
         created_at=row.created_at,
     )
+
+
+# Session-level writes: the FeedStore methods run each in its own transaction, and the
+# poller runs many of them in one transaction (group commit) to keep SQLite fast.
+
+
+async def write_success(
+    session: AsyncSession,
+    feed_id: int,
+    *,
+    interval_s: int,
+    now: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    title: str = "",
+    outlet: str = "",
+) -> None:
+    """One UPDATE: validators stored, health reset, next poll one interval from `now`."""
+    values: dict[str, Any] = {
+        "etag": etag,
+        "last_modified": last_modified,
+        "last_polled_at": now,
+        "last_success_at": now,
+        "last_status": "ok",
+        "last_error": "",
+        "consecutive_failures": 0,
+        "baselined": True,
+        "next_poll_at": now + timedelta(seconds=interval_s),
+    }
+    if title:
+        values["title"] = title[:512]
+    if outlet:  # only names a feed the operator left unnamed
+        values["outlet"] = case((FeedRow.outlet == "", outlet[:256]), else_=FeedRow.outlet)
+    await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+
+
+async def write_not_modified(
+    session: AsyncSession, feed_id: int, *, interval_s: int, now: datetime
+) -> None:
+    """One UPDATE after a 304: healthy, nothing new, next poll one interval from `now`."""
+    await session.execute(
+        update(FeedRow)
+        .where(FeedRow.id == feed_id)
+        .values(
+            last_polled_at=now,
+            last_success_at=now,
+            last_status="unchanged",
+            last_error="",
+            consecutive_failures=0,
+            next_poll_at=now + timedelta(seconds=interval_s),
+        )
+    )
+
+
+async def write_failure(
+    session: AsyncSession,
+    feed_id: int,
+    *,
+    now: datetime,
+    error: str,
+    retry_after_s: float | None,
+    backoff: Backoff,
+) -> Feed | None:
+    """Read the failure count and write the next one: run it in `Database.write()`."""
+    row = await session.get(FeedRow, feed_id, populate_existing=True)
+    if row is None:
+        return None
+    failures = row.consecutive_failures + 1
+    row.consecutive_failures = failures
+    row.last_polled_at = now
+    row.last_status = "failed"
+    row.last_error = error[:2000]
+    row.next_poll_at = now + timedelta(seconds=backoff.delay_s(failures, retry_after_s))
+    if failures >= backoff.disable_after:
+        row.disabled = True
+        row.disabled_reason = f"{failures} failures in a row; the last one: {error}"[:2000]
+    await session.flush()
+    return _to_feed(row)
 
 
 class FeedStore:
@@ -208,35 +287,29 @@ class FeedStore:
         attributions stay the same even if the feed's title changes.
         """
         async with self._db.write() as session:
-            row = await session.get(FeedRow, feed_id)
-            if row is None:
-                return
-            row.etag = etag
-            row.last_modified = last_modified
-            if title:
-                row.title = title[:512]
-            if outlet and not row.outlet:
-                row.outlet = outlet[:256]
-            row.last_polled_at = now
-            row.last_success_at = now
-            row.last_status = "ok"
-            row.last_error = ""
-            row.consecutive_failures = 0
-            row.baselined = True
-            row.next_poll_at = now + timedelta(seconds=row.poll_interval_s)
+            interval = await session.scalar(
+                select(FeedRow.poll_interval_s).where(FeedRow.id == feed_id)
+            )
+            if interval is not None:
+                await write_success(
+                    session,
+                    feed_id,
+                    interval_s=interval,
+                    now=now,
+                    etag=etag,
+                    last_modified=last_modified,
+                    title=title,
+                    outlet=outlet,
+                )
 
     async def record_not_modified(self, feed_id: int, *, now: datetime) -> None:
         """The host answered 304: nothing new, the feed is healthy."""
         async with self._db.write() as session:
-            row = await session.get(FeedRow, feed_id)
-            if row is None:
-                return
-            row.last_polled_at = now
-            row.last_success_at = now
-            row.last_status = "unchanged"
-            row.last_error = ""
-            row.consecutive_failures = 0
-            row.next_poll_at = now + timedelta(seconds=row.poll_interval_s)
+            interval = await session.scalar(
+                select(FeedRow.poll_interval_s).where(FeedRow.id == feed_id)
+            )
+            if interval is not None:
+                await write_not_modified(session, feed_id, interval_s=interval, now=now)
 
     async def record_failure(
         self,
@@ -248,20 +321,14 @@ class FeedStore:
     ) -> Feed | None:
         """Count a failure, back off exponentially, disable after too many in a row."""
         async with self._db.write() as session:
-            row = await session.get(FeedRow, feed_id)
-            if row is None:
-                return None
-            failures = row.consecutive_failures + 1
-            row.consecutive_failures = failures
-            row.last_polled_at = now
-            row.last_status = "failed"
-            row.last_error = error[:2000]
-            delay = self.backoff.delay_s(failures, retry_after_s)
-            row.next_poll_at = now + timedelta(seconds=delay)
-            if failures >= self.backoff.disable_after:
-                row.disabled = True
-                row.disabled_reason = f"{failures} failures in a row; the last one: {error}"[:2000]
-            return _to_feed(row)
+            return await write_failure(
+                session,
+                feed_id,
+                now=now,
+                error=error,
+                retry_after_s=retry_after_s,
+                backoff=self.backoff,
+            )
 
     async def enable(self, feed_id: int, *, now: datetime) -> bool:
         """Re-enable a disabled feed and make it due at once. False when there is no such feed."""
