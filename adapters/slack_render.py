@@ -35,6 +35,8 @@ MAX_BLOCKS_JSON_CHARS = 12_000
 _HEADER_RESERVE_BLOCKS = 2
 _HEADER_RESERVE_CHARS = 700
 _FALLBACK_TEXT_CHARS = 300
+# Where a sentence ends: after . ! ? … and a space, or right after a CJK full stop.
+_SENTENCE_END = r"(?<=[.!?…])\s+|(?<=[。！？])"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class SlackMessage:
 
     @property
     def blocks_json_chars(self) -> int:
-        return len(json.dumps(list(self.blocks)))
+        return len(json.dumps(list(self.blocks), ensure_ascii=False))
 
 
 # --- escaping and links --------------------------------------------------------------------
@@ -93,7 +95,7 @@ def cut_text(text: str, limit: int) -> list[str]:
     rest = text.strip()
     while len(rest) > limit:
         window = rest[: limit + 1]
-        cut = _last_break(window, r"(?<=[.!?…])\s+") or _last_break(window, r"\s+")
+        cut = _last_break(window, _SENTENCE_END) or _last_break(window, r"\s+")
         if cut is None:
             cut = _safe_hard_cut(rest, limit)
         pieces.append(rest[:cut].rstrip())
@@ -257,7 +259,7 @@ def pack_blocks(units: Sequence[Sequence[Block]]) -> list[list[Block]]:
 
 
 def _chars(blocks: Sequence[Block]) -> int:
-    return len(json.dumps(list(blocks))) + 2
+    return len(json.dumps(list(blocks), ensure_ascii=False)) + 2
 
 
 # --- replies -------------------------------------------------------------------------------

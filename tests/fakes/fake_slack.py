@@ -33,7 +33,7 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_SECTION_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 # Slack does not document the total; about 13k characters of blocks get `msg_blocks_too_long`.
-# Counted here as the JSON of the blocks array.
+# Counted here as the characters of the blocks array written as JSON.
 MAX_BLOCKS_JSON_CHARS = 13_000
 MAX_MESSAGE_TEXT = 40_000
 KNOWN_BLOCK_TYPES = {"section", "header", "context", "divider", "actions", "image", "rich_text"}
@@ -438,7 +438,7 @@ def check_message(args: dict[str, Any]) -> dict[str, Any] | None:
             "errors": problems,
             "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
         }
-    if len(json.dumps(blocks)) > MAX_BLOCKS_JSON_CHARS:
+    if len(json.dumps(blocks, ensure_ascii=False)) > MAX_BLOCKS_JSON_CHARS:
         return {"ok": False, "error": "msg_blocks_too_long"}
     return None
 

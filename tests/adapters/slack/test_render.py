@@ -160,3 +160,23 @@ def test_markdown_links_in_model_text_stay_plain_text() -> None:
     assert section_text["verbatim"] is True
     assert "<https://evil.example" not in all_text(message.blocks)
     assert "<!here>" not in all_text(message.blocks)
+
+
+def test_non_latin_text_is_measured_in_characters() -> None:
+    sentence = "港の東桟橋の修理が水曜日に承認されました。"  # 21 characters
+    d = digest(12, text=sentence * 20)  # about 420 characters per story
+    messages = render_digest(d)
+    for message in messages:
+        assert check_message(message_args(message)) is None
+    assert len(messages) == 1  # 12 stories of ~420 characters fit one message
+
+
+def test_long_cjk_story_is_cut_after_full_stops() -> None:
+    sentence = "港の東桟橋の修理が水曜日に承認されました。"
+    d = digest(1, text=sentence * 200, sources=1)  # 4,200 characters, no spaces
+    (message,) = render_digest(d)
+    assert check_message(message_args(message)) is None
+    sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    assert len(sections) == 2
+    assert sections[0].endswith("。")
+    assert sections[1].startswith("港の東桟橋")
