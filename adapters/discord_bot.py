@@ -36,7 +36,7 @@ from adapters.discord_render import (
     render_reply,
     thread_name,
 )
-from bot.channels.delivery import PostError, PostResult
+from bot.channels.delivery import Poster, PostError, PostResult
 from bot.config import DiscordSettings, Settings
 from bot.errors import ConfigError, NewsbotError
 from bot.models import Caller, ChannelRef, Digest, Reply
@@ -566,7 +566,7 @@ class DiscordAdapter:
         self.client.setup_hook = self._setup_hook  # type: ignore[method-assign]
         self.client.event(self.on_message)
         self.client.event(self.on_ready)
-        self.poster = DiscordPoster(
+        self.poster: Poster = DiscordPoster(
             self.client,
             history_limit=self._settings.history_scan,
             per_second=self._settings.requests_per_second,
