@@ -34,6 +34,7 @@ def debug_log() -> Iterator[io.StringIO]:
     """The project's own logging set-up at DEBUG into a buffer, undone afterwards."""
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
+    named = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
     buffer = io.StringIO()
     handler = setup_logging("DEBUG", secrets=[CLIENT_SECRET, SIGNING_SECRET], stream=buffer)
     try:
@@ -44,6 +45,8 @@ def debug_log() -> Iterator[io.StringIO]:
             if old not in root.handlers:
                 root.addHandler(old)
         root.setLevel(level)
+        for name, old_level in named.items():
+            logging.getLogger(name).setLevel(old_level)
 
 
 async def test_oauth_install_and_commands_log_no_secret(
