@@ -164,7 +164,7 @@ async def read_feeds(sources: Sequence[str], settings: Settings) -> tuple[list[A
     articles: list[Article] = []
     fetched_at = datetime.now(UTC)
     for path in local:
-        articles.extend(_parse(_read_local(path, settings.fetch.max_bytes), path.as_uri(), {}, fetched_at))
+        articles.extend(_parse(_read_local(path, settings.fetch.max_bytes), path.resolve().as_uri(), {}, fetched_at))
     if remote:
         async with Fetcher(settings.fetch) as fetcher:
             for url in remote:

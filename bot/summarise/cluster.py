@@ -21,7 +21,7 @@ from bot.models import Article, Story
 from bot.summarise.sentences import STOPWORDS, content_words, stem, word_count
 
 # Average similarity at or above which two groups are the same story (tuned, see NEUTRALITY.md).
-DEFAULT_THRESHOLD = 0.2
+DEFAULT_THRESHOLD = 0.15
 # Outlets cover one event within a day or two; beyond that, similarity fades out.
 SAME_EVENT_HOURS = 48.0
 FADE_HOURS = 96.0

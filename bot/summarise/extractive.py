@@ -25,15 +25,20 @@ from bot.summarise.sentences import STOPWORDS, content_words, split_sentences, s
 # Weights of the sentence score (tuned on public news sets, see docs/NEUTRALITY.md).
 W_CENTRALITY = 1.0
 W_POSITION = 0.9
-W_COVERAGE = 0.6
+W_POSITION_MULTI = 0.3
+W_COVERAGE = 1.5
 W_LOADED = 0.7
-W_REDUNDANCY = 0.9
+W_REDUNDANCY = 0.7
 W_DANGLING = 0.25
 W_QUOTE = 0.4
 POSITION_DECAY = 0.5
+W_TITLE = 0.3
+# Several outlets: a second sentence from the same article must be clearly better.
+W_SAME_ARTICLE = 0.3
+W_LENGTH_MULTI = 2.0
+FULL_SENTENCE_WORDS = 50
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
-_ENOUGH_CLEAN = 3
 # Above this similarity a sentence from another outlet says the same thing: merge sources.
 SAME_CLAIM = 0.5
 # Two sentences this similar with different figures are a disagreement worth showing.
@@ -61,6 +66,7 @@ _DANGLING = re.compile(
 _TERMINAL = (".", "!", "?", "。", "！", "？")
 _CLOSED_MIN_WORDS = 9
 # "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
+_QUOTE_MARKS = frozenset("\"“‘'")
 _PHOTO_DIRECTION = re.compile(
     r"\s*\((?:pictured|above|below|left|right|centre|center|top|bottom|inset|file photo|"
     r"(?:far|second|third|front|back) (?:left|right|row)|(?:pictured|seen|shown) [\w ,]{1,30})\)",
@@ -92,7 +98,7 @@ class ExtractiveSummariser:
 
     name = "extractive"
 
-    def __init__(self, *, max_words: int = 75, max_words_multi: int = 110) -> None:
+    def __init__(self, *, max_words: int = 95, max_words_multi: int = 180) -> None:
         self.max_words = max_words
         self.max_words_multi = max_words_multi
 
@@ -118,7 +124,7 @@ class ExtractiveSummariser:
         else:
             budget = self.max_words_multi if multi else self.max_words
             scored = _neutral_scores(
-                _content_scores(candidates, multi=multi), wanted=max_sentences * _CHECKED_PER_SLOT
+                _content_scores(candidates, story.articles, multi=multi), wanted=max_sentences * _CHECKED_PER_SLOT
             )
             chosen = _select(scored, max_sentences, budget)
             chosen = _add_disagreements(chosen, scored, max_sentences)
@@ -228,9 +234,18 @@ def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
     return {t: v / norm for t, v in total.items()}
 
 
-def _content_scores(candidates: list[_Candidate], *, multi: bool) -> list[_Scored]:
-    """Centrality, position and cross-outlet coverage: what the sentence is worth as news."""
+def _title_vector(articles: Sequence[Article]) -> dict[str, float]:
+    counts = Counter(w for a in articles for w in content_words(a.title))
+    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+    return {t: v / norm for t, v in counts.items()}
+
+
+def _content_scores(
+    candidates: list[_Candidate], articles: Sequence[Article], *, multi: bool
+) -> list[_Scored]:
+    """Centrality, position, headline overlap and cross-outlet coverage: worth as news."""
     centroid = _centroid([c.vector for c in candidates])
+    titles = _title_vector(articles)
     per_article: dict[str, dict[str, float]] = {}
     if multi:
         for article_id in {c.article.id for c in candidates}:
@@ -239,8 +254,8 @@ def _content_scores(candidates: list[_Candidate], *, multi: bool) -> list[_Score
             )
     scored = []
     for c in candidates:
-        score = W_CENTRALITY * _cosine(c.vector, centroid)
-        score += W_POSITION / (1 + c.position) ** POSITION_DECAY
+        score = W_CENTRALITY * _cosine(c.vector, centroid) + W_TITLE * _cosine(c.vector, titles)
+        score += (W_POSITION_MULTI if multi else W_POSITION) / (1 + c.position) ** POSITION_DECAY
         if multi:
             others = [
                 _cosine(c.vector, v)
@@ -250,13 +265,16 @@ def _content_scores(candidates: list[_Candidate], *, multi: bool) -> list[_Score
             score += W_COVERAGE * (sum(others) / len(others) if others else 0.0)
         if c.position > 0 and _DANGLING.match(c.text):
             score -= W_DANGLING
+        if multi:
+            # Several outlets: fuller sentences carry more of the shared facts per slot.
+            score += W_LENGTH_MULTI * min(1.0, c.words / FULL_SENTENCE_WORDS)
         scored.append(_Scored(c, score))
     return scored
 
 
 def _quoted_share(text: str) -> float:
     """Share of the sentence inside quotation marks: quotes carry the speaker's wording."""
-    spans = neutral.quoted_spans(text) if '"' in text or "“" in text else []
+    spans = neutral.quoted_spans(text) if _QUOTE_MARKS.intersection(text) else []
     return sum(end - start for start, end in spans) / max(1, len(text))
 
 
@@ -285,9 +303,9 @@ def _neutral_scores(scored: list[_Scored], wanted: int) -> list[_Scored]:
         (clean if loaded.score < LOADED_LIMIT else loaded_ones).append(
             _Scored(candidate, item.score - penalty)
         )
-    if len(clean) >= min(wanted, _ENOUGH_CLEAN):
-        return clean
-    return clean + loaded_ones
+    if clean or not loaded_ones:
+        return clean  # fewer sentences rather than loaded ones
+    return [max(loaded_ones, key=lambda s: s.score)]
 
 
 def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Candidate]:
@@ -298,7 +316,8 @@ def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Can
         best, best_value = None, -math.inf
         for item in pool:
             redundancy = max((_cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0)
-            value = item.score - W_REDUNDANCY * redundancy
+            repeats = sum(1 for c in chosen if c.article.id == item.candidate.article.id)
+            value = item.score - W_REDUNDANCY * redundancy - W_SAME_ARTICLE * repeats
             if redundancy < SAME_CLAIM and value > best_value:
                 best, best_value = item, value
         if best is None:
@@ -398,21 +417,46 @@ def _supporting(
     return tuple(support)
 
 
+def _first_sentence(title: str) -> str:
+    """ "Council spends 1.4m on art. Yes, really." -> its first sentence, the claim."""
+    parts = split_sentences(title)
+    return parts[0] if len(parts) > 1 else title
+
+
+def _shouts(title: str, text: str) -> bool:
+    """A word in capitals that the article itself writes in lower case: emphasis."""
+    lower_text = f" {text.lower()} "
+    return any(
+        word.isupper() and len(word) > 2 and f" {word.lower()} " in lower_text and word not in text
+        for word in re.findall(r"[A-Za-z]+", title)
+    )
+
+
 def choose_headline(articles: Sequence[Article], chosen: Sequence[_Candidate]) -> str:
-    """The most neutral of the outlets' own titles, de-loaded; never a made-up one."""
+    """The most neutral of the outlets' own titles, de-loaded; never a made-up one.
+
+    Among equally neutral titles the one sharing most words with the others wins: it
+    states what the outlets agree on rather than one outlet's angle.
+    """
+    titles = [_first_sentence(_OUTLET_SUFFIX.sub("", " ".join(a.title.split()))) for a in articles]
+    words = [set(content_words(title)) for title in titles]
     best: tuple[float, int, str] | None = None
-    for index, article in enumerate(articles):
-        title = _OUTLET_SUFFIX.sub("", " ".join(article.title.split()))
+    for index, title in enumerate(titles):
         if not title:
             continue
         repaired = neutral.deload_headline(title)
         loaded = neutral.assess(repaired)
         cost = loaded.score + (3.0 if loaded.strong else 0.0) + max(0, len(repaired) - 110) / 40
+        cost += 3.0 * ("?" in repaired) + 2.0 * _shouts(repaired, articles[index].text)
+        others = [w for i, w in enumerate(words) if i != index and w]
+        if others and words[index]:
+            shared = sum(len(words[index] & w) / len(words[index] | w) for w in others)
+            cost -= 0.5 * shared / len(others)
         if best is None or (cost, index) < best[:2]:
             best = (cost, index, repaired)
-    if best is not None and best[0] < 3.0:
+    if best is not None and best[0] < 1.0:
         return best[2]
     if chosen:
-        words = chosen[0].text.split()
-        return " ".join(words[:14]) + ("…" if len(words) > 14 else "")
+        first = chosen[0].text.split()
+        return " ".join(first[:14]) + ("…" if len(first) > 14 else "")
     return best[2] if best else "Untitled story"

@@ -76,7 +76,9 @@ terrorised atrocity atrocities crusade lynch lynching infiltrate infiltrated inf
 overrun swarming doomsday menace hypocrisy sham farce charade travesty disgrace outrage
 audacity arrogance treason betrayal betrayed tantrum rant rants ranting screed diatribe tirade
 whine whining hogwash baloney nonsense garbage rubbish scam grift hullabaloo
-kerfuffle shenanigans debacle bloodbath scandal-plagued
+kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramming agitator
+agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
+shame shameful entourage splurge splurged freeloader freeloaders handout handouts
 """.split()
 
 # Multi-word sarcasm, mockery and exaggeration markers.
@@ -95,12 +97,14 @@ LOADED_PHRASES = [
     "bent over backwards", "stabbed in the back", "sold out", "threw under the bus",
     "time bomb", "ticking time bomb", "existential threat", "worst ever", "of all time",
     "last straw", "the libs", "the dems", "open borders", "death spiral", "police state",
-    "nanny state", "banana republic", "snake oil", "smoking gun", "sham trial", "kangaroo court",
+    "nanny state", "banana republic", "daylight robbery", "licking their lips",
+    "rammed through", "ram through", "money pit", "gravy train", "snouts in the trough", "snake oil", "smoking gun", "sham trial", "kangaroo court",
 ]
 
 # Opinion openers and first/second person outside quotes: the writer speaking, not reporting.
 # First/second person outside quotes: the writer speaking, not reporting.
 _PERSONAL = frozenset("i we our ours you your yours i'm we're let's we've you're we'll".split())
+_LOWER_US = re.compile(r"\bus\b")  # "told us"; "US" is a country
 # Modal verbs of obligation: opinion unless someone is quoted as saying it.
 _MODALS = frozenset("should must ought".split())
 # Sentence openers with which a writer comments instead of reporting.
@@ -120,15 +124,32 @@ ATTRIBUTION_WORDS = frozenset(
     ruled estimated described asserted accused asked urged
     """.split()
 )
-_QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]{1,40}’|(?<!\w)'[^']{1,40}'(?!\w)")
+# Single quotes close only where the mark is not an apostrophe ("it’s", "don't").
+_QUOTE_SPAN = re.compile(
+    r"“[^”]*”|\"[^\"]*\"|‘[^‘]*?’(?![A-Za-z])|(?<![\w'])'(?=\w)[^']*?(?<=[\w.,!?])'(?![A-Za-z])"
+)
 _QUOTE_CHARS = frozenset("\"“‘'")
-_ALL_CAPS = re.compile(r"\b[A-Z]{5,}\b")
+# Capitals for emphasis: a common word in capitals, or two capitalised words in a row.
+_SHOUTED = re.compile(r"\b[A-Z]{2,}\b(?:\s+\b[A-Z]{2,}\b)?")
+_SHOUTABLE = frozenset(
+    "every another never always all nothing everyone nobody none again still ever only more "
+    "less not no yes now real really this that they them our your you we must".split()
+)
 
 
 _WORD = re.compile(r"[A-Za-z]+(?:[-'’][A-Za-z]+)*")
 _NAMES = frozenset(NAME_CALLING)
-_LOADED = frozenset(LOADED_ADJECTIVES + LOADED_VERBS_NOUNS)
-_ADJECTIVES = frozenset(LOADED_ADJECTIVES)
+_LOADED = frozenset(LOADED_ADJECTIVES + LOADED_VERBS_NOUNS)  # adjectives: see _KEEP_WHEN_...
+# Loaded adjectives that are also nouns ("a militant said") or can state a fact ("a fake
+# passport", "a venomous snake"): they count against a sentence but are never deleted.
+_KEEP_WHEN_REPAIRING = frozenset(
+    """
+    militant radical extremist savage communist marxist leftist rightist elitist fake corrupt
+    racist sexist totalitarian authoritarian dictatorial toxic poisonous venomous rabid sick
+    doomed hopeless explosive bombshell rogue lying dishonest crooked lawless murderous
+    """.split()
+)
+_ADJECTIVES = frozenset(LOADED_ADJECTIVES) - _KEEP_WHEN_REPAIRING
 _INTENSIFIERS = frozenset(INTENSIFIERS)
 _SARCASTIC_QUALIFIERS = frozenset({"so-called", "self-styled", "self-proclaimed", "self-titled"})
 
@@ -278,14 +299,18 @@ def assess(sentence: str) -> Loadedness:
         score += 2.0
         strong = True
         terms.append("?")
-    if not _PERSONAL.isdisjoint(own_words) or (
+    if not _PERSONAL.isdisjoint(own_words) or _LOWER_US.search(unquoted) or (
         not attributed and not _MODALS.isdisjoint(own_words)
     ):
         score += 1.0
         terms.append("opinion")
-    if _ALL_CAPS.search(unquoted) and not unquoted.isupper():
-        score += 0.5
-        terms.append("caps")
+    if not unquoted.isupper():
+        for match in _SHOUTED.finditer(unquoted):
+            shouted = match.group(0)
+            if " " in shouted or shouted.lower() in _SHOUTABLE:
+                score += 1.5
+                strong = True
+                terms.append(shouted)
     for scare in _scare_quotes(sentence, attributed, quotes):
         score += 1.0
         terms.append(scare)
@@ -316,7 +341,7 @@ def _scare_quotes(
     found = []
     for start, end in quoted_spans(sentence) if quotes is None else quotes:
         inner = sentence[start + 1 : end - 1].strip()
-        if 0 < len(inner.split()) <= 3 and not inner.endswith((".", ",", "?", "!")):
+        if 0 < len(inner.split()) <= 3:
             found.append(sentence[start:end])
     return found
 
@@ -334,8 +359,9 @@ def repair_sentence(sentence: str) -> str:
     text = re.sub(r"\s{2,}", " ", text)
     text = re.sub(r"\s+([,.;:])", r"\1", text)
     text = re.sub(r"\b(a|A)\s+(?=[aeiouAEIOU])", r"\1n ", text)
-    text = re.sub(r"\b(an|An)\s+(?=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])", lambda m: m.group(1)[0], text)
-    return text.strip()
+    text = re.sub(r"\b(an|An)\s+(?=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])", lambda m: m.group(1)[0] + " ", text)
+    text = text.strip().lstrip(",;: ")
+    return text[:1].upper() + text[1:]
 
 
 _ASIDE = re.compile(r"\s+[–—-]{1,2}\s+[^–—]{3,120}?\s+[–—-]{1,2}(?=\s)|\s*\([^()]{3,120}\)")

@@ -75,6 +75,8 @@ def _split_line(line: str) -> list[str]:
         rest = line[match.end() :]
         if rest and not _ends_sentence(line, match, rest):
             continue
+        if rest and _inside_open_quote(line[start:end]):
+            continue  # '"We will win. We always do," she said.' is one sentence
         piece = line[start:end].strip()
         if piece:
             out.append(piece)
@@ -83,6 +85,10 @@ def _split_line(line: str) -> list[str]:
     if tail:
         out.append(tail)
     return out
+
+
+def _inside_open_quote(piece: str) -> bool:
+    return piece.count("“") > piece.count("”") or piece.count('"') % 2 == 1
 
 
 def _ends_sentence(line: str, match: re.Match[str], rest: str) -> bool:
