@@ -145,7 +145,9 @@ async def _find_feed(store: FeedStore, ref: str) -> Feed:
         feed = await store.get_by_url(local)
     if feed is None:
         kind = "id" if ref.isdigit() else "URL"
-        raise BadInput(f"there is no feed with {kind} {ref}; `newsbot feeds list` shows them.")
+        raise BadInput(
+            f"there is no feed with {kind} {display_url(ref)}; `newsbot feeds list` shows them."
+        )
     return feed
 
 

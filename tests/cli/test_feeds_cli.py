@@ -173,3 +173,24 @@ def test_import_opml_from_a_url_resolves_relative_feed_links(
     assert "Imported 1 feeds" in result.out and "1 refused" in result.out
     assert result.code == 1
     assert server.url("/lists/feeds/one.xml") in newsbot("feeds", "list").out
+
+
+def test_feed_credentials_never_appear_in_output(newsbot: Run, server: FeedServer) -> None:
+    server.serve("/private.xml", rss("Members only"))
+    url = server.url("/private.xml").replace("http://", "http://reader:s3cret-pass@")
+    outputs = [
+        newsbot("feeds", "add", url),
+        newsbot("feeds", "list"),
+        newsbot("fetch"),
+        newsbot("feeds", "remove", "https://other:hunter22@nowhere.example/feed"),
+    ]
+    for result in outputs:
+        assert "s3cret-pass" not in result.out + result.err
+        assert "hunter22" not in result.out + result.err
+    assert "Members only" in newsbot("articles", "--since", "520w").out
+    # The credentials are still used for the request itself.
+    assert (
+        server.requests_for("/private.xml")[-1]
+        .headers.get("Authorization", "")
+        .startswith("Basic ")
+    )
