@@ -354,23 +354,29 @@ class RequestPacer:
             await asyncio.sleep(delay)
 
 
+def missing_permission(where: ChannelRef, action: str, detail: str) -> PostError:
+    """The bot may not post in a channel: one clear log line, and a PostError not worth
+    retrying soon (the outbox keeps the digest and tries again much later)."""
+    log.error(
+        "discord: cannot %s in channel %s of server %s: missing permission (%s). Give "
+        "newsbot View Channel, Send Messages, Embed Links, Read Message History and "
+        "Create Public Threads there; the digest is kept and retried.",
+        action,
+        where.channel,
+        where.workspace,
+        detail,
+    )
+    return PostError(
+        "newsbot lacks permission to post in this channel (it needs Send Messages, "
+        "Embed Links and Create Public Threads).",
+        retryable=False,
+    )
+
+
 def post_error(error: Exception, where: ChannelRef, action: str) -> PostError:
     """A Discord failure as a PostError for the outbox, with a log line that says what to do."""
     if isinstance(error, discord.Forbidden):
-        log.error(
-            "discord: cannot %s in channel %s of server %s: missing permission (%s). Give "
-            "newsbot View Channel, Send Messages, Embed Links, Read Message History and "
-            "Create Public Threads there; the digest is kept and retried.",
-            action,
-            where.channel,
-            where.workspace,
-            error.text or error.status,
-        )
-        return PostError(
-            "newsbot lacks permission to post in this channel (it needs Send Messages, "
-            "Embed Links and Create Public Threads).",
-            retryable=False,
-        )
+        return missing_permission(where, action, str(error.text or error.status))
     if isinstance(error, discord.NotFound):
         log.error("discord: channel %s is gone or hidden from newsbot", where.channel)
         return PostError("the channel no longer exists or newsbot cannot see it.", retryable=False)
@@ -415,6 +421,7 @@ class DiscordPoster:
         """Post the digest's messages, open a thread on the first; raises PostError."""
         try:
             channel = await self._channel(where)
+            self._check_may_post(channel, where, "post a digest")
             messages = render_digest(digest, key=idempotency_key)
             parts = self._parts.setdefault(idempotency_key, {})
             for number, message in enumerate(messages, start=1):
@@ -454,6 +461,7 @@ class DiscordPoster:
         """A plain notice in the channel (escaped, pings nobody); raises PostError."""
         try:
             channel = await self._channel(where)
+            self._check_may_post(channel, where, "send a notice")
             for message in plain_messages(text):
                 await self._send(channel, message)
         except PostError:
@@ -470,6 +478,24 @@ class DiscordPoster:
         if not isinstance(channel, discord.abc.Messageable):
             raise PostError(f"channel {where.channel} cannot hold messages.", retryable=False)
         return channel
+
+    @staticmethod
+    def _check_may_post(channel: discord.abc.Messageable, where: ChannelRef, action: str) -> None:
+        """Refuse early when the cached permissions already say no: every refused request
+        counts towards Discord's limit of 10,000 invalid requests per 10 minutes per IP."""
+        if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            return
+        me = channel.guild.me
+        if me is None:
+            return
+        have = channel.permissions_for(me)
+        send = (
+            have.send_messages_in_threads
+            if isinstance(channel, discord.Thread)
+            else have.send_messages
+        )
+        if not (have.view_channel and send and have.embed_links):
+            raise missing_permission(where, action, "known from the channel's permissions")
 
     async def _send(
         self, channel: discord.abc.Messageable, message: DiscordMessage, *, nonce: str | None = None
@@ -511,6 +537,13 @@ class DiscordPoster:
         """The digest's thread id, opening it when needed; "" when the bot may not open one."""
         if first.thread is not None:
             return str(first.thread.id)
+        if not self._may_open_thread(first):
+            log.warning(
+                "discord: posted digest %s but may not open its thread; give newsbot Create "
+                "Public Threads so members can ask follow-up questions there",
+                first.id,
+            )
+            return ""
         await self._pacer.wait()
         try:
             thread = await first.create_thread(
@@ -529,6 +562,13 @@ class DiscordPoster:
                 return str(first.id)
             raise
         return str(thread.id)
+
+    @staticmethod
+    def _may_open_thread(message: discord.Message) -> bool:
+        channel = message.channel
+        if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
+            return True  # unknown here: let Discord decide
+        return channel.permissions_for(channel.guild.me).create_public_threads
 
 
 def _thread_name_from(message: discord.Message) -> str:

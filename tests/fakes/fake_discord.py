@@ -210,6 +210,7 @@ class FakeDiscord:
         self.application_id = self.new_id()
         self.guild_id = self.new_id()
         self.bot_user = self._user(self.new_id(), "newsbot", bot=True)
+        self.bot_role_id = self.new_id()
         self.admin = self._user(self.new_id(), "admin")
         self.member = self._user(self.new_id(), "reader")
         self.channel_id = self.new_id()
@@ -218,8 +219,13 @@ class FakeDiscord:
             self.channel_id: self._text_channel(self.channel_id, "news", 0),
             self.locked_channel_id: self._text_channel(self.locked_channel_id, "announcements", 1),
         }
-        self.forbidden_channels: set[str] = {self.locked_channel_id}
-        self.no_thread_channels: set[str] = set()  # may post, may not open threads
+        # Permissions denied to the bot per channel, as a member overwrite the client sees.
+        self.bot_denied: dict[str, int] = {}
+        self._deny_overwrite(
+            self.locked_channel_id, SEND_MESSAGES | EMBED_LINKS | CREATE_PUBLIC_THREADS
+        )
+        # Channels answering 403 although the client's cache says it may post (a stale cache).
+        self.forbidden_channels: set[str] = set()
         self.threads: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
         self.calls: list[RecordedCall] = []
@@ -321,7 +327,18 @@ class FakeDiscord:
             "mentionable": False,
             "flags": 0,
         }
+        # Invited bots get a managed role carrying the permissions of their invite link.
+        bot_role = {
+            **everyone,
+            "id": self.bot_role_id,
+            "name": "newsbot",
+            "permissions": str(BOT_PERMISSIONS),
+            "position": 1,
+            "managed": True,
+            "tags": {"bot_id": self.bot_user["id"]},
+        }
         bot_member = self._member(self.bot_user, BOT_PERMISSIONS)
+        bot_member["roles"] = [self.bot_role_id]
         return {
             "id": self.guild_id,
             "name": "Fake Guild",
@@ -329,7 +346,7 @@ class FakeDiscord:
             "unavailable": False,
             "member_count": 3,
             "large": False,
-            "roles": [everyone],
+            "roles": [everyone, bot_role],
             "channels": list(self.channels.values()),
             "threads": list(self.threads.values()),
             "members": [bot_member],
@@ -412,6 +429,22 @@ class FakeDiscord:
         """Answer `times` requests matching method/path (regex) with 429, after `skip`."""
         rule = RateLimitRule(method, path, times, retry_after, is_global, via, skip)
         self.rate_limits.append(rule)
+
+    def _deny_overwrite(self, channel_id: str, denied: int) -> None:
+        self.bot_denied[channel_id] = denied
+        overwrites = [{"id": self.bot_user["id"], "type": 1, "allow": "0", "deny": str(denied)}]
+        self.channels[channel_id]["permission_overwrites"] = overwrites if denied else []
+
+    def _bot_may(self, channel_id: str, permissions: int) -> bool:
+        parent = self._parent_of(channel_id)
+        if parent in self.forbidden_channels:
+            return False
+        return not self.bot_denied.get(parent, 0) & permissions
+
+    async def set_bot_denied(self, channel_id: str, denied: int) -> None:
+        """An admin changes what the bot may do in a channel; the client gets CHANNEL_UPDATE."""
+        self._deny_overwrite(channel_id, denied)
+        await self.dispatch("CHANNEL_UPDATE", self.channels[channel_id])
 
     def add_channel(self, name: str) -> str:
         """Another text channel (the client learns of it from the interaction or REST)."""
@@ -551,9 +584,7 @@ class FakeDiscord:
         channel = channel_id or self.channel_id
         caller = user or (self.admin if can_manage else self.member)
         permissions = MEMBER_PERMISSIONS | (MANAGE_CHANNELS if can_manage else 0)
-        bot_permissions = BOT_PERMISSIONS
-        if self._parent_of(channel) in self.forbidden_channels:
-            bot_permissions &= ~(SEND_MESSAGES | EMBED_LINKS | CREATE_PUBLIC_THREADS)
+        bot_permissions = BOT_PERMISSIONS & ~self.bot_denied.get(self._parent_of(channel), 0)
         record = InteractionRecord(
             id=self.new_id(),
             token=f"token-{self.new_id()}",
@@ -899,7 +930,7 @@ class FakeDiscord:
     ) -> web.Response:
         if channel_id not in self.channels and channel_id not in self.threads:
             return self._error(404, 10003, "Unknown Channel")
-        if self._parent_of(channel_id) in self.forbidden_channels:
+        if not self._bot_may(channel_id, SEND_MESSAGES | EMBED_LINKS):
             return self._error(403, 50013, "Missing Permissions")
         payload = body or {}
         errors = limit_errors(payload)
@@ -942,7 +973,7 @@ class FakeDiscord:
     async def _create_thread(
         self, body: Any, request: web.Request, channel_id: str, message_id: str
     ) -> web.Response:
-        if channel_id in self.forbidden_channels | self.no_thread_channels:
+        if not self._bot_may(channel_id, CREATE_PUBLIC_THREADS):
             return self._error(403, 50013, "Missing Permissions")
         message = next((m for m in self.history.get(channel_id, []) if m["id"] == message_id), None)
         if message is None:

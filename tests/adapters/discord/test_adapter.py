@@ -15,7 +15,13 @@ from adapters.discord_render import part_nonce
 from bot.channels.delivery import PostError
 from bot.config import Settings
 from bot.errors import ConfigError
-from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, message_text, would_ping
+from tests.fakes.fake_discord import (
+    CREATE_PUBLIC_THREADS,
+    EPHEMERAL,
+    FakeDiscord,
+    message_text,
+    would_ping,
+)
 from tests.fakes.feed_server import FeedServer
 
 from .conftest import BOT_TOKEN, OLD_ITEMS, Bot, BotFactory, rss
@@ -151,9 +157,16 @@ async def test_notify_escapes_and_pings_nobody(bot: Bot) -> None:
     (notice,) = bot.fake.posted()
     assert would_ping({"content": notice["content"]}) == []
     assert notice["allowed_mentions"] == {"parse": []}
+    # The cache already says the bot may not post there: refused without a request.
+    requests_before = len(bot.fake.calls)
     with pytest.raises(PostError) as refused:
         await bot.adapter.poster.notify(bot.where(bot.fake.locked_channel_id), "hello")
-    assert not refused.value.retryable
+    assert not refused.value.retryable and len(bot.fake.calls) == requests_before
+    # A stale cache: Discord answers 403, which is just as final.
+    bot.fake.forbidden_channels.add(bot.fake.channel_id)
+    with pytest.raises(PostError) as forbidden:
+        await bot.adapter.poster.notify(bot.where(), "hello")
+    assert not forbidden.value.retryable and bot.fake.calls[-1].status == 403
 
 
 async def test_sharded_client_connects_through_gateway_bot(start_bot: BotFactory) -> None:
@@ -253,9 +266,13 @@ async def test_digest_parts_carry_distinct_nonces(bot: Bot) -> None:
 async def test_without_thread_permission_the_digest_is_still_posted(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.fake.no_thread_channels.add(bot.fake.channel_id)
+    await bot.fake.set_bot_denied(bot.fake.channel_id, CREATE_PUBLIC_THREADS)
+    channel = bot.adapter.client.get_channel(int(bot.fake.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    await eventually(lambda: not channel.permissions_for(channel.guild.me).create_public_threads)
     result = await bot.adapter.poster.post_digest(
         bot.where(), make_digest(2), idempotency_key="k-t"
     )
     assert result.thread_id == "" and len(bot.fake.posted()) == 1
+    assert not [c for c in bot.fake.calls if c.path.endswith("/threads")]
     assert "Create Public Threads" in caplog.text
