@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from tests.fakes.feed_server import FeedServer
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DIGEST_AT = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 # Tags are stripped by the core's text cleaning; double-escaped ones survive it as text and
-# reach the adapter as `<!channel>`, `<!here>` and a masked link, which it must escape.
+# can reach the adapter as `<!channel>`, `<!here>` and a masked link, which it must escape.
 HOSTILE_TITLE = (
     "Lighthouse &amp;lt;!channel&amp;gt; &amp;lt;!here&amp;gt; reopens "
     "&amp;lt;https://evil.example|bank.com&amp;gt; & more"
@@ -87,7 +88,8 @@ NEW_ITEMS = [
         "lighthouse",
         HOSTILE_TITLE,
         "The lighthouse keeper said the lamp was replaced with a brighter one on Tuesday. "
-        "Visitors can tour the lighthouse again from next week.",
+        "Visitors can tour the lighthouse again from next week. "
+        f"Tickets are sold at {HOSTILE_TITLE} by the harbour office.",
         datetime(2026, 11, 26, 5, 0, tzinfo=UTC),
     ),
 ]
@@ -170,9 +172,15 @@ async def test_subscribe_digest_thread_question_cited_answer(bot: Bot) -> None:
     assert "Council approves pier repair" in shown
     assert "Ferry timetable" not in shown  # the baseline is never posted
     assert "<https://harbour.example/pier-repair|" in shown  # source as a link
+    # Whatever of the hostile story the core kept, nothing pings and the only links are
+    # the articles' own URLs (the renderer tests check the escaping itself).
     assert "<!channel>" not in shown and "<!here>" not in shown
-    assert "<https://evil.example" not in shown
-    assert "&lt;https://evil.example|bank.com&gt; &amp; more" in shown  # shown, harmless
+    links = re.findall(r"<([^|>]+)\|", shown)
+    assert links and all(url.startswith("https://harbour.example/") for url in links)
+    sections = [b["text"]["text"] for b in digest["blocks"] if b["type"] == "section"]
+    assert all("<" not in text and ">" not in text for text in sections)
+    if "evil.example" in shown:
+        assert "&lt;https://evil.example" in shown
     assert digest["unfurl_links"] is False
     (row,) = await bot.outbox()
     assert row.state == "sent" and row.thread_id == digest["ts"]
