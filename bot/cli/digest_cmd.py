@@ -9,12 +9,12 @@ summary per output line, bad lines reported by number while the others are still
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 import bot
+from bot.cli.args import parse_duration
 from bot.config import Settings
 from bot.digest.build import build_digest
 from bot.digest.render import digest_to_dict, item_summary_text, render_markdown, render_text
@@ -34,8 +35,6 @@ from bot.summarise.cluster import story_id
 _BATCH = 16
 # Show a progress bar from this many input lines on (short runs finish before it helps).
 _PROGRESS_FROM = 50
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _FEED_SUFFIXES = (".xml", ".rss", ".atom")
 
 
@@ -74,7 +73,9 @@ def register(subparsers: Any) -> None:
         "output line is {id, summary, sentences, sources, summariser}.",
     )
     summarise.add_argument("--jsonl", required=True, metavar="IN", help="input JSONL ('-' = stdin)")
-    summarise.add_argument("--out", required=True, metavar="OUT", help="output JSONL ('-' = stdout)")
+    summarise.add_argument(
+        "--out", required=True, metavar="OUT", help="output JSONL ('-' = stdout)"
+    )
     summarise.add_argument(
         "--max-sentences", type=int, default=3, metavar="N", help="sentences per summary (1-10)"
     )
@@ -90,16 +91,6 @@ def _add_summariser_flag(parser: argparse.ArgumentParser) -> None:
         "extractive summariser, or auto = the LLM when configured and reachable "
         "(default: digest.summariser)",
     )
-
-
-def parse_duration(value: str) -> timedelta:
-    """ "24h", "90m", "3d", "1w" -> timedelta (argparse type)."""
-    match = _DURATION.match(value)
-    if match is None or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a duration; use a number and m, h, d or w, e.g. 24h"
-        )
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 def _summariser(settings: Settings, args: argparse.Namespace) -> Summariser:
@@ -154,23 +145,33 @@ async def read_feeds(sources: Sequence[str], settings: Settings) -> tuple[list[A
     """Articles of every feed named (files, folders, OPML, URLs); True if any was fetched."""
     from bot.feeds.fetch import Fetcher
 
-    local: list[Path] = []
-    remote: list[str] = []
-    for source in sources:
-        if source.startswith(("http://", "https://")):
-            remote.append(source)
-        else:
-            local.extend(_local_feeds(Path(source).expanduser(), remote))
-    articles: list[Article] = []
     fetched_at = datetime.now(UTC)
-    for path in local:
-        articles.extend(_parse(_read_local(path, settings.fetch.max_bytes), path.resolve().as_uri(), {}, fetched_at))
+    remote = [s for s in sources if s.startswith(("http://", "https://"))]
+    local = [s for s in sources if s not in remote]
+    # Disk reads and parsing are blocking work: keep them off the event loop.
+    articles, listed = await asyncio.to_thread(
+        _local_articles, local, settings.fetch.max_bytes, fetched_at
+    )
+    remote += listed
     if remote:
         async with Fetcher(settings.fetch) as fetcher:
             for url in remote:
                 result = await fetcher.fetch(url)
                 articles.extend(_parse(result.body, result.final_url, result.headers, fetched_at))
     return articles, bool(remote)
+
+
+def _local_articles(
+    sources: Sequence[str], max_bytes: int, fetched_at: datetime
+) -> tuple[list[Article], list[str]]:
+    """Articles of local feeds, and the http(s) feeds that OPML files among them list."""
+    remote: list[str] = []
+    articles: list[Article] = []
+    for source in sources:
+        for path in _local_feeds(Path(source).expanduser(), remote):
+            body = _read_local(path, max_bytes)
+            articles.extend(_parse(body, path.resolve().as_uri(), {}, fetched_at))
+    return articles, remote
 
 
 def _local_feeds(path: Path, remote: list[str]) -> list[Path]:
@@ -252,8 +253,8 @@ async def run_summarise(args: argparse.Namespace, settings: Settings) -> int:
             for job, item in zip(batch, items, strict=True):
                 out.write(json.dumps(output_record(job.id, item), ensure_ascii=False) + "\n")
             progress.advance(task, len(batch))
-    for error in errors:
-        console.print(f"newsbot: {error}", markup=False, highlight=False)
+    for message in errors:
+        console.print(f"newsbot: {message}", markup=False, highlight=False)
     if errors:
         console.print(
             f"newsbot: {len(errors)} of {len(jobs) + len(errors)} lines failed; "
@@ -318,9 +319,9 @@ def job_from_line(number: int, raw: str) -> _Job:
     except json.JSONDecodeError as error:
         raise BadInput(f"not valid JSON ({error.msg} at column {error.colno}).") from None
     if not isinstance(data, dict):
-        raise BadInput("expected a JSON object with an \"id\".")
+        raise BadInput('expected a JSON object with an "id".')
     if "id" not in data or not isinstance(data["id"], (str, int)) or isinstance(data["id"], bool):
-        raise BadInput("missing \"id\" (a string or number).")
+        raise BadInput('missing "id" (a string or number).')
     line_id = str(data["id"])
     moment = datetime(1970, 1, 1, tzinfo=UTC)
     if "articles" in data:
@@ -337,19 +338,21 @@ def job_from_line(number: int, raw: str) -> _Job:
             )
         ]
     else:
-        raise BadInput("needs \"text\" (one article) or \"articles\" (one story).")
-    return _Job(line=number, id=line_id, story=Story(id=story_id(articles), articles=tuple(articles)))
+        raise BadInput('needs "text" (one article) or "articles" (one story).')
+    return _Job(
+        line=number, id=line_id, story=Story(id=story_id(articles), articles=tuple(articles))
+    )
 
 
 def _story_articles(line_id: str, value: Any, moment: datetime) -> list[Article]:
     if not isinstance(value, list) or not value:
-        raise BadInput("\"articles\" must be a non-empty list.")
+        raise BadInput('"articles" must be a non-empty list.')
     articles = []
     for index, entry in enumerate(value):
         if not isinstance(entry, dict):
             raise BadInput(f"articles[{index}] must be an object.")
         if not isinstance(entry.get("outlet"), str) or not entry["outlet"].strip():
-            raise BadInput(f"articles[{index}] needs an \"outlet\" name.")
+            raise BadInput(f'articles[{index}] needs an "outlet" name.')
         articles.append(
             _article(
                 f"{line_id}#{index}",
@@ -368,7 +371,7 @@ def _article(
 ) -> Article:
     for field, value in (("text", text), ("title", title), ("source", outlet), ("url", url)):
         if not isinstance(value, str):
-            raise BadInput(f"\"{field}\" must be a string.")
+            raise BadInput(f'"{field}" must be a string.')
     return Article(
         id=article_id,
         url=url,
@@ -391,4 +394,3 @@ def output_record(line_id: str, item: DigestItem) -> dict[str, Any]:
         "sources": [{"name": s.name, "url": s.url} for s in item.sources],
         "summariser": item.summariser,
     }
-

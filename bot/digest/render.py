@@ -168,7 +168,9 @@ def _item_from_dict(data: Any) -> DigestItem:
 
 def _source_from_dict(data: Any) -> Source:
     return Source(
-        name=_text(data["name"]), url=_text(data["url"]), article_id=_text(data.get("article_id", ""))
+        name=_text(data["name"]),
+        url=_text(data["url"]),
+        article_id=_text(data.get("article_id", "")),
     )
 
 

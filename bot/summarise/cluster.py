@@ -136,9 +136,7 @@ def _time_factor(first: Article, second: Article) -> float:
     return max(0.0, 1.0 - (hours - SAME_EVENT_HOURS) / FADE_HOURS)
 
 
-def _agglomerate(
-    n: int, pairs: dict[tuple[int, int], float], threshold: float
-) -> list[list[int]]:
+def _agglomerate(n: int, pairs: dict[tuple[int, int], float], threshold: float) -> list[list[int]]:
     """Average-linkage clustering; pairs never compared count as similarity 0."""
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     sums: defaultdict[int, dict[int, float]] = defaultdict(dict)

@@ -52,12 +52,33 @@ _UNCHECKED = neutral.Loadedness(0.0, False, ())
 
 # Page furniture that feeds leave in article text (checked as plain substrings: fast).
 _BOILERPLATE = (
-    "click here", "read more", "sign up", "subscribe", "follow us", "newsletter",
-    "all rights reserved", "http://", "https://", "www.", "©", "@", "(youtube)", "(video)",
-    "(photo)", "(getty", "(image",
+    "click here",
+    "read more",
+    "sign up",
+    "subscribe",
+    "follow us",
+    "newsletter",
+    "all rights reserved",
+    "http://",
+    "https://",
+    "www.",
+    "©",
+    "@",
+    "(youtube)",
+    "(video)",
+    "(photo)",
+    "(getty",
+    "(image",
 )
 _FURNITURE_START = (
-    "advertisement", "related", "watch:", "video:", "photo:", "image:", "share ", "scroll down",
+    "advertisement",
+    "related",
+    "watch:",
+    "video:",
+    "photo:",
+    "image:",
+    "share ",
+    "scroll down",
 )
 _DANGLING = re.compile(
     r"^(?:He|She|It|They|This|These|Those|That|His|Her|Their|Its|But|And|Also|However|"
@@ -124,7 +145,8 @@ class ExtractiveSummariser:
         else:
             budget = self.max_words_multi if multi else self.max_words
             scored = _neutral_scores(
-                _content_scores(candidates, story.articles, multi=multi), wanted=max_sentences * _CHECKED_PER_SLOT
+                _content_scores(candidates, story.articles, multi=multi),
+                wanted=max_sentences * _CHECKED_PER_SLOT,
             )
             chosen = _select(scored, max_sentences, budget)
             chosen = _add_disagreements(chosen, scored, max_sentences)
@@ -170,10 +192,10 @@ def _usable(sentence: str, title: str) -> bool:
     words = sentence.count(" ") + 1
     if not (MIN_WORDS <= words <= MAX_WORDS_SENTENCE):
         return False
-    if not sentence.rstrip(_CLOSERS).endswith(_TERMINAL):
-        # Headlines and captions end without a full stop; a quotation may end on its mark.
-        if not (sentence.endswith(tuple(_CLOSERS)) and words >= _CLOSED_MIN_WORDS):
-            return False
+    # Headlines and captions end without a full stop; a quotation may end on its mark.
+    ends_on_quote = sentence.endswith(tuple(_CLOSERS)) and words >= _CLOSED_MIN_WORDS
+    if not sentence.rstrip(_CLOSERS).endswith(_TERMINAL) and not ends_on_quote:
+        return False
     lower = sentence.lower()
     if lower.startswith(_FURNITURE_START) or any(marker in lower for marker in _BOILERPLATE):
         return False
@@ -315,7 +337,9 @@ def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Can
     while pool and len(chosen) < max_sentences:
         best, best_value = None, -math.inf
         for item in pool:
-            redundancy = max((_cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0)
+            redundancy = max(
+                (_cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0
+            )
             repeats = sum(1 for c in chosen if c.article.id == item.candidate.article.id)
             value = item.score - W_REDUNDANCY * redundancy - W_SAME_ARTICLE * repeats
             if redundancy < SAME_CLAIM and value > best_value:

@@ -13,8 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def _words(text: str) -> list[str]:
+    """A word list written as prose (keeps long lexicons readable)."""
+    return text.split()
+
+
 # Name-calling and contemptuous labels for people or groups (strong: never shown unquoted).
-NAME_CALLING = """
+NAME_CALLING = _words("""
 coward thug traitor idiot moron lunatic maniac crook liar clown scumbag lowlife savage honcho
 goon stooge puppet crony cronies lackey henchman henchmen zealot fanatic bigot fascist commie
 snowflake libtard globalist warmonger demagogue tyrant despot shill parasite vermin
@@ -22,10 +28,10 @@ monster cretin imbecile loser nutjob nutcase crackpot charlatan swindler fraudst
 mobster hoodlum hooligan villain buffoon dimwit halfwit scoundrel gangster psychopath
 sociopath pervert degenerate deviant predator grifter crybaby whiner bully bullies sellout
 turncoat quisling apologist propagandist ideologue bootlicker sycophant toady pawn dupe
-""".split()
+""")
 
 # Loaded adjectives and adverbs: emotional judgement presented as description.
-LOADED_ADJECTIVES = """
+LOADED_ADJECTIVES = _words("""
 disgraceful shameful outrageous horrific horrendous horrible terrible awful brutal barbaric
 evil vile despicable heinous wicked sinister insane crazy ridiculous absurd ludicrous
 pathetic stupid dumb idiotic shocking stunning astonishing unbelievable incredible
@@ -48,17 +54,17 @@ militant marxist communist leftist rightist totalitarian authoritarian dictatori
 rigged crooked disgraced discredited debunked shoddy sloppy woeful dismal abysmal
 insidious creeping lurking menacing ominous dire doomed hopeless surreal tumultuous chaotic
 chaotically botched bungled disastrously laughably pathetically shamefully
-""".split()
+""")
 
-INTENSIFIERS = """
+INTENSIFIERS = _words("""
 very extremely incredibly utterly totally absolutely truly really deeply hugely wildly
 insanely ridiculously blatantly shamelessly clearly obviously undoubtedly literally
 simply outright downright thoroughly exceedingly remarkably staggeringly genuinely actually
 surely certainly frankly honestly
-""".split()
+""")
 
 # Verbs and nouns of combat used for words, and slang that mocks ("bailing", "bugging out").
-LOADED_VERBS_NOUNS = """
+LOADED_VERBS_NOUNS = _words("""
 slam slams slammed slamming blast blasts blasted blasting rip rips ripped ripping
 torch torched torches bash bashed bashes trash trashed trashes smear smears smeared
 eviscerate eviscerated eviscerates skewer skewered skewers lambast lambasted lambasts
@@ -79,50 +85,149 @@ whine whining hogwash baloney nonsense garbage rubbish scam grift hullabaloo
 kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramming agitator
 agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
 shame shameful entourage splurge splurged freeloader freeloaders handout handouts
-""".split()
+""")
 
 # Multi-word sarcasm, mockery and exaggeration markers.
 LOADED_PHRASES = [
-    "so-called", "so called", "self-styled", "self-proclaimed", "self-titled", "tough guy",
-    "of course", "as it turns out", "surprise, surprise", "needless to say", "yeah right",
-    "perhaps proving", "bugging out", "bug out", "cut and run", "running scared",
-    "hasty retreat", "beating a hasty", "tail between", "with their tails", "fake news",
-    "witch hunt", "deep state", "radical left", "radical right", "far-left", "far-right",
-    "lamestream", "mainstream media", "sheeple", "useful idiots", "drain the swamp",
-    "red-handed", "wake up", "make no mistake", "let that sink in", "you won't believe",
-    "the truth is", "the fact is", "it is clear that", "it's clear that", "everyone knows",
-    "no one can deny", "nobody can deny", "wreak havoc", "wreaking havoc", "reign of terror",
-    "blood on their hands", "blood on his hands", "blood on her hands", "war on",
-    "the likes of", "a mere", "just as fast as", "dead on arrival", "in the pocket of",
-    "bent over backwards", "stabbed in the back", "sold out", "threw under the bus",
-    "time bomb", "ticking time bomb", "existential threat", "worst ever", "of all time",
-    "last straw", "the libs", "the dems", "open borders", "death spiral", "police state",
-    "nanny state", "banana republic", "daylight robbery", "licking their lips",
-    "rammed through", "ram through", "money pit", "gravy train", "snouts in the trough", "snake oil", "smoking gun", "sham trial", "kangaroo court",
+    "so-called",
+    "so called",
+    "self-styled",
+    "self-proclaimed",
+    "self-titled",
+    "tough guy",
+    "of course",
+    "as it turns out",
+    "surprise, surprise",
+    "needless to say",
+    "yeah right",
+    "perhaps proving",
+    "bugging out",
+    "bug out",
+    "cut and run",
+    "running scared",
+    "hasty retreat",
+    "beating a hasty",
+    "tail between",
+    "with their tails",
+    "fake news",
+    "witch hunt",
+    "deep state",
+    "radical left",
+    "radical right",
+    "far-left",
+    "far-right",
+    "lamestream",
+    "mainstream media",
+    "sheeple",
+    "useful idiots",
+    "drain the swamp",
+    "red-handed",
+    "wake up",
+    "make no mistake",
+    "let that sink in",
+    "you won't believe",
+    "the truth is",
+    "the fact is",
+    "it is clear that",
+    "it's clear that",
+    "everyone knows",
+    "no one can deny",
+    "nobody can deny",
+    "wreak havoc",
+    "wreaking havoc",
+    "reign of terror",
+    "blood on their hands",
+    "blood on his hands",
+    "blood on her hands",
+    "war on",
+    "the likes of",
+    "a mere",
+    "just as fast as",
+    "dead on arrival",
+    "in the pocket of",
+    "bent over backwards",
+    "stabbed in the back",
+    "sold out",
+    "threw under the bus",
+    "time bomb",
+    "ticking time bomb",
+    "existential threat",
+    "worst ever",
+    "of all time",
+    "last straw",
+    "the libs",
+    "the dems",
+    "open borders",
+    "death spiral",
+    "police state",
+    "nanny state",
+    "banana republic",
+    "daylight robbery",
+    "licking their lips",
+    "rammed through",
+    "ram through",
+    "with any sense",
+    "any common sense",
+    "money pit",
+    "gravy train",
+    "snouts in the trough",
+    "snake oil",
+    "smoking gun",
+    "sham trial",
+    "kangaroo court",
 ]
 
 # Opinion openers and first/second person outside quotes: the writer speaking, not reporting.
 # First/second person outside quotes: the writer speaking, not reporting.
-_PERSONAL = frozenset("i we our ours you your yours i'm we're let's we've you're we'll".split())
+_PERSONAL = frozenset(_words("i we our ours you your yours i'm we're let's we've you're we'll"))
 _LOWER_US = re.compile(r"\bus\b")  # "told us"; "US" is a country
 # Modal verbs of obligation: opinion unless someone is quoted as saying it.
-_MODALS = frozenset("should must ought".split())
+_MODALS = frozenset(_words("should must ought"))
 # Sentence openers with which a writer comments instead of reporting.
 _EDITORIAL_OPENERS = (
-    "perhaps", "no wonder", "as expected", "of course", "surely", "clearly", "obviously",
-    "apparently", "sadly", "unfortunately", "thankfully", "fortunately", "interestingly",
-    "ironically", "predictably", "needless", "forget ", "imagine", "remember,", "let's",
-    "except", "yes,", "no,", "well,", "so,", "indeed", "naturally", "worse,", "even worse",
-    "funny", "amazingly", "shockingly", "tellingly", "curiously",
+    "perhaps",
+    "no wonder",
+    "as expected",
+    "of course",
+    "surely",
+    "clearly",
+    "obviously",
+    "apparently",
+    "sadly",
+    "unfortunately",
+    "thankfully",
+    "fortunately",
+    "interestingly",
+    "ironically",
+    "predictably",
+    "needless",
+    "forget ",
+    "imagine",
+    "remember,",
+    "let's",
+    "except",
+    "yes,",
+    "no,",
+    "well,",
+    "so,",
+    "indeed",
+    "naturally",
+    "worse,",
+    "even worse",
+    "funny",
+    "amazingly",
+    "shockingly",
+    "tellingly",
+    "curiously",
 )
 # Verbs and phrases that say who made a claim.
 ATTRIBUTION_WORDS = frozenset(
-    """
+    _words("""
     said says say told tells according reported reports announced stated states claimed
     claims cites cited citing alleged alleges insisted warned argued argues wrote writes
     tweeted posted added explained noted confirmed denied denies acknowledged testified
     ruled estimated described asserted accused asked urged
-    """.split()
+    """)
 )
 # Single quotes close only where the mark is not an apostrophe ("it’s", "don't").
 _QUOTE_SPAN = re.compile(
@@ -132,8 +237,10 @@ _QUOTE_CHARS = frozenset("\"“‘'")
 # Capitals for emphasis: a common word in capitals, or two capitalised words in a row.
 _SHOUTED = re.compile(r"\b[A-Z]{2,}\b(?:\s+\b[A-Z]{2,}\b)?")
 _SHOUTABLE = frozenset(
-    "every another never always all nothing everyone nobody none again still ever only more "
-    "less not no yes now real really this that they them our your you we must".split()
+    _words(
+        "every another never always all nothing everyone nobody none again still ever only more "
+        "less not no yes now real really this that they them our your you we must"
+    )
 )
 
 
@@ -143,11 +250,11 @@ _LOADED = frozenset(LOADED_ADJECTIVES + LOADED_VERBS_NOUNS)  # adjectives: see _
 # Loaded adjectives that are also nouns ("a militant said") or can state a fact ("a fake
 # passport", "a venomous snake"): they count against a sentence but are never deleted.
 _KEEP_WHEN_REPAIRING = frozenset(
-    """
+    _words("""
     militant radical extremist savage communist marxist leftist rightist elitist fake corrupt
     racist sexist totalitarian authoritarian dictatorial toxic poisonous venomous rabid sick
     doomed hopeless explosive bombshell rogue lying dishonest crooked lawless murderous
-    """.split()
+    """)
 )
 _ADJECTIVES = frozenset(LOADED_ADJECTIVES) - _KEEP_WHEN_REPAIRING
 _INTENSIFIERS = frozenset(INTENSIFIERS)
@@ -198,7 +305,9 @@ def find_terms(text: str) -> list[Term]:
     """Loaded words and phrases in `text` (word lookups in sets: fast on long articles)."""
     if _TRIGGERS.isdisjoint(_WORD.findall(text.lower().replace("’", "'"))):
         return []  # the common case, decided by one C-level scan
-    tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _WORD.finditer(text)]
+    tokens = [
+        (m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _WORD.finditer(text)
+    ]
     found: list[Term] = []
     i = 0
     while i < len(tokens):
@@ -299,8 +408,10 @@ def assess(sentence: str) -> Loadedness:
         score += 2.0
         strong = True
         terms.append("?")
-    if not _PERSONAL.isdisjoint(own_words) or _LOWER_US.search(unquoted) or (
-        not attributed and not _MODALS.isdisjoint(own_words)
+    if (
+        not _PERSONAL.isdisjoint(own_words)
+        or _LOWER_US.search(unquoted)
+        or (not attributed and not _MODALS.isdisjoint(own_words))
     ):
         score += 1.0
         terms.append("opinion")
@@ -359,19 +470,31 @@ def repair_sentence(sentence: str) -> str:
     text = re.sub(r"\s{2,}", " ", text)
     text = re.sub(r"\s+([,.;:])", r"\1", text)
     text = re.sub(r"\b(a|A)\s+(?=[aeiouAEIOU])", r"\1n ", text)
-    text = re.sub(r"\b(an|An)\s+(?=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])", lambda m: m.group(1)[0] + " ", text)
+    text = re.sub(
+        r"\b(an|An)\s+(?=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])", lambda m: m.group(1)[0] + " ", text
+    )
     text = text.strip().lstrip(",;: ")
     return text[:1].upper() + text[1:]
 
 
-_ASIDE = re.compile(r"\s+[–—-]{1,2}\s+[^–—]{3,120}?\s+[–—-]{1,2}(?=\s)|\s*\([^()]{3,120}\)")
+_ASIDE = re.compile(
+    r"\s+[–—-]{1,2}\s+[^–—]{3,120}?\s+[–—-]{1,2}(?=\s)"  # " – a shameless liar – "
+    r"|\s*\([^()]{3,120}\)"  # "(the so-called reformers)"
+)
+# An appositive after a name: "Oakes, one of the few with any sense, said".
+_APPOSITIVE = re.compile(
+    r"(\b[A-Z][\w'’-]+),\s(?:one of|a|an|the|who|whose|himself|herself)\s[^,;:]{3,100}?,(?=\s)"
+)
 
 
 def _drop_loaded_asides(text: str) -> str:
     def keep_or_drop(match: re.Match[str]) -> str:
         return "" if find_terms(match.group(0)) else match.group(0)
 
-    return _ASIDE.sub(keep_or_drop, text)
+    def keep_name(match: re.Match[str]) -> str:
+        return match.group(1) if find_terms(match.group(0)) else match.group(0)
+
+    return _APPOSITIVE.sub(keep_name, _ASIDE.sub(keep_or_drop, text))
 
 
 def _unquote_scare_terms(text: str) -> str:
@@ -393,7 +516,9 @@ def _drop_removable_terms(text: str) -> str:
         if term.kind == "adjective":
             following = text[term.end : term.end + 2]
             in_front_of_noun = re.match(r",?\s\w", following) is not None
-            removable = in_front_of_noun and _DETERMINERS.search(text[: term.start]) is not None
+            before = text[: term.start]
+            at_start = not before.strip(" \"“‘'(")
+            removable = in_front_of_noun and (at_start or _DETERMINERS.search(before) is not None)
         if not removable:
             continue
         pieces.append(text[last : term.start])

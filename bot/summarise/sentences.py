@@ -9,9 +9,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+
+def _words(text: str) -> list[str]:
+    """A word list written as prose (keeps long lexicons readable)."""
+    return text.split()
+
+
 # Words that end in a full stop without ending the sentence (compared lower-case, no dot).
 ABBREVIATIONS = frozenset(
-    """
+    _words("""
     mr mrs ms dr prof sr jr st mt ft gen lt col maj capt cmdr adm sgt cpl pvt rep reps sen
     sens gov govt pres supt insp det rev hon messrs mme mlle fr
     inc ltd co corp bros plc llc dept univ assn est approx vs etc al
@@ -20,7 +26,7 @@ ABBREVIATIONS = frozenset(
     no nos vol pp fig op ed eds cf ie eg viz
     ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo mont
     neb nev okla ore pa tenn tex va vt wash wis wyo
-    """.split()
+    """)
 )
 
 # Sentence-final punctuation, optional closing quotes/brackets, then whitespace.
@@ -39,7 +45,8 @@ _DATELINE = re.compile(
     re.VERBOSE,
 )
 _PUBLISHED_LINE = re.compile(
-    r"^(?:By [A-Z][\w.' -]{1,60}|PUBLISHED:.*|UPDATED:.*|Last updated.*|\d{1,2}:\d{2} (?:GMT|EST|BST).*)$",
+    r"^(?:By [A-Z][\w.' -]{1,60}|PUBLISHED:.*|UPDATED:.*|Last updated.*"
+    r"|\d{1,2}:\d{2} (?:GMT|EST|BST).*)$",
     re.IGNORECASE,
 )
 
@@ -118,7 +125,7 @@ def _ends_sentence(line: str, match: re.Match[str], rest: str) -> bool:
 
 # Function words that say nothing about what a sentence is about.
 STOPWORDS = frozenset(
-    """
+    _words("""
     a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it
@@ -128,7 +135,7 @@ STOPWORDS = frozenset(
     what when where which while who whom why will with would you your yours yourself
     yourselves said says say told tells according mr mrs ms one two new also would could may
     might must us last year years week time like get got s t don didn doesn isn wasn
-    """.split()
+    """)
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 

@@ -1,0 +1,99 @@
+"""Same event from several outlets -> one story; different events stay apart."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.summarise.cluster import cluster_articles
+from tests.summarise.fixtures import (
+    BRIDGE_LOADED,
+    BRIDGE_LOCAL,
+    BRIDGE_WIRE,
+    FIRE_A,
+    FIRE_B,
+    FOOTBALL,
+    LIBRARY,
+    article,
+)
+
+PILE = [BRIDGE_WIRE, LIBRARY, BRIDGE_LOCAL, FOOTBALL, BRIDGE_LOADED, FIRE_A, FIRE_B]
+
+
+def _groups(articles: list) -> set[frozenset[str]]:
+    return {frozenset(a.id for a in s.articles) for s in cluster_articles(articles)}
+
+
+def test_paraphrased_reports_of_one_event_form_one_story() -> None:
+    groups = _groups(PILE)
+    assert frozenset({BRIDGE_WIRE.id, BRIDGE_LOCAL.id, BRIDGE_LOADED.id}) in groups
+    assert frozenset({FIRE_A.id, FIRE_B.id}) in groups
+
+
+def test_different_events_stay_apart_even_when_they_share_a_place_name() -> None:
+    groups = _groups(PILE)
+    assert frozenset({LIBRARY.id}) in groups
+    assert frozenset({FOOTBALL.id}) in groups
+    assert len(groups) == 4
+
+
+def test_the_most_widely_covered_story_comes_first() -> None:
+    stories = cluster_articles(PILE)
+    assert len(stories[0].outlets) == 3
+    assert [len(s.outlets) for s in stories] == sorted(
+        (len(s.outlets) for s in stories), reverse=True
+    )
+
+
+def test_result_does_not_depend_on_input_order() -> None:
+    shuffled = list(PILE)
+    random.Random(7).shuffle(shuffled)
+    assert [s.id for s in cluster_articles(shuffled)] == [s.id for s in cluster_articles(PILE)]
+
+
+def test_same_words_weeks_apart_are_different_events() -> None:
+    later = replace(
+        BRIDGE_LOCAL,
+        id="later",
+        url="https://marloweveningpost.example/later",
+        published=BRIDGE_LOCAL.published + timedelta(days=30),
+    )
+    groups = _groups([BRIDGE_WIRE, later])
+    assert groups == {frozenset({BRIDGE_WIRE.id}), frozenset({"later"})}
+
+
+def test_duplicates_empty_and_non_english_articles_never_crash() -> None:
+    empty = article("Coastline Wire", "", "", slug="empty")
+    spanish = article(
+        "Radio Sur",
+        "Cierran el puente de Tanner Street",
+        "El puente de Tanner Street fue cerrado el lunes tras encontrar grietas en los apoyos.",
+        slug="puente",
+    )
+    japanese = article(
+        "Kaigan Shimbun", "橋が閉鎖", "港の橋が閉鎖された。修理は六週間かかる。", slug="hashi"
+    )
+    stories = cluster_articles([BRIDGE_WIRE, BRIDGE_WIRE, empty, spanish, japanese])
+    ids = sorted(a.id for s in stories for a in s.articles)
+    assert ids == sorted({BRIDGE_WIRE.id, empty.id, spanish.id, japanese.id})
+    assert cluster_articles([]) == []
+
+
+def test_a_thousand_articles_cluster_quickly() -> None:
+    import time
+
+    pile = [
+        article(
+            f"Outlet {i % 10}",
+            f"Event {i // 3} in town {i // 3}",
+            f"Town {i // 3} event {i // 3} happened on day {i}.",
+            slug=f"a{i}",
+            hours=i / 10,
+        )
+        for i in range(1000)
+    ]
+    start = time.perf_counter()
+    stories = cluster_articles(pile)
+    assert time.perf_counter() - start < 10
+    assert sum(len(s.articles) for s in stories) == 1000

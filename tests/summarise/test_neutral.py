@@ -1,0 +1,104 @@
+"""Loaded-language detection and repair (the project's lexicon and pattern rules)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.summarise.neutral import assess, deload_headline, is_attributed, repair_sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "These clowns ignored the warnings for years.",  # name-calling
+        "The council has done it again!",  # exclamation
+        "Who could have seen this coming?",  # rhetorical question
+        "Perhaps proving the point, the mayor left early.",  # editorial opener
+        "Drivers will pay the levy EVERY DAY of the week.",  # shouting
+        "Among them was the supposed tough guy of the group.",  # sarcasm
+    ],
+)
+def test_strong_markers_make_a_sentence_unfit_to_show(sentence: str) -> None:
+    assert assess(sentence).strong
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The bridge was closed on Monday after inspectors found cracked bearings.",
+        "About 18,000 vehicles cross the bridge each day, according to agency figures.",
+        "The plan was supposed to start in May, officials said.",
+        "US and EU negotiators met in Brussels on Tuesday.",
+    ],
+)
+def test_plain_reporting_reads_as_clean(sentence: str) -> None:
+    assert assess(sentence).clean
+
+
+def test_loaded_words_inside_an_attributed_quote_cost_less_than_the_writers_own() -> None:
+    quoted = assess('"It is a disgraceful decision," the union leader said.')
+    own = assess("It is a disgraceful decision by the council.")
+    assert 0 < quoted.score < own.score
+    assert not quoted.strong
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The embattled council faces a very serious budget gap.",
+            "The council faces a serious budget gap.",
+        ),
+        (
+            "The senator – a shameless liar – voted against the bill.",
+            "The senator voted against the bill.",
+        ),
+        ("Its so-called reform passed on Tuesday.", "Its reform passed on Tuesday."),
+        (
+            "Rebels also left Mosul, including “caliph” Abu Bakr.",
+            "Rebels also left Mosul, including caliph Abu Bakr.",
+        ),
+        ("Extremely, the vote was close.", "The vote was close."),
+    ],
+)
+def test_repair_deletes_loaded_wording_and_keeps_the_claim(sentence: str, expected: str) -> None:
+    repaired = repair_sentence(sentence)
+    assert repaired == expected
+    assert assess(repaired).score < assess(sentence).score
+
+
+def test_repair_only_deletes_it_never_adds_a_word() -> None:
+    sentence = "The brutal, shocking attack left a truly devastating toll, police said."
+    repaired = repair_sentence(sentence)
+    original = _words(sentence)
+    assert set(_words(repaired)) <= set(original)
+    assert "police" in repaired and "said" in repaired
+
+
+def test_repair_leaves_quoted_words_as_the_speaker_said_them() -> None:
+    sentence = 'The minister called the delay "utterly disgraceful," officials said.'
+    assert repair_sentence(sentence) == sentence
+
+
+def test_repair_keeps_adjectives_that_are_nouns_or_facts() -> None:
+    assert repair_sentence("A militant fired at the convoy.") == "A militant fired at the convoy."
+    assert repair_sentence("He held a fake passport.") == "He held a fake passport."
+
+
+def test_attribution_is_recognised() -> None:
+    assert is_attributed("The bridge will reopen in May, the agency said.")
+    assert is_attributed("According to the mayor, 400 people left.")
+    assert not is_attributed("The bridge will reopen in May.")
+
+
+def test_headline_loses_exclamations_and_loaded_adjectives() -> None:
+    assert (
+        deload_headline("Shocking bridge closure angers drivers!")
+        == "Bridge closure angers drivers"
+    )
