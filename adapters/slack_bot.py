@@ -37,6 +37,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_install import (
@@ -520,13 +523,35 @@ class SlackListeners:
 # --- the adapter ---------------------------------------------------------------------------
 
 
+class ConnectionRetryExceptPosts(AsyncConnectionErrorRetryHandler):
+    """Retries calls whose connection dropped, except chat.postMessage: Slack may already
+    have posted the message when the connection dropped, and the call has no idempotency
+    key, so a blind retry could post twice. The outbox retries it instead, after asking
+    `find_posted`."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith("/chat.postMessage"):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def make_web_client(slack: SlackSettings, *, token: str | None) -> AsyncWebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+    """A Web API client that waits out 429s (Retry-After; nothing was posted) and retries
+    dropped connections of every call but chat.postMessage."""
     return AsyncWebClient(
         token=token,
         base_url=slack.api_url,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
+            ConnectionRetryExceptPosts(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=slack.rate_limit_retries),
         ],
     )

@@ -91,6 +91,8 @@ class _Script:
     rate_limits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     # method -> [(calls to let through first, error code)]
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    # method -> calls that are carried out, then answered by dropping the connection
+    drops: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 class FakeSlack:
@@ -189,6 +191,11 @@ class FakeSlack:
         """Let `after` more calls of `method` succeed, then refuse one with `error`."""
         self._script.failures[method].append((after, error))
 
+    def drop_after_accept(self, method: str, *, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method`, then drop the connection instead of
+        answering: the client cannot know the call succeeded (a crash after accept)."""
+        self._script.drops[method] += times
+
     def grant(self, grant: OAuthGrant) -> None:
         """Make `oauth.v2.access` with `grant.code` install `grant.workspace`."""
         self.oauth_grants[grant.code] = grant
@@ -234,6 +241,12 @@ class FakeSlack:
                 else {"ok": False, "error": "invalid_auth"}
             )
         error = "" if answer.get("ok") else str(answer.get("error", ""))
+        if self._script.drops.get(method, 0) > 0:
+            self._script.drops[method] -= 1
+            self.calls.append(ApiCall(method, token, args, now, 0, error or "connection dropped"))
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response()  # never reaches the client
         self.calls.append(ApiCall(method, token, args, now, 200, error))
         return web.json_response(answer)
 

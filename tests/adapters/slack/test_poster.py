@@ -115,3 +115,20 @@ async def test_notice_text_is_escaped(slack: FakeSlack) -> None:
     (post,) = slack.posts("C-NEWS")
     assert "<!channel>" not in post["text"] and "<!channel>" not in str(post["blocks"])
     assert "&lt;!channel&gt; &amp; &lt;https://x.example|y&gt;" in post["text"]
+
+
+async def test_post_whose_answer_is_lost_is_not_resent_but_found(slack: FakeSlack) -> None:
+    slack.drop_after_accept("chat.postMessage")
+    with pytest.raises(PostError) as error:
+        await make_poster(slack).post_digest(WHERE, digest(1), idempotency_key="k-lost")
+    assert error.value.retryable
+    assert len(slack.calls_to("chat.postMessage")) == 1  # no blind retry
+    (post,) = slack.posts("C-NEWS")  # yet Slack did post it
+    found = await make_poster(slack).find_posted(WHERE, "k-lost")
+    assert found == PostResult(message_id=post["ts"], thread_id=post["ts"])
+
+
+async def test_other_calls_are_retried_when_the_connection_drops(slack: FakeSlack) -> None:
+    slack.drop_after_accept("conversations.history")
+    assert await make_poster(slack).find_posted(WHERE, "k-none") is None
+    assert len(slack.calls_to("conversations.history")) == 2

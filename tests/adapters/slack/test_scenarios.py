@@ -296,3 +296,23 @@ async def test_unknown_subcommand_gets_usage_privately(bot: Bot) -> None:
     usage = bot.slack.responses[0]
     assert usage["response_type"] == "ephemeral"
     assert "subscribe URL" in usage["text"] + blocks_text(usage)
+
+
+async def test_digest_accepted_by_slack_before_a_crash_is_posted_once(bot: Bot) -> None:
+    await bot.command(f"subscribe {bot.feeds.url('/harbour.xml')}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    bot.feeds.serve("/harbour.xml", rss(OLD_ITEMS + NEW_ITEMS))
+    bot.clock.now = DIGEST_AT
+    bot.slack.drop_after_accept("chat.postMessage")  # posted, but the answer is lost
+    await bot.scheduler.tick()
+    (row,) = await bot.outbox()
+    assert row.state == "pending" and row.attempts == 1
+    assert len(bot.slack.posts("C-NEWS")) == 1
+
+    bot.clock.advance(minutes=10)  # past the retry backoff
+    await bot.scheduler.tick()
+    (row,) = await bot.outbox()
+    (post,) = bot.slack.posts("C-NEWS")
+    assert row.state == "sent" and row.thread_id == post["ts"]
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1  # found, never re-sent
+    assert bot.slack.calls_to("conversations.history")
