@@ -308,7 +308,7 @@ def _split_line(line: str, limit: int) -> list[str]:
 
 def citations_text(citations: Sequence[Source]) -> str:
     """Numbered source links for an answer."""
-    links = [f"[{i + 1}] {source_link(s)}" for i, s in enumerate(citations)]
+    links = [f"{i + 1}. {source_link(s)}" for i, s in enumerate(citations)]
     return join_links(links, EMBED_DESCRIPTION_LIMIT - 200, label="Sources: ")
 
 
@@ -325,6 +325,8 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
     cited = citations_text(reply.citations) if reply.citations else ""
     if not cited and len(body) <= CONTENT_LIMIT:
         return [DiscordMessage(content=body or "Done.")]
+    if cited and len(body) + len(cited) + 2 <= EMBED_DESCRIPTION_LIMIT - 100:
+        body, cited = f"{body}\n\n{cited}" if body else cited, ""  # an answer and its sources
     chunks = split_text(body, EMBED_DESCRIPTION_LIMIT - 100) if body else []
     embeds = [discord.Embed(description=chunk, colour=REPLY_COLOUR) for chunk in chunks if chunk]
     if cited:
