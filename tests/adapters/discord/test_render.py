@@ -209,3 +209,16 @@ def test_every_markdown_marker_is_escaped(text: str) -> None:
             before = outside_urls[:index]
             slashes = len(before) - len(before.rstrip("\\"))
             assert slashes % 2 == 1, (char, index, shown)
+
+
+def test_answer_and_its_sources_share_one_embed_and_many_sources_still_fit() -> None:
+    source = Source("Harbour Gazette", "https://harbourgazette.example/bridge")
+    (message,) = render_reply(Reply(text="It costs 4.2 million euros.", citations=(source,)))
+    (embed,) = message.embeds
+    assert (embed.description or "").endswith(
+        "Sources: 1. [Harbour Gazette](https://harbourgazette.example/bridge)"
+    )
+    many = tuple(Source(f"Outlet {n}", f"https://o{n}.example/{'x' * 80}") for n in range(200))
+    messages = render_reply(Reply(text="word " * 900, citations=many))
+    assert all(limit_errors(payload(m)) == [] for m in messages)
+    assert "more" in all_text(messages)
