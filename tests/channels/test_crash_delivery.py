@@ -1,0 +1,168 @@
+"""`kill -9` of a real `newsbot run` process at each step of delivery: posted exactly once.
+
+The bot delivers to a recording sink through `newsbot run --webhook`. The sink holds the
+request open at the chosen step; the test kills the process there, restarts it, and checks
+through the sink (which records every accepted post) that the digest appeared once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import select
+
+from bot.channels.schedule import latest_digest_at, parse_zone
+from bot.models import Article, ChannelRef
+from bot.store import channels as channel_store
+from bot.store.articles import ArticleStore
+from bot.store.channels import ChannelDefaults
+from bot.store.db import Database, open_database
+from bot.store.schema import OutboxRow
+from tests.channels.sink import Mode, RecordingSink
+
+pytestmark = pytest.mark.slow
+WHERE = ChannelRef("webhook", "local", "default")
+
+
+async def seed_due_channel(db: Database) -> None:
+    """The webhook channel, following a topic, its digest overdue, news in its window."""
+    now = datetime.now(UTC)
+    due = latest_digest_at(now, datetime.min.time().replace(hour=8), parse_zone("UTC"))
+    async with db.session() as session:
+        row = await channel_store.ensure_channel(session, WHERE, ChannelDefaults(), now)
+        row.next_digest_at = now - timedelta(minutes=1)
+        await channel_store.add_topic_subscription(
+            session, row.id, "harbour", include=(), exclude=(), now=now - timedelta(days=2)
+        )
+    fetched = due - timedelta(hours=2)
+    await ArticleStore(db).add_many(
+        [
+            Article(
+                id="crash1",
+                url="https://gazette.example/harbour-bridge",
+                title="Harbour bridge repair approved",
+                text="The council approved the harbour bridge repair on Tuesday. "
+                "Work starts in May, the mayor said.",
+                outlet="Harbour Gazette",
+                published=fetched,
+            )
+        ],
+        feed_id=None,
+        fetched_at=fetched,
+    )
+
+
+async def start_bot(
+    db_url: str, sink: RecordingSink, cwd: Path, log: Path
+) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "NEWSBOT_DATABASE_URL": db_url,
+        "NEWSBOT_SCHEDULER__TICK_S": "0.2",
+        "NEWSBOT_SCHEDULER__DELIVERY_LEASE_S": "1",
+        "NEWSBOT_DIGEST__SUMMARISER": "extractive",
+        "NEWSBOT_FETCH__PARSE_WORKERS": "1",
+    }
+    with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--no-console", "--webhook", sink.url,
+            cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )
+
+
+def kill_9(process: asyncio.subprocess.Process) -> list[psutil.Process]:
+    """SIGKILL the bot; return its child processes (parser workers) to reap afterwards."""
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGKILL)
+    return children
+
+
+def reap(children: list[psutil.Process]) -> None:
+    """Orphaned parser workers notice their parent died and exit; make sure they did."""
+    _, alive = psutil.wait_procs(children, timeout=5)
+    for child in alive:
+        child.kill()
+
+
+async def outbox_row(db_url: str) -> OutboxRow | None:
+    db = await open_database(db_url, migrate=False)
+    try:
+        async with db.session() as session:
+            return (await session.scalars(select(OutboxRow))).first()
+    finally:
+        await db.close()
+
+
+async def wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.05)
+
+
+async def running(log: Path) -> bool:
+    return "newsbot running" in log.read_text()
+
+
+async def sent(db_url: str) -> bool:
+    row = await outbox_row(db_url)
+    return row is not None and row.state == "sent"
+
+
+@pytest.mark.parametrize("step", ["hold_before_accept", "hold_after_accept", "accept"])
+async def test_kill_9_at_each_delivery_step_posts_exactly_once(
+    tmp_path: Path, step: Mode
+) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    db = await open_database(db_url)
+    await seed_due_channel(db)
+    await db.close()
+    sink = await RecordingSink(mode=step).start()
+    repo = Path(__file__).resolve().parents[2]
+    first = await start_bot(db_url, sink, repo, tmp_path / "first.log")
+    try:
+        await asyncio.wait_for(sink.seen.wait(), 30)
+        if step == "accept":
+            await wait_for(lambda: sent(db_url))
+        else:
+            await asyncio.sleep(0.2)  # the request is being held at this step
+            assert (await outbox_row(db_url)).state == "pending"  # type: ignore[union-attr]
+    finally:
+        orphans = kill_9(first)
+        await first.wait()
+        reap(orphans)
+    assert first.returncode == -signal.SIGKILL
+
+    sink.mode = "accept"
+    second = await start_bot(db_url, sink, repo, tmp_path / "second.log")
+    try:
+        await wait_for(lambda: running(tmp_path / "second.log"))
+        await wait_for(lambda: sent(db_url))
+        await asyncio.sleep(0.5)  # a few more ticks: nothing else may be posted
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), 20)
+    log = (tmp_path / "second.log").read_text()
+    assert second.returncode == 0, log[-2000:]
+    await sink.stop()
+
+    key = "webhook:local:default|daily:" + (
+        latest_digest_at(datetime.now(UTC), datetime.min.time().replace(hour=8), parse_zone("UTC"))
+        .date()
+        .isoformat()
+    )
+    assert sink.keys() == [key]
+    row = await outbox_row(db_url)
+    assert row is not None and row.platform_message_id == sink.posts[0].message_id
+    assert "Harbour Gazette" in sink.posts[0].body["text"]
+    if step == "hold_after_accept":
+        assert sink.lookups == [key]  # the restart asked before posting again
