@@ -130,7 +130,7 @@ def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
 
 def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
     """Slack's refusal as a PostError: retryable only when waiting can help."""
-    code = str(error.response.get("error") or "unknown_error")
+    code = str(_response_field(error, "error") or "unknown_error")
     if code in CHANNEL_REFUSALS:
         log.error(
             "slack: cannot post in channel %s of workspace %s (%s): invite the bot with "
@@ -149,18 +149,33 @@ def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
             retryable=False,
         )
     if code in MESSAGE_REFUSALS:
-        details = (error.response.get("response_metadata") or {}).get("messages", [])
+        details = (_response_field(error, "response_metadata") or {}).get("messages", [])
         log.error("slack: message refused in %s: %s %s", where.key, code, details)
         return PostError(f"Slack refused the message ({code}).", retryable=False)
-    retry_after = error.response.headers.get("Retry-After") or error.response.headers.get(
-        "retry-after"
-    )
-    seconds = float(retry_after[0] if isinstance(retry_after, list) else retry_after or 0)
     return PostError(
         f"Slack did not take the post ({code}); it will be retried.",
         retryable=True,
-        retry_after_s=seconds or None,
+        retry_after_s=_retry_after_s(error),
     )
+
+
+def _response_field(error: SlackApiError, key: str) -> Any:
+    # An unreadable body leaves slack_sdk's raw aiohttp response (or bytes) here.
+    try:
+        return error.response.get(key)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _retry_after_s(error: SlackApiError) -> float | None:
+    headers = getattr(error.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class SlackPoster:

@@ -91,6 +91,10 @@ class _Script:
     rate_limits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     # method -> [(calls to let through first, error code)]
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    # method -> [(HTTP status, body, content type)] answered instead of calling the method
+    http_errors: dict[str, list[tuple[int, str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     # method -> calls that are carried out, then answered by dropping the connection
     drops: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -191,6 +195,17 @@ class FakeSlack:
         """Let `after` more calls of `method` succeed, then refuse one with `error`."""
         self._script.failures[method].append((after, error))
 
+    def http_error(
+        self,
+        method: str,
+        *,
+        status: int = 503,
+        body: str = "<html><body>Service Unavailable</body></html>",
+        content_type: str = "text/html",
+    ) -> None:
+        """Answer the next call of `method` with a bare HTTP error (as a proxy in front would)."""
+        self._script.http_errors[method].append((status, body, content_type))
+
     def drop_after_accept(self, method: str, *, times: int = 1) -> None:
         """Carry out the next `times` calls of `method`, then drop the connection instead of
         answering: the client cannot know the call succeeded (a crash after accept)."""
@@ -225,6 +240,11 @@ class FakeSlack:
                 status=429,
                 headers={"Retry-After": str(retry_after)},
             )
+        bare = self._script.http_errors.get(method)
+        if bare:
+            status, body, content_type = bare.pop(0)
+            self.calls.append(ApiCall(method, token, args, now, status, f"http {status}"))
+            return web.Response(status=status, text=body, content_type=content_type)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         scripted = self._scripted_failure(method)
         if scripted:

@@ -75,16 +75,6 @@ async def test_429_is_waited_out_and_posts_exactly_once(slack: FakeSlack) -> Non
     assert len(slack.posts("C-NEWS")) == 1
 
 
-async def test_429_beyond_the_retries_is_a_retryable_error_with_the_wait(
-    slack: FakeSlack,
-) -> None:
-    slack.rate_limit("chat.postMessage", times=3, retry_after=0)
-    with pytest.raises(PostError) as error:
-        await make_poster(slack).notify(WHERE, "hello")
-    assert error.value.retryable
-    assert slack.posts("C-NEWS") == []
-
-
 @pytest.mark.parametrize("code", ["not_in_channel", "channel_not_found"])
 async def test_channel_refusal_is_final_and_logged_clearly(
     slack: FakeSlack, code: str, caplog: pytest.LogCaptureFixture
@@ -132,3 +122,34 @@ async def test_other_calls_are_retried_when_the_connection_drops(slack: FakeSlac
     slack.drop_after_accept("conversations.history")
     assert await make_poster(slack).find_posted(WHERE, "k-none") is None
     assert len(slack.calls_to("conversations.history")) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (503, "<html>Service Unavailable</html>", "text/html"),
+        (500, '{"ok": false, "error": "internal_error"}', "application/json"),
+        (502, "{not json", "application/json"),
+    ],
+)
+async def test_server_errors_are_retryable_post_errors(
+    slack: FakeSlack, status: int, body: str, content_type: str
+) -> None:
+    slack.http_error("chat.postMessage", status=status, body=body, content_type=content_type)
+    poster = make_poster(slack)
+    with pytest.raises(PostError) as error:
+        await poster.notify(WHERE, "first try")
+    assert error.value.retryable
+    assert slack.posts("C-NEWS") == []
+    await poster.notify(WHERE, "second try")  # the next attempt goes through, once
+    assert len(slack.posts("C-NEWS")) == 1
+
+
+async def test_429_beyond_the_retries_reports_slacks_wait(slack: FakeSlack) -> None:
+    slack.rate_limit("chat.postMessage", times=2, retry_after=0)  # waited out twice
+    slack.rate_limit("chat.postMessage", times=1, retry_after=30)  # then: come back in 30 s
+    with pytest.raises(PostError) as error:
+        await make_poster(slack).notify(WHERE, "busy")
+    assert error.value.retryable and error.value.retry_after_s == 30
+    assert len(slack.calls_to("chat.postMessage")) == 3
+    assert slack.posts("C-NEWS") == []
