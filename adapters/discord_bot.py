@@ -648,6 +648,7 @@ class DiscordAdapter:
         self._runner = asyncio.create_task(
             self.client.connect(reconnect=True), name="discord-gateway"
         )
+        self._runner.add_done_callback(self._log_gateway_end)
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait(
             {self._runner, ready},
@@ -669,6 +670,15 @@ class DiscordAdapter:
         if error is not None:
             raise ConfigError(f"Discord connection failed: {error}") from error
         raise ConfigError(f"Discord did not report ready within {self._ready_timeout_s:.0f} s.")
+
+    def _log_gateway_end(self, runner: asyncio.Task[None]) -> None:
+        # discord.py reconnects by itself; it only gives up on errors a restart will not fix.
+        if runner.cancelled():
+            return
+        error = runner.exception()
+        if error is None and self.client.is_closed():
+            return  # a graceful close
+        log.error("discord: the gateway connection stopped: %r", error)
 
     async def close(self) -> None:
         """Graceful shutdown: close the gateway and HTTP session, wait for the runner."""
