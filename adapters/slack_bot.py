@@ -476,7 +476,10 @@ class SlackListeners:
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A plain reply in a thread under one of our messages is a question too."""
         thread_ts = event.get("thread_ts")
-        if event.get("subtype") or event.get("bot_id") or not thread_ts:
+        # Plain user messages only ("also send to channel" replies too): no edits, joins, bots.
+        if event.get("subtype") not in (None, "thread_broadcast"):
+            return
+        if event.get("bot_id") or not thread_ts:
             return
         if thread_ts == event.get("ts") or event.get("parent_user_id") != context.bot_user_id:
             return
