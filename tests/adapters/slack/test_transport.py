@@ -197,3 +197,24 @@ async def test_close_lets_a_running_command_finish(slack: FakeSlack, sqlite_db: 
         await app.close()  # shutdown while the command is still working
         assert len(slack.responses) == 1
         assert "ran: status" in slack.responses[0]["text"]
+
+
+async def test_socket_mode_mention_is_answered_in_its_thread(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    commands = TranscriptCommands()
+    settings = slack_settings(slack, mode="socket", app_token=APP_TOKEN, signing_secret=None)
+    mention = {
+        "type": "app_mention",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": "<@U-BOT1> what happened at the harbour?",
+        "ts": "1764150000.000700",
+    }
+    async with running_adapter(TranscriptCore(commands, sqlite_db), settings):
+        envelope = await slack.send_envelope("events_api", event_callback(mention))
+        assert (await envelope.ack) == {"envelope_id": envelope.envelope_id}
+        await eventually(lambda: len(slack.posts("C-NEWS")) == 1)
+    (answer,) = slack.posts("C-NEWS")
+    assert answer["thread_ts"] == "1764150000.000700"
+    assert "answer to: what happened at the harbour?" in answer["text"]
