@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from bot.models import Digest, DigestItem, Reply, Source
@@ -85,9 +86,10 @@ def source_links(sources: Sequence[Source]) -> list[str]:
 # --- cutting text cleanly ------------------------------------------------------------------
 
 
-def cut_text(text: str, limit: int) -> list[str]:
-    """Split `text` into pieces of at most `limit` characters: between sentences if it can,
-    else between words; a single word longer than `limit` is the only thing ever cut.
+def cut_text(text: str, limit: int, *, lines_first: bool = False) -> list[str]:
+    """Split `text` into pieces of at most `limit` characters: between lines (when
+    `lines_first`), else between sentences if it can, else between words; a single word
+    longer than `limit` is the only thing ever cut.
 
     Works on escaped text: an entity such as `&amp;` is never cut in half.
     """
@@ -95,7 +97,8 @@ def cut_text(text: str, limit: int) -> list[str]:
     rest = text.strip()
     while len(rest) > limit:
         window = rest[: limit + 1]
-        cut = _last_break(window, _SENTENCE_END) or _last_break(window, r"\s+")
+        cut = (lines_first and _last_break(window, r"\n+")) or None
+        cut = cut or _last_break(window, _SENTENCE_END) or _last_break(window, r"\s+")
         if cut is None:
             cut = _safe_hard_cut(rest, limit)
         pieces.append(rest[:cut].rstrip())
@@ -174,10 +177,11 @@ def context_lines(prefix: str, links: Sequence[str], extra: Sequence[str] = ()) 
     ]
 
 
-def text_sections(text: str, *, first_line: str = "") -> list[Block]:
+def text_sections(text: str, *, first_line: str = "", lines_first: bool = False) -> list[Block]:
     """Sections holding `text` (escaped already), cut cleanly at the section limit."""
     body = f"{first_line}\n{text}".strip() if first_line else text
-    return [section(piece) for piece in cut_text(body, MAX_SECTION_CHARS)]
+    pieces = cut_text(body, MAX_SECTION_CHARS, lines_first=lines_first)
+    return [section(piece) for piece in pieces]
 
 
 # --- digests -------------------------------------------------------------------------------
@@ -199,7 +203,7 @@ def item_blocks(number: int, item: DigestItem) -> list[Block]:
 
 
 def _period(digest: Digest) -> str:
-    start, end = digest.period_start, digest.period_end
+    start, end = digest.period_start.astimezone(UTC), digest.period_end.astimezone(UTC)
     return f"{start:%d %b %Y %H:%M} – {end:%d %b %Y %H:%M} UTC"
 
 
@@ -276,7 +280,8 @@ def render_reply(reply: Reply) -> list[SlackMessage]:
     if reply.text.strip():
         units.append(text_sections(escape(reply.text)))
     if reply.lines:
-        units.append(text_sections("\n".join(f"• {escape(line)}" for line in reply.lines)))
+        rows = "\n".join(f"• {escape(line)}" for line in reply.lines)
+        units.append(text_sections(rows, lines_first=True))
     if reply.citations:
         units.append(context_lines("Sources: ", source_links(reply.citations)))
     if not units:

@@ -180,3 +180,13 @@ def test_long_cjk_story_is_cut_after_full_stops() -> None:
     assert len(sections) == 2
     assert sections[0].endswith("。")
     assert sections[1].startswith("港の東桟橋")
+
+
+def test_long_list_replies_are_cut_between_rows() -> None:
+    rows = tuple(f"{n}. https://feeds{n}.example/rss — ok, polled 5 min ago" for n in range(200))
+    messages = render_reply(Reply(text="Subscriptions:", lines=rows))
+    for message in messages:
+        assert check_message(message_args(message)) is None
+    sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
+    shown_rows = [row for text in sections[1:] for row in text.split("\n")]
+    assert shown_rows == [f"• {row}" for row in rows]  # every row whole, in order
