@@ -46,8 +46,9 @@ SAME_TOPIC = 0.3
 MIN_WORDS = 5
 MAX_WORDS_SENTENCE = 70
 _PRIOR_SENTENCES = 5
+MAX_CANDIDATES_PER_ARTICLE = 20
 # Sentences given the neutrality check per summary slot, best content score first.
-_CHECKED_PER_SLOT = 4
+_CHECKED_PER_SLOT = 3
 _UNCHECKED = neutral.Loadedness(0.0, False, ())
 
 # Page furniture that feeds leave in article text (checked as plain substrings: fast).
@@ -87,6 +88,8 @@ _DANGLING = re.compile(
 _TERMINAL = (".", "!", "?", "。", "！", "？")
 _CLOSED_MIN_WORDS = 9
 # "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
+_LONG_WORD = re.compile(r"(?<!\S)\S{4,}")
+_CAPITALISED_WORD = re.compile(r"(?<!\S)[A-Z]\S{3,}")
 _QUOTE_MARKS = frozenset("\"“‘'")
 _PHOTO_DIRECTION = re.compile(
     r"\s*\((?:pictured|above|below|left|right|centre|center|top|bottom|inset|file photo|"
@@ -203,28 +206,36 @@ def _usable(sentence: str, title: str) -> bool:
         return False
     if sentence.isupper():
         return False  # an ALL-CAPS line is a heading or a caption
-    long_words = [w for w in sentence.split() if len(w) > 3]
-    capitalised = sum(1 for w in long_words if w[0].isupper())
-    return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
+    capitalised = len(_CAPITALISED_WORD.findall(sentence))
+    return capitalised < 0.7 * len(_LONG_WORD.findall(sentence))  # a Title Case Line
 
 
 def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidate]:
-    """Every sentence that can stand alone, with its TF-IDF vector (neutrality comes later)."""
-    raw: list[tuple[str, Article, int, Counter[str]]] = []
+    """Sentences that can stand alone, with TF-IDF vectors (neutrality is checked later).
+
+    Only the first `MAX_CANDIDATES_PER_ARTICLE` usable sentences of an article compete: news
+    puts what matters first, and the tail of a long article costs time without changing
+    the choice.
+    """
+    raw: list[tuple[str, Article, int, dict[str, int]]] = []
     for article in articles:
         position = 0
         for sentence in split_sentences(article.text):
+            if position >= MAX_CANDIDATES_PER_ARTICLE:
+                break
             text = strip_dateline(sentence) if position == 0 else sentence
-            text = _PHOTO_DIRECTION.sub("", text)
+            if "(" in text:
+                text = _PHOTO_DIRECTION.sub("", text)
             if english and not _usable(text, article.title):
                 continue
-            raw.append((text, article, position, Counter(content_words(text))))
+            raw.append((text, article, position, _counts(content_words(text))))
             position += 1
-    df: Counter[str] = Counter()
+    df: dict[str, int] = {}
     for *_, counts in raw:
-        df.update(counts.keys())
+        for term in counts:
+            df[term] = df.get(term, 0) + 1
     n = len(raw) + _PRIOR_SENTENCES
-    idf = {t: math.log(n / d) for t, d in df.items()}
+    idf = {term: math.log(n / count) for term, count in df.items()}
     out = []
     for text, article, position, counts in raw:
         vector = {t: (1 + math.log(c) if c > 1 else 1.0) * idf[t] for t, c in counts.items()}
@@ -242,6 +253,15 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
     return out
 
 
+def _counts(words: list[str]) -> dict[str, int]:
+    counts = dict.fromkeys(words, 1)
+    if len(counts) != len(words):  # rare in one sentence: count properly
+        counts = {}
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
@@ -249,9 +269,10 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
-    total: Counter[str] = Counter()
+    total: dict[str, float] = {}
     for vector in vectors:
-        total.update(vector)
+        for term, weight in vector.items():
+            total[term] = total.get(term, 0.0) + weight
     norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
     return {t: v / norm for t, v in total.items()}
 
@@ -276,7 +297,9 @@ def _content_scores(
             )
     scored = []
     for c in candidates:
-        score = W_CENTRALITY * _cosine(c.vector, centroid) + W_TITLE * _cosine(c.vector, titles)
+        score = W_CENTRALITY * _cosine(c.vector, centroid)
+        if titles:
+            score += W_TITLE * _cosine(c.vector, titles)
         score += (W_POSITION_MULTI if multi else W_POSITION) / (1 + c.position) ** POSITION_DECAY
         if multi:
             others = [

@@ -233,6 +233,8 @@ ATTRIBUTION_WORDS = frozenset(
 _QUOTE_SPAN = re.compile(
     r"“[^”]*”|\"[^\"]*\"|‘[^‘]*?’(?![A-Za-z])|(?<![\w'])'(?=\w)[^']*?(?<=[\w.,!?])'(?![A-Za-z])"
 )
+# Without these, no quotation can open (apostrophes alone never do): skip the regex.
+_OPENERS = ("“", '"', "‘", " '")
 _QUOTE_CHARS = frozenset("\"“‘'")
 # Capitals for emphasis: a common word in capitals, or two capitalised words in a row.
 _SHOUTED = re.compile(r"\b[A-Z]{2,}\b(?:\s+\b[A-Z]{2,}\b)?")
@@ -261,13 +263,15 @@ _INTENSIFIERS = frozenset(INTENSIFIERS)
 _SARCASTIC_QUALIFIERS = frozenset({"so-called", "self-styled", "self-proclaimed", "self-titled"})
 
 
-def _phrase_index(phrases: list[str]) -> dict[str, list[tuple[str, ...]]]:
-    index: dict[str, list[tuple[str, ...]]] = {}
+def _phrase_index(phrases: list[str]) -> dict[str, list[tuple[tuple[str, ...], int]]]:
+    """Phrases keyed by their longest (rarest) word, with that word's place in the phrase."""
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
     for phrase in phrases:
         words = tuple(w.lower() for w in _WORD.findall(phrase))
-        index.setdefault(words[0], []).append(words)
+        key = max(words, key=len)
+        index.setdefault(key, []).append((words, words.index(key)))
     for entries in index.values():
-        entries.sort(key=len, reverse=True)  # longest match first
+        entries.sort(key=lambda entry: len(entry[0]), reverse=True)  # longest match first
     return index
 
 
@@ -275,7 +279,7 @@ _PHRASES = _phrase_index(LOADED_PHRASES)
 # Every word that can start a finding, plural forms included.
 _TRIGGERS = frozenset(
     {*_LOADED, *_INTENSIFIERS, "supposed"}
-    | {max(phrase, key=len) for entries in _PHRASES.values() for phrase in entries}
+    | set(_PHRASES)
     | {form for name in _NAMES for form in (name, name + "s", name + "es")}
 )
 # Words after which a loaded adjective sits in front of a noun and can simply be dropped.
@@ -303,37 +307,42 @@ def _singular(word: str) -> str:
 
 def find_terms(text: str) -> list[Term]:
     """Loaded words and phrases in `text` (word lookups in sets: fast on long articles)."""
-    if _TRIGGERS.isdisjoint(_WORD.findall(text.lower().replace("’", "'"))):
-        return []  # the common case, decided by one C-level scan
-    tokens = [
-        (m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _WORD.finditer(text)
-    ]
+    lower = text.lower().replace("’", "'")
+    words = _WORD.findall(lower)
+    hits = [i for i, word in enumerate(words) if word in _TRIGGERS]
+    if not hits:
+        return []  # the common case
+    spans = [m.span() for m in _WORD.finditer(lower)]
     found: list[Term] = []
-    i = 0
-    while i < len(tokens):
-        start, end, word = tokens[i]
-        length = _phrase_at(tokens, i, word)
-        if length:
-            stop = tokens[i + length - 1][1]
-            found.append(Term(start, stop, text[start:stop], "phrase"))
-            i += length
+    taken = -1  # last word index inside a phrase already found
+    for i in hits:
+        if i <= taken:
             continue
-        kind = _word_kind(word)
+        first, last = _phrase_around(words, i)
+        if last >= 0 and first > taken:
+            start, end = spans[first][0], spans[last][1]
+            found.append(Term(start, end, text[start:end], "phrase"))
+            taken = last
+            continue
+        kind = _word_kind(words[i])
         if kind:
+            start, end = spans[i]
             found.append(Term(start, end, text[start:end], kind))
-        i += 1
     return found
 
 
-def _phrase_at(tokens: list[tuple[int, int, str]], i: int, word: str) -> int:
+def _phrase_around(words: list[str], i: int) -> tuple[int, int]:
+    """First and last word index of a loaded phrase built around word `i`, or (-1, -1)."""
+    word = words[i]
     if word == "supposed":
         # "supposed tough guy" mocks; "was supposed to" is plain English.
-        following = tokens[i + 1][2] if i + 1 < len(tokens) else "to"
-        return 0 if following == "to" else 1
-    for phrase in _PHRASES.get(word, ()):
-        if tuple(t[2] for t in tokens[i : i + len(phrase)]) == phrase:
-            return len(phrase)
-    return 0
+        following = words[i + 1] if i + 1 < len(words) else "to"
+        return (-1, -1) if following == "to" else (i, i)
+    for phrase, offset in _PHRASES.get(word, ()):
+        first = i - offset
+        if first >= 0 and tuple(words[first : first + len(phrase)]) == phrase:
+            return first, first + len(phrase) - 1
+    return -1, -1
 
 
 def _word_kind(word: str) -> str:
@@ -367,6 +376,8 @@ class Loadedness:
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Character ranges of quoted passages (the speaker's words, not the writer's)."""
+    if not any(opener in text for opener in _OPENERS) and not text.startswith("'"):
+        return []
     return [m.span() for m in _QUOTE_SPAN.finditer(text)]
 
 
