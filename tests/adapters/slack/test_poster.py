@@ -89,15 +89,15 @@ async def test_channel_refusal_is_final_and_logged_clearly(
 
 
 async def test_posts_to_one_channel_are_paced(slack: FakeSlack) -> None:
-    poster = make_poster(slack, interval_s=0.3)
+    poster = make_poster(slack, interval_s=0.5)
     other = ChannelRef("slack", "T-ONE", "C-OTHER")
     for where in (WHERE, WHERE, other, WHERE):
         await poster.notify(where, "tick")
     calls = slack.calls_to("chat.postMessage")
     same = [c.at for c in calls if c.args["channel"] == "C-NEWS"]
-    assert all(b - a >= 0.29 for a, b in itertools.pairwise(same))
+    assert all(b - a >= 0.49 for a, b in itertools.pairwise(same))
     other_at = next(c.at for c in calls if c.args["channel"] == "C-OTHER")
-    assert other_at - same[1] < 0.25  # another channel does not wait for this one
+    assert other_at - same[1] < 0.4  # another channel does not wait for this one
 
 
 async def test_notice_text_is_escaped(slack: FakeSlack) -> None:

@@ -268,7 +268,7 @@ async def test_slash_command_is_acked_within_3s_while_a_slow_summary_runs(bot: B
         status, body, seconds = await send_command(
             port, slash_command("summary hours:48", fake=bot.slack)
         )
-        assert status == 200 and seconds < 1.0  # Slack allows 3 s
+        assert status == 200 and seconds < 2.5  # Slack allows 3 s; the summary takes 3.2
         assert "Working on" in body
         await eventually(lambda: len(bot.slack.posts("C-NEWS")) == 1, timeout=15)
         assert time.monotonic() - started >= 3.2
