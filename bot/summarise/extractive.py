@@ -39,6 +39,11 @@ W_LENGTH_MULTI = 2.0
 FULL_SENTENCE_WORDS = 50
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
+# Share of an article's sentences with strong markers from which it reads as commentary.
+PARTISAN_SHARE = 0.2
+PARTISAN_SENTENCES = 1
+STRICT_LOADED_LIMIT = 0.5
+W_ATTRIBUTED_STRICT = 0.3
 # Above this similarity a sentence from another outlet says the same thing: merge sources.
 SAME_CLAIM = 0.5
 # Two sentences this similar with different figures are a disagreement worth showing.
@@ -147,9 +152,16 @@ class ExtractiveSummariser:
             note = "Not in English: the outlet's opening sentences, without the neutrality checks."
         else:
             budget = self.max_words_multi if multi else self.max_words
+            opening = [c.text for c in candidates[:MAX_CANDIDATES_PER_ARTICLE]]
+            partisan = not multi and neutral.commentary_share(opening) >= PARTISAN_SHARE
+            wanted = max_sentences * _CHECKED_PER_SLOT
+            if partisan:
+                # Commentary more than report: keep to its most neutral, attributed sentence.
+                max_sentences = min(max_sentences, PARTISAN_SENTENCES)
             scored = _neutral_scores(
                 _content_scores(candidates, story.articles, multi=multi),
-                wanted=max_sentences * _CHECKED_PER_SLOT,
+                wanted=wanted,
+                strict=partisan,
             )
             chosen = _select(scored, max_sentences, budget)
             chosen = _add_disagreements(chosen, scored, max_sentences)
@@ -323,7 +335,7 @@ def _quoted_share(text: str) -> float:
     return sum(end - start for start, end in spans) / max(1, len(text))
 
 
-def _neutral_scores(scored: list[_Scored], wanted: int) -> list[_Scored]:
+def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False) -> list[_Scored]:
     """Repair and re-score the best sentences, setting aside those that stay loaded.
 
     Only as many sentences as selection can use are checked, best first: the checks cost
@@ -345,7 +357,10 @@ def _neutral_scores(scored: list[_Scored], wanted: int) -> list[_Scored]:
             continue
         candidate = replace(item.candidate, text=text, loaded=loaded, words=text.count(" ") + 1)
         penalty = W_LOADED * loaded.score + W_QUOTE * _quoted_share(text)
-        (clean if loaded.score < LOADED_LIMIT else loaded_ones).append(
+        if strict and neutral.is_attributed(text):
+            penalty -= W_ATTRIBUTED_STRICT  # in commentary, prefer what someone is said to say
+        limit = STRICT_LOADED_LIMIT if strict else LOADED_LIMIT
+        (clean if loaded.score < limit else loaded_ones).append(
             _Scored(candidate, item.score - penalty)
         )
     if clean or not loaded_ones:

@@ -84,7 +84,7 @@ audacity arrogance treason betrayal betrayed tantrum rant rants ranting screed d
 whine whining hogwash baloney nonsense garbage rubbish scam grift hullabaloo
 kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramming agitator
 agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
-shame shameful entourage splurge splurged freeloader freeloaders handout handouts
+vendetta shame shameful entourage splurge splurged freeloader freeloaders handout handouts
 """)
 
 # Multi-word sarcasm, mockery and exaggeration markers.
@@ -179,7 +179,7 @@ LOADED_PHRASES = [
 
 # Opinion openers and first/second person outside quotes: the writer speaking, not reporting.
 # First/second person outside quotes: the writer speaking, not reporting.
-_PERSONAL = frozenset(_words("i we our ours you your yours i'm we're let's we've you're we'll"))
+_PERSONAL = frozenset(_words("i me my mine myself we our ours you your yours i'm i've i'd we're let's we've you're we'll"))
 _LOWER_US = re.compile(r"\bus\b")  # "told us"; "US" is a country
 # Modal verbs of obligation: opinion unless someone is quoted as saying it.
 _MODALS = frozenset(_words("should must ought"))
@@ -219,6 +219,13 @@ _EDITORIAL_OPENERS = (
     "shockingly",
     "tellingly",
     "curiously",
+    "coincidentally",
+    "conveniently",
+    "unsurprisingly",
+    "astonishingly",
+    "laughably",
+    "mercifully",
+    "alas",
 )
 # Verbs and phrases that say who made a claim.
 ATTRIBUTION_WORDS = frozenset(
@@ -372,6 +379,29 @@ class Loadedness:
     @property
     def clean(self) -> bool:
         return self.score == 0
+
+
+def commentary_share(sentences: list[str]) -> float:
+    """Share of sentences with a strong marker (name-calling, "!", rhetorical questions...).
+
+    News reports, even sensational ones, have few; commentary and propaganda many. Only
+    sentences that a cheap word-set test flags get the full assessment.
+    """
+    if not sentences:
+        return 0.0
+    strong = 0
+    for sentence in sentences:
+        lower = sentence.lower()
+        suspicious = (
+            "!" in sentence
+            or "?" in sentence
+            or lower.lstrip("\"“‘'(").startswith(_EDITORIAL_OPENERS)
+            or not _TRIGGERS.isdisjoint(_WORD.findall(lower.replace("’", "'")))
+            or _SHOUTED.search(sentence) is not None
+        )
+        if suspicious and assess(sentence).strong:
+            strong += 1
+    return strong / len(sentences)
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
