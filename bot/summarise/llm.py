@@ -334,8 +334,8 @@ class LlmClient:
         except RateLimitError as error:
             raise _Retryable("the LLM server is rate limiting (429)", retry_after(error)) from None
         except APIStatusError as error:
-            if self._format_refused(error):
-                self._step_down_format()
+            if self._format_refused(error, fmt):
+                self._step_down_format(error, fmt)
                 raise _FormatRefused from None
             if error.status_code >= 500:
                 raise _Retryable(f"the LLM server failed ({error.status_code})", 0.5) from None
@@ -353,20 +353,28 @@ class LlmClient:
     def _format(self) -> FormatName:
         return self._ladder()[self._rung]
 
-    def _format_refused(self, error: APIStatusError) -> bool:
+    def _format_refused(self, error: APIStatusError, fmt: FormatName) -> bool:
         # Until one format has worked, a 400/422 (or a 5xx naming the format: llama.cpp's
         # server answers 500 to a json_schema) means "not this format", if another is left.
-        if self._format_confirmed or self._rung + 1 >= len(self._ladder()):
+        if self._format_confirmed or fmt not in self._ladder()[:-1]:
             return False
         if error.status_code in (400, 422):
             return True
         text = str(error.body or error.message).lower()
         return error.status_code >= 500 and ("response_format" in text or "schema" in text)
 
-    def _step_down_format(self) -> None:
-        refused = self._format()
+    def _step_down_format(self, error: APIStatusError, refused: FormatName) -> None:
+        # Calls in flight together may all be refused the same format: step down once.
+        if self._format() != refused:
+            return
         self._rung += 1
-        log.info("LLM server refused response_format %s; trying %s", refused, self._format())
+        log.info(
+            "LLM server refused response_format %s (HTTP %s: %.200s); trying %s",
+            refused,
+            error.status_code,
+            error.message,
+            self._format(),
+        )
 
 
 class _FormatRefused(Exception):

@@ -211,6 +211,21 @@ async def test_server_refusing_json_schema_gets_json_mode(
     ]
 
 
+async def test_concurrent_refusals_step_down_one_format_only(fake_openai: FakeOpenAI) -> None:
+    fake_openai.refuse_json_schema = True
+    fake_openai.refusal_status = 500
+    fake_openai.respond_with(
+        lambda body: json_reply(GOOD_LIBRARY if "Riverside" in str(body) else GOOD_FERRY)
+    )
+    items = await summarise(fake_openai, [FERRY, LIBRARY_STORY, FERRY], concurrency=3)
+    assert [i.summariser for i in items] == ["llm"] * 3
+    # However many were refused the schema at once, the format stepped down one rung only:
+    # no request went out in plain JSON mode, without the schema hint.
+    formats = [r["response_format"] for r in fake_openai.chat_requests]
+    assert all(f["type"] == "json_schema" or "schema" in f for f in formats)
+    assert sum(f["type"] == "json_object" for f in formats) == 3
+
+
 async def test_server_refusing_the_schema_hint_gets_plain_json_mode(
     fake_openai: FakeOpenAI,
 ) -> None:
