@@ -96,8 +96,10 @@ class ExtractiveAnswerer:
         wants = _wanted_detail(question)
         scored: list[tuple[float, int, str, Article]] = []
         for rank, article in enumerate(articles):
+            # The headline says what every sentence of the article is about.
+            topic = set(content_words(article.title))
             for sentence in split_sentences(article.text):
-                words = set(content_words(sentence))
+                words = set(content_words(sentence)) | topic
                 hits = [t for t in terms if t in words]
                 coverage = len(hits) / len(terms) if terms else 0.0
                 if coverage >= MIN_COVERAGE:

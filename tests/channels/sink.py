@@ -76,12 +76,21 @@ class RecordingSink:
         self.posts.append(accepted)
         if self.mode == "hold_after_accept":
             await asyncio.Event().wait()
-        return web.json_response({"message_id": accepted.message_id, "thread_id": accepted.message_id})
+        return web.json_response(
+            {"message_id": accepted.message_id, "thread_id": accepted.message_id}
+        )
 
     async def _get(self, request: web.Request) -> web.Response:
         key = request.query.get("idempotency_key", "")
         self.lookups.append(key)
         for post in self.posts:
             if post.key == key:
-                return web.json_response({"message_id": post.message_id, "thread_id": post.message_id})
+                return web.json_response(
+                    {"message_id": post.message_id, "thread_id": post.message_id}
+                )
         return web.json_response({"error": "not found"}, status=404)
+
+
+def _ids(message_id: str) -> web.Response:
+    # Each digest message is also the parent of its thread, as on Slack.
+    return web.json_response({"message_id": message_id, "thread_id": message_id})

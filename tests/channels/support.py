@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.channels.build import BuildDeps
 from bot.channels.delivery import PostError, PostResult
+from bot.channels.schedule import latest_digest_at, parse_zone
 from bot.models import Article, ChannelRef, Digest
 from bot.store import channels as channel_store
 from bot.store.articles import ArticleStore
@@ -141,3 +142,31 @@ async def add_feed_with_articles(
         articles, feed_id=feed.id, fetched_at=fetched_at, baseline=baseline
     )
     return feed.id
+
+
+async def seed_due_channel(db: Database, where: ChannelRef) -> None:
+    """The webhook channel, following a topic, its digest overdue, news in its window."""
+    now = datetime.now(UTC)
+    due = latest_digest_at(now, datetime.min.time().replace(hour=8), parse_zone("UTC"))
+    async with db.session() as session:
+        row = await channel_store.ensure_channel(session, where, ChannelDefaults(), now)
+        row.next_digest_at = now - timedelta(minutes=1)
+        await channel_store.add_topic_subscription(
+            session, row.id, "harbour", include=(), exclude=(), now=now - timedelta(days=2)
+        )
+    fetched = due - timedelta(hours=2)
+    await ArticleStore(db).add_many(
+        [
+            Article(
+                id="crash1",
+                url="https://gazette.example/harbour-bridge",
+                title="Harbour bridge repair approved",
+                text="The council approved the harbour bridge repair on Tuesday. "
+                "Work starts in May, the mayor said.",
+                outlet="Harbour Gazette",
+                published=fetched,
+            )
+        ],
+        feed_id=None,
+        fetched_at=fetched,
+    )

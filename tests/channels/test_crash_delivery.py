@@ -11,7 +11,7 @@ import asyncio
 import os
 import signal
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -19,44 +19,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.schedule import latest_digest_at, parse_zone
-from bot.models import Article, ChannelRef
-from bot.store import channels as channel_store
-from bot.store.articles import ArticleStore
-from bot.store.channels import ChannelDefaults
-from bot.store.db import Database, open_database
+from bot.models import ChannelRef
+from bot.store.db import open_database
 from bot.store.schema import OutboxRow
 from tests.channels.sink import Mode, RecordingSink
+from tests.channels.support import seed_due_channel
 
 pytestmark = pytest.mark.slow
 WHERE = ChannelRef("webhook", "local", "default")
-
-
-async def seed_due_channel(db: Database) -> None:
-    """The webhook channel, following a topic, its digest overdue, news in its window."""
-    now = datetime.now(UTC)
-    due = latest_digest_at(now, datetime.min.time().replace(hour=8), parse_zone("UTC"))
-    async with db.session() as session:
-        row = await channel_store.ensure_channel(session, WHERE, ChannelDefaults(), now)
-        row.next_digest_at = now - timedelta(minutes=1)
-        await channel_store.add_topic_subscription(
-            session, row.id, "harbour", include=(), exclude=(), now=now - timedelta(days=2)
-        )
-    fetched = due - timedelta(hours=2)
-    await ArticleStore(db).add_many(
-        [
-            Article(
-                id="crash1",
-                url="https://gazette.example/harbour-bridge",
-                title="Harbour bridge repair approved",
-                text="The council approved the harbour bridge repair on Tuesday. "
-                "Work starts in May, the mayor said.",
-                outlet="Harbour Gazette",
-                published=fetched,
-            )
-        ],
-        feed_id=None,
-        fetched_at=fetched,
-    )
 
 
 async def start_bot(
@@ -72,9 +42,18 @@ async def start_bot(
     }
     with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--no-console", "--webhook", sink.url,
-            cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--no-console",
+            "--webhook",
+            sink.url,
+            cwd=cwd,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
         )
 
 
@@ -119,12 +98,10 @@ async def sent(db_url: str) -> bool:
 
 
 @pytest.mark.parametrize("step", ["hold_before_accept", "hold_after_accept", "accept"])
-async def test_kill_9_at_each_delivery_step_posts_exactly_once(
-    tmp_path: Path, step: Mode
-) -> None:
+async def test_kill_9_at_each_delivery_step_posts_exactly_once(tmp_path: Path, step: Mode) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     db = await open_database(db_url)
-    await seed_due_channel(db)
+    await seed_due_channel(db, WHERE)
     await db.close()
     sink = await RecordingSink(mode=step).start()
     repo = Path(__file__).resolve().parents[2]
