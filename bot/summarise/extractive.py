@@ -14,13 +14,18 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Article, DigestItem, Sentence, Source, Story
 from bot.summarise import neutral
-from bot.summarise.sentences import STOPWORDS, content_words, split_sentences, strip_dateline
+from bot.summarise.sentences import (
+    STOPWORDS,
+    content_words,
+    iter_sentences,
+    split_sentences,
+    strip_dateline,
+)
 
 # Weights of the sentence score (tuned on public news sets, see docs/NEUTRALITY.md).
 W_CENTRALITY = 1.0
@@ -37,6 +42,8 @@ W_TITLE = 0.3
 W_SAME_ARTICLE = 0.3
 W_LENGTH_MULTI = 2.0
 FULL_SENTENCE_WORDS = 50
+W_LONG = 0.0
+LONG_SENTENCE_WORDS = 30
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
 # Share of an article's sentences with strong markers from which it reads as commentary.
@@ -51,9 +58,9 @@ SAME_TOPIC = 0.3
 MIN_WORDS = 5
 MAX_WORDS_SENTENCE = 70
 _PRIOR_SENTENCES = 5
-MAX_CANDIDATES_PER_ARTICLE = 20
+MAX_CANDIDATES_PER_ARTICLE = 10
 # Sentences given the neutrality check per summary slot, best content score first.
-_CHECKED_PER_SLOT = 3
+_CHECKED_PER_SLOT = 2
 _UNCHECKED = neutral.Loadedness(0.0, False, ())
 
 # Page furniture that feeds leave in article text (checked as plain substrings: fast).
@@ -93,8 +100,7 @@ _DANGLING = re.compile(
 _TERMINAL = (".", "!", "?", "。", "！", "？")
 _CLOSED_MIN_WORDS = 9
 # "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
-_LONG_WORD = re.compile(r"(?<!\S)\S{4,}")
-_CAPITALISED_WORD = re.compile(r"(?<!\S)[A-Z]\S{3,}")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _QUOTE_MARKS = frozenset("\"“‘'")
 _PHOTO_DIRECTION = re.compile(
     r"\s*\((?:pictured|above|below|left|right|centre|center|top|bottom|inset|file photo|"
@@ -196,10 +202,11 @@ def _source_of(article: Article, sources: tuple[Source, ...]) -> Source:
 
 def _looks_english(articles: Sequence[Article]) -> bool:
     """English text is full of function words; other languages (and scripts) are not."""
-    tokens = re.findall(r"[^\W\d_]+", " ".join(a.title + " " + a.text[:1000] for a in articles))
+    sample = " ".join(a.title + " " + a.text[:1000] for a in articles).lower()
+    tokens = _LETTERS.findall(sample)
     if not tokens:
         return True
-    function_words = sum(1 for t in tokens if t.lower() in STOPWORDS)
+    function_words = sum(map(STOPWORDS.__contains__, tokens))
     return function_words / len(tokens) >= 0.15
 
 
@@ -218,8 +225,9 @@ def _usable(sentence: str, title: str) -> bool:
         return False
     if sentence.isupper():
         return False  # an ALL-CAPS line is a heading or a caption
-    capitalised = len(_CAPITALISED_WORD.findall(sentence))
-    return capitalised < 0.7 * len(_LONG_WORD.findall(sentence))  # a Title Case Line
+    long_words = [w for w in sentence.split() if len(w) > 3]
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
 
 
 def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidate]:
@@ -232,7 +240,7 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
     raw: list[tuple[str, Article, int, dict[str, int]]] = []
     for article in articles:
         position = 0
-        for sentence in split_sentences(article.text):
+        for sentence in iter_sentences(article.text):
             if position >= MAX_CANDIDATES_PER_ARTICLE:
                 break
             text = strip_dateline(sentence) if position == 0 else sentence
@@ -275,9 +283,7 @@ def _counts(words: list[str]) -> dict[str, int]:
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    return sum(a[t] * b[t] for t in a.keys() & b.keys())
 
 
 def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
@@ -290,7 +296,12 @@ def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
 
 
 def _title_vector(articles: Sequence[Article]) -> dict[str, float]:
-    counts = Counter(w for a in articles for w in content_words(a.title))
+    counts: dict[str, int] = {}
+    for article in articles:
+        for word in content_words(article.title):
+            counts[word] = counts.get(word, 0) + 1
+    if not counts:
+        return {}
     norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
     return {t: v / norm for t, v in counts.items()}
 
@@ -325,6 +336,9 @@ def _content_scores(
         if multi:
             # Several outlets: fuller sentences carry more of the shared facts per slot.
             score += W_LENGTH_MULTI * min(1.0, c.words / FULL_SENTENCE_WORDS)
+        else:
+            # One article: a long sentence spends the word budget on detail.
+            score -= W_LONG * max(0, c.words - LONG_SENTENCE_WORDS) / LONG_SENTENCE_WORDS
         scored.append(_Scored(c, score))
     return scored
 

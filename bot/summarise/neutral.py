@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def _words(text: str) -> list[str]:
@@ -179,7 +180,11 @@ LOADED_PHRASES = [
 
 # Opinion openers and first/second person outside quotes: the writer speaking, not reporting.
 # First/second person outside quotes: the writer speaking, not reporting.
-_PERSONAL = frozenset(_words("i me my mine myself we our ours you your yours i'm i've i'd we're let's we've you're we'll"))
+_PERSONAL = frozenset(
+    _words(
+        "i me my mine myself we our ours you your yours i'm i've i'd we're let's we've you're we'll"
+    )
+)
 _LOWER_US = re.compile(r"\bus\b")  # "told us"; "US" is a country
 # Modal verbs of obligation: opinion unless someone is quoted as saying it.
 _MODALS = frozenset(_words("should must ought"))
@@ -420,6 +425,7 @@ def is_attributed(sentence: str) -> bool:
     return not ATTRIBUTION_WORDS.isdisjoint(_WORD.findall(sentence.lower()))
 
 
+@lru_cache(maxsize=8192)  # the same sentence is judged for several purposes in one story
 def assess(sentence: str) -> Loadedness:
     """Score the loaded language in one sentence (0 = reads as neutral reporting)."""
     words = set(_WORD.findall(sentence.lower().replace("’", "'")))

@@ -7,6 +7,7 @@ summariser splits every article it sees; general-purpose splitters are 10-100x s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 
@@ -53,13 +54,15 @@ _PUBLISHED_LINE = re.compile(
 
 def split_sentences(text: str) -> list[str]:
     """Split news text into sentences; blank lines and line breaks end sentences too."""
-    sentences: list[str] = []
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """`split_sentences` one at a time, so a caller that needs only the first few stops early."""
     for line in text.splitlines():
         line = " ".join(line.split())
-        if not line or _PUBLISHED_LINE.match(line):
-            continue
-        sentences.extend(_split_line(line))
-    return sentences
+        if line and not _PUBLISHED_LINE.match(line):
+            yield from _split_line(line)
 
 
 def strip_dateline(sentence: str) -> str:
