@@ -23,16 +23,18 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from bot.config import FetchSettings
 from bot.errors import FeedError, NotAFeed
 from bot.feeds.text import plain_text
 from bot.feeds.urls import article_id, canonical_url
 from bot.models import Article
+
+if TYPE_CHECKING:  # parser workers need not import pydantic
+    from bot.config import FetchSettings
 
 JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "http://jsonfeed.org/version/1")
 FUTURE_SLACK = timedelta(days=1)  # clocks and time zones err; a week ahead is a bad date
