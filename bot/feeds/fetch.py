@@ -31,6 +31,7 @@ from bot.feeds.text import plain_text
 from bot.feeds.urls import display_url
 
 CHUNK_BYTES = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 ACCEPT = (
@@ -92,6 +93,8 @@ class _Decompressor:
         self._encoding = encoding
         self._cap = cap
         self._zlib: zlib._Decompress | None = None
+        self._ended = False
+        self._streams = 0
 
     def _new(self, first: bytes) -> zlib._Decompress:
         if self._encoding == "deflate" and not _has_zlib_header(first):
@@ -108,12 +111,18 @@ class _Decompressor:
             raise FeedError(f"the feed's {self._encoding} compression is corrupt.") from None
 
     def _inflate(self, data: bytes) -> None:
-        while data:
+        while data and not self._ended:
             if self._zlib is None:
+                # After a complete stream only another gzip member may follow; anything
+                # else is padding, ignored as browsers do.
+                if self._streams and not GZIP_MAGIC.startswith(data[:2]):
+                    self._ended = True
+                    return
                 self._zlib = self._new(data)
+                self._streams += 1
             self._cap.add(self._zlib.decompress(data, CHUNK_BYTES))
             data = self._zlib.unconsumed_tail
-            if self._zlib.eof:  # a gzip stream may hold several members
+            if self._zlib.eof:
                 data = self._zlib.unused_data + data
                 self._zlib = None
 

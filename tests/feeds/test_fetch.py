@@ -303,3 +303,15 @@ async def test_waiting_for_a_free_connection_does_not_count_against_the_deadline
     async with Fetcher(settings) as fetcher:
         results = await asyncio.gather(*(fetcher.fetch(feed_server.url("/feed")) for _ in range(4)))
     assert [r.status for r in results] == [200] * 4  # 1.6 s in all, each well under 1 s
+
+
+async def test_multi_member_gzip_and_trailing_padding_are_read(
+    feed_server: FeedServer, loopback_settings: FetchSettings
+) -> None:
+    body = rss(30)
+    half = len(body) // 2
+    packed = gzip.compress(body[:half]) + gzip.compress(body[half:]) + b"\x00" * 16
+    feed_server.serve("/feed", packed, headers={"Content-Encoding": "gzip"})
+    async with Fetcher(loopback_settings) as fetcher:
+        result = await fetcher.fetch(feed_server.url("/feed"))
+    assert result.body == body
