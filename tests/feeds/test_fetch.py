@@ -17,7 +17,7 @@ import pytest
 from bot.config import FetchSettings
 from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher, parse_retry_after
-from tests.fakes.feed_server import FeedServer
+from tests.fakes.feed_server import FeedServer, MappedResolver
 from tests.feeds.samples import rss
 
 MIB = 1024 * 1024
@@ -315,3 +315,19 @@ async def test_multi_member_gzip_and_trailing_padding_are_read(
     async with Fetcher(loopback_settings) as fetcher:
         result = await fetcher.fetch(feed_server.url("/feed"))
     assert result.body == body
+
+
+async def test_an_unknown_host_is_a_clear_feed_error(loopback_settings: FetchSettings) -> None:
+    resolver = MappedResolver({})
+    async with Fetcher(loopback_settings, resolver=resolver) as fetcher:
+        with pytest.raises(FeedError, match=r"the host gone\.example could not be found"):
+            await fetcher.fetch("https://gone.example/feed.xml")
+
+
+async def test_a_feed_that_is_gone_says_so(
+    feed_server: FeedServer, loopback_settings: FetchSettings
+) -> None:
+    feed_server.serve("/feed", status=410)
+    async with Fetcher(loopback_settings) as fetcher:
+        with pytest.raises(FeedError, match="answered 410 Gone"):
+            await fetcher.fetch(feed_server.url("/feed"))
