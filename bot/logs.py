@@ -98,4 +98,8 @@ def setup_logging(
     # These log every statement or frame at DEBUG: noise that buries our own lines.
     for noisy in ("aiosqlite", "asyncio", "discord.gateway", "slack_bolt.AsyncApp"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # Alembic reports its migration context on every start; only worth seeing when debugging.
+    logging.getLogger("alembic").setLevel(
+        max(logging.WARNING, root.level) if root.level > logging.DEBUG else logging.DEBUG
+    )
     return handler

@@ -8,6 +8,8 @@ sentence on stderr and a non-zero exit code (see `bot.cli.main`).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -85,8 +87,10 @@ def register(subparsers: Any) -> None:
 
 
 def _console() -> Console:
-    # Resolved at call time, so output goes wherever sys.stdout points now.
-    return Console(highlight=False, soft_wrap=True)
+    # Resolved at call time, so output goes wherever sys.stdout points now. Piped output
+    # gets wide lines rather than URLs folded into 80 columns.
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 @asynccontextmanager
@@ -201,8 +205,10 @@ async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
         console.print("No feeds yet; add one with `newsbot feeds add URL`.")
         return 0
     table = Table(title=f"{len(feeds)} feeds")
-    for column in ("id", "name", "url", "every", "health", "articles", "last poll", "next poll"):
+    for column in ("id", "name", "url"):
         table.add_column(column, overflow="fold")
+    for column in ("every", "health", "articles", "next poll (UTC)"):
+        table.add_column(column, no_wrap=True)
     table.add_column("problem", overflow="fold")
     for feed in feeds:
         table.add_row(
@@ -212,7 +218,6 @@ async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
             _every(feed.poll_interval_s),
             feed.health,
             str(counts[feed.id]),
-            _when(feed.last_polled_at),
             "-" if feed.disabled else _when(feed.next_poll_at),
             feed.disabled_reason or feed.last_error,
         )

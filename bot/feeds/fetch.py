@@ -410,7 +410,8 @@ class Fetcher:
             raise FeedError(f"{path} is a folder, not a feed file.") from None
         except PermissionError:
             raise FeedError(f"the feed file {path} cannot be read (permission denied).") from None
-        return FetchResult(url, 200, body, "", None, stamp, False)
+        # A file has no Content-Type; without one feedparser flags every local feed as bozo.
+        return FetchResult(url, 200, body, "application/xml", None, stamp, False)
 
 
 def _read_capped(path: Path, limit: int) -> bytes:
