@@ -225,6 +225,8 @@ def _usable(sentence: str, title: str) -> bool:
         return False
     if sentence.isupper():
         return False  # an ALL-CAPS line is a heading or a caption
+    if sentence[0].islower():
+        return False  # the tail of a sentence broken across lines
     long_words = [w for w in sentence.split() if len(w) > 3]
     capitalised = sum(1 for w in long_words if w[0].isupper())
     return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline

@@ -178,13 +178,10 @@ LOADED_PHRASES = [
     "kangaroo court",
 ]
 
-# Opinion openers and first/second person outside quotes: the writer speaking, not reporting.
-# First/second person outside quotes: the writer speaking, not reporting.
-_PERSONAL = frozenset(
-    _words(
-        "i me my mine myself we our ours you your yours i'm i've i'd we're let's we've you're we'll"
-    )
-)
+# First person outside quotes: the writer speaking, not reporting.
+_PERSONAL = frozenset(_words("i me my mine myself we our ours i'm i've i'd we're let's we've we'll"))
+# Second person: addressing the reader; informal more than loaded ("your house may be worth").
+_READER = frozenset(_words("you your yours you're you've you'll"))
 _LOWER_US = re.compile(r"\bus\b")  # "told us"; "US" is a country
 # Modal verbs of obligation: opinion unless someone is quoted as saying it.
 _MODALS = frozenset(_words("should must ought"))
@@ -462,6 +459,9 @@ def assess(sentence: str) -> Loadedness:
     ):
         score += 1.0
         terms.append("opinion")
+    elif not _READER.isdisjoint(own_words):
+        score += 0.5
+        terms.append("you")
     if not unquoted.isupper():
         for match in _SHOUTED.finditer(unquoted):
             shouted = match.group(0)
