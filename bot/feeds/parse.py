@@ -199,6 +199,10 @@ def _parse_xml_feed(
     response_headers = {k.lower(): v for k, v in headers.items()}
     if url.startswith(("http://", "https://")):
         response_headers.setdefault("content-location", url)
+    # Without a type feedparser flags the feed and falls back to its slow loose parser;
+    # application/xml lets the document's own encoding declaration decide, as it should.
+    if not response_headers.get("content-type", "").strip():
+        response_headers["content-type"] = "application/xml"
     result = feedparser.parse(
         io.BytesIO(body),
         response_headers=response_headers,

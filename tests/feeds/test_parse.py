@@ -272,3 +272,16 @@ def test_a_malformed_link_does_not_lose_the_feed() -> None:
     feed = parse(body)
     assert feed.articles[0].title == "Broken link"
     assert "#entry-" in feed.articles[0].url
+
+
+@pytest.mark.parametrize("headers", [{}, {"content-location": "seeds/harbour.xml"}, None])
+def test_a_feed_without_content_type_is_not_flagged(headers: dict[str, str] | None) -> None:
+    feed = parse_feed(rss(3), url="seeds/harbour.xml", headers=headers, fetched_at=NOW)
+    assert feed.warning == "" and len(feed.articles) == 3
+
+
+def test_a_latin1_feed_read_from_a_file_keeps_its_declared_encoding() -> None:
+    body = rss(1).replace(b'encoding="utf-8"', b'encoding="iso-8859-1"')
+    body = body.replace(b"ferry timetable changes", "f\u00e4hre".encode("latin-1"))
+    feed = parse_feed(body, url="seeds/nord.xml", headers={}, fetched_at=NOW)
+    assert feed.articles[0].title == "Harbour story 0: f\u00e4hre" and feed.warning == ""
