@@ -14,7 +14,7 @@ and shared by every channel that sees them (`BuildCache`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.schedule import Period, parse_time, parse_zone, period_for
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
 from bot.digest.render import digest_to_dict
-from bot.models import Article, Digest, DigestItem, Story
+from bot.models import Article, ChannelRef, Digest, DigestItem, Story
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
-from bot.store.channels import SubscriptionView
-from bot.store.db import Database
-from bot.store.schema import ChannelRow, OutboxRow
+from bot.store.channels import SubscriptionView, run_write
+from bot.store.db import Database, WriteBatcher
+from bot.store.schema import ChannelRow
 from bot.summarise.base import Summariser
 from bot.summarise.cluster import cluster_articles
 
@@ -87,7 +87,7 @@ def digest_title(local_date: date) -> str:
 
 
 async def select_candidates(
-    session: AsyncSession,
+    session: AsyncSession | None,
     channel_id: int,
     subscriptions: Sequence[SubscriptionView],
     *,
@@ -95,12 +95,18 @@ async def select_candidates(
     end: datetime,
     max_age_hours: int,
     cache: BuildCache,
+    already_sent: Mapping[str, str] | None = None,
 ) -> list[Candidate]:
-    """Every article the subscriptions bring in for (start, end], with skip reasons."""
+    """Every article the subscriptions bring in for (start, end], with skip reasons.
+
+    Without a session everything must already be in `cache` (see `prefetch_articles`);
+    `already_sent` (article id -> period) saves the query for this channel's sent articles.
+    """
     published_after = start - timedelta(hours=max_age_hours)
     reasons: dict[str, str | None] = {}
     articles: dict[str, Article] = {}
-    await _load_feed_articles(session, subscriptions, start, end, published_after, cache)
+    if session is not None:
+        await _load_feed_articles(session, subscriptions, start, end, published_after, cache)
     for sub in subscriptions:
         for article in await _articles_of(session, sub, start, end, published_after, cache):
             articles.setdefault(article.id, article)
@@ -110,11 +116,13 @@ async def select_candidates(
                 reasons[article.id] = None
             else:
                 reasons.setdefault(article.id, reason)
-    already = await digest_store.digested_article_ids(
-        session, channel_id, [aid for aid, why in reasons.items() if why is None]
-    )
-    for article_id, period_key in already.items():
-        reasons[article_id] = f"duplicate: already in the digest {period_key}"
+    kept = [aid for aid, why in reasons.items() if why is None]
+    if already_sent is None:
+        assert session is not None
+        already_sent = await digest_store.digested_article_ids(session, channel_id, kept)
+    for article_id in kept:
+        if article_id in already_sent:
+            reasons[article_id] = f"duplicate: already in the digest {already_sent[article_id]}"
     return [Candidate(articles[aid], reasons[aid]) for aid in articles]
 
 
@@ -141,7 +149,7 @@ async def _load_feed_articles(
 
 
 async def _articles_of(
-    session: AsyncSession,
+    session: AsyncSession | None,
     sub: SubscriptionView,
     start: datetime,
     end: datetime,
@@ -155,6 +163,8 @@ async def _articles_of(
         return ()
     key = (words, start, end)
     if key not in cache.topic_articles:
+        if session is None:
+            return ()
         found = await digest_store.articles_fetched_between(
             session, start=start, end=end, words=words[:1], published_after=published_after
         )
@@ -202,6 +212,162 @@ def channel_period(channel: ChannelRow, local_date: date) -> Period:
     return period_for(local_date, parse_time(channel.digest_time), parse_zone(channel.timezone))
 
 
+@dataclass(frozen=True)
+class ChannelJob:
+    """What building one channel's digest needs, loaded in bulk for many channels at once."""
+
+    channel_id: int
+    where: ChannelRef
+    digest_time: str
+    timezone: str
+    max_items: int
+    summariser: str
+    subscriptions: tuple[SubscriptionView, ...]
+    built: Mapping[str, int | None]  # recent period keys already built -> their outbox row
+    sent: Mapping[str, str]  # article id -> period key of a recent digest that carried it
+
+    def period(self, local_date: date) -> Period:
+        """This channel's digest period for `local_date`."""
+        return period_for(local_date, parse_time(self.digest_time), parse_zone(self.timezone))
+
+
+RECENT = timedelta(days=3)  # how far back "already built / already sent" is checked
+
+
+async def load_channel_jobs(
+    session: AsyncSession, channel_ids: Sequence[int], *, now: datetime
+) -> dict[int, ChannelJob]:
+    """Channels, subscriptions and recent digests of many channels in four queries."""
+    if not channel_ids:
+        return {}
+    ids = list(channel_ids)
+    rows = (await session.scalars(select(ChannelRow).where(ChannelRow.id.in_(ids)))).all()
+    subs = await channel_store.subscriptions_of_channels(session, ids)
+    since = now - RECENT
+    built: dict[int, dict[str, int | None]] = {i: {} for i in ids}
+    for channel_id, period_key, outbox_id in await digest_store.recent_digests_of_channels(
+        session, ids, since=since
+    ):
+        built[channel_id][period_key] = outbox_id
+    sent: dict[int, dict[str, str]] = {i: {} for i in ids}
+    for channel_id, article_id, period_key in await digest_store.recent_sent_articles(
+        session, ids, since=since
+    ):
+        sent[channel_id][article_id] = period_key
+    return {
+        row.id: ChannelJob(
+            channel_id=row.id,
+            where=channel_store.channel_ref(row),
+            digest_time=row.digest_time,
+            timezone=row.timezone,
+            max_items=row.max_items,
+            summariser=row.summariser,
+            subscriptions=tuple(subs[row.id]),
+            built=built[row.id],
+            sent=sent[row.id],
+        )
+        for row in rows
+    }
+
+
+async def prefetch_articles(
+    session: AsyncSession,
+    jobs: Sequence[tuple[ChannelJob, Period]],
+    *,
+    max_age_hours: int,
+    cache: BuildCache,
+) -> None:
+    """Load every (feed, period) and (topic, period) the jobs need into `cache`."""
+    by_period: dict[tuple[datetime, datetime], list[SubscriptionView]] = {}
+    for job, period in jobs:
+        by_period.setdefault((period.start, period.end), []).extend(job.subscriptions)
+    for (start, end), subs in by_period.items():
+        published_after = start - timedelta(hours=max_age_hours)
+        await _load_feed_articles(session, subs, start, end, published_after, cache)
+        for sub in subs:
+            if sub.feed_id is None:
+                await _articles_of(session, sub, start, end, published_after, cache)
+
+
+async def build_job(
+    db: Database,
+    job: ChannelJob,
+    local_date: date,
+    *,
+    deps: BuildDeps,
+    cache: BuildCache,
+    writer: WriteBatcher | None = None,
+    next_digest_at: datetime | None = None,
+) -> BuildOutcome:
+    """Build and store one channel's digest from a prepared job (articles prefetched).
+
+    With `next_digest_at`, the channel's schedule moves on in the same transaction that
+    stores the digest, so a crash never leaves a stored digest with a stale schedule.
+    """
+    period = job.period(local_date)
+    if period.key in job.built:
+        await _reschedule(db, writer, job.channel_id, next_digest_at)
+        return BuildOutcome(
+            job.channel_id, period.key, job.built[period.key], False, 0, "already built"
+        )
+    candidates = await select_candidates(
+        None,
+        job.channel_id,
+        job.subscriptions,
+        start=period.start,
+        end=period.end,
+        max_age_hours=deps.max_age_hours,
+        cache=cache,
+        already_sent=job.sent,
+    )
+    kept = [c.article for c in candidates if c.skipped is None]
+    if not kept:
+        await _reschedule(db, writer, job.channel_id, next_digest_at)
+        return BuildOutcome(job.channel_id, period.key, None, False, 0, "nothing new")
+    digest_id = digest_store.digest_id_for(job.channel_id, period.key)
+    digest, shown = await compose_digest(
+        kept,
+        title=digest_title(local_date),
+        start=period.start,
+        end=period.end,
+        max_items=job.max_items,
+        summariser=deps.summariser_for(job.summariser),
+        cache=cache,
+        scope=job.where.key,
+        digest_id=digest_id,
+    )
+    article_ids = [article.id for story in shown for article in story.articles]
+    payload, now = digest_to_dict(digest), deps.clock()
+
+    async def store(session: AsyncSession) -> digest_store.StoredDigest:
+        stored = await digest_store.store_digest_with_outbox(
+            session,
+            channel_id=job.channel_id,
+            channel_key=job.where.key,
+            period_key=period.key,
+            period_start=period.start,
+            period_end=period.end,
+            payload=payload,
+            article_ids=article_ids,
+            now=now,
+        )
+        if next_digest_at is not None:
+            await channel_store.set_next_digest(session, job.channel_id, next_digest_at)
+        return stored
+
+    result = await run_write(db, writer, store)
+    return BuildOutcome(
+        job.channel_id, period.key, result.outbox_id, result.created, len(digest.items)
+    )
+
+
+async def _reschedule(
+    db: Database, writer: WriteBatcher | None, channel_id: int, at: datetime | None
+) -> None:
+    if at is not None:
+        await run_write(db, writer, lambda s: channel_store.set_next_digest(s, channel_id, at))
+
+
 async def build_channel_digest(
     db: Database,
     channel_id: int,
@@ -209,70 +375,21 @@ async def build_channel_digest(
     *,
     deps: BuildDeps,
     cache: BuildCache | None = None,
+    writer: WriteBatcher | None = None,
 ) -> BuildOutcome:
-    """Build and store the digest of `channel_id` for `local_date` (idempotent)."""
+    """Build and store the digest of `channel_id` for `local_date` (idempotent).
+
+    The unit of work any runner can call with plain arguments; the scheduler uses the bulk
+    form (`load_channel_jobs`, `prefetch_articles`, `build_job`) for many channels at once.
+    """
     cache = cache if cache is not None else BuildCache()
     async with db.session() as session:
-        channel = await channel_store.channel_by_id(session, channel_id)
-        if channel is None:
+        jobs = await load_channel_jobs(session, [channel_id], now=deps.clock())
+        job = jobs.get(channel_id)
+        if job is None:
             return BuildOutcome(channel_id, "", None, False, 0, "the channel no longer exists")
-        period = channel_period(channel, local_date)
-        stored = await _existing(session, channel, period)
-        if stored is not None:
-            return stored
-        subs = (await channel_store.subscriptions_of_channels(session, [channel_id]))[channel_id]
-        candidates = await select_candidates(
-            session,
-            channel_id,
-            subs,
-            start=period.start,
-            end=period.end,
-            max_age_hours=deps.max_age_hours,
-            cache=cache,
+        period = job.period(local_date)
+        await prefetch_articles(
+            session, [(job, period)], max_age_hours=deps.max_age_hours, cache=cache
         )
-        where = channel_store.channel_ref(channel)
-        max_items, mode = channel.max_items, channel.summariser
-    kept = [c.article for c in candidates if c.skipped is None]
-    if not kept:
-        return BuildOutcome(channel_id, period.key, None, False, 0, "nothing new in this period")
-    digest_id = digest_store.digest_id_for(channel_id, period.key)
-    digest, shown = await compose_digest(
-        kept,
-        title=digest_title(local_date),
-        start=period.start,
-        end=period.end,
-        max_items=max_items,
-        summariser=deps.summariser_for(mode),
-        cache=cache,
-        scope=where.key,
-        digest_id=digest_id,
-    )
-    article_ids = [article.id for story in shown for article in story.articles]
-    async with db.session() as session:
-        result = await digest_store.store_digest_with_outbox(
-            session,
-            channel_id=channel_id,
-            channel_key=where.key,
-            period_key=period.key,
-            period_start=period.start,
-            period_end=period.end,
-            payload=digest_to_dict(digest),
-            article_ids=article_ids,
-            now=deps.clock(),
-        )
-    return BuildOutcome(channel_id, period.key, result.outbox_id, result.created, len(digest.items))
-
-
-async def _existing(
-    session: AsyncSession, channel: ChannelRow, period: Period
-) -> BuildOutcome | None:
-    if not await digest_store.digest_exists(session, channel.id, period.key):
-        return None
-    outbox_id = (
-        await session.execute(
-            select(OutboxRow.id).where(
-                OutboxRow.digest_id == digest_store.digest_id_for(channel.id, period.key)
-            )
-        )
-    ).scalar_one_or_none()
-    return BuildOutcome(channel.id, period.key, outbox_id, False, 0, "already built")
+    return await build_job(db, job, local_date, deps=deps, cache=cache, writer=writer)

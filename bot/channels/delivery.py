@@ -20,7 +20,8 @@ from typing import Literal, Protocol
 from bot.digest.render import digest_from_dict
 from bot.models import ChannelRef, Digest
 from bot.store import outbox as outbox_store
-from bot.store.db import Database
+from bot.store.channels import run_write
+from bot.store.db import Database, WriteBatcher
 from bot.store.outbox import LeasedPost
 
 log = logging.getLogger(__name__)
@@ -85,13 +86,21 @@ async def deliver_outbox_row(
     *,
     clock: Clock,
     policy: DeliveryPolicy = DeliveryPolicy(),
+    writer: WriteBatcher | None = None,
 ) -> DeliveryOutcome:
-    """Deliver one outbox row exactly once (idempotent: a sent row is left alone)."""
+    """Deliver one outbox row exactly once (idempotent: a sent row is left alone).
+
+    `writer` group-commits the row's small writes with other deliveries (the scheduler
+    passes one); each write is still committed before the step that depends on it.
+    """
     now = clock()
-    async with db.write() as session:
-        leased = await outbox_store.lease_outbox_row(
+    leased = await run_write(
+        db,
+        writer,
+        lambda session: outbox_store.lease_outbox_row(
             session, outbox_id, now, lease_s=policy.lease_s
-        )
+        ),
+    )
     if leased is None:
         return "skipped"
     poster = posters.get(leased.where.platform)
@@ -124,14 +133,18 @@ async def deliver_outbox_row(
             policy,
         )
         return "retry"
-    async with db.session() as session:
-        await outbox_store.mark_sent(
+    sent_at = clock()
+    await run_write(
+        db,
+        writer,
+        lambda session: outbox_store.mark_sent(
             session,
             leased.outbox_id,
             message_id=result.message_id,
             thread_id=result.thread_id,
-            now=clock(),
-        )
+            now=sent_at,
+        ),
+    )
     return "found" if found is not None else "sent"
 
 

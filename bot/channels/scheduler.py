@@ -14,15 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.channels.build import BuildCache, BuildDeps, build_channel_digest
+from bot.channels.build import (
+    BuildCache,
+    BuildDeps,
+    ChannelJob,
+    build_job,
+    load_channel_jobs,
+    prefetch_articles,
+)
 from bot.channels.delivery import DeliveryPolicy, Poster, deliver_outbox_row
 from bot.channels.schedule import (
     latest_digest_at,
@@ -33,7 +41,7 @@ from bot.channels.schedule import (
 )
 from bot.store import channels as channel_store
 from bot.store import outbox as outbox_store
-from bot.store.db import Database
+from bot.store.db import Database, WriteBatcher
 from bot.store.schema import FeedRow
 
 log = logging.getLogger(__name__)
@@ -54,6 +62,8 @@ class TickReport:
     build_errors: int = 0
     deliveries: Counter[str] = field(default_factory=Counter)
     cache: BuildCache | None = None
+    build_phase_s: float = 0.0  # from the start of the tick until the last digest was built
+    total_s: float = 0.0
 
 
 @dataclass
@@ -75,22 +85,26 @@ class Scheduler:
     async def tick(self) -> TickReport:
         """One pass over everything due now. Safe to run again at any time (idempotent)."""
         report = TickReport(cache=BuildCache())
+        writer = WriteBatcher(self.db)
+        started = time.perf_counter()
         now = self.clock()
         report.feeds_polled = await self._poll_due_feeds(now)
         queue: asyncio.Queue[int | None] = asyncio.Queue()
         workers = [
-            asyncio.create_task(self._deliver_worker(queue, report))
+            asyncio.create_task(self._deliver_worker(queue, report, writer))
             for _ in range(self.delivery_concurrency)
         ]
         try:
             async with self.db.session() as session:
                 for outbox_id in await outbox_store.due_outbox_ids(session, now, limit=self.batch):
                     queue.put_nowait(outbox_id)
-            await self._build_due_digests(now, queue, report)
+            await self._build_due_digests(now, queue, report, writer)
+            report.build_phase_s = time.perf_counter() - started
         finally:
             for _ in workers:
                 queue.put_nowait(None)
             await asyncio.gather(*workers)
+        report.total_s = time.perf_counter() - started
         return report
 
     async def _poll_due_feeds(self, now: datetime) -> int:
@@ -117,10 +131,21 @@ class Scheduler:
         return len(due)
 
     async def _build_due_digests(
-        self, now: datetime, queue: asyncio.Queue[int | None], report: TickReport
+        self,
+        now: datetime,
+        queue: asyncio.Queue[int | None],
+        report: TickReport,
+        writer: WriteBatcher,
     ) -> None:
+        """Build every due channel's digest, a batch of channels at a time.
+
+        Each batch is loaded in a handful of queries (channels, subscriptions, recent
+        digests, the articles of every feed and topic involved); building a channel is then
+        CPU work on shared, cached clusters and summaries, plus one group-committed write.
+        """
         gate = asyncio.Semaphore(self.build_concurrency)
         seen: set[int] = set()
+        assert report.cache is not None
         while True:
             async with self.db.session() as session:
                 due = [
@@ -128,52 +153,75 @@ class Scheduler:
                     for cid in await channel_store.due_channel_ids(session, now, limit=self.batch)
                     if cid not in seen
                 ]
-            if not due:
-                return
-            seen.update(due)
+                if not due:
+                    return
+                seen.update(due)
+                jobs = await load_channel_jobs(session, due, now=now)
+                plans = [(job, *self._plan(job, now)) for job in jobs.values()]
+                await prefetch_articles(
+                    session,
+                    [(job, job.period(day)) for job, day, _ in plans],
+                    max_age_hours=self.build.max_age_hours,
+                    cache=report.cache,
+                )
 
-            async def one(channel_id: int) -> None:
+            async def one(job: ChannelJob, day: date, following: datetime) -> None:
                 async with gate:
-                    await self._build_one(channel_id, now, queue, report)
+                    await self._build_one(job, day, following, queue, report, writer)
 
-            await asyncio.gather(*(one(cid) for cid in due))
+            await asyncio.gather(*(one(job, day, following) for job, day, following in plans))
+
+    @staticmethod
+    def _plan(job: ChannelJob, now: datetime) -> tuple[date, datetime]:
+        """The local date to build (the latest due one: one catch-up, never a burst) and
+        when the channel is due next."""
+        at, zone = parse_time(job.digest_time), parse_zone(job.timezone)
+        return local_date_of(latest_digest_at(now, at, zone), zone), next_digest_at(now, at, zone)
 
     async def _build_one(
-        self, channel_id: int, now: datetime, queue: asyncio.Queue[int | None], report: TickReport
+        self,
+        job: ChannelJob,
+        day: date,
+        following: datetime,
+        queue: asyncio.Queue[int | None],
+        report: TickReport,
+        writer: WriteBatcher,
     ) -> None:
-        async with self.db.session() as session:
-            channel = await channel_store.channel_by_id(session, channel_id)
-            if channel is None:
-                return
-            at, zone = parse_time(channel.digest_time), parse_zone(channel.timezone)
-        following = next_digest_at(now, at, zone)
-        # The most recent due instant only: after downtime, one catch-up, never a burst.
-        local_date = local_date_of(latest_digest_at(now, at, zone), zone)
+        assert report.cache is not None
         try:
-            outcome = await build_channel_digest(
-                self.db, channel_id, local_date, deps=self.build, cache=report.cache
+            outcome = await build_job(
+                self.db,
+                job,
+                day,
+                deps=self.build,
+                cache=report.cache,
+                writer=writer,
+                next_digest_at=following,
             )
         except Exception:
-            log.exception("building the digest of channel %d failed", channel_id)
+            log.exception("building the digest of channel %d failed", job.channel_id)
             report.build_errors += 1
-            async with self.db.session() as session:
-                await channel_store.set_next_digest(
-                    session, channel_id, min(now + BUILD_RETRY, following)
-                )
+            retry = min(self.clock() + BUILD_RETRY, following)
+            await writer.run(lambda s: channel_store.set_next_digest(s, job.channel_id, retry))
             return
-        async with self.db.session() as session:
-            await channel_store.set_next_digest(session, channel_id, following)
         if outcome.outbox_id is None:
             report.digests_empty += 1
             return
         report.digests_built += int(outcome.created)
         queue.put_nowait(outcome.outbox_id)
 
-    async def _deliver_worker(self, queue: asyncio.Queue[int | None], report: TickReport) -> None:
+    async def _deliver_worker(
+        self, queue: asyncio.Queue[int | None], report: TickReport, writer: WriteBatcher
+    ) -> None:
         while (outbox_id := await queue.get()) is not None:
             try:
                 outcome = await deliver_outbox_row(
-                    self.db, self.posters, outbox_id, clock=self.clock, policy=self.policy
+                    self.db,
+                    self.posters,
+                    outbox_id,
+                    clock=self.clock,
+                    policy=self.policy,
+                    writer=writer,
                 )
             except Exception:
                 log.exception("delivering outbox row %d failed", outbox_id)

@@ -6,17 +6,34 @@ a worker of a future task queue) composes them inside its own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
+from bot.store.db import Database, WriteBatcher
 from bot.store.schema import ChannelRow, FeedRow, SubscriptionRow
+
+T = TypeVar("T")
+
+
+async def run_write(
+    db: Database, writer: WriteBatcher | None, write: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """Run a read-then-write in its own transaction, or group-committed through `writer`.
+
+    Thousands of digests in one tick each need a few small writes; on SQLite one commit per
+    write (and writers waiting on each other's locks) would cost more than the work itself.
+    """
+    if writer is not None:
+        return await writer.run(write)
+    async with db.write() as session:
+        return await write(session)
 
 
 @dataclass(frozen=True)
@@ -50,12 +67,12 @@ class SubscriptionView:
 
 
 async def insert_ignoring_conflict(
-    session: AsyncSession, table: Any, values: dict[str, Any]
+    session: AsyncSession, table: Any, values: dict[str, Any] | list[dict[str, Any]]
 ) -> None:
-    """INSERT that does nothing when a unique key already holds the row (both dialects)."""
+    """INSERT (one row or many) that skips rows a unique key already holds (both dialects)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    await session.execute(insert(table).values(values).on_conflict_do_nothing())
 
 
 async def find_channel(session: AsyncSession, where: ChannelRef) -> ChannelRow | None:

@@ -93,7 +93,7 @@ async def store_digest_with_outbox(
     """Insert the digest, its article links and its outbox row, unless the period exists."""
     digest_id = digest_id_for(channel_id, period_key)
     key = idempotency_key(channel_key, period_key)
-    existing = await session.get(DigestRow, digest_id)
+    existing = await session.scalar(select(DigestRow.id).where(DigestRow.id == digest_id))
     if existing is None:
         await insert_ignoring_conflict(
             session,
@@ -108,10 +108,9 @@ async def store_digest_with_outbox(
                 "created_at": now,
             },
         )
-        for article_id in dict.fromkeys(article_ids):
-            await insert_ignoring_conflict(
-                session, DigestArticleRow, {"digest_id": digest_id, "article_id": article_id}
-            )
+        links = [{"digest_id": digest_id, "article_id": a} for a in dict.fromkeys(article_ids)]
+        if links:
+            await insert_ignoring_conflict(session, DigestArticleRow, links)
     await insert_ignoring_conflict(
         session,
         OutboxRow,
@@ -136,7 +135,34 @@ async def store_digest_with_outbox(
 
 async def digest_exists(session: AsyncSession, channel_id: int, period_key: str) -> bool:
     """True when this channel's digest for `period_key` is already stored."""
-    return await session.get(DigestRow, digest_id_for(channel_id, period_key)) is not None
+    found = await session.scalar(
+        select(DigestRow.id).where(DigestRow.id == digest_id_for(channel_id, period_key))
+    )
+    return found is not None
+
+
+async def recent_digests_of_channels(
+    session: AsyncSession, channel_ids: Sequence[int], *, since: datetime
+) -> list[tuple[int, str, int | None]]:
+    """(channel id, period key, outbox id) of these channels' digests ending after `since`."""
+    result = await session.execute(
+        select(DigestRow.channel_id, DigestRow.period_key, OutboxRow.id)
+        .outerjoin(OutboxRow, OutboxRow.digest_id == DigestRow.id)
+        .where(DigestRow.channel_id.in_(list(channel_ids)), DigestRow.period_end >= since)
+    )
+    return [(cid, key, oid) for cid, key, oid in result]
+
+
+async def recent_sent_articles(
+    session: AsyncSession, channel_ids: Sequence[int], *, since: datetime
+) -> list[tuple[int, str, str]]:
+    """(channel id, article id, period key) for articles in these channels' recent digests."""
+    result = await session.execute(
+        select(DigestRow.channel_id, DigestArticleRow.article_id, DigestRow.period_key)
+        .join(DigestRow, DigestRow.id == DigestArticleRow.digest_id)
+        .where(DigestRow.channel_id.in_(list(channel_ids)), DigestRow.period_end >= since)
+    )
+    return [(cid, aid, key) for cid, aid, key in result]
 
 
 async def latest_digest(session: AsyncSession, channel_id: int) -> DigestSummary | None:
