@@ -27,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -111,6 +112,14 @@ async def open_database(
             if schema and database.dialect == "postgresql":
                 await _create_schema(database, schema)
             await migrate_database(database)
+        except (OSError, DBAPIError) as error:
+            await database.close()
+            shown = make_url(url).render_as_string(hide_password=True)
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise ConfigError(
+                f"cannot open the database {shown} ({reason}); check database.url "
+                "(NEWSBOT_DATABASE_URL) and that the server or folder exists."
+            ) from None
         except BaseException:
             await database.close()
             raise
@@ -128,6 +137,12 @@ def _create_engine(url: str, *, schema: str | None, busy_timeout_s: float) -> As
     except Exception as error:
         raise ConfigError(f"database URL {url!r} cannot be parsed: {error}.") from None
     if parsed.get_backend_name() == "sqlite":
+        folder = Path(parsed.database or ".").expanduser().parent
+        if parsed.database not in (None, "", ":memory:") and not folder.is_dir():
+            raise ConfigError(
+                f"the folder {folder} for the SQLite database does not exist; create it or "
+                "change database.url (NEWSBOT_DATABASE_URL)."
+            )
         return _create_sqlite_engine(url, busy_timeout_s=busy_timeout_s)
     if parsed.get_backend_name() == "postgresql":
         connect_args: dict[str, Any] = {}

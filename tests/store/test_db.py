@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import text
 
-from bot.store.db import Database
+from bot.errors import ConfigError
+from bot.store.db import Database, open_database
 from tests.conftest import DbTarget
 
 
@@ -52,3 +56,14 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(
         fks = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
     assert (mode, fks) == ("wal", 1)
     assert busy is not None and busy >= 1000
+
+
+async def test_an_unusable_database_is_one_clear_sentence(tmp_path: Path) -> None:
+    missing_folder = f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such' / 'newsbot.db'}"
+    with pytest.raises(ConfigError, match="does not exist"):
+        await open_database(missing_folder)
+    with pytest.raises(ConfigError, match="cannot open the database") as refused:
+        await open_database("postgresql+asyncpg://newsbot:pw-secret@127.0.0.1:9/newsbot")
+    assert "pw-secret" not in str(refused.value)
+    with pytest.raises(ConfigError, match="neither SQLite nor PostgreSQL"):
+        await open_database("mysql+aiomysql://db.example/newsbot")
