@@ -53,7 +53,7 @@ incensed panicked panicky frantic frenzied hellish horrid dreadful ghastly
 gruesome grisly sick sickening toxic poisonous venomous rabid crazed fanatical zealous
 militant marxist communist leftist rightist totalitarian authoritarian dictatorial
 rigged crooked disgraced discredited debunked shoddy sloppy woeful dismal abysmal
-insidious creeping lurking menacing ominous dire doomed hopeless surreal tumultuous chaotic
+insidious creeping lurking menacing ominous dire doomed hopeless desperate worst surreal tumultuous chaotic
 chaotically botched bungled disastrously laughably pathetically shamefully
 """)
 
@@ -85,7 +85,7 @@ audacity arrogance treason betrayal betrayed tantrum rant rants ranting screed d
 whine whining hogwash baloney nonsense garbage rubbish scam grift hullabaloo
 kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramming agitator
 agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
-vendetta shame shameful entourage splurge splurged freeloader freeloaders handout handouts
+vendetta desperation panic unleashing shame shameful entourage splurge splurged freeloader freeloaders handout handouts
 """)
 
 # Multi-word sarcasm, mockery and exaggeration markers.
@@ -169,6 +169,14 @@ LOADED_PHRASES = [
     "ram through",
     "with any sense",
     "any common sense",
+    "none other than",
+    "big tech",
+    "big pharma",
+    "the feds",
+    "it is time",
+    "it's time",
+    "high time",
+    "mark my words",
     "money pit",
     "gravy train",
     "snouts in the trough",
