@@ -53,7 +53,8 @@ incensed panicked panicky frantic frenzied hellish horrid dreadful ghastly
 gruesome grisly sick sickening toxic poisonous venomous rabid crazed fanatical zealous
 militant marxist communist leftist rightist totalitarian authoritarian dictatorial
 rigged crooked disgraced discredited debunked shoddy sloppy woeful dismal abysmal
-insidious creeping lurking menacing ominous dire doomed hopeless desperate worst surreal tumultuous chaotic
+insidious creeping lurking menacing ominous dire doomed hopeless desperate worst
+surreal tumultuous chaotic
 chaotically botched bungled disastrously laughably pathetically shamefully
 """)
 
@@ -85,7 +86,8 @@ audacity arrogance treason betrayal betrayed tantrum rant rants ranting screed d
 whine whining hogwash baloney nonsense garbage rubbish scam grift hullabaloo
 kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramming agitator
 agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
-vendetta desperation panic unleashing shame shameful entourage splurge splurged freeloader freeloaders handout handouts
+vendetta desperation panic unleashing shame shameful entourage
+splurge splurged freeloader freeloaders handout handouts
 """)
 
 # Multi-word sarcasm, mockery and exaggeration markers.
@@ -187,7 +189,9 @@ LOADED_PHRASES = [
 ]
 
 # First person outside quotes: the writer speaking, not reporting.
-_PERSONAL = frozenset(_words("i me my mine myself we our ours i'm i've i'd we're let's we've we'll"))
+_PERSONAL = frozenset(
+    _words("i me my mine myself we our ours i'm i've i'd we're let's we've we'll")
+)
 # Second person: addressing the reader; informal more than loaded ("your house may be worth").
 _READER = frozenset(_words("you your yours you're you've you'll"))
 _LOWER_US = re.compile(r"\bus\b")  # "told us"; "US" is a country
