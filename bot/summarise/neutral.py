@@ -43,15 +43,15 @@ grotesque obscene staggering explosive bombshell blistering scathing fiery furio
 outraged stunned disgusting sickening appalling atrocious abhorrent deplorable
 treacherous traitorous cowardly spineless gutless pitiful laughable bizarre outlandish
 apocalyptic nightmarish murderous bloodthirsty ruthless callous heartless sleazy slimy
-dishonest deceitful lying fake hateful racist sexist bigoted xenophobic fanatical
+dishonest deceitful lying hateful racist sexist bigoted xenophobic fanatical
 lawless rampant unprecedented alarming terrifying frightening horrifying chilling
 massive huge enormous tremendous colossal gigantic whopping jaw-dropping mind-boggling
 sordid depraved perverted twisted demonic satanic godless immoral filthy scandalous arrogant
 smug elitist hypocritical treasonous seditious farcical preposterous idiotic moronic
 cataclysmic earth-shattering monumental epic historic-scale fuming seething enraged livid
 incensed panicked panicky frantic frenzied hellish horrid dreadful ghastly
-gruesome grisly sick sickening toxic poisonous venomous rabid crazed fanatical zealous
-militant marxist communist leftist rightist totalitarian authoritarian dictatorial
+gruesome grisly sickening toxic poisonous venomous rabid crazed fanatical zealous
+marxist communist leftist rightist totalitarian authoritarian dictatorial
 rigged crooked disgraced discredited debunked shoddy sloppy woeful dismal abysmal
 insidious creeping lurking menacing ominous dire doomed hopeless desperate worst
 surreal tumultuous chaotic
@@ -83,7 +83,7 @@ persecution torment tormented tormenting enslave enslaved terrorize terrorized t
 terrorised atrocity atrocities crusade lynch lynching infiltrate infiltrated infiltration
 overrun swarming doomsday menace hypocrisy sham farce charade travesty disgrace outrage
 audacity arrogance treason betrayal betrayed tantrum rant rants ranting screed diatribe tirade
-whine whining hogwash baloney nonsense garbage rubbish scam grift hullabaloo
+whine whining hogwash baloney nonsense scam grift hullabaloo
 kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramming agitator
 agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
 vendetta desperation panic unleashing shame shameful entourage
@@ -255,8 +255,11 @@ _QUOTE_SPAN = re.compile(
     r"“[^”]*”|\"[^\"]*\"|‘[^‘]*?’(?![A-Za-z])|(?<![\w'])'(?=\w)[^']*?(?<=[\w.,!?])'(?![A-Za-z])"
 )
 # Without these, no quotation can open (apostrophes alone never do): skip the regex.
-_OPENERS = ("“", '"', "‘", " '")
-_QUOTE_CHARS = frozenset("\"“‘'")
+_OPENERS = ("“", "”", '"', "‘", " '")
+_CLOSING = ("”", "’", "'")
+# A sentence ending "...experience.’" with no opening mark: the tail of a quotation.
+_UNPAIRED_CLOSE = re.compile(r"^[^‘“]*[.,!?]['’]\s*$")
+_QUOTE_CHARS = frozenset("\"“”‘’'")
 # Capitals for emphasis: a common word in capitals, or two capitalised words in a row.
 _SHOUTED = re.compile(r"\b[A-Z]{2,}\b(?:\s+\b[A-Z]{2,}\b)?")
 _SHOUTABLE = frozenset(
@@ -420,9 +423,19 @@ def commentary_share(sentences: list[str]) -> float:
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Character ranges of quoted passages (the speaker's words, not the writer's)."""
-    if not any(opener in text for opener in _OPENERS) and not text.startswith("'"):
+    if not any(mark in text for mark in _OPENERS) and not text.rstrip().endswith(_CLOSING):
         return []
-    return [m.span() for m in _QUOTE_SPAN.finditer(text)]
+    spans = [m.span() for m in _QUOTE_SPAN.finditer(text)]
+    # A quotation running over several sentences: this one opens or closes it unpaired.
+    covered = "".join(text[a:b] for a, b in spans)
+    rest = text.replace(covered, "") if covered else text
+    if rest.count("“") > rest.count("”"):
+        spans.append((text.rindex("“"), len(text)))
+    elif rest.count("”") > rest.count("“") or _UNPAIRED_CLOSE.search(text):
+        end = max(text.rfind("”"), text.rfind("’"), text.rfind("'")) + 1
+        if not spans or spans[0][0] > 0:
+            spans.insert(0, (0, end))
+    return spans
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
