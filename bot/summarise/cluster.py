@@ -27,6 +27,8 @@ SAME_EVENT_HOURS = 48.0
 FADE_HOURS = 96.0
 # An outlet seldom runs two separate articles on one event in a single digest period.
 SAME_OUTLET_FACTOR = 0.8
+# Extra weight of capitalised names: they survive paraphrase better than other words.
+NAME_BOOST = 1
 # Pretend documents that contain no term, so that tiny piles still get sensible weights.
 _PRIOR_DOCS = 10
 _LEAD_WORDS = 80
@@ -75,7 +77,7 @@ def _features(article: Article) -> Counter[str]:
     for match in _NAME.finditer(f"{article.title} {lead}"):
         token = stem(match.group(1).lower().replace("’", "'").removesuffix("'s"))
         if token not in STOPWORDS:
-            counts[token] += 1  # names count again: they survive paraphrase
+            counts[token] += NAME_BOOST  # names count again: they survive paraphrase
     for match in _NUMBER.finditer(f"{article.title} {lead}"):
         number = match.group(0).rstrip(".,")
         if len(number) > 1:
