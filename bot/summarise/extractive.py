@@ -100,6 +100,7 @@ _DANGLING = re.compile(
 _TERMINAL = (".", "!", "?", "。", "！", "？")
 _CLOSED_MIN_WORDS = 9
 # "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _QUOTE_MARKS = frozenset("\"“‘'")
 _PHOTO_DIRECTION = re.compile(
@@ -495,6 +496,16 @@ def _supporting(
     return tuple(support)
 
 
+def _safe_title(title: str) -> str:
+    """The title's first sentence, without an outlet suffix, links or @-mentions.
+
+    Article text is untrusted: "@everyone" or a link in a title must not reach a channel.
+    """
+    title = _OUTLET_SUFFIX.sub("", " ".join(title.split()))
+    title = _LINK.sub("", title).replace("@", "")
+    return _first_sentence(" ".join(title.split()))
+
+
 def _first_sentence(title: str) -> str:
     """ "Council spends 1.4m on art. Yes, really." -> its first sentence, the claim."""
     parts = split_sentences(title)
@@ -516,7 +527,7 @@ def choose_headline(articles: Sequence[Article], chosen: Sequence[_Candidate]) -
     Among equally neutral titles the one sharing most words with the others wins: it
     states what the outlets agree on rather than one outlet's angle.
     """
-    titles = [_first_sentence(_OUTLET_SUFFIX.sub("", " ".join(a.title.split()))) for a in articles]
+    titles = [_safe_title(a.title) for a in articles]
     words = [set(content_words(title)) for title in titles]
     best: tuple[float, int, str] | None = None
     for index, title in enumerate(titles):

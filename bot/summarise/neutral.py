@@ -261,7 +261,7 @@ _CLOSING = ("”", "’", "'")
 _UNPAIRED_CLOSE = re.compile(r"^[^‘“]*[.,!?]['’]\s*$")
 _QUOTE_CHARS = frozenset("\"“”‘’'")
 # Capitals for emphasis: a common word in capitals, or two capitalised words in a row.
-_SHOUTED = re.compile(r"\b[A-Z]{2,}\b(?:\s+\b[A-Z]{2,}\b)?")
+_SHOUTED = re.compile(r"\b[A-Z]{3,}\s+[A-Z]{3,}\b|\b[A-Z]{2,}\b")
 _SHOUTABLE = frozenset(
     _words(
         "every another never always all nothing everyone nobody none again still ever only more "
