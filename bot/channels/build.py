@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.delivery import ReadyPost
 from bot.channels.schedule import Period, parse_time, parse_zone, period_for
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
 from bot.digest.render import digest_to_dict
@@ -79,6 +80,7 @@ class BuildOutcome:
     created: bool
     items: int
     note: str = ""
+    ready: ReadyPost | None = None  # set when this build stored the digest: post it as is
 
 
 def digest_title(local_date: date) -> str:
@@ -356,8 +358,18 @@ async def build_job(
         return stored
 
     result = await run_write(db, writer, store)
+    ready = None
+    if result.created:
+        ready = ReadyPost(
+            outbox_id=result.outbox_id,
+            idempotency_key=digest_store.idempotency_key(job.where.key, period.key),
+            where=job.where,
+            channel_id=job.channel_id,
+            digest=digest,
+            period_end=period.end,
+        )
     return BuildOutcome(
-        job.channel_id, period.key, result.outbox_id, result.created, len(digest.items)
+        job.channel_id, period.key, result.outbox_id, result.created, len(digest.items), "", ready
     )
 
 

@@ -79,6 +79,18 @@ class DeliveryPolicy:
     give_up_after_h: float = 48.0  # a digest this much past its period is no longer news
 
 
+@dataclass(frozen=True)
+class ReadyPost:
+    """A digest its builder just stored: delivery needs no read to post it."""
+
+    outbox_id: int
+    idempotency_key: str
+    where: ChannelRef
+    channel_id: int
+    digest: Digest
+    period_end: datetime
+
+
 async def deliver_outbox_row(
     db: Database,
     posters: Mapping[str, Poster],
@@ -87,22 +99,18 @@ async def deliver_outbox_row(
     clock: Clock,
     policy: DeliveryPolicy = DeliveryPolicy(),
     writer: WriteBatcher | None = None,
+    ready: ReadyPost | None = None,
 ) -> DeliveryOutcome:
     """Deliver one outbox row exactly once (idempotent: a sent row is left alone).
 
     `writer` group-commits the row's small writes with other deliveries (the scheduler
     passes one); each write is still committed before the step that depends on it.
+    `ready` carries what the builder already knows, which saves reading the row back.
     """
-    now = clock()
-    leased = await run_write(
-        db,
-        writer,
-        lambda session: outbox_store.lease_outbox_row(
-            session, outbox_id, now, lease_s=policy.lease_s
-        ),
-    )
+    leased = await _lease(db, writer, outbox_id, clock(), policy, ready)
     if leased is None:
         return "skipped"
+    digest = ready.digest if ready is not None else _digest_of(leased)
     poster = posters.get(leased.where.platform)
     if poster is None:
         await _retry_later(
@@ -118,7 +126,7 @@ async def deliver_outbox_row(
         if leased.earlier_attempts > 0:
             found = await poster.find_posted(leased.where, leased.idempotency_key)
         result = found or await poster.post_digest(
-            leased.where, _digest_of(leased), idempotency_key=leased.idempotency_key
+            leased.where, digest, idempotency_key=leased.idempotency_key
         )
     except PostError as error:
         return await _handle_post_error(db, poster, leased, error, clock, policy)
@@ -140,12 +148,46 @@ async def deliver_outbox_row(
         lambda session: outbox_store.mark_sent(
             session,
             leased.outbox_id,
+            channel_id=leased.channel_id,
             message_id=result.message_id,
             thread_id=result.thread_id,
             now=sent_at,
         ),
     )
     return "found" if found is not None else "sent"
+
+
+async def _lease(
+    db: Database,
+    writer: WriteBatcher | None,
+    outbox_id: int,
+    now: datetime,
+    policy: DeliveryPolicy,
+    ready: ReadyPost | None,
+) -> LeasedPost | None:
+    if ready is None:
+        return await run_write(
+            db,
+            writer,
+            lambda s: outbox_store.lease_outbox_row(s, outbox_id, now, lease_s=policy.lease_s),
+        )
+    attempts = await run_write(
+        db,
+        writer,
+        lambda s: outbox_store.lease_known_row(s, outbox_id, now, lease_s=policy.lease_s),
+    )
+    if attempts is None:
+        return None
+    return LeasedPost(
+        outbox_id=outbox_id,
+        idempotency_key=ready.idempotency_key,
+        where=ready.where,
+        channel_id=ready.channel_id,
+        digest_id=ready.digest.id,
+        payload={},
+        period_end=ready.period_end,
+        earlier_attempts=attempts - 1,
+    )
 
 
 def _digest_of(leased: LeasedPost) -> Digest:

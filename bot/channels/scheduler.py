@@ -31,7 +31,7 @@ from bot.channels.build import (
     load_channel_jobs,
     prefetch_articles,
 )
-from bot.channels.delivery import DeliveryPolicy, Poster, deliver_outbox_row
+from bot.channels.delivery import DeliveryPolicy, Poster, ReadyPost, deliver_outbox_row
 from bot.channels.schedule import (
     latest_digest_at,
     local_date_of,
@@ -50,6 +50,7 @@ TICK_JOB_ID = "newsbot-tick"
 Clock = Callable[[], datetime]
 PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Any]]  # poll these feeds, now
 BUILD_RETRY = timedelta(minutes=5)
+Delivery = tuple[int, ReadyPost | None]  # an outbox row, and its contents when just built
 
 
 @dataclass
@@ -89,7 +90,7 @@ class Scheduler:
         started = time.perf_counter()
         now = self.clock()
         report.feeds_polled = await self._poll_due_feeds(now)
-        queue: asyncio.Queue[int | None] = asyncio.Queue()
+        queue: asyncio.Queue[Delivery | None] = asyncio.Queue()
         workers = [
             asyncio.create_task(self._deliver_worker(queue, report, writer))
             for _ in range(self.delivery_concurrency)
@@ -97,7 +98,7 @@ class Scheduler:
         try:
             async with self.db.session() as session:
                 for outbox_id in await outbox_store.due_outbox_ids(session, now, limit=self.batch):
-                    queue.put_nowait(outbox_id)
+                    queue.put_nowait((outbox_id, None))
             await self._build_due_digests(now, queue, report, writer)
             report.build_phase_s = time.perf_counter() - started
         finally:
@@ -133,7 +134,7 @@ class Scheduler:
     async def _build_due_digests(
         self,
         now: datetime,
-        queue: asyncio.Queue[int | None],
+        queue: asyncio.Queue[Delivery | None],
         report: TickReport,
         writer: WriteBatcher,
     ) -> None:
@@ -183,7 +184,7 @@ class Scheduler:
         job: ChannelJob,
         day: date,
         following: datetime,
-        queue: asyncio.Queue[int | None],
+        queue: asyncio.Queue[Delivery | None],
         report: TickReport,
         writer: WriteBatcher,
     ) -> None:
@@ -208,12 +209,13 @@ class Scheduler:
             report.digests_empty += 1
             return
         report.digests_built += int(outcome.created)
-        queue.put_nowait(outcome.outbox_id)
+        queue.put_nowait((outcome.outbox_id, outcome.ready))
 
     async def _deliver_worker(
-        self, queue: asyncio.Queue[int | None], report: TickReport, writer: WriteBatcher
+        self, queue: asyncio.Queue[Delivery | None], report: TickReport, writer: WriteBatcher
     ) -> None:
-        while (outbox_id := await queue.get()) is not None:
+        while (item := await queue.get()) is not None:
+            outbox_id, ready = item
             try:
                 outcome = await deliver_outbox_row(
                     self.db,
@@ -222,6 +224,7 @@ class Scheduler:
                     clock=self.clock,
                     policy=self.policy,
                     writer=writer,
+                    ready=ready,
                 )
             except Exception:
                 log.exception("delivering outbox row %d failed", outbox_id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Article
@@ -90,28 +91,32 @@ async def store_digest_with_outbox(
     article_ids: Sequence[str],
     now: datetime,
 ) -> StoredDigest:
-    """Insert the digest, its article links and its outbox row, unless the period exists."""
+    """Insert the digest, its article links and its outbox row, unless the period exists.
+
+    Three or four statements in the common case: the existence checks are the inserts'
+    own ON CONFLICT clauses, and the outbox id comes back through RETURNING.
+    """
     digest_id = digest_id_for(channel_id, period_key)
     key = idempotency_key(channel_key, period_key)
-    existing = await session.scalar(select(DigestRow.id).where(DigestRow.id == digest_id))
-    if existing is None:
-        await insert_ignoring_conflict(
-            session,
-            DigestRow,
-            {
-                "id": digest_id,
-                "channel_id": channel_id,
-                "period_key": period_key,
-                "period_start": period_start,
-                "period_end": period_end,
-                "payload": payload,
-                "created_at": now,
-            },
-        )
+    created = await _insert_new(
+        session,
+        DigestRow,
+        {
+            "id": digest_id,
+            "channel_id": channel_id,
+            "period_key": period_key,
+            "period_start": period_start,
+            "period_end": period_end,
+            "payload": payload,
+            "created_at": now,
+        },
+        DigestRow.id,
+    )
+    if created is not None:
         links = [{"digest_id": digest_id, "article_id": a} for a in dict.fromkeys(article_ids)]
         if links:
             await insert_ignoring_conflict(session, DigestArticleRow, links)
-    await insert_ignoring_conflict(
+    outbox_id = await _insert_new(
         session,
         OutboxRow,
         {
@@ -126,11 +131,23 @@ async def store_digest_with_outbox(
             "thread_id": "",
             "created_at": now,
         },
+        OutboxRow.id,
     )
-    outbox_id = (
-        await session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == key))
-    ).scalar_one()
-    return StoredDigest(digest_id=digest_id, outbox_id=outbox_id, created=existing is None)
+    if outbox_id is None:  # the period was stored before: its outbox row is already there
+        outbox_id = (
+            await session.execute(select(OutboxRow.id).where(OutboxRow.idempotency_key == key))
+        ).scalar_one()
+    return StoredDigest(digest_id=digest_id, outbox_id=outbox_id, created=created is not None)
+
+
+async def _insert_new(
+    session: AsyncSession, table: Any, values: dict[str, Any], returned: Any
+) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING `returned`: None when the row existed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(returned)
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def digest_exists(session: AsyncSession, channel_id: int, period_key: str) -> bool:

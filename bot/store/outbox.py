@@ -82,10 +82,33 @@ async def lease_outbox_row(
     )
 
 
+async def lease_known_row(
+    session: AsyncSession, outbox_id: int, now: datetime, *, lease_s: float
+) -> int | None:
+    """Lease a row whose contents the caller already has: its attempts count, or None."""
+    result = await session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == outbox_id,
+            OutboxRow.state == "pending",
+            OutboxRow.next_attempt_at <= now,
+        )
+        .values(
+            attempts=OutboxRow.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=lease_s),
+        )
+        .returning(OutboxRow.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    attempts: int | None = result.scalar_one_or_none()
+    return attempts
+
+
 async def mark_sent(
     session: AsyncSession,
     outbox_id: int,
     *,
+    channel_id: int,
     message_id: str,
     thread_id: str,
     now: datetime,
@@ -102,7 +125,6 @@ async def mark_sent(
             last_error="",
         )
     )
-    channel_id = select(OutboxRow.channel_id).where(OutboxRow.id == outbox_id).scalar_subquery()
     await session.execute(
         update(ChannelRow).where(ChannelRow.id == channel_id).values(last_digest_at=now)
     )
