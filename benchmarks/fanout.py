@@ -167,11 +167,17 @@ async def seed(db: Database, channels: int, feeds: int, now: datetime) -> None:
             }
         )
         stories = [
-            (f"own{f}-{k}", TOWNS[(f + k) % 8], THINGS[(f * 3 + k) % 10], 2 + k + f % 40)
+            (
+                f"own{f}-{k}",
+                TOWNS[(f + k) % len(TOWNS)],
+                THINGS[(f * 3 + k) % len(THINGS)],
+                2 + k + f % 40,
+            )
             for k in range(3)
         ]
         wire = f % WIRE_EVENTS
-        stories.append((f"wire{wire}-{f}", TOWNS[wire % 8], THINGS[wire % 10], 90 + wire))
+        town, thing = TOWNS[wire % len(TOWNS)], THINGS[wire % len(THINGS)]
+        stories.append((f"wire{wire}-{f}", town, thing, 90 + wire))
         for slug, town, thing, amount in stories:
             aid = f"{slug}"
             article_rows.append(
