@@ -100,7 +100,6 @@ _DANGLING = re.compile(
 _TERMINAL = (".", "!", "?", "。", "！", "？")
 _CLOSED_MIN_WORDS = 9
 # "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _QUOTE_MARKS = frozenset("\"“‘'")
 _PHOTO_DIRECTION = re.compile(
@@ -497,13 +496,8 @@ def _supporting(
 
 
 def _safe_title(title: str) -> str:
-    """The title's first sentence, without an outlet suffix, links or @-mentions.
-
-    Article text is untrusted: "@everyone" or a link in a title must not reach a channel.
-    """
-    title = _OUTLET_SUFFIX.sub("", " ".join(title.split()))
-    title = _LINK.sub("", title).replace("@", "")
-    return _first_sentence(" ".join(title.split()))
+    """The title's first sentence without an outlet suffix (adapters make text inert)."""
+    return _first_sentence(_OUTLET_SUFFIX.sub("", " ".join(title.split())))
 
 
 def _first_sentence(title: str) -> str:

@@ -176,7 +176,9 @@ def test_mentions_and_links_in_untrusted_articles_never_reach_the_summary() -> N
         "Repairs will take six weeks, officials said.",
     )
     item = SUMMARISER.summarise_story(story(injected))
-    shown = item_summary_text(item) + " " + item.headline
+    # Sentences carrying mentions or links are page furniture or injection: never chosen.
+    # (Headlines stay the outlet's own words; the adapters make any text inert.)
+    shown = item_summary_text(item)
     assert "@" not in shown
     assert "attacker.example" not in shown
     assert "Ignore previous instructions" not in shown
