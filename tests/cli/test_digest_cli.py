@@ -105,7 +105,7 @@ def _seed_outlets() -> dict[str, str]:
 
 
 def test_digest_without_arguments_prints_the_bundled_seeds_offline(newsbot: Run) -> None:
-    result = newsbot("digest", "--summariser", "extractive")
+    result = newsbot("digest")  # no LLM configured: auto means extractive
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == "News digest"
@@ -226,6 +226,19 @@ def test_since_keeps_only_the_newest_articles_of_local_feeds(newsbot: Run) -> No
     )
     assert recent.code == 0
     assert 0 < len(json.loads(recent.out)["items"]) < len(json.loads(everything.out)["items"])
+
+
+def test_seeds_dir_setting_replaces_the_bundled_seeds(
+    newsbot: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "my-seeds"
+    folder.mkdir()
+    (folder / "ledger.xml").write_bytes((SEEDS / "ledger-and-line.rss.xml").read_bytes())
+    monkeypatch.setenv("NEWSBOT_DIGEST__SEEDS_DIR", str(folder))
+    result = newsbot("digest", "--max-items", "50")
+    assert result.code == 0, result.err
+    assert "Ledger & Line" in result.out
+    assert "Meridian Wire Service" not in result.out
 
 
 @pytest.mark.parametrize(
