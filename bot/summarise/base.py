@@ -23,7 +23,7 @@ class Summariser(Protocol):
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer to a follow-up question: cited sentences, or `found=False` ("sources don't say")."""
+    """An answer to a follow-up question: cited sentences, or `found=False` (sources don't say)."""
 
     sentences: tuple[Sentence, ...]
     summariser: SummariserName
