@@ -42,8 +42,6 @@ W_TITLE = 0.3
 W_SAME_ARTICLE = 0.3
 W_LENGTH_MULTI = 2.0
 FULL_SENTENCE_WORDS = 50
-W_LONG = 0.0
-LONG_SENTENCE_WORDS = 30
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
 # Share of an article's sentences with strong markers from which it reads as commentary.
@@ -338,9 +336,6 @@ def _content_scores(
         if multi:
             # Several outlets: fuller sentences carry more of the shared facts per slot.
             score += W_LENGTH_MULTI * min(1.0, c.words / FULL_SENTENCE_WORDS)
-        else:
-            # One article: a long sentence spends the word budget on detail.
-            score -= W_LONG * max(0, c.words - LONG_SENTENCE_WORDS) / LONG_SENTENCE_WORDS
         scored.append(_Scored(c, score))
     return scored
 
@@ -451,6 +446,10 @@ def disagree(first: str, second: str) -> bool:
 def _add_disagreements(
     chosen: list[_Candidate], scored: list[_Scored], max_sentences: int
 ) -> list[_Candidate]:
+    """Put next to each chosen sentence another outlet's differing version of its figures.
+
+    Disagreeing pairs are kept whole; sentences outside a pair make room for them.
+    """
     result = list(chosen)
     for c in chosen:
         for other in scored:
