@@ -360,3 +360,35 @@ def test_summarise_refuses_a_missing_input_file(newsbot: Run, tmp_path: Path) ->
     )
     assert result.code == 2
     assert "does not exist" in result.err
+
+
+def test_summarise_streams_stdin_to_stdout_on_a_long_run(
+    newsbot: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    lines = [
+        json.dumps(
+            {
+                "id": f"n{i}",
+                "source": "Coastline Wire",
+                "text": f"The harbour board approved plan number {i} on Monday, officials said. "
+                "Work starts in spring.",
+            }
+        )
+        for i in range(120)
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    result = newsbot("summarise", "--jsonl", "-", "--out", "-", "--summariser", "extractive")
+    assert result.code == 0, result.err
+    written = [json.loads(line) for line in result.out.splitlines()]
+    assert [w["id"] for w in written] == [f"n{i}" for i in range(120)]
+    assert "Traceback" not in result.err
+
+
+def test_summarise_refuses_an_impossible_sentence_count(newsbot: Run, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "One sentence here, they said."}) + "\n")
+    result = newsbot("summarise", "--jsonl", str(source), "--out", "-", "--max-sentences", "0")
+    assert result.code == 2
+    assert "--max-sentences must be between 1 and 10." in result.err
