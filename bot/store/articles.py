@@ -75,7 +75,9 @@ async def write_articles(
             linked.extend((await session.scalars(query)).all())
         rows = [{"feed_id": feed_id, "article_id": article_id} for article_id in linked]
         if rows:
-            await session.execute(_insert(session, FeedArticleRow).on_conflict_do_nothing(), rows)
+            await session.execute(
+                _insert(session, FeedArticleRow.__table__).on_conflict_do_nothing(), rows
+            )
     return [a for a in unique.values() if a.id in new_ids]
 
 
@@ -102,8 +104,13 @@ async def _insert_new(
     ]
     # No conflict target: a clash on either the id or the URL means "already stored".
     # Rows go as executemany parameters, not .values(rows): one cached statement instead
-    # of compiling a new multi-row VALUES each time (half the CPU of a cold poll).
-    statement = _insert(session, ArticleRow).on_conflict_do_nothing().returning(ArticleRow.id)
+    # of compiling a new multi-row VALUES each time (half the CPU of a cold poll). On the
+    # Table, not the ORM class: the ORM bulk path costs about 10% more CPU per row.
+    statement = (
+        _insert(session, ArticleRow.__table__)
+        .on_conflict_do_nothing()
+        .returning(ArticleRow.__table__.c.id)
+    )
     return set((await session.scalars(statement, values)).all())
 
 
