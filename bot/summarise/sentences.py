@@ -36,6 +36,9 @@ _BOUNDARY = re.compile(r"""([.!?…。！？]+)(["'”’»)\]]*)(\s*)""")
 _STARTER = re.compile(r"""["'“‘«(\[]*[A-Z0-9À-ÖØ-ÞĀ-ſ]""")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 _CJK_END = frozenset("。！？")
+# A quotation left open longer than this is a stray mark, not one long sentence (and keeps
+# splitting linear on hostile input).
+_MAX_QUOTED = 600
 
 # "WASHINGTON (Reuters) - ", "LONDON, March 3 (AP) — ", "Geneva - " at the very start.
 _DATELINE = re.compile(
@@ -77,37 +80,36 @@ def strip_dateline(sentence: str) -> str:
     return sentence[match.end() :]
 
 
-def _split_line(line: str) -> list[str]:
-    out: list[str] = []
+def _split_line(line: str) -> Iterator[str]:
+    # Positions, never slices of the rest of the line: splitting stays linear in its length.
     start = 0
     for match in _BOUNDARY.finditer(line):
         end = match.end(2)
-        rest = line[match.end() :]
-        if rest and not _ends_sentence(line, match, rest):
+        more = match.end() < len(line)
+        if more and not _ends_sentence(line, match):
             continue
-        if rest and _inside_open_quote(line[start:end]):
+        if more and end - start < _MAX_QUOTED and _inside_open_quote(line[start:end]):
             continue  # '"We will win. We always do," she said.' is one sentence
         piece = line[start:end].strip()
         if piece:
-            out.append(piece)
+            yield piece
         start = match.end()
     tail = line[start:].strip()
     if tail:
-        out.append(tail)
-    return out
+        yield tail
 
 
 def _inside_open_quote(piece: str) -> bool:
     return piece.count("“") > piece.count("”") or piece.count('"') % 2 == 1
 
 
-def _ends_sentence(line: str, match: re.Match[str], rest: str) -> bool:
+def _ends_sentence(line: str, match: re.Match[str]) -> bool:
     punct = match.group(1)
     if punct[-1] in _CJK_END:
         return True
-    if not match.group(3) and rest:
-        return False
-    if not _STARTER.match(rest):
+    if not match.group(3):
+        return False  # no space after the stop: "3.5", "U.S.-led"
+    if not _STARTER.match(line, match.end()):
         return False  # lower-case continuation: "the U.S. economy", "... said."
     if punct != ".":
         # "?" or "!" inside a quote followed by attribution: '"Why?" she asked.'

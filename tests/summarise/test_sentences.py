@@ -79,3 +79,14 @@ def test_content_words_drop_function_words_and_fold_plurals() -> None:
         "mayor",
         "office",
     ]
+
+
+def test_hostile_text_splits_in_linear_time() -> None:
+    import time
+
+    # One huge line with a quotation mark that never closes.
+    text = '"' + " ".join(f"This is sentence number {i}." for i in range(40000))
+    start = time.perf_counter()
+    sentences = split_sentences(text)
+    assert time.perf_counter() - start < 5
+    assert len(sentences) > 30000
