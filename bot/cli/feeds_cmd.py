@@ -67,7 +67,13 @@ def register(subparsers: Any) -> None:
     opml.add_argument("source", metavar="FILE|URL")
     opml.set_defaults(handler=run_feeds_import_opml)
 
-    fetch = subparsers.add_parser("fetch", help="poll the feeds that are due now")
+    fetch = subparsers.add_parser(
+        "fetch",
+        help="poll the feeds that are due now",
+        description="Poll the feeds whose next poll time has come (all enabled feeds with "
+        "--all), store what is new and show a table of new, unchanged and failed feeds and "
+        "why. The exit code is 1 when a feed failed or was disabled, else 0.",
+    )
     fetch.add_argument("--all", action="store_true", help="poll every enabled feed, due or not")
     fetch.set_defaults(handler=run_fetch)
 
