@@ -92,15 +92,16 @@ class App:
         self,
         feed_ids: Sequence[int],
         *,
+        now: datetime | None = None,
         on_outcome: Callable[[PollOutcome], None] | None = None,
     ) -> list[PollOutcome]:
-        """Poll these feeds now (see `bot.feeds.poll.poll_feeds`)."""
+        """Poll these feeds at `now` (default: the clock's now); see `poll_feeds`."""
         return await poll_feeds(
             self.db,
             self.fetcher,
             self.parser,
             feed_ids,
-            now=self.now(),
+            now=now or self.now(),
             settings=self.settings,
             on_outcome=on_outcome,
         )
