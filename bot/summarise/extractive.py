@@ -97,9 +97,9 @@ _DANGLING = re.compile(
 )
 _TERMINAL = (".", "!", "?", "。", "！", "？")
 _CLOSED_MIN_WORDS = 9
-# "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
 _LETTERS = re.compile(r"[^\W\d_]+")
 _QUOTE_MARKS = frozenset("\"“‘'")
+# "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
 _PHOTO_DIRECTION = re.compile(
     r"\s*\((?:pictured|above|below|left|right|centre|center|top|bottom|inset|file photo|"
     r"(?:far|second|third|front|back) (?:left|right|row)|(?:pictured|seen|shown) [\w ,]{1,30})\)",
@@ -314,7 +314,7 @@ def _content_scores(
     titles = _title_vector(articles)
     per_article: dict[str, dict[str, float]] = {}
     if multi:
-        for article_id in {c.article.id for c in candidates}:
+        for article_id in dict.fromkeys(c.article.id for c in candidates):  # stable order
             per_article[article_id] = _centroid(
                 [c.vector for c in candidates if c.article.id == article_id]
             )
