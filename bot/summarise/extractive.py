@@ -350,9 +350,9 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
     """Repair and re-score the best sentences, setting aside those that stay loaded.
 
     Only as many sentences as selection can use are checked, best first: the checks cost
-    more than everything else, and a long article's tail is never chosen anyway. Sentences
-    still loaded after repair are used only when too few clean ones exist, and never when
-    strongly loaded (name-calling, exclamations, rhetorical questions).
+    more than everything else, and a long article's tail is never chosen anyway. A sentence
+    still loaded after repair is used only when no clean one exists (and then only one);
+    strongly loaded ones (name-calling, exclamations, rhetorical questions) never are.
     """
     clean: list[_Scored] = []
     loaded_ones: list[_Scored] = []
@@ -380,6 +380,7 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
 
 
 def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Candidate]:
+    """Greedy MMR within the sentence and word budget; near-duplicates are never repeated."""
     chosen: list[_Candidate] = []
     words = 0
     pool = sorted(scored, key=lambda s: -s.score)
@@ -412,6 +413,7 @@ def _in_reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
 def _lead_sentences(
     candidates: list[_Candidate], max_sentences: int, budget: int
 ) -> list[_Candidate]:
+    """The first article's opening sentences: used when the neutrality checks cannot apply."""
     chosen: list[_Candidate] = []
     words = 0
     for c in candidates:
