@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import case, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import FetchSettings
 from bot.errors import BadInput
+from bot.feeds.urls import display_url
 from bot.store.db import Database
 from bot.store.schema import FeedRow
 
@@ -169,7 +171,9 @@ async def write_failure(
     backoff: Backoff,
 ) -> Feed | None:
     """Read the failure count and write the next one: run it in `Database.write()`."""
-    row = await session.get(FeedRow, feed_id, populate_existing=True)
+    # FOR UPDATE: on PostgreSQL a concurrent poller waits here instead of losing a count
+    # (SQLite needs nothing more: write() already holds the database write lock).
+    row = await session.get(FeedRow, feed_id, populate_existing=True, with_for_update=True)
     if row is None:
         return None
     failures = row.consecutive_failures + 1
@@ -183,6 +187,12 @@ async def write_failure(
         row.disabled_reason = f"{failures} failures in a row; the last one: {error}"[:2000]
     await session.flush()
     return _to_feed(row)
+
+
+def _existing(feed: Feed, exist_ok: bool) -> Feed:
+    if exist_ok:
+        return feed
+    raise BadInput(f"feed {display_url(feed.url)} is already added (id {feed.id}).")
 
 
 class FeedStore:
@@ -205,30 +215,35 @@ class FeedStore:
         """Add a feed, due at once. An existing URL raises BadInput unless `exist_ok`."""
         if interval_s < 60:
             raise BadInput("a poll interval must be at least 60 seconds.")
-        async with self._db.write() as session:
-            existing = await session.scalar(select(FeedRow).where(FeedRow.url == url))
-            if existing is not None:
-                if exist_ok:
-                    return _to_feed(existing)
-                raise BadInput(f"feed {url} is already added (id {existing.id}).")
-            row = FeedRow(
-                url=url,
-                title="",
-                outlet=outlet,
-                origin=origin,
-                poll_interval_s=interval_s,
-                next_poll_at=now,
-                last_status="new",
-                last_error="",
-                consecutive_failures=0,
-                disabled=False,
-                disabled_reason="",
-                baselined=False,
-                created_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            return _to_feed(row)
+        try:
+            async with self._db.write() as session:
+                existing = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+                if existing is not None:
+                    return _existing(_to_feed(existing), exist_ok)
+                row = FeedRow(
+                    url=url,
+                    title="",
+                    outlet=outlet,
+                    origin=origin,
+                    poll_interval_s=interval_s,
+                    next_poll_at=now,
+                    last_status="new",
+                    last_error="",
+                    consecutive_failures=0,
+                    disabled=False,
+                    disabled_reason="",
+                    baselined=False,
+                    created_at=now,
+                )
+                session.add(row)
+                await session.flush()
+                return _to_feed(row)
+        except IntegrityError:
+            # Another process added the same URL between our check and our insert.
+            raced = await self.get_by_url(url)
+            if raced is None:
+                raise
+            return _existing(raced, exist_ok)
 
     async def get(self, feed_id: int) -> Feed | None:
         async with self._db.session() as session:

@@ -1,22 +1,20 @@
-"""Two writers on one SQLite file (two engines, as two processes would be) lose no writes."""
+"""Two writers on one database (two engines, as two processes would be) lose no writes."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.models import Article
 from bot.store.articles import ArticleStore
-from bot.store.db import open_database
 from bot.store.feeds import Backoff, FeedStore
+from tests.conftest import DbTarget
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-async def test_concurrent_read_then_write_transactions_lose_nothing(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    first, second = await open_database(url), await open_database(url)
+async def test_concurrent_read_then_write_transactions_lose_nothing(db_target: DbTarget) -> None:
+    first, second = await db_target.open(), await db_target.open()
     try:
         backoff = Backoff(base_s=60, max_s=600, disable_after=1000)
         feed = await FeedStore(first, backoff).add("https://a.example/feed", now=NOW)
@@ -35,9 +33,8 @@ async def test_concurrent_read_then_write_transactions_lose_nothing(tmp_path: Pa
         await second.close()
 
 
-async def test_two_writers_storing_the_same_articles_store_each_once(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    first, second = await open_database(url), await open_database(url)
+async def test_two_writers_storing_the_same_articles_store_each_once(db_target: DbTarget) -> None:
+    first, second = await db_target.open(), await db_target.open()
     try:
         feed = await FeedStore(first).add("https://a.example/feed", now=NOW)
         batch = [
@@ -59,6 +56,24 @@ async def test_two_writers_storing_the_same_articles_store_each_once(tmp_path: P
         )
         assert sum(len(r) for r in results) == 300
         assert await ArticleStore(second).count() == 300
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_two_processes_adding_the_same_feed_get_one_row(db_target: DbTarget) -> None:
+    first, second = await db_target.open(), await db_target.open()
+    try:
+        urls = [f"https://a.example/feed{i}" for i in range(20)]
+        added = await asyncio.gather(
+            *(
+                FeedStore(db).add(url, now=NOW, exist_ok=True)
+                for url in urls
+                for db in (first, second)
+            )
+        )
+        assert len({feed.id for feed in added}) == 20
+        assert len(await FeedStore(second).list()) == 20
     finally:
         await first.close()
         await second.close()
