@@ -16,6 +16,7 @@ from bot.channels.build import BuildDeps
 from bot.channels.commands import Commands
 from bot.channels.delivery import DeliveryPolicy, Poster
 from bot.channels.scheduler import Scheduler
+from bot.feeds.poll import PollOutcome
 from bot.summarise.base import Answerer, Summariser
 from bot.summarise.factory import make_answerer, make_summariser
 
@@ -65,8 +66,8 @@ def build_scheduler(
 ) -> Scheduler:
     """The tick runner: polls through `app.poll`, builds digests, delivers via `posters`."""
 
-    async def poll(feed_ids: Sequence[int], now: datetime) -> None:
-        await app.poll(feed_ids)
+    async def poll(feed_ids: Sequence[int], now: datetime) -> Sequence[PollOutcome]:
+        return await app.poll(feed_ids)
 
     return Scheduler(
         db=app.db,

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -39,6 +38,7 @@ from bot.channels.schedule import (
     parse_time,
     parse_zone,
 )
+from bot.feeds.poll import PollOutcome
 from bot.store import channels as channel_store
 from bot.store import outbox as outbox_store
 from bot.store.db import Database, WriteBatcher
@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "newsbot-tick"
 Clock = Callable[[], datetime]
-PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Any]]  # poll these feeds, now
+# Poll these feeds now; returns one outcome per feed (bot.feeds.poll.poll_feeds).
+PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Sequence[PollOutcome]]]
 BUILD_RETRY = timedelta(minutes=5)
 Delivery = tuple[int, ReadyPost | None]  # an outbox row, and its contents when just built
 
@@ -126,10 +127,33 @@ class Scheduler:
             )
         if due:
             try:
-                await self.poll_feeds(due, now)
+                outcomes = await self.poll_feeds(due, now)
             except Exception:
                 log.exception("polling %d due feeds failed", len(due))
+                return len(due)
+            for outcome in outcomes:
+                if outcome.status == "disabled":
+                    await self._tell_feed_disabled(outcome)
         return len(due)
+
+    async def _tell_feed_disabled(self, outcome: PollOutcome) -> None:
+        """Tell every channel following a feed that it was disabled, and why (once: a
+        disabled feed is never due again until the operator re-enables it)."""
+        async with self.db.session() as session:
+            followers = await channel_store.channels_following_feed(session, outcome.feed_id)
+        text = (
+            f"The feed {outcome.name or outcome.url} was disabled after repeated failures "
+            f"({outcome.error.rstrip('.')}). New articles from it will not appear until the "
+            "operator re-enables it (newsbot feeds enable)."
+        )
+        for where in followers:
+            poster = self.posters.get(where.platform)
+            if poster is None:
+                continue
+            try:
+                await poster.notify(where, text)
+            except Exception as error:  # the channel may refuse; the log keeps the reason
+                log.warning("could not tell %s that a feed was disabled: %s", where.key, error)
 
     async def _build_due_digests(
         self,

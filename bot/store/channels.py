@@ -276,3 +276,14 @@ async def subscriptions_of_channels(
     for sub, feed in result:
         found[sub.channel_id].append(_view(sub, feed))
     return found
+
+
+async def channels_following_feed(session: AsyncSession, feed_id: int) -> list[ChannelRef]:
+    """Every channel subscribed to a feed (to tell them when it is disabled)."""
+    result = await session.execute(
+        select(ChannelRow)
+        .join(SubscriptionRow, SubscriptionRow.channel_id == ChannelRow.id)
+        .where(SubscriptionRow.feed_id == feed_id)
+        .distinct()
+    )
+    return [channel_ref(row) for row in result.scalars()]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
+from bot.config import Settings
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import ParserPool
 from bot.models import Caller, ChannelRef
+from bot.store.db import Database
 from tests.channels.conftest import rss
 from tests.channels.support import Clock, RecordingPoster
 from tests.fakes.feed_server import FeedServer
@@ -180,3 +184,24 @@ async def test_settings_move_the_next_digest_to_local_time(app: App, clock: Cloc
     assert "next digest: 2026-04-02 07:30 Europe/Berlin" in reply.lines
     off = await app.commands.settings(HERE, ADMIN, {"digest": "off"})
     assert "next digest: off" in off.lines
+
+
+async def test_a_feed_disabled_after_failures_is_reported_to_its_channels(
+    db: Database, clock: Clock, feed_server: FeedServer
+) -> None:
+    settings = Settings(
+        fetch={"allow_private_addresses": True, "disable_after_failures": 1, "timeout_s": 2},  # type: ignore[arg-type]
+        digest={"summariser": "extractive"},  # type: ignore[arg-type]
+    )
+    async with Fetcher(settings.fetch) as fetcher, ParserPool(in_process=True) as parser:
+        app = App(settings=settings, db=db, fetcher=fetcher, parser=parser, clock=clock)
+        feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS))
+        assert (await app.commands.subscribe(HERE, ADMIN, feed_server.url("/gazette.xml"))).ok
+        feed_server.serve("/gazette.xml", b"gone", status=410)
+        clock.advance(hours=1)
+        poster = RecordingPoster()
+        await app.scheduler({"test": poster}).tick()
+        ((where, text),) = poster.notices
+        assert where == HERE and "Harbour Gazette was disabled" in text and "410" in text
+        listed = await app.commands.list_subscriptions(HERE)
+        assert "disabled" in listed.lines[0]
