@@ -84,7 +84,12 @@ async def poll_feeds(
     feeds = await poller.feeds.get_many(list(dict.fromkeys(feed_ids)))
 
     async def poll_and_report(feed: Feed) -> PollOutcome:
-        outcome = await poller.poll(feed)
+        try:
+            outcome = await poller.poll(feed)
+        except Exception:  # even recording the failure failed (database gone): say so
+            log.exception("could not record the poll of %s", display_url(feed.url))
+            error = "the outcome could not be stored (database error; details in the log)."
+            outcome = PollOutcome(feed.id, display_url(feed.url), "failed", error=error)
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome
