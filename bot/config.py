@@ -129,6 +129,11 @@ class LlmSettings(_Section):
         0.75, ge=0, le=1, description="share of a sentence's content words its sources must hold"
     )
     prompts_dir: str = Field("", description="folder of prompt templates; empty = bundled")
+    system_role: bool = Field(
+        True,
+        description="send the rules as a system message; false puts them at the top of the "
+        "user message, for models without a system role (e.g. Gemma on llama.cpp)",
+    )
 
 
 class DiscordSettings(_Section):

@@ -143,20 +143,39 @@ def render(template: str, **values: str) -> str:
     return template
 
 
+def chat_messages(system: str, user: str, *, system_role: bool) -> list[dict[str, str]]:
+    """The rules and the task; the rules go first in the user turn when there is no system role."""
+    if system_role:
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return [{"role": "user", "content": f"{system}\n\n{user}"}]
+
+
 def data_block(payload: dict[str, Any]) -> str:
     """Article data as JSON in which `<` and `>` are escaped, so no text can close the block."""
     text = json.dumps(payload, ensure_ascii=False, indent=1)
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _sentences_schema() -> dict[str, Any]:
+def sentences_schema(ids: Sequence[str], *, min_items: int, max_items: int) -> dict[str, Any]:
+    """A list of {text, sources} where sources name only the given article ids.
+
+    The bounds and the id enum matter to grammar-constrained servers (llama.cpp): without
+    them a small model closes the list at once or invents ids until it runs out of tokens.
+    """
     return {
         "type": "array",
+        "minItems": min_items,
+        "maxItems": max_items,
         "items": {
             "type": "object",
             "properties": {
                 "text": {"type": "string"},
-                "sources": {"type": "array", "items": {"type": "string"}},
+                "sources": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": len(ids),
+                    "items": {"type": "string", "enum": list(ids)},
+                },
             },
             "required": ["text", "sources"],
             "additionalProperties": False,
@@ -164,18 +183,30 @@ def _sentences_schema() -> dict[str, Any]:
     }
 
 
-SUMMARY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"headline": {"type": "string"}, "sentences": _sentences_schema()},
-    "required": ["headline", "sentences"],
-    "additionalProperties": False,
-}
-ANSWER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"found": {"type": "boolean"}, "sentences": _sentences_schema()},
-    "required": ["found", "sentences"],
-    "additionalProperties": False,
-}
+def summary_schema(ids: Sequence[str], max_sentences: int) -> dict[str, Any]:
+    """The reply of a story summary: a headline and 1..max_sentences cited sentences."""
+    return {
+        "type": "object",
+        "properties": {
+            "headline": {"type": "string"},
+            "sentences": sentences_schema(ids, min_items=1, max_items=max_sentences),
+        },
+        "required": ["headline", "sentences"],
+        "additionalProperties": False,
+    }
+
+
+def answer_schema(ids: Sequence[str], max_sentences: int) -> dict[str, Any]:
+    """The reply to a question: found, and up to max_sentences cited sentences."""
+    return {
+        "type": "object",
+        "properties": {
+            "found": {"type": "boolean"},
+            "sentences": sentences_schema(ids, min_items=0, max_items=max_sentences),
+        },
+        "required": ["found", "sentences"],
+        "additionalProperties": False,
+    }
 
 
 @dataclass(frozen=True)
@@ -633,7 +664,10 @@ class LlmSummariser:
         messages = self._messages(ids, max_sentences)
         try:
             completion = await self._client.complete_json(
-                messages, schema_name="story_summary", schema=SUMMARY_SCHEMA, deadline=deadline
+                messages,
+                schema_name="story_summary",
+                schema=summary_schema(list(ids), max_sentences),
+                deadline=deadline,
             )
         except LlmFailure as error:
             log.info("LLM summary of story %s failed: %s", story.id, error)
@@ -655,10 +689,7 @@ class LlmSummariser:
             max_sentences=str(max_sentences),
             data=data_block(payload),
         )
-        return [
-            {"role": "system", "content": self._prompts.system},
-            {"role": "user", "content": user},
-        ]
+        return chat_messages(self._prompts.system, user, system_role=self._settings.system_role)
 
     def _grounded_item(
         self, story: Story, ids: dict[str, Article], data: dict[str, Any], max_sentences: int
@@ -772,14 +803,14 @@ class LlmAnswerer:
         user = render(
             self._prompts.answer, max_sentences=str(self._max_sentences), data=data_block(payload)
         )
-        messages = [
-            {"role": "system", "content": self._prompts.system},
-            {"role": "user", "content": user},
-        ]
+        messages = chat_messages(self._prompts.system, user, system_role=self._settings.system_role)
         deadline = Deadline(min(self._settings.digest_budget_s, self._settings.timeout_s * 2))
         try:
             completion = await self._client.complete_json(
-                messages, schema_name="answer", schema=ANSWER_SCHEMA, deadline=deadline
+                messages,
+                schema_name="answer",
+                schema=answer_schema(list(ids), self._max_sentences),
+                deadline=deadline,
             )
         except LlmFailure as error:
             log.info("LLM answer failed: %s", error)

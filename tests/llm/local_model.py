@@ -70,6 +70,7 @@ async def local_llm_server(
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model_path()),
         "--model_alias", MODEL_NAME,
+        "--chat_format", "gemma",
         "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", str(n_ctx),
         "--n_threads", str(threads or max(1, (os.cpu_count() or 2))),

@@ -57,6 +57,10 @@ async def test_grounded_reply_is_shown_as_llm(fake_openai: FakeOpenAI) -> None:
     assert {s.name for s in item.sources} == {"Harbour Gazette", "Northfield Post"}
     request = fake_openai.chat_requests[0]
     assert request["response_format"]["type"] == "json_schema"
+    # The schema lets the model cite only the story's own article ids.
+    schema = request["response_format"]["json_schema"]["schema"]
+    cited = schema["properties"]["sentences"]["items"]["properties"]["sources"]
+    assert cited["items"]["enum"] == ["A1", "A2"]
     # The article text travels as data inside the delimited block, not as instructions.
     user = request["messages"][1]["content"]
     assert "<<<DATA" in user and "Mara Lindqvist" in user.split("<<<DATA", 1)[1]
