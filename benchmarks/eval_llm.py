@@ -160,7 +160,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             stories.append((job.id, job.story))
             kinds[job.id] = name.removesuffix(".jsonl")
 
-    async def with_server(base_url: str) -> dict[str, Any]:
+    async def with_server(base_url: str, *, system_role: bool) -> dict[str, Any]:
         llm = LlmSettings(
             base_url=base_url,
             model=args.model,
@@ -169,19 +169,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             digest_budget_s=args.timeout * 2,
             max_tokens=args.max_tokens,
             max_article_chars=args.max_article_chars,
+            system_role=system_role,
+            concurrency=1,
         )
         settings = Settings(llm=llm, digest=DigestSettings(summariser="llm"))
         llm_items, ext_items, seconds = await summarise_all(settings, stories)
         return report(eval_dir, sample_dir, out, llm_items, ext_items, seconds, kinds)
 
     if args.base_url:
-        return await with_server(args.base_url)
+        return await with_server(args.base_url, system_role=True)
     from tests.llm.local_model import local_llm_server, missing_packages
 
     if missing_packages():
         raise SystemExit(f"the local model needs: {', '.join(missing_packages())}")
     async with local_llm_server(n_ctx=args.n_ctx) as base_url:
-        return await with_server(base_url)
+        # Gemma has no system role: the rules go into the user turn.
+        return await with_server(base_url, system_role=False)
 
 
 def report(
@@ -228,8 +231,8 @@ def main() -> None:
     parser.add_argument("--base-url", help="an OpenAI-compatible server (default: start local)")
     parser.add_argument("--model", default="gemma-3-270m")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per call")
-    parser.add_argument("--max-tokens", type=int, default=300)
-    parser.add_argument("--max-article-chars", type=int, default=1500)
+    parser.add_argument("--max-tokens", type=int, default=200)
+    parser.add_argument("--max-article-chars", type=int, default=800)
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--out", default="/tmp/newsbot-eval-llm")
     args = parser.parse_args()
