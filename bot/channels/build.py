@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.delivery import ReadyPost
-from bot.channels.schedule import Period, parse_time, parse_zone, period_for
+from bot.channels.schedule import PERIOD_PREFIX, Period, parse_time, parse_zone, period_for
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
 from bot.digest.render import digest_to_dict
 from bot.models import Article, ChannelRef, Digest, DigestItem, Story
@@ -229,11 +229,31 @@ class ChannelJob:
     sent: Mapping[str, str]  # article id -> period key of a recent digest that carried it
 
     def period(self, local_date: date) -> Period:
-        """This channel's digest period for `local_date`."""
-        return period_for(local_date, parse_time(self.digest_time), parse_zone(self.timezone))
+        """This channel's digest period for `local_date`.
+
+        Normally the day before its digest time; a catch-up digest after downtime reaches
+        back to the previous digest (at most `RECENT`), so missed days are summarised once
+        instead of lost, in one digest rather than a burst.
+        """
+        at, zone = parse_time(self.digest_time), parse_zone(self.timezone)
+        regular = period_for(local_date, at, zone)
+        earlier = [
+            day for day in map(_period_date, self.built) if day is not None and day < local_date
+        ]
+        if not earlier or max(earlier) >= local_date - timedelta(days=1):
+            return regular
+        since = period_for(max(earlier), at, zone).end
+        return Period(regular.key, local_date, since, regular.end)
 
 
-RECENT = timedelta(days=3)  # how far back "already built / already sent" is checked
+def _period_date(period_key: str) -> date | None:
+    try:
+        return date.fromisoformat(period_key.removeprefix(PERIOD_PREFIX))
+    except ValueError:
+        return None
+
+
+RECENT = timedelta(days=4)  # how far back "already built / already sent" is checked
 
 
 async def load_channel_jobs(

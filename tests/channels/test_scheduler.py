@@ -198,3 +198,25 @@ async def test_baseline_and_filtered_articles_stay_out(db: Database) -> None:
     text = " ".join(item.summary for item in digest.items)
     assert "number 4" in text
     assert "number 1" not in text and "number 2" not in text and "ferry" not in text
+
+
+async def test_catch_up_digest_covers_the_missed_days_once(db: Database) -> None:
+    clock = Clock(utc(2026, 1, 10, 12))
+    poster = RecordingPoster()
+    channel_id = await schedule_channel(db, clock, time="08:00")
+    scheduler = make_scheduler(db, clock, poster)
+    await add_feed_with_articles(
+        db, channel_id, [article(1, utc(2026, 1, 10, 13))], fetched_at=utc(2026, 1, 10, 14)
+    )
+    clock.now = utc(2026, 1, 11, 8)
+    await scheduler.tick()  # the regular digest of the 11th
+    for day in (11, 12, 13):  # then the bot is down for three digests
+        await add_feed_with_articles(
+            db, channel_id, [article(day, utc(2026, 1, day, 13))], fetched_at=utc(2026, 1, day, 14)
+        )
+    clock.now = utc(2026, 1, 14, 9)
+    await scheduler.tick()
+    await scheduler.tick()
+    assert poster.keys() == ["test:w1:c1|daily:2026-01-11", "test:w1:c1|daily:2026-01-14"]
+    cited = {s.article_id for item in poster.posts[1][1].items for s in item.sources}
+    assert cited == {"a0011", "a0012", "a0013"}  # a0001 went out on the 11th
