@@ -29,8 +29,13 @@ from tests.llm.conftest import (
 
 
 async def summarise(fake: FakeOpenAI, stories: list[Story], **llm: Any) -> list[DigestItem]:
-    summariser = make_summariser(make_settings(fake.base_url, **llm), "llm")
-    return await summariser.summarise_stories(stories, max_sentences=3, scope="test:1")
+    """The digest items; every case, good or bad, must finish within the digest budget."""
+    settings = make_settings(fake.base_url, **llm)
+    summariser = make_summariser(settings, "llm")
+    started = time.monotonic()
+    items = await summariser.summarise_stories(stories, max_sentences=3, scope="test:1")
+    assert time.monotonic() - started < settings.llm.digest_budget_s + 0.5
+    return items
 
 
 async def extractive_of(story: Story) -> DigestItem:
