@@ -29,6 +29,10 @@ FADE_HOURS = 96.0
 SAME_OUTLET_FACTOR = 0.8
 # Extra weight of capitalised names: they survive paraphrase better than other words.
 NAME_BOOST = 1
+# A lone article joins a story lacking its outlet on one link this strong (x threshold)...
+STRAY_LINK = 1.0
+# ...and an average link this strong (x threshold).
+STRAY_AVERAGE = 0.5
 # Pretend documents that contain no term, so that tiny piles still get sensible weights.
 _PRIOR_DOCS = 10
 _LEAD_WORDS = 80
@@ -53,6 +57,7 @@ def cluster_articles(
     docs = _vectorise(ordered)
     similar = _similar_pairs(docs)
     groups = _agglomerate(len(docs), similar, threshold)
+    groups = _attach_strays(groups, docs, similar, threshold)
     stories = [_story(tuple(docs[i].article for i in sorted(group))) for group in groups]
     return sorted(stories, key=lambda s: (-len(s.outlets), -s.latest.timestamp(), s.id))
 
@@ -129,6 +134,49 @@ def _similar_pairs(docs: Sequence[_Doc]) -> dict[tuple[int, int], float]:
         if factor > 0:
             pairs[(i, j)] = dot * factor
     return pairs
+
+
+def _attach_strays(
+    groups: list[list[int]],
+    docs: Sequence[_Doc],
+    pairs: dict[tuple[int, int], float],
+    threshold: float,
+) -> list[list[int]]:
+    """Join a lone article to the story it is closest to when that story lacks its outlet.
+
+    Average linkage is strict with an outlet that words the event differently (an opinion
+    piece, a partisan angle): one strong link to a member, and a fair average, suffice.
+    """
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    links: defaultdict[int, dict[int, float]] = defaultdict(dict)
+    for (i, j), sim in pairs.items():
+        if sim >= threshold * STRAY_LINK:
+            links[i][j] = sim
+            links[j][i] = sim
+    moves: dict[int, int] = {}
+    for g, members in enumerate(groups):
+        if len(members) != 1 or members[0] not in links:
+            continue
+        lone = members[0]
+        outlet = docs[lone].article.outlet
+        best, best_link = -1, 0.0
+        for neighbour, strongest in sorted(links[lone].items()):
+            target = group_of[neighbour]
+            others = groups[target]
+            if len(others) < 2 or any(docs[o].article.outlet == outlet for o in others):
+                continue
+            average = sum(pairs.get((min(lone, o), max(lone, o)), 0.0) for o in others)
+            if average / len(others) >= threshold * STRAY_AVERAGE and strongest > best_link:
+                best, best_link = target, strongest
+        if best >= 0:
+            moves[g] = best
+    if not moves:
+        return groups
+    merged = [list(m) for m in groups]
+    for g, target in moves.items():
+        merged[target].extend(merged[g])
+        merged[g] = []
+    return [sorted(m) for m in merged if m]
 
 
 def _time_factor(first: Article, second: Article) -> float:
