@@ -9,6 +9,7 @@ its channel. Like every adapter it only translates: text in, `Reply`/`Digest` ou
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from typing import TextIO
 
@@ -16,6 +17,8 @@ from bot.channels.commands import Commands
 from bot.channels.delivery import PostResult
 from bot.digest.render import render_text
 from bot.models import Caller, ChannelRef, Digest, Reply
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 CONSOLE_CHANNEL = ChannelRef(PLATFORM, "local", "terminal")
@@ -108,7 +111,15 @@ class ConsoleAdapter:
                 self._write("bye")
                 return
             if line.strip():
-                self._write(render_reply(await self.handle(line)))
+                self._write(await self._answer(line))
+
+    async def _answer(self, line: str) -> str:
+        """The reply to one line; a bug is logged, never the end of the session."""
+        try:
+            return render_reply(await self.handle(line))
+        except Exception:
+            log.exception("the console command %r failed", line.strip()[:80])
+            return "Something went wrong with that command (details are in the log)."
 
     async def handle(self, line: str) -> Reply:
         """One typed line -> the core command it names, or a question."""

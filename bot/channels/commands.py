@@ -25,7 +25,13 @@ from bot.channels.build import (
     select_candidates,
 )
 from bot.channels.schedule import next_digest_at, parse_time, parse_zone
-from bot.channels.topics import clean_words, matches_topic, split_word_list, topic_words
+from bot.channels.topics import (
+    clean_words,
+    filter_reason,
+    matches_topic,
+    split_word_list,
+    topic_words,
+)
 from bot.config import Settings
 from bot.errors import BadInput, FeedError, NewsbotError, NotAFeed, PermissionDenied
 from bot.feeds.fetch import Fetcher
@@ -122,9 +128,7 @@ class Commands:
     async def _guarded(self, work: Callable[[], Awaitable[Reply]]) -> Reply:
         try:
             return await work()
-        except PermissionDenied as error:
-            return refusal(str(error))
-        except NewsbotError as error:
+        except NewsbotError as error:  # BadInput, FeedError, PermissionDenied...: one sentence
             return refusal(str(error))
 
     @staticmethod
@@ -843,8 +847,6 @@ def _article_reason(
     channel: ChannelRow,
     settings: Settings,
 ) -> str:
-    from bot.channels.topics import filter_reason
-
     if article.id in sent:
         return f"posted in the digest {sent[article.id]}."
     covering = [
