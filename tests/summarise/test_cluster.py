@@ -97,3 +97,31 @@ def test_a_thousand_articles_cluster_quickly() -> None:
     stories = cluster_articles(pile)
     assert time.perf_counter() - start < 10
     assert sum(len(s.articles) for s in stories) == 1000
+
+
+def test_a_differently_worded_partisan_take_joins_the_story_it_clearly_belongs_to() -> None:
+    wire = article(
+        "Coastline Wire",
+        "Dunmore council approves flood barrier on the River Tane",
+        "Dunmore council approved a flood barrier on the River Tane on Tuesday, the council "
+        "said. Work on the 2 km barrier starts in March and should end in 2028.",
+        slug="barrier-wire",
+    )
+    local = article(
+        "Marlow Evening Post",
+        "Flood barrier for Dunmore approved after long debate",
+        "Councillors in Dunmore approved the flood barrier on the River Tane on Tuesday after "
+        "a long debate. The barrier will protect about 900 homes, the council said.",
+        slug="barrier-local",
+    )
+    rant = article(
+        "The Daily Klaxon",
+        "A wall by the river? Spare us",
+        "Work starts in March on a wall that nobody asked for.",
+        hours=2,
+        slug="barrier-rant",
+    )
+    assert _groups([wire, local, rant]) == {frozenset({wire.id, local.id, rant.id})}
+    # The same text from an outlet the story already has stays apart.
+    same_outlet = replace(rant, id="again", outlet="Coastline Wire")
+    assert frozenset({"again"}) in _groups([wire, local, same_outlet])
