@@ -378,7 +378,8 @@ class SlackListeners:
         try:
             yield
         finally:
-            self._in_flight.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._in_flight.discard(task)
 
     async def drain(self, timeout_s: float) -> None:
         """Wait (up to `timeout_s`) for commands and answers still running, then cancel them."""
