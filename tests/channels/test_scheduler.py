@@ -220,3 +220,30 @@ async def test_catch_up_digest_covers_the_missed_days_once(db: Database) -> None
     assert poster.keys() == ["test:w1:c1|daily:2026-01-11", "test:w1:c1|daily:2026-01-14"]
     cited = {s.article_id for item in poster.posts[1][1].items for s in item.sources}
     assert cited == {"a0011", "a0012", "a0013"}  # a0001 went out on the 11th
+
+
+async def test_apscheduler_job_ticks_until_stopped(db: Database) -> None:
+    import asyncio
+
+    from bot.channels.scheduler import TICK_JOB_ID
+
+    clock = Clock(utc(2026, 2, 1, 12))
+    poster = RecordingPoster()
+    channel_id = await schedule_channel(db, clock)
+    await add_feed_with_articles(
+        db, channel_id, [article(1, utc(2026, 2, 1, 13))], fetched_at=utc(2026, 2, 1, 14)
+    )
+    clock.now = utc(2026, 2, 2, 8)
+    scheduler = make_scheduler(db, clock, poster)
+    scheduler.tick_s = 0.05
+    scheduler.start()
+    try:
+        assert scheduler._aps is not None and scheduler._aps.get_job(TICK_JOB_ID) is not None
+        for _ in range(100):
+            if poster.posts:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # several more ticks
+    finally:
+        await scheduler.stop()
+    assert len(poster.posts) == 1
