@@ -80,6 +80,7 @@ AUTH_REFUSALS = frozenset(
 )
 MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text"})
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
+_SLACK_TOKEN = re.compile(r"<([^<>]+)>")
 GENERIC_FAILURE = "Something went wrong on newsbot's side; the error was logged. Please try again."
 
 
@@ -353,8 +354,33 @@ async def caller_can_manage(
 
 
 def question_text(text: str) -> str:
-    """A message's text without the @-mentions in it (the bot's own among them)."""
-    return " ".join(_MENTION.sub(" ", text).split())
+    """A message's text as plain text, without the @-mentions in it (the bot's own too)."""
+    return plain_text_of(_MENTION.sub(" ", text))
+
+
+def plain_text_of(slack_text: str) -> str:
+    """Slack's message/command text format as the plain text the user typed.
+
+    Slack sends links as `<URL>` or `<URL|label>` (the URL is what the user meant, e.g. a
+    feed to subscribe to), channels as `<#C123|name>`, specials as `<!here>`, and escapes
+    `&`, `<`, `>` as entities (`?a=1&amp;b=2`). Whitespace runs become one space.
+    """
+
+    def token(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):  # <!here>, <!subteam^S1|@editors>, <!date^...|fallback>
+            return label or "@" + target[1:].split("^")[0]
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target  # a link: the URL itself
+
+    text = _SLACK_TOKEN.sub(token, slack_text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(text.split())
 
 
 # --- listeners -----------------------------------------------------------------------------
@@ -400,7 +426,7 @@ class SlackListeners:
 
     async def ack_news(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """Answer Slack within its 3 s; the command itself runs in `run_news`."""
-        words = str(command.get("text") or "").split()
+        words = plain_text_of(str(command.get("text") or "")).split()
         if words and words[0].lower() in SLOW_SUBCOMMANDS:
             await ack(text=f"Working on `/news {escape(words[0].lower())}`…")
         else:
@@ -433,7 +459,8 @@ class SlackListeners:
                 can_manage=await caller_can_manage(client, user_id, self.admin_usergroup),
                 display_name=str(command.get("user_name") or ""),
             )
-            reply = await self.commands.execute(where, caller, str(command.get("text") or ""))
+            text = plain_text_of(str(command.get("text") or ""))
+            reply = await self.commands.execute(where, caller, text)
             await self.show_command_reply(where, reply, respond, token=context.bot_token)
         except Exception as error:
             await self.show_failure(error, respond=respond)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from adapters.slack_bot import question_text
+from adapters.slack_bot import plain_text_of, question_text
 from bot.store.db import Database
 from tests.adapters.slack.conftest import (
     APP_TOKEN,
@@ -218,3 +218,34 @@ async def test_socket_mode_mention_is_answered_in_its_thread(
     (answer,) = slack.posts("C-NEWS")
     assert answer["thread_ts"] == "1764150000.000700"
     assert "answer to: what happened at the harbour?" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("slack_text", "typed"),
+    [
+        (
+            "subscribe <https://feeds.example/rss?a=1&amp;b=2|feeds.example/rss?a=1&amp;b=2>",
+            "subscribe https://feeds.example/rss?a=1&b=2",
+        ),
+        ("subscribe <https://feeds.example/atom>", "subscribe https://feeds.example/atom"),
+        ("ask is 1 &lt; 2 &amp;&amp; 3 &gt; 2?", "ask is 1 < 2 && 3 > 2?"),
+        ("ask what about <#C123|harbour> and <!here>?", "ask what about #harbour and @here?"),
+        ("ask did <!subteam^S1|@editors> see it", "ask did @editors see it"),
+        ("ask  spaced\tout ", "ask spaced out"),
+    ],
+)
+def test_slack_text_becomes_what_the_user_typed(slack_text: str, typed: str) -> None:
+    assert plain_text_of(slack_text) == typed
+
+
+async def test_command_text_reaches_the_core_as_typed(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    commands = TranscriptCommands()
+    text = "subscribe <https://feeds.example/rss?a=1&amp;b=2> include:tides&amp;ferries"
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_command(app.http_port, slash_command(text, fake=slack))
+        await eventually(lambda: len(slack.responses) == 1)
+    assert commands.calls[0].text == (
+        "subscribe https://feeds.example/rss?a=1&b=2 include:tides&ferries"
+    )
