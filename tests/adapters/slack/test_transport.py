@@ -249,3 +249,16 @@ async def test_command_text_reaches_the_core_as_typed(
     assert commands.calls[0].text == (
         "subscribe https://feeds.example/rss?a=1&b=2 include:tides&ferries"
     )
+
+
+async def test_events_url_verification_is_answered(slack: FakeSlack, sqlite_db: Database) -> None:
+    challenge = {
+        "token": "t",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
+    async with running_adapter(
+        TranscriptCore(TranscriptCommands(), sqlite_db), slack_settings(slack)
+    ) as app:
+        status, body, _ = await send_event(app.http_port, challenge)
+    assert status == 200 and challenge["challenge"] in body
