@@ -81,6 +81,7 @@ AUTH_REFUSALS = frozenset(
 MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long", "no_text"})
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _SLACK_TOKEN = re.compile(r"<([^<>]+)>")
+SOCKET_CONNECT_TIMEOUT_S = 30.0
 GENERIC_FAILURE = "Something went wrong on newsbot's side; the error was logged. Please try again."
 
 
@@ -656,17 +657,60 @@ class SlackAdapter:
         self.http_port = 0
 
     async def start(self) -> None:
-        """Create the OAuth tables if needed, then connect (Socket Mode) and/or listen (HTTP)."""
+        """Check the tokens with Slack, create the OAuth tables if needed, then connect
+        (Socket Mode) and/or listen (HTTP). Raises NewsbotError with one sentence when Slack
+        refuses a token or cannot be reached, instead of retrying forever."""
         if self.oauth is not None:
             await self.oauth.create_tables()
+        else:
+            await self._check_bot_token()
         if self.settings.mode == "http" or self.oauth is not None:
             await self._start_http()
         if self.settings.mode == "socket":
-            app_token = self.settings.app_token
-            assert app_token is not None  # checked in __init__
-            self._socket = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value())
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("slack: connected in Socket Mode")
+            await self._connect_socket()
+
+    async def _check_bot_token(self) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as error:
+            raise ConfigError(
+                f"Slack refused NEWSBOT_SLACK__BOT_TOKEN ({_response_field(error, 'error')}); "
+                "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page."
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise NewsbotError(self._unreachable(error)) from None
+        log.info("slack: bot %s in workspace %s", auth.get("user_id"), auth.get("team_id"))
+
+    async def _connect_socket(self) -> None:
+        app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""
+        try:
+            # Asked here so a refused token is one clear error; slack_sdk would retry forever.
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as error:
+            raise ConfigError(
+                f"Slack refused NEWSBOT_SLACK__APP_TOKEN ({_response_field(error, 'error')}); "
+                "create an app-level token with connections:write and enable Socket Mode."
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise NewsbotError(self._unreachable(error)) from None
+        handler = AsyncSocketModeHandler(self.bolt, app_token)
+        handler.client.wss_uri = str(opened["url"])
+        try:
+            await asyncio.wait_for(handler.connect_async(), SOCKET_CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+        except TimeoutError:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise NewsbotError(
+                "Slack's Socket Mode connection did not open within "
+                f"{SOCKET_CONNECT_TIMEOUT_S:.0f} s; check that this machine can reach Slack."
+            ) from None
+        self._socket = handler
+        log.info("slack: connected in Socket Mode")
+
+    def _unreachable(self, error: BaseException) -> str:
+        return (
+            f"Slack could not be reached at {self.settings.api_url} ({type(error).__name__}); "
+            "check the network, or slack.api_url."
+        )
 
     async def close(self, *, drain_s: float = 10.0) -> None:
         """Stop taking requests, let running ones finish (up to `drain_s`), disconnect.

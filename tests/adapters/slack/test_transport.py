@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from adapters.slack_bot import plain_text_of, question_text
+from bot.errors import ConfigError, NewsbotError
 from bot.store.db import Database
 from tests.adapters.slack.conftest import (
     APP_TOKEN,
@@ -56,6 +57,7 @@ async def test_bad_stale_or_missing_signatures_get_401_and_no_api_call(
         {"Content-Type": "application/x-www-form-urlencoded"},
     ]
     async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        slack.calls.clear()  # the bot token check at start
         for headers in attempts:
             status, _, _ = await post_to_app(app.http_port, body, headers)
             assert status == 401
@@ -262,3 +264,22 @@ async def test_events_url_verification_is_answered(slack: FakeSlack, sqlite_db: 
     ) as app:
         status, body, _ = await send_event(app.http_port, challenge)
     assert status == 200 and challenge["challenge"] in body
+
+
+async def test_refused_tokens_stop_start_up_with_one_sentence(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    core = TranscriptCore(TranscriptCommands(), sqlite_db)
+    bad_bot = slack_settings(slack, bot_token="xoxb-revoked-0000")
+    with pytest.raises(ConfigError, match="Slack refused NEWSBOT_SLACK__BOT_TOKEN"):
+        async with running_adapter(core, bad_bot):
+            pass
+    bad_app = slack_settings(slack, mode="socket", app_token="xapp-1-wrong", signing_secret=None)
+    with pytest.raises(ConfigError, match="Slack refused NEWSBOT_SLACK__APP_TOKEN") as error:
+        async with running_adapter(core, bad_app):
+            pass
+    assert "xapp-1-wrong" not in str(error.value)
+    unreachable = slack_settings(slack, api_url="http://127.0.0.1:9/api/")
+    with pytest.raises(NewsbotError, match="could not be reached"):
+        async with running_adapter(core, unreachable):
+            pass
