@@ -116,7 +116,7 @@ async def summarise_all(
         llm_items.append((line_id, item))
         ext_items.append((line_id, ext))
         verdict = item.summariser if item.summariser == "llm" else reason_of(item.note)
-        print(f"[{number}/{len(stories)}] {line_id}: {verdict} ({seconds[-1]:.1f} s)",
+        print(f"[{number}/{len(stories)}] {line_id}: {verdict} ({seconds[-1]:.1f} s) {item.note}",
               file=sys.stderr)  # fmt: skip
     return llm_items, ext_items, seconds
 
@@ -204,6 +204,10 @@ def report(
         counts["items"] += 1
         counts["accepted"] += item.summariser == "llm"
     llm_out = write_outputs(out, llm_items, "llm_path.jsonl")
+    with (out / "notes.jsonl").open("w", encoding="utf-8") as handle:
+        for line_id, item in llm_items:
+            record = {"id": line_id, "summariser": item.summariser, "note": item.note}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     ext_out = write_outputs(out, ext_items, "extractive.jsonl")
     accepted_ids = [line_id for line_id, i in llm_items if i.summariser == "llm"]
     return {
