@@ -660,14 +660,18 @@ class SlackAdapter:
         """Check the tokens with Slack, create the OAuth tables if needed, then connect
         (Socket Mode) and/or listen (HTTP). Raises NewsbotError with one sentence when Slack
         refuses a token or cannot be reached, instead of retrying forever."""
-        if self.oauth is not None:
-            await self.oauth.create_tables()
-        else:
-            await self._check_bot_token()
-        if self.settings.mode == "http" or self.oauth is not None:
-            await self._start_http()
-        if self.settings.mode == "socket":
-            await self._connect_socket()
+        try:
+            if self.oauth is not None:
+                await self.oauth.create_tables()
+            else:
+                await self._check_bot_token()
+            if self.settings.mode == "http" or self.oauth is not None:
+                await self._start_http()
+            if self.settings.mode == "socket":
+                await self._connect_socket()
+        except BaseException:
+            await self.close(drain_s=0)  # nothing half-started is left listening
+            raise
 
     async def _check_bot_token(self) -> None:
         try:

@@ -6,9 +6,11 @@ import logging
 import time
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 
-from adapters.slack_bot import plain_text_of, question_text
+from adapters.slack_bot import SlackAdapter, plain_text_of, question_text
+from bot.config import Settings
 from bot.errors import ConfigError, NewsbotError
 from bot.store.db import Database
 from tests.adapters.slack.conftest import (
@@ -283,3 +285,25 @@ async def test_refused_tokens_stop_start_up_with_one_sentence(
     with pytest.raises(NewsbotError, match="could not be reached"):
         async with running_adapter(core, unreachable):
             pass
+
+
+async def test_failed_start_leaves_nothing_listening(slack: FakeSlack, sqlite_db: Database) -> None:
+    settings = slack_settings(
+        slack,
+        bot_token=None,
+        client_id="1.2",
+        client_secret="oauth-secret",
+        mode="socket",
+        app_token="xapp-1-wrong",
+    )
+    adapter = SlackAdapter(
+        TranscriptCore(TranscriptCommands(), sqlite_db),  # type: ignore[arg-type]
+        Settings(slack=settings),
+        commands=TranscriptCommands(),
+    )
+    with pytest.raises(ConfigError):
+        await adapter.start()
+    assert adapter.http_port  # the install pages had started before the socket failed
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with aiohttp.ClientSession() as session:
+            await session.get(f"http://127.0.0.1:{adapter.http_port}/slack/install")
