@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from bot.channels.build import BuildDeps
+from bot.channels.build import BuildCache, BuildDeps, compose_digest
 from bot.channels.delivery import PostError, PostResult
 from bot.channels.schedule import latest_digest_at, parse_zone
 from bot.channels.scheduler import Scheduler
-from bot.models import ChannelRef, Digest
+from bot.models import Article, ChannelRef, Digest
 from bot.store.db import Database, open_database
 from bot.store.schema import (
     ArticleRow,
@@ -141,7 +141,8 @@ def story_text(rng: random.Random, town: str, thing: str, amount: int, outlet: s
     )
 
 
-async def seed(db: Database, channels: int, feeds: int, now: datetime) -> None:
+async def seed(db: Database, channels: int, feeds: int, now: datetime) -> list[list[int]]:
+    """Store the feeds, articles, channels and subscriptions; returns each channel's feeds."""
     rng = random.Random(7)
     due = latest_digest_at(now, dtime(8, 0), parse_zone("UTC"))
     fetched = due - timedelta(hours=3)
@@ -195,11 +196,12 @@ async def seed(db: Database, channels: int, feeds: int, now: datetime) -> None:
             )
             links.append({"feed_id": f + 1, "article_id": aid})
     bundles = [sorted(rng.sample(range(1, feeds + 1), 3)) for _ in range(100)]
-    channel_rows, subs = [], []
+    channel_rows, subs, followed = [], [], []
     for c in range(channels):
         chosen = (
             bundles[c % 100] if c % 2 == 0 else rng.sample(range(1, feeds + 1), rng.randint(2, 4))
         )
+        followed.append(list(chosen))
         channel_rows.append(
             {
                 "id": c + 1,
@@ -237,13 +239,44 @@ async def seed(db: Database, channels: int, feeds: int, now: datetime) -> None:
         ):
             for start in range(0, len(rows), 2000):
                 await session.execute(insert(table), rows[start : start + 2000])
+    return followed
+
+
+async def compose_cost(
+    cache: BuildCache, followed: list[list[int]], *, sample: int
+) -> tuple[float, float]:
+    """Milliseconds per channel to cluster and summarise its articles: sharing the tick's
+    clusters and summaries across channels, and each channel on its own (CPU only)."""
+    by_feed: dict[int, list[Article]] = {}
+    for (feed_id, _, _), articles in cache.feed_articles.items():
+        by_feed.setdefault(feed_id, []).extend(articles)
+    sets = [[a for f in feeds for a in by_feed.get(f, [])] for feeds in followed[:sample]]
+    start, end = next(iter(cache.feed_articles))[1:]
+    summariser = ExtractiveSummariser()
+
+    async def timed(shared: bool) -> float:
+        common = BuildCache(feed_articles=dict(cache.feed_articles))
+        began = time.perf_counter()
+        for articles in sets:
+            await compose_digest(
+                articles,
+                title="t",
+                start=start,
+                end=end,
+                max_items=8,
+                summariser=summariser,
+                cache=common if shared else BuildCache(),
+            )
+        return 1000 * (time.perf_counter() - began) / max(len(sets), 1)
+
+    return await timed(True), await timed(False)
 
 
 async def run(channels: int, feeds: int, folder: Path) -> int:
     db = await open_database(f"sqlite+aiosqlite:///{folder / 'fanout.db'}")
     now = datetime.now(UTC)
     seeded = time.perf_counter()
-    await seed(db, channels, feeds, now)
+    followed = await seed(db, channels, feeds, now)
     print(f"seeded {channels} channels over {feeds} feeds in {time.perf_counter() - seeded:.1f} s")
     sink = RecordingSink()
     summariser = ExtractiveSummariser()
@@ -269,6 +302,7 @@ async def run(channels: int, feeds: int, folder: Path) -> int:
     cache = report.cache
     assert cache is not None
     shown = cache.summarised_stories + cache.reused_items
+    shared_ms, alone_ms = await compose_cost(cache, followed, sample=200)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"delivered:            {len(keys)} of {channels} digests ({dict(report.deliveries)})")
     print(
@@ -283,7 +317,11 @@ async def run(channels: int, feeds: int, folder: Path) -> int:
     print(
         f"shared work:          {cache.summarised_stories} stories summarised for {shown} items "
         f"shown ({100 * cache.reused_items / max(shown, 1):.1f}% reused), "
-        f"{len(cache.stories)} distinct clusterings"
+        f"{cache.clusterings} clusterings for {len(cache.stories)} distinct article sets"
+    )
+    print(
+        f"compose cost:         {shared_ms:.2f} ms per channel with shared clusters and "
+        f"summaries, {alone_ms:.2f} ms each on its own (first 200 channels, CPU only)"
     )
     print(f"duplicates:           {duplicates} (must be 0); sink refusals (rate): {sink.rejected}")
     print(f"peak memory (RSS):    {peak_mb:.0f} MB (target < 500)")

@@ -32,7 +32,7 @@ from bot.store.channels import SubscriptionView, run_write
 from bot.store.db import Database, WriteBatcher
 from bot.store.schema import ChannelRow
 from bot.summarise.base import Summariser
-from bot.summarise.cluster import cluster_articles
+from bot.summarise.cluster import cluster_articles, story_id
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,37 @@ class BuildCache:
     )
     stories: dict[tuple[str, ...], tuple[Story, ...]] = field(default_factory=dict)
     items: dict[tuple[str, str], DigestItem] = field(default_factory=dict)
+    # Per period: every loaded article -> its story when all of them are clustered together.
+    universes: dict[tuple[datetime, datetime], dict[str, Story]] = field(default_factory=dict)
     summarised_stories: int = 0
     reused_items: int = 0
+    clusterings: int = 0
+
+    def period_articles(self, start: datetime, end: datetime) -> dict[str, Article]:
+        """Every article loaded for the period (start, end], from feeds and topics."""
+        found: dict[str, Article] = {}
+        for (_, first, last), articles in self.feed_articles.items():
+            if (first, last) == (start, end):
+                found.update((a.id, a) for a in articles)
+        for (_, first, last), articles in self.topic_articles.items():
+            if (first, last) == (start, end):
+                found.update((a.id, a) for a in articles)
+        return found
+
+    def universe(
+        self, start: datetime, end: datetime, needed: Sequence[Article]
+    ) -> dict[str, Story] | None:
+        """The period's global clustering, covering `needed` (None when it cannot)."""
+        key = (start, end)
+        known = self.universes.get(key)
+        if known is None or any(a.id not in known for a in needed):
+            articles = self.period_articles(start, end)
+            if any(a.id not in articles for a in needed):
+                return None  # articles from elsewhere (an on-demand summary): cluster alone
+            self.clusterings += 1
+            known = {a.id: s for s in cluster_articles(articles.values()) for a in s.articles}
+            self.universes[key] = known
+        return known
 
 
 @dataclass(frozen=True)
@@ -193,7 +222,7 @@ async def compose_digest(
     key = tuple(sorted(a.id for a in articles))
     stories = cache.stories.get(key)
     if stories is None:
-        stories = tuple(cluster_articles(articles))
+        stories = _stories_of(articles, start, end, cache)
         cache.stories[key] = stories
     chosen = stories[:max_items]
     name = getattr(summariser, "name", type(summariser).__name__)
@@ -207,6 +236,30 @@ async def compose_digest(
     items = tuple(cache.items[(s.id, name)] for s in chosen)
     digest = Digest(title=title, period_start=start, period_end=end, items=items, id=digest_id)
     return digest, chosen
+
+
+def _stories_of(
+    articles: Sequence[Article], start: datetime, end: datetime, cache: BuildCache
+) -> tuple[Story, ...]:
+    """The channel's stories: the period's global clusters cut down to its own articles.
+
+    Clustering everything loaded for the period once, instead of each channel's pile, costs
+    one clustering per tick, and a story seen by many channels keeps one id (so one summary)
+    whenever they see the same articles of it.
+    """
+    universe = cache.universe(start, end, articles)
+    if universe is None:
+        cache.clusterings += 1
+        return tuple(cluster_articles(articles))
+    mine = {a.id for a in articles}
+    cut: dict[str, Story] = {}
+    for article in articles:
+        story = universe[article.id]
+        if story.id not in cut:
+            members = tuple(a for a in story.articles if a.id in mine)
+            cut[story.id] = Story(id=story_id(members), articles=members)
+    ordered = sorted(cut.values(), key=lambda s: (-len(s.outlets), -s.latest.timestamp(), s.id))
+    return tuple(ordered)
 
 
 def channel_period(channel: ChannelRow, local_date: date) -> Period:
