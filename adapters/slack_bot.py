@@ -234,10 +234,10 @@ class SlackPoster:
             except SlackApiError as error:
                 raise post_error(where, error) from None
             for message in page.get("messages") or []:
-                payload = _digest_payload(message)
-                if payload is not None and payload.get("key") == idempotency_key:
-                    parts[int(payload.get("part", 1))] = str(message["ts"])
-                    total = int(payload.get("parts", 1))
+                found = _digest_part(message, idempotency_key)
+                if found is not None:
+                    part, total = found
+                    parts[part] = str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
                 break
@@ -317,12 +317,18 @@ class PrivateNote:
     token: str | None = None
 
 
-def _digest_payload(message: Mapping[str, Any]) -> dict[str, Any] | None:
+def _digest_part(message: Mapping[str, Any], key: str) -> tuple[int, int] | None:
+    """(part, parts) when `message` is part of the digest posted with `key`."""
     metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != DIGEST_EVENT_TYPE:
-        return None
     payload = metadata.get("event_payload")
-    return payload if isinstance(payload, dict) else None
+    if metadata.get("event_type") != DIGEST_EVENT_TYPE or not isinstance(payload, dict):
+        return None
+    if payload.get("key") != key or "ts" not in message:
+        return None
+    try:
+        return int(payload.get("part", 1)), int(payload.get("parts", 1))
+    except (TypeError, ValueError):  # someone else's metadata of the same name
+        return None
 
 
 # --- who may manage ------------------------------------------------------------------------
