@@ -10,7 +10,6 @@ here, on every mutating command.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -48,8 +47,6 @@ from bot.store.db import Database
 from bot.store.feeds import Backoff, FeedStore
 from bot.store.schema import ChannelRow
 from bot.summarise.base import Answerer
-
-log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 

@@ -150,14 +150,6 @@ async def _insert_new(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def digest_exists(session: AsyncSession, channel_id: int, period_key: str) -> bool:
-    """True when this channel's digest for `period_key` is already stored."""
-    found = await session.scalar(
-        select(DigestRow.id).where(DigestRow.id == digest_id_for(channel_id, period_key))
-    )
-    return found is not None
-
-
 async def recent_digests_of_channels(
     session: AsyncSession, channel_ids: Sequence[int], *, since: datetime
 ) -> list[tuple[int, str, int | None]]:

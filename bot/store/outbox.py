@@ -144,8 +144,3 @@ async def record_failure(
     else:
         values["next_attempt_at"] = retry_at
     await session.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(**values))
-
-
-async def outbox_state(session: AsyncSession, outbox_id: int) -> OutboxRow | None:
-    """The outbox row (tests and status)."""
-    return await session.get(OutboxRow, outbox_id)
