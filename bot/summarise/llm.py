@@ -577,11 +577,21 @@ def default_loaded_finder() -> LoadedFinder:
     from bot.summarise.neutral import assess
 
     def find_loaded(text: str) -> list[str]:
-        # "opinion" (should/must) and "caps" (acronyms) are common in plain reporting of
-        # what someone said; loaded words, sarcasm, "!" and "?" are not.
-        return [term for term in assess(text).terms if term not in ("opinion", "caps")]
+        # "opinion" (should/must) is common in plain reporting of what someone said; loaded
+        # words, sarcasm, "!" and "?" are not. A capitalised word inside the sentence is
+        # part of a name ("the Chinese Communist Party"), not the writer's judgement.
+        return [
+            term
+            for term in assess(text).terms
+            if term != "opinion" and not _inside_a_name(term, text)
+        ]
 
     return find_loaded
+
+
+def _inside_a_name(term: str, text: str) -> bool:
+    position = text.find(term)
+    return position > 0 and term[:1].isupper() and not term.isupper()
 
 
 @dataclass

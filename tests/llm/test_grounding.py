@@ -134,3 +134,15 @@ def test_ordinary_reporting_is_not_mistaken_for_an_instruction() -> None:
         "should ignore the old signs. The model railway club meets on Fridays."
     )
     assert instruction_sentences(text) == []
+
+
+def test_a_loaded_word_inside_a_name_is_not_loaded_language() -> None:
+    article = FERRY_POST.__class__(
+        **{
+            **FERRY_POST.__dict__,
+            "text": "The Radical Party and the Communist Party backed the ferry plan. Berg "
+            "called it a radical plan.",
+        }
+    )
+    assert check("The Communist Party backed the ferry plan.", (article,)) is None
+    assert "loaded language" in (check("Berg backed a radical ferry plan.", (article,)) or "")
