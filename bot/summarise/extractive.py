@@ -107,6 +107,9 @@ _PHOTO_DIRECTION = re.compile(
 )
 _CLOSERS = "\"”’')]»"
 _NUMBER_CONTEXT = re.compile(r"(\w+)?\s*\b(\d[\d,.]*)\b\s*(\w+)?")
+_TAIL_CLOSE_SINGLE = frozenset((".’", "!’", "?’"))
+_TAIL_CLOSE_STRAIGHT = frozenset(('."', '!"', '?"', ".'", "!'", "?'"))
+_OPEN_STRAIGHT = re.compile(r"(?:^|\s)['\"]\w")
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
 
 
@@ -225,9 +228,23 @@ def _usable(sentence: str, title: str) -> bool:
         return False  # an ALL-CAPS line is a heading or a caption
     if sentence[0].islower():
         return False  # the tail of a sentence broken across lines
+    if _quote_tail(sentence):
+        return False  # the end of a quotation begun earlier: the speaker is not named
     long_words = [w for w in sentence.split() if len(w) > 3]
     capitalised = sum(1 for w in long_words if w[0].isupper())
     return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
+
+
+def _quote_tail(sentence: str) -> bool:
+    """ "I missed it all.’": closes a quotation that this sentence never opened."""
+    if sentence.count("”") > sentence.count("“"):
+        return True
+    end = sentence[-2:]
+    if end in _TAIL_CLOSE_SINGLE:
+        return "‘" not in sentence
+    if end in _TAIL_CLOSE_STRAIGHT:
+        return sentence.count(end[-1]) % 2 == 1 and not _OPEN_STRAIGHT.search(sentence)
+    return False
 
 
 def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidate]:

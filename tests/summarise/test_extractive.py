@@ -89,6 +89,30 @@ def test_claims_keep_their_attribution() -> None:
     assert not text.startswith("MARLOW FERRY")  # the dateline is not part of the claim
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "Nobody in this town will ever forgive the agency for the mess it has made here.’",
+        'Nobody in this town will ever forgive the agency for the mess it has made here."',
+        "Nobody in this town will ever forgive the agency for the mess it has made here.”",
+    ],
+)
+def test_the_unattributed_end_of_a_quotation_is_never_shown(tail: str) -> None:
+    # A quotation broken over two lines: its second half names no speaker.
+    text = (
+        "The Tanner Street bridge in Marlow Ferry was closed on Monday, the roads agency said.\n"
+        "‘We were given no warning at all,’ said Ada Quill, who runs the ferry cafe.\n"
+        f"{tail}\n"
+        "Traffic was sent through the Quayside tunnel, which adds about 20 minutes.\n"
+        "Repairs to the bearings will take at least six weeks, officials said."
+    )
+    item = SUMMARISER.summarise_story(story(article("Coastline Wire", "Bridge shut", text)))
+    shown = item_summary_text(item)
+    assert "forgive the agency" not in shown
+    assert len(item.sentences) == 3
+    assert "Ada Quill" in shown or "officials said" in shown
+
+
 def test_outlets_disagreeing_on_a_figure_are_both_shown_with_attribution() -> None:
     item = SUMMARISER.summarise_story(story(FIRE_A, FIRE_B))
     text = item_summary_text(item)
