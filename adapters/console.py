@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from typing import TextIO
 
 from bot.channels.commands import Commands
@@ -101,17 +102,36 @@ class ConsoleAdapter:
 
     async def serve(self) -> None:
         """Answer lines until end of input (Ctrl-D)."""
-        loop = asyncio.get_running_loop()
+        lines = self._read_lines()
         interactive = self.stdin.isatty()
         while True:
             if interactive:
                 print("> ", end="", file=self.stdout, flush=True)
-            line = await loop.run_in_executor(None, self.stdin.readline)
+            line = await lines.get()
             if not line:
                 self._write("bye")
                 return
             if line.strip():
                 self._write(await self._answer(line))
+
+    def _read_lines(self) -> asyncio.Queue[str]:
+        """Lines of stdin, read by a daemon thread: a blocking read must never keep the
+        process alive after Ctrl-C (the event loop's own executor would wait for it)."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        def read() -> None:
+            while True:
+                line = self.stdin.readline()
+                try:
+                    loop.call_soon_threadsafe(queue.put_nowait, line)
+                except RuntimeError:  # the loop is closed: the bot is shutting down
+                    return
+                if not line:
+                    return
+
+        threading.Thread(target=read, name="console-stdin", daemon=True).start()
+        return queue
 
     async def _answer(self, line: str) -> str:
         """The reply to one line; a bug is logged, never the end of the session."""
