@@ -37,24 +37,27 @@ async def stored_feeds(app: App) -> int:
 async def test_subscribe_sets_baseline_then_only_new_items_are_posted(
     app: App, feed_server: FeedServer, clock: Clock
 ) -> None:
-    feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS))
+    fifty_old = [
+        (f"old-{n}", f"Ferry timetable note {n}", f"Ferry crossing {n} changes its times.")
+        for n in range(50)
+    ]
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", fifty_old))
     reply = await app.commands.subscribe(HERE, ADMIN, feed_server.url("/gazette.xml"))
     assert reply.ok, reply.text
     assert "Harbour Gazette" in reply.text
     listed = await app.commands.list_subscriptions(HERE)
     assert len(listed.lines) == 1 and "ok" in listed.lines[0]
 
-    feed_server.serve("/gazette.xml", rss("Harbour Gazette", [*OLD_ITEMS, NEW_ITEM]))
-    clock.advance(hours=1)
-    await app.poll(await app.feeds.due_feed_ids(clock() + __import__("datetime").timedelta(days=1)))
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", [*fifty_old, NEW_ITEM]))
     poster = RecordingPoster()
-    scheduler = app.scheduler({"test": poster})
-    clock.advance(days=1)  # past the 08:00 UTC digest
-    await scheduler.tick()
+    clock.advance(hours=1)  # the feed is due again (15-minute interval)
+    await app.scheduler({"test": poster}).tick()
+    clock.advance(days=1)  # past the 08:00 UTC digest; the bot restarted in between
+    await app.scheduler({"test": poster}).tick()
     (digest,) = [d for _, d, _ in poster.posts]
-    text = " ".join(item.summary for item in digest.items)
-    assert "bridge" in text
-    assert "ferry" not in text.lower() and "fish market" not in text.lower()
+    cited = {s.url for item in digest.items for s in item.sources}
+    assert cited == {"https://harbourgazette.example/bridge"}
+    assert "ferry" not in " ".join(item.summary for item in digest.items).lower()
 
 
 async def test_member_without_permission_is_refused_and_nothing_changes(
@@ -205,3 +208,16 @@ async def test_a_feed_disabled_after_failures_is_reported_to_its_channels(
         assert where == HERE and "Harbour Gazette was disabled" in text and "410" in text
         listed = await app.commands.list_subscriptions(HERE)
         assert "disabled" in listed.lines[0]
+
+
+async def test_second_channel_reuses_the_known_feed(app: App, feed_server: FeedServer) -> None:
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS))
+    url = feed_server.url("/gazette.xml")
+    assert (await app.commands.subscribe(HERE, ADMIN, url)).ok
+    other = ChannelRef("test", "w1", "sports")
+    again = await app.commands.subscribe(other, ADMIN, url, include=["bridge"])
+    assert again.ok and "only with bridge" in again.text
+    assert len(feed_server.requests_for("/gazette.xml")) == 1  # baseline fetched once
+    assert await stored_feeds(app) == 1
+    assert await app.commands.feed_choices(other, "gazette") == [url]
+    assert await app.commands.feed_choices(other, "nothing-like-it") == []

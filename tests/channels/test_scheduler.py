@@ -247,3 +247,25 @@ async def test_apscheduler_job_ticks_until_stopped(db: Database) -> None:
     finally:
         await scheduler.stop()
     assert len(poster.posts) == 1
+
+
+async def test_two_runners_ticking_at_once_post_once(db_target: DbTarget) -> None:
+    import asyncio
+
+    clock = Clock(utc(2026, 2, 1, 12))
+    first_db, second_db = await db_target.open(), await db_target.open()
+    try:
+        channel_id = await schedule_channel(first_db, clock)
+        await add_feed_with_articles(
+            first_db, channel_id, [article(1, utc(2026, 2, 1, 13))], fetched_at=utc(2026, 2, 1, 14)
+        )
+        clock.now = utc(2026, 2, 2, 8)
+        poster = RecordingPoster()  # one platform, two bot processes
+        first = make_scheduler(first_db, clock, poster)
+        second = make_scheduler(second_db, clock, poster)
+        await asyncio.gather(first.tick(), second.tick(), first.tick())
+        await asyncio.gather(second.tick(), first.tick())
+        assert poster.keys() == ["test:w1:c1|daily:2026-02-02"]
+    finally:
+        await first_db.close()
+        await second_db.close()
