@@ -612,7 +612,7 @@ class Commands:
         lines.append(_next_digest_line(channel))
         skipped = [c for c in candidates if c.skipped][:10]
         waiting = sum(1 for c in candidates if c.skipped is None)
-        lines.append(f"waiting for the next digest: {waiting} articles")
+        lines.append(f"articles waiting for the next digest: {waiting}")
         lines += [f"skipped {c.article.title[:80]!r}: {c.skipped}" for c in skipped]
         return Reply(
             text=f"Status of this channel ({len(subs)} subscriptions):", lines=tuple(lines)

@@ -139,7 +139,7 @@ async def test_status_explains_why_articles_were_skipped(app: App, clock: Clock)
     status = await app.commands.status(where)
     text = "\n".join(status.lines)
     assert "excluded by the filter word 'apples'" in text
-    assert "waiting for the next digest: 1 articles" in text
+    assert "articles waiting for the next digest: 1" in text
     baseline = await app.commands.execute(where, ADMIN, f"status {BRIDGE.url}")
     assert "baseline" in baseline.text
     filtered = await app.commands.status(where, ORCHARD.url)
