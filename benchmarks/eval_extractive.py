@@ -10,6 +10,10 @@
    loaded phrases that reach the summary.
 3. Mixes every roundup article into one pile and reports how well `cluster_articles` puts
    each story's outlets together (with the stories' dates, and with all dates equal).
+4. With `--ceiling`: the best ROUGE-1 any choice of 3 of the sentences the summariser may
+   show (usable, not loaded) reaches when the choice is made *knowing the reference*
+   (greedy), rendered exactly as a channel shows it. It tells how far a target is from what
+   the summary format allows at all; it is a measurement, never used by the summariser.
 
 Evaluation texts are read from the shared folder only; nothing is copied into the project.
 """
@@ -29,7 +33,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.models import Article  # noqa: E402
+from bot.cli.digest_cmd import job_from_line  # noqa: E402
+from bot.digest.render import item_summary_text  # noqa: E402
+from bot.models import Article, DigestItem, Sentence, Source  # noqa: E402
+from bot.summarise import extractive  # noqa: E402
 from bot.summarise.cluster import cluster_articles  # noqa: E402
 
 # Loaded wording of the seed article (partisan commentary on a news event) that a neutral
@@ -165,10 +172,89 @@ def clustering(eval_dir: Path) -> list[dict[str, Any]]:
     return results
 
 
+def _shown_sentences(line: dict[str, Any]) -> tuple[list[Sentence], tuple[Source, ...]]:
+    """Every sentence the summariser may show for one batch line, tagged with its outlet."""
+    articles = job_from_line(1, json.dumps(line)).story.articles
+    candidates = extractive._candidates(articles, english=True)
+    multi = len({a.outlet for a in articles}) > 1
+    scored = extractive._content_scores(candidates, articles, multi=multi)
+    usable = extractive._neutral_scores(scored, wanted=len(scored))
+    sources = extractive._sources(articles)
+    shown = [
+        Sentence(s.candidate.text, (extractive._source_of(s.candidate.article, sources),))
+        for s in usable
+    ]
+    return shown, sources
+
+
+def _greedy_best(
+    line: dict[str, Any], reference: str, scorer: Any, max_sentences: int
+) -> tuple[float, int]:
+    shown, sources = _shown_sentences(line)
+    chosen: list[Sentence] = []
+    best_f = 0.0
+    while len(chosen) < max_sentences:
+        step: tuple[float, Sentence | None] = (best_f, None)
+        for sentence in shown:
+            if sentence in chosen:
+                continue
+            item = DigestItem("x", "", (*chosen, sentence), sources, "extractive")
+            f = scorer.score(reference, item_summary_text(item))["rouge1"].fmeasure
+            if f > step[0]:
+                step = (f, sentence)
+        if step[1] is None:
+            break
+        best_f = step[0]
+        chosen.append(step[1])
+    words = len(
+        item_summary_text(DigestItem("x", "", tuple(chosen), sources, "extractive")).split()
+    )
+    return best_f, words
+
+
+def ceiling(eval_dir: Path, max_sentences: int = 3) -> dict[str, Any]:
+    """Reference-aware greedy ROUGE-1 over the showable sentences, in the shown format."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    sets: dict[str, list[tuple[dict[str, Any], str]]] = {
+        "cnndm": [
+            ({"id": r["id"], "text": r["text"], "source": r["source"]}, r["reference"])
+            for r in read_rows(eval_dir / "cnndm.jsonl")
+        ],
+        "roundups": [
+            (
+                {
+                    "id": r["id"],
+                    "articles": [
+                        {key: a[key] for key in ("outlet", "title", "url", "text")}
+                        for a in r["articles"]
+                    ],
+                },
+                r["reference"],
+            )
+            for r in read_rows(eval_dir / "roundups.jsonl")
+        ],
+    }
+    report = {}
+    for name, rows in sets.items():
+        results = [_greedy_best(line, ref, scorer, max_sentences) for line, ref in rows]
+        report[name] = {
+            "rouge1_ceiling": round(100 * sum(f for f, _ in results) / len(results), 2),
+            "words": round(sum(w for _, w in results) / len(results), 1),
+        }
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--seeds-dir", type=Path, default=ROOT.parent / "shared" / "seeds")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also report the reference-aware best choice of sentences (slow: ~1 min)",
+    )
     args = parser.parse_args()
     if not (args.eval_dir / "score.py").exists():
         print(f"No evaluation sets in {args.eval_dir}: nothing to score.")
@@ -181,6 +267,8 @@ def main() -> None:
         }
         if args.seeds_dir.exists():
             report["seed_articles"] = seed_check(args.seeds_dir, work)
+        if args.ceiling:
+            report["ceiling_with_reference"] = ceiling(args.eval_dir)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
