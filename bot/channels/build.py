@@ -13,7 +13,6 @@ and shared by every channel that sees them (`BuildCache`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,8 +32,6 @@ from bot.store.db import Database, WriteBatcher
 from bot.store.schema import ChannelRow
 from bot.summarise.base import Summariser
 from bot.summarise.cluster import cluster_articles
-
-log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
