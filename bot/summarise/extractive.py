@@ -34,6 +34,9 @@ W_POSITION_MULTI = 0.3
 W_COVERAGE = 1.5
 W_LOADED = 0.7
 W_REDUNDANCY = 0.7
+# Outlets retell the same fact in their own words, so word overlap understates repetition
+# across articles: the penalty is stronger there, and the three slots go to different facts.
+W_REDUNDANCY_MULTI = 1.2
 W_DANGLING = 0.25
 W_QUOTE = 0.4
 POSITION_DECAY = 0.5
@@ -170,7 +173,7 @@ class ExtractiveSummariser:
                 wanted=wanted,
                 strict=partisan,
             )
-            chosen = _select(scored, max_sentences, budget)
+            chosen = _select(scored, max_sentences, budget, multi=multi)
             chosen = _add_disagreements(chosen, scored, max_sentences)
             note = ""
         sentences = tuple(
@@ -396,11 +399,14 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
     return [max(loaded_ones, key=lambda s: s.score)]
 
 
-def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Candidate]:
+def _select(
+    scored: list[_Scored], max_sentences: int, budget: int, *, multi: bool = False
+) -> list[_Candidate]:
     """Greedy MMR within the sentence and word budget; near-duplicates are never repeated."""
     chosen: list[_Candidate] = []
     words = 0
     pool = sorted(scored, key=lambda s: -s.score)
+    w_redundancy = W_REDUNDANCY_MULTI if multi else W_REDUNDANCY
     while pool and len(chosen) < max_sentences:
         best, best_value = None, -math.inf
         for item in pool:
@@ -408,7 +414,7 @@ def _select(scored: list[_Scored], max_sentences: int, budget: int) -> list[_Can
                 (_cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0
             )
             repeats = sum(1 for c in chosen if c.article.id == item.candidate.article.id)
-            value = item.score - W_REDUNDANCY * redundancy - W_SAME_ARTICLE * repeats
+            value = item.score - w_redundancy * redundancy - W_SAME_ARTICLE * repeats
             if redundancy < SAME_CLAIM and value > best_value:
                 best, best_value = item, value
         if best is None:

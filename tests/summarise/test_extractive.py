@@ -113,6 +113,35 @@ def test_the_unattributed_end_of_a_quotation_is_never_shown(tail: str) -> None:
     assert "Ada Quill" in shown or "officials said" in shown
 
 
+def test_a_second_outlet_retelling_the_same_fact_gives_way_to_a_different_fact() -> None:
+    wire = article(
+        "Coastline Wire",
+        "Marlow Ferry council approves harbour budget",
+        "The Marlow Ferry council approved a 40 million crown budget for the harbour on "
+        "Tuesday after a long debate, the mayor said. Work is due to start in the spring. "
+        "The vote was nine to two.",
+    )
+    post = article(
+        "Marlow Evening Post",
+        "Councillors back 40m harbour plan",
+        "Councillors in Marlow Ferry approved the harbour plan on Tuesday night, agreeing to "
+        "spend 40 million crowns over five years. The harbour master welcomed the decision. "
+        "Two councillors voted against the plan.",
+    )
+    gazette = article(
+        "Harbour Gazette",
+        "Harbour budget passes",
+        "The money pays for dredging the silted channel and rebuilding the old ferry pier at "
+        "the north quay, according to council papers. Dredging alone will cost about 12 "
+        "million crowns, the papers show. Fishing crews have waited six years for the channel "
+        "to be cleared.",
+    )
+    item = SUMMARISER.summarise_story(story(wire, post, gazette), max_sentences=2)
+    texts = [s.text for s in item.sentences]
+    assert texts[0].startswith("The Marlow Ferry council approved")
+    assert texts[1].startswith("The money pays for dredging")  # not the Post's retelling
+
+
 def test_outlets_disagreeing_on_a_figure_are_both_shown_with_attribution() -> None:
     item = SUMMARISER.summarise_story(story(FIRE_A, FIRE_B))
     text = item_summary_text(item)
