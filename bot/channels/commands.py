@@ -23,7 +23,7 @@ from bot.channels.build import (
     compose_digest,
     select_candidates,
 )
-from bot.channels.schedule import next_digest_at, parse_time, parse_zone
+from bot.channels.schedule import latest_digest_at, next_digest_at, parse_time, parse_zone
 from bot.channels.topics import (
     clean_words,
     filter_reason,
@@ -496,7 +496,7 @@ class Commands:
             if channel is None:
                 return Reply(text="This channel follows nothing yet; try `subscribe URL`.")
             now = self.clock()
-            start = channel.last_digest_at or now - timedelta(hours=self.config.digest.window_hours)
+            start = _since_last_digest_time(channel, now)
             async with self.db.session() as session:
                 subs = await channel_store.list_subscriptions(session, channel.id)
                 candidates = await select_candidates(
@@ -590,7 +590,7 @@ class Commands:
         async with self.db.session() as session:
             subs = await channel_store.list_subscriptions(session, channel.id)
             last = await digest_store.latest_digest(session, channel.id)
-            start = channel.last_digest_at or now - timedelta(hours=self.config.digest.window_hours)
+            start = _since_last_digest_time(channel, now)
             candidates = await select_candidates(
                 session,
                 channel.id,
@@ -781,6 +781,11 @@ def _settings_reply(channel: ChannelRow | None, defaults: ChannelDefaults) -> Re
         _next_digest_line(channel),
     )
     return Reply(text="This channel's settings:", lines=lines, ephemeral=True)
+
+
+def _since_last_digest_time(channel: ChannelRow, now: datetime) -> datetime:
+    """The channel's most recent digest time: what is newer goes into the next digest."""
+    return latest_digest_at(now, parse_time(channel.digest_time), parse_zone(channel.timezone))
 
 
 def _next_digest_line(channel: ChannelRow) -> str:
