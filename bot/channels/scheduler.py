@@ -52,6 +52,7 @@ Clock = Callable[[], datetime]
 # Poll these feeds now; returns one outcome per feed (bot.feeds.poll.poll_feeds).
 PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Sequence[PollOutcome]]]
 BUILD_RETRY = timedelta(minutes=5)
+FIRST_BATCH = 50
 Delivery = tuple[int, ReadyPost | None]  # an outbox row, and its contents when just built
 
 
@@ -173,16 +174,19 @@ class Scheduler:
         gate = asyncio.Semaphore(self.build_concurrency)
         seen: set[int] = set()
         assert report.cache is not None
+        # A small first batch gets the first posts out (and the rate limit busy) at once.
+        limit = min(self.batch, FIRST_BATCH)
         while True:
             async with self.db.session() as session:
                 due = [
                     cid
-                    for cid in await channel_store.due_channel_ids(session, now, limit=self.batch)
+                    for cid in await channel_store.due_channel_ids(session, now, limit=limit)
                     if cid not in seen
                 ]
                 if not due:
                     return
                 seen.update(due)
+                limit = self.batch
                 jobs = await load_channel_jobs(session, due, now=now)
                 plans = [(job, *self._plan(job, now)) for job in jobs.values()]
                 await prefetch_articles(
