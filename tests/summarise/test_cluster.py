@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.models import Article
 from bot.summarise.cluster import cluster_articles
 from tests.summarise.fixtures import (
     BRIDGE_LOADED,
@@ -21,7 +22,7 @@ from tests.summarise.fixtures import (
 PILE = [BRIDGE_WIRE, LIBRARY, BRIDGE_LOCAL, FOOTBALL, BRIDGE_LOADED, FIRE_A, FIRE_B]
 
 
-def _groups(articles: list) -> set[frozenset[str]]:
+def _groups(articles: list[Article]) -> set[frozenset[str]]:
     return {frozenset(a.id for a in s.articles) for s in cluster_articles(articles)}
 
 
