@@ -33,6 +33,7 @@ from bot.config import DigestSettings, LlmSettings, Settings  # noqa: E402
 from bot.models import DigestItem, Story  # noqa: E402
 from bot.summarise.extractive import ExtractiveSummariser  # noqa: E402
 from bot.summarise.factory import make_summariser  # noqa: E402
+from bot.summarise.grounding import normalise  # noqa: E402
 
 FILES = ("cnndm.jsonl", "roundups.jsonl", "propaganda.jsonl")
 # Note text -> reason category, first match wins.
@@ -60,6 +61,7 @@ REASONS = (
     ("of its words are in sources", "content words not covered"),
     ("not in sources", "date/scale/negation word not in sources"),
     ("empty sentence", "empty sentence"),
+    ("incomplete sentence", "incomplete sentence"),
 )
 
 
@@ -121,6 +123,12 @@ async def summarise_all(
     return llm_items, ext_items, seconds
 
 
+def copied(text: str, story: Story) -> bool:
+    """Whether a shown sentence is a verbatim copy of its story's text (a small model's habit)."""
+    haystack = normalise(" ".join(a.text for a in story.articles)).casefold()
+    return normalise(text).casefold().rstrip(".") in haystack
+
+
 def write_outputs(folder: Path, items: list[tuple[str, DigestItem]], name: str) -> Path:
     path = folder / name
     with path.open("w", encoding="utf-8") as handle:
@@ -174,7 +182,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         settings = Settings(llm=llm, digest=DigestSettings(summariser="llm"))
         llm_items, ext_items, seconds = await summarise_all(settings, stories)
-        return report(eval_dir, sample_dir, out, llm_items, ext_items, seconds, kinds)
+        texts = {line_id: story for line_id, story in stories}
+        return report(eval_dir, sample_dir, out, llm_items, ext_items, seconds, kinds, texts)
 
     if args.base_url:
         return await with_server(args.base_url, system_role=True)
@@ -195,8 +204,13 @@ def report(
     ext_items: list[tuple[str, DigestItem]],
     seconds: list[float],
     kinds: dict[str, str],
+    stories: dict[str, Story],
 ) -> dict[str, Any]:
     accepted = [i for _, i in llm_items if i.summariser == "llm"]
+    shown = [
+        (line_id, s.text) for line_id, i in llm_items if i.summariser == "llm" for s in i.sentences
+    ]
+    verbatim = sum(copied(text, stories[line_id]) for line_id, text in shown)
     reasons = Counter(reason_of(i.note) for _, i in llm_items if i.summariser != "llm")
     per_file: dict[str, dict[str, int]] = {}
     for line_id, item in llm_items:
@@ -217,6 +231,8 @@ def report(
         "accepted_share": round(len(accepted) / max(1, len(llm_items)), 3),
         "per_file": per_file,
         "rejections_by_reason": dict(reasons.most_common()),
+        "accepted_sentences": len(shown),
+        "accepted_sentences_copied_verbatim": verbatim,
         "seconds_per_item": {
             "mean": round(sum(seconds) / max(1, len(seconds)), 2),
             "max": round(max(seconds, default=0.0), 2),

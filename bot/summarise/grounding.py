@@ -174,6 +174,10 @@ def check_sentence(
     reason = _check_links(text, allowed_urls)
     if reason:
         return reason
+    if not headline:
+        reason = _check_complete(text)
+        if reason:
+            return reason
     # The allowed links are citations, not words of the claim.
     words_only = _URL.sub(" ", text)
     source = SourceText.of(cited)
@@ -210,6 +214,17 @@ def _check_links(text: str, allowed_urls: Iterable[str]) -> str | None:
         link = match.group(0).rstrip(".,;:!?").rstrip("/").lower()
         if link not in allowed:
             return f"link {match.group(0)!r} is not one of the story's articles"
+    return None
+
+
+def _check_complete(text: str) -> str | None:
+    # A small model cut off by its token limit leaves fragments ("charged with using a").
+    opening = text.lstrip("\"'“‘([")
+    closing = text.rstrip("\"'”’)]")
+    if not opening[:1].isupper() and not opening[:1].isdigit():
+        return "incomplete sentence (no capital at the start)"
+    if not closing.endswith((".", "!", "?")):
+        return "incomplete sentence (no full stop)"
     return None
 
 

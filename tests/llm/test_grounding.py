@@ -88,6 +88,17 @@ def test_a_fact_must_be_in_the_articles_the_sentence_cites() -> None:
     assert "name 'Tomas'" in (check(text, (FERRY_GAZETTE,)) or "")
 
 
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "The Harbour Council voted 7 to 2 on Tuesday to approve a",
+        "the council approved a new ferry route.",
+    ],
+)
+def test_fragments_are_not_sentences(fragment: str) -> None:
+    assert "incomplete sentence" in (check(fragment) or "")
+
+
 def test_a_sentence_citing_nothing_fails() -> None:
     assert check("The council approved the route.", ()) == "sentence cites no source"
 
