@@ -88,6 +88,7 @@ kerfuffle shenanigans debacle bloodbath scandal-plagued rubber-stamp rammed ramm
 agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed squandered
 vendetta desperation panic unleashing shame shameful entourage
 splurge splurged freeloader freeloaders handout handouts
+massage massaged massaging doctored fudged fudging whitewash whitewashed cover-up
 """)
 
 # Multi-word sarcasm, mockery and exaggeration markers.
