@@ -217,15 +217,32 @@ def _check_links(text: str, allowed_urls: Iterable[str]) -> str | None:
     return None
 
 
+_DANGLING = _words(
+    "a an the of to and or but with for in on at by from that as than into its their"
+)
+
+
 def _check_complete(text: str) -> str | None:
-    # A small model cut off by its token limit leaves fragments ("charged with using a").
+    # Small models stop mid-sentence ("charged with using a", "would not be,"); a missing
+    # final full stop alone is harmless and is added when the sentence is shown.
     opening = text.lstrip("\"'“‘([")
     closing = text.rstrip("\"'”’)]")
     if not opening[:1].isupper() and not opening[:1].isdigit():
         return "incomplete sentence (no capital at the start)"
-    if not closing.endswith((".", "!", "?")):
-        return "incomplete sentence (no full stop)"
+    if closing.endswith((",", ";", ":", "-", "–", "—")):
+        return "incomplete sentence (ends with a comma or dash)"
+    last = _WORD.findall(closing)[-1:] or [""]
+    if last[0].lower() in _DANGLING:
+        return f"incomplete sentence (ends with {last[0]!r})"
     return None
+
+
+def with_full_stop(text: str) -> str:
+    """`text` ending in a full stop (or its own ! ? or closing quote after one)."""
+    stripped = text.rstrip()
+    if stripped.rstrip("\"'”’)]").endswith((".", "!", "?")):
+        return stripped
+    return stripped + "."
 
 
 def _check_quotes(text: str, source: SourceText) -> str | None:

@@ -35,7 +35,7 @@ from bot.config import LlmSettings
 from bot.errors import ConfigError
 from bot.models import Article, DigestItem, Sentence, Source, Story
 from bot.summarise.base import Answer, Answerer, Summariser
-from bot.summarise.grounding import LoadedFinder, check_sentence
+from bot.summarise.grounding import LoadedFinder, check_sentence, with_full_stop
 
 if TYPE_CHECKING:
     from bot.store.db import Database
@@ -722,7 +722,8 @@ class LlmSummariser:
             story_id=story.id,
             headline=headline.strip(),
             sentences=tuple(
-                Sentence(text=d.text, sources=tuple(source_of(a) for a in d.cited)) for d in drafts
+                Sentence(text=with_full_stop(d.text), sources=tuple(source_of(a) for a in d.cited))
+                for d in drafts
             ),
             sources=story_sources(story),
             summariser="llm",
@@ -849,6 +850,7 @@ class LlmAnswerer:
         if not drafts:
             return None
         sentences = tuple(
-            Sentence(text=d.text, sources=tuple(source_of(a) for a in d.cited)) for d in drafts
+            Sentence(text=with_full_stop(d.text), sources=tuple(source_of(a) for a in d.cited))
+            for d in drafts
         )
         return Answer(sentences=sentences, summariser="llm", found=True)

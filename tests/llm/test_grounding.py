@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.summarise.grounding import check_sentence, instruction_sentences
+from bot.summarise.grounding import check_sentence, instruction_sentences, with_full_stop
 from bot.summarise.llm import default_loaded_finder
 from tests.llm.conftest import FERRY_GAZETTE, FERRY_POST, LIBRARY
 
@@ -92,11 +92,22 @@ def test_a_fact_must_be_in_the_articles_the_sentence_cites() -> None:
     "fragment",
     [
         "The Harbour Council voted 7 to 2 on Tuesday to approve a",
+        "The Harbour Council voted 7 to 2 on Tuesday to approve a new ferry route,",
         "the council approved a new ferry route.",
     ],
 )
 def test_fragments_are_not_sentences(fragment: str) -> None:
     assert "incomplete sentence" in (check(fragment) or "")
+
+
+def test_a_missing_full_stop_alone_is_added_not_refused() -> None:
+    text = "The Harbour Council voted 7 to 2 on Tuesday to approve a new ferry route"
+    assert check(text) is None
+    assert with_full_stop(text) == text + "."
+    assert (
+        with_full_stop('Lindqvist said "the route connects."')
+        == 'Lindqvist said "the route connects."'
+    )
 
 
 def test_a_sentence_citing_nothing_fails() -> None:
