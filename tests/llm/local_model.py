@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -49,7 +50,7 @@ async def _wait_ready(base_url: str, process: subprocess.Popen[bytes], limit_s: 
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"llama.cpp server exited with code {process.returncode}")
+                raise RuntimeError(_exit_reason(process.returncode))
             try:
                 async with session.get(f"{base_url}/models") as response:
                     if response.status == 200:
@@ -58,6 +59,33 @@ async def _wait_ready(base_url: str, process: subprocess.Popen[bytes], limit_s: 
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError(f"llama.cpp server not ready after {limit_s:.0f} s")
+
+
+def _exit_reason(code: int) -> str:
+    if code == -signal.SIGILL:
+        return (
+            "llama.cpp server died of an illegal instruction: this llama-cpp-python build uses "
+            "CPU features the host does not allow (often Intel AMX in a VM); rebuild it as "
+            "docs/LLM.md says"
+        )
+    return f"llama.cpp server exited with code {code}"
+
+
+async def _probe_completion(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    # Loading works even on a build the CPU cannot run; the first completion shows it.
+    async with aiohttp.ClientSession() as session:
+        try:
+            async with session.post(
+                f"{base_url}/completions",
+                json={"prompt": "Hello", "max_tokens": 1},
+                timeout=aiohttp.ClientTimeout(total=60),
+            ) as response:
+                await response.read()
+        except aiohttp.ClientError:
+            pass
+    await asyncio.sleep(0.2)
+    if process.poll() is not None:
+        raise RuntimeError(_exit_reason(process.returncode))
 
 
 @asynccontextmanager
@@ -80,6 +108,7 @@ async def local_llm_server(
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         await _wait_ready(base_url, process, ready_s)
+        await _probe_completion(base_url, process)
         yield base_url
     finally:
         process.terminate()
