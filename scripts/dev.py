@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 STAMP = VENV / "newsbot-install.json"
 TEST_EXTRAS = ("dev", "llm-local")
+# llama.cpp built for the building CPU ("native") may use Intel AMX, which many VMs and
+# sandboxes do not allow: the server then dies of an illegal instruction. Build for AVX2.
+LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 
 
 def _bin(name: str) -> Path:
@@ -68,6 +71,7 @@ def ensure_venv(extras: tuple[str, ...] = ()) -> None:
     _say(f"installing newsbot{target[1:]} into .venv (only when pyproject.toml changes)")
     if "llm-local" in wanted:
         _say("the llm-local extra builds llama-cpp-python once: about 5 minutes")
+        os.environ.setdefault("CMAKE_ARGS", LLAMA_CMAKE_ARGS)
     _run([str(_bin("python")), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     code = _run([str(_bin("python")), "-m", "pip", "install", "--quiet", "-e", target])
     if code != 0:
