@@ -61,6 +61,7 @@ REASONS = (
     ("of its words are in sources", "content words not covered"),
     ("not in sources", "date/scale/negation word not in sources"),
     ("empty sentence", "empty sentence"),
+    ("longer than", "too long"),
     ("incomplete sentence", "incomplete sentence"),
 )
 

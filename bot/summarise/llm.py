@@ -57,6 +57,10 @@ FORMAT_LADDERS: dict[str, tuple[FormatName, ...]] = {
 NO_KEY = "no-key-needed"
 PROMPT_NAMES = ("system", "story_summary", "digest_headline", "answer")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+# Outlets of one story sent to the model (the item still names every outlet), and the
+# longest headline shown.
+MAX_PROMPT_ARTICLES = 6
+MAX_HEADLINE_WORDS = 20
 # A probe that failed is retried after this long, so a bot outlives a restarting LLM server.
 _UNREACHABLE_RECHECK_S = 60.0
 
@@ -546,7 +550,7 @@ def read_drafts(data: dict[str, Any], ids: dict[str, Article], limit: int) -> li
                 raise Rejected(f"a sentence cites unknown source {str(source)[:20]!r}")
             if ids[key] not in cited:
                 cited.append(ids[key])
-        drafts.append(Draft(text=entry["text"].strip(), cited=tuple(cited)))
+        drafts.append(Draft(text=" ".join(entry["text"].split()), cited=tuple(cited)))
     return drafts
 
 
@@ -670,7 +674,7 @@ class LlmSummariser:
             return _labelled(fallback, "the LLM time budget of this digest ran out")
         if await self._budget.spent(scope):
             return _labelled(fallback, "today's LLM token budget is spent")
-        ids = short_ids(story.articles)
+        ids = short_ids(story.articles[:MAX_PROMPT_ARTICLES])
         messages = self._messages(ids, max_sentences)
         try:
             completion = await self._client.complete_json(
@@ -707,11 +711,15 @@ class LlmSummariser:
         headline = data.get("headline")
         if not isinstance(headline, str) or not headline.strip():
             raise Rejected("the LLM reply has no headline")
+        # Shown on one line; a whole paragraph is not a headline.
+        headline = " ".join(headline.split())
+        if len(headline.split()) > MAX_HEADLINE_WORDS:
+            raise Rejected(f"headline: longer than {MAX_HEADLINE_WORDS} words")
         drafts = read_drafts(data, ids, max_sentences)
         if not drafts:
             raise Rejected("the LLM reply has no sentences")
         urls = [a.url for a in story.articles]
-        reason = self._rules.check(Draft(headline.strip(), story.articles), urls, headline=True)
+        reason = self._rules.check(Draft(headline, story.articles), urls, headline=True)
         if reason:
             raise Rejected(f"headline: {reason}")
         for draft in drafts:
@@ -720,7 +728,7 @@ class LlmSummariser:
                 raise Rejected(f"{reason} (in {_clip(draft.text)!r})")
         return DigestItem(
             story_id=story.id,
-            headline=headline.strip(),
+            headline=headline,
             sentences=tuple(
                 Sentence(text=with_full_stop(d.text), sources=tuple(source_of(a) for a in d.cited))
                 for d in drafts

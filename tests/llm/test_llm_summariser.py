@@ -102,6 +102,10 @@ BAD_FERRY_REPLIES = {
         with_sentence(GOOD_FERRY, "The route was approved.", ["A7"]),
         "unknown source",
     ),
+    "paragraph as headline": (
+        {**GOOD_FERRY, "headline": " ".join(["The Harbour Council voted on the route"] * 4)},
+        "headline: longer than 20 words",
+    ),
     "invented name": (
         with_sentence(GOOD_FERRY, "Mayor Johan Ekdahl welcomed the ferry route.", ["A1"]),
         "name",
