@@ -60,6 +60,7 @@ REASONS = (
     ("name '", "name not in sources"),
     ("of its words are in sources", "content words not covered"),
     ("not in sources", "date/scale/negation word not in sources"),
+    ("none given", "no headline"),
     ("empty sentence", "empty sentence"),
     ("longer than", "too long"),
     ("incomplete sentence", "incomplete sentence"),
@@ -208,6 +209,11 @@ def report(
     stories: dict[str, Story],
 ) -> dict[str, Any]:
     accepted = [i for _, i in llm_items if i.summariser == "llm"]
+    headlines_replaced = Counter(
+        reason_of(i.note.split("(LLM headline: ", 1)[1].rstrip(")"))
+        for i in accepted
+        if i.note.startswith("headline by the extractive")
+    )
     shown = [
         (line_id, s.text) for line_id, i in llm_items if i.summariser == "llm" for s in i.sentences
     ]
@@ -232,6 +238,7 @@ def report(
         "accepted_share": round(len(accepted) / max(1, len(llm_items)), 3),
         "per_file": per_file,
         "rejections_by_reason": dict(reasons.most_common()),
+        "accepted_with_extractive_headline": dict(headlines_replaced.most_common()),
         "accepted_sentences": len(shown),
         "accepted_sentences_copied_verbatim": verbatim,
         "seconds_per_item": {

@@ -690,7 +690,7 @@ class LlmSummariser:
             return _labelled(fallback, f"LLM unavailable: {error}")
         await self._budget.record(scope, completion.tokens)
         try:
-            return self._grounded_item(story, ids, completion.data, max_sentences)
+            return self._grounded_item(story, ids, completion.data, max_sentences, fallback)
         except Rejected as error:
             log.info("LLM summary of story %s rejected: %s", story.id, error)
             return _labelled(fallback, f"LLM summary rejected: {error}")
@@ -706,26 +706,22 @@ class LlmSummariser:
         return chat_messages(self._prompts.system, user, system_role=self._settings.system_role)
 
     def _grounded_item(
-        self, story: Story, ids: dict[str, Article], data: dict[str, Any], max_sentences: int
+        self,
+        story: Story,
+        ids: dict[str, Article],
+        data: dict[str, Any],
+        max_sentences: int,
+        fallback: DigestItem,
     ) -> DigestItem:
-        headline = data.get("headline")
-        if not isinstance(headline, str) or not headline.strip():
-            raise Rejected("the LLM reply has no headline")
-        # Shown on one line; a whole paragraph is not a headline.
-        headline = " ".join(headline.split())
-        if len(headline.split()) > MAX_HEADLINE_WORDS:
-            raise Rejected(f"headline: longer than {MAX_HEADLINE_WORDS} words")
         drafts = read_drafts(data, ids, max_sentences)
         if not drafts:
             raise Rejected("the LLM reply has no sentences")
         urls = [a.url for a in story.articles]
-        reason = self._rules.check(Draft(headline, story.articles), urls, headline=True)
-        if reason:
-            raise Rejected(f"headline: {reason}")
         for draft in drafts:
             reason = self._rules.check(draft, urls)
             if reason:
                 raise Rejected(f"{reason} (in {_clip(draft.text)!r})")
+        headline, note = self._headline(story, data.get("headline"), urls, fallback)
         return DigestItem(
             story_id=story.id,
             headline=headline,
@@ -735,7 +731,24 @@ class LlmSummariser:
             ),
             sources=story_sources(story),
             summariser="llm",
+            note=note,
         )
+
+    def _headline(
+        self, story: Story, raw: object, urls: Sequence[str], fallback: DigestItem
+    ) -> tuple[str, str]:
+        """The LLM's headline if it passes the same check, else the extractive one, noted."""
+        # Shown on one line; a whole paragraph is not a headline.
+        headline = " ".join(raw.split()) if isinstance(raw, str) else ""
+        if not headline:
+            reason: str | None = "none given"
+        elif len(headline.split()) > MAX_HEADLINE_WORDS:
+            reason = f"longer than {MAX_HEADLINE_WORDS} words"
+        else:
+            reason = self._rules.check(Draft(headline, story.articles), urls, headline=True)
+        if reason is None:
+            return headline, ""
+        return fallback.headline, f"headline by the extractive summariser (LLM headline: {reason})"
 
 
 def _labelled(item: DigestItem, note: str) -> DigestItem:

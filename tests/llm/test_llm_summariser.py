@@ -102,10 +102,6 @@ BAD_FERRY_REPLIES = {
         with_sentence(GOOD_FERRY, "The route was approved.", ["A7"]),
         "unknown source",
     ),
-    "paragraph as headline": (
-        {**GOOD_FERRY, "headline": " ".join(["The Harbour Council voted on the route"] * 4)},
-        "headline: longer than 20 words",
-    ),
     "invented name": (
         with_sentence(GOOD_FERRY, "Mayor Johan Ekdahl welcomed the ferry route.", ["A1"]),
         "name",
@@ -122,6 +118,27 @@ async def test_ungrounded_reply_falls_back_to_extractive(
     [item] = await summarise(fake_openai, [FERRY])
     assert_extractive(item, await extractive_of(FERRY), reason)
     assert item.note.startswith("LLM summary rejected:")
+
+
+@pytest.mark.parametrize(
+    ("headline", "reason"),
+    [
+        (" ".join(["The Harbour Council voted on the route"] * 4), "longer than 20 words"),
+        ("Mayor Ekdahl opens ferry route", "name 'Mayor'"),
+        ("Ferry route @everyone", "mention"),
+        ("", "none given"),
+    ],
+)
+async def test_a_failed_headline_is_replaced_by_the_extractive_one(
+    fake_openai: FakeOpenAI, headline: str, reason: str
+) -> None:
+    fake_openai.script(json_reply({**GOOD_FERRY, "headline": headline}))
+    [item] = await summarise(fake_openai, [FERRY])
+    # The sentences passed, so they are shown; the headline is the extractive one, noted.
+    assert item.summariser == "llm"
+    assert item.headline == (await extractive_of(FERRY)).headline
+    assert [s.text for s in item.sentences] == [s["text"] for s in GOOD_FERRY["sentences"]]
+    assert item.note.startswith("headline by the extractive summariser") and reason in item.note
 
 
 @pytest.mark.parametrize(
