@@ -153,8 +153,49 @@ def summarise(outcomes: list[PollOutcome]) -> str:
     return f"{counts}, {new} new articles" + (f", errors: {sorted(errors)[:3]}" if errors else "")
 
 
-async def run_newsbot(plan: Plan, port: int, db_path: Path) -> tuple[float, float, str, str]:
-    """Cold then warm poll through poll_feeds and the store; returns timings and summaries."""
+@dataclass(frozen=True)
+class CpuUse:
+    """CPU seconds used by this process, its parser workers and the feed server."""
+
+    main: float
+    workers: float
+    server: float
+
+    @property
+    def total(self) -> float:
+        return self.main + self.workers + self.server
+
+    def __sub__(self, other: CpuUse) -> CpuUse:
+        return CpuUse(
+            self.main - other.main, self.workers - other.workers, self.server - other.server
+        )
+
+
+def cpu_use(server_pid: int) -> CpuUse:
+    me = psutil.Process()
+    main = sum(me.cpu_times()[:2])
+    workers = server = 0.0
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            used = sum(child.cpu_times()[:2])
+            if child.pid == server_pid:
+                server += used
+            else:
+                workers += used
+    return CpuUse(main, workers, server)
+
+
+@dataclass(frozen=True)
+class Round:
+    cold_s: float
+    warm_s: float
+    cold_summary: str
+    warm_summary: str
+    cold_cpu: CpuUse
+
+
+async def run_newsbot(plan: Plan, port: int, db_path: Path, server_pid: int) -> Round:
+    """Cold then warm poll through poll_feeds and the store; timings, summaries, CPU."""
     settings = FetchSettings(timeout_s=30)
     names = {f"feeds-{k}.bench": [host] for k, host in enumerate(HOSTS)}
     urls = [
@@ -167,16 +208,18 @@ async def run_newsbot(plan: Plan, port: int, db_path: Path) -> tuple[float, floa
         ids = [(await store.add(url, now=now, origin="user")).id for url in urls]
         fetcher = Fetcher(settings, resolver=MappedResolver(names), is_public=stand_in_public)
         async with fetcher, ParserPool.from_settings(settings) as parser:
+            before = cpu_use(server_pid)
             started = time.perf_counter()
             cold = await poll_feeds(db, fetcher, parser, ids, now=now, settings=settings)
             cold_s = time.perf_counter() - started
+            cold_cpu = cpu_use(server_pid) - before
             later = now + timedelta(minutes=20)
             started = time.perf_counter()
             warm = await poll_feeds(db, fetcher, parser, ids, now=later, settings=settings)
             warm_s = time.perf_counter() - started
     finally:
         await db.close()
-    return cold_s, warm_s, summarise(cold), summarise(warm)
+    return Round(cold_s, warm_s, summarise(cold), summarise(warm), cold_cpu)
 
 
 def run_naive(plan: Plan, port: int, count: int) -> tuple[float, int]:
@@ -199,12 +242,13 @@ def feedparser_cpu_per_10k_items(plan: Plan, sample: int = 20) -> float:
     return (time.process_time() - started) / (len(bodies) * plan.items) * 10_000
 
 
-def run_rounds(plan: Plan, port: int, rounds: int) -> list[tuple[float, float, str, str]]:
+def run_rounds(plan: Plan, port: int, rounds: int, server_pid: int) -> list[Round]:
     """Cold + warm polls, each round on a fresh database (so every cold poll stores all)."""
     results = []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
-            results.append(asyncio.run(run_newsbot(plan, port, Path(folder) / "bench.db")))
+            database = Path(folder) / "bench.db"
+            results.append(asyncio.run(run_newsbot(plan, port, database, server_pid)))
     return results
 
 
@@ -235,22 +279,28 @@ def main() -> None:
     )
     try:
         with MemorySampler(server.pid or 0) as memory:
-            rounds = run_rounds(plan, port, max(1, args.rounds))
+            rounds = run_rounds(plan, port, max(1, args.rounds), server.pid or 0)
         naive_s, naive_entries = run_naive(plan, port, naive_count)
     finally:
         ours.send("stop")
         served, connections = ours.recv()
         server.join(10)
 
-    cold_s, _, cold_summary, _ = min(rounds, key=lambda r: r[0])
-    _, warm_s, _, warm_summary = min(rounds, key=lambda r: r[1])
+    cold = min(rounds, key=lambda r: r.cold_s)
+    warm = min(rounds, key=lambda r: r.warm_s)
+    cold_s, cold_summary, warm_s, warm_summary = (
+        cold.cold_s,
+        cold.cold_summary,
+        warm.warm_s,
+        warm.warm_summary,
+    )
     naive_total = naive_s * plan.feeds / naive_count
     label = "measured" if naive_count == plan.feeds else f"EXTRAPOLATED from {naive_count} feeds"
     best = f"best of {len(rounds)}: " if len(rounds) > 1 else ""
     print(f"cold poll : {cold_s:6.2f} s  {plan.feeds / cold_s:7.1f} feeds/s  ({cold_summary})")
     print(f"warm poll : {warm_s:6.2f} s  {plan.feeds / warm_s:7.1f} feeds/s  ({warm_summary})")
     if len(rounds) > 1:
-        colds, warms = [round(r[0], 2) for r in rounds], [round(r[1], 2) for r in rounds]
+        colds, warms = [round(r.cold_s, 2) for r in rounds], [round(r.warm_s, 2) for r in rounds]
         print(f"all rounds: cold {colds}, warm {warms}")
     print(
         f"naive loop: {naive_total:6.2f} s  {plan.feeds / naive_total:7.1f} feeds/s  "
@@ -259,6 +309,13 @@ def main() -> None:
     print(
         f"speed-up  : {best}cold {naive_total / cold_s:5.1f}x (target 12x), "
         f"warm {naive_total / warm_s:5.1f}x (target 60x)"
+    )
+    cpu, cores = cold.cold_cpu, psutil.cpu_count() or 1
+    floor = cpu.total / cores
+    print(
+        f"cold CPU  : {cpu.total:.1f} s (this process {cpu.main:.1f}, parser workers "
+        f"{cpu.workers:.1f}, feed server {cpu.server:.1f}); with {cores} otherwise idle cores "
+        f"a cold poll needs no less than {floor:.1f} s (at most {naive_total / floor:.0f}x)"
     )
     print(
         f"parse cost: {feedparser_cpu_per_10k_items(plan):.1f} s of one core per 10,000 items "
