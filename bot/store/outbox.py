@@ -48,20 +48,8 @@ async def lease_outbox_row(
     session: AsyncSession, outbox_id: int, now: datetime, *, lease_s: float
 ) -> LeasedPost | None:
     """Take a due row for one attempt (None when it is sent, not due or taken by another)."""
-    result = await session.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.id == outbox_id,
-            OutboxRow.state == "pending",
-            OutboxRow.next_attempt_at <= now,
-        )
-        .values(
-            attempts=OutboxRow.attempts + 1,
-            next_attempt_at=now + timedelta(seconds=lease_s),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    attempts = await lease_known_row(session, outbox_id, now, lease_s=lease_s)
+    if attempts is None:
         return None
     found = await session.execute(
         select(OutboxRow, ChannelRow, DigestRow)
@@ -78,7 +66,7 @@ async def lease_outbox_row(
         digest_id=digest.id,
         payload=digest.payload,
         period_end=digest.period_end,
-        earlier_attempts=row.attempts - 1,
+        earlier_attempts=attempts - 1,
     )
 
 
