@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.channels import ask as ask_module
 from bot.channels.build import (
     BuildCache,
@@ -25,6 +27,7 @@ from bot.channels.build import (
 )
 from bot.channels.schedule import latest_digest_at, next_digest_at, parse_time, parse_zone
 from bot.channels.topics import (
+    Candidate,
     clean_words,
     filter_reason,
     matches_topic,
@@ -498,16 +501,7 @@ class Commands:
             now = self.clock()
             start = _since_last_digest_time(channel, now)
             async with self.db.session() as session:
-                subs = await channel_store.list_subscriptions(session, channel.id)
-                candidates = await select_candidates(
-                    session,
-                    channel.id,
-                    subs,
-                    start=start,
-                    end=now,
-                    max_age_hours=self.config.digest.window_hours,
-                    cache=BuildCache(),
-                )
+                _, candidates = await self._pending_candidates(session, channel, start, now)
             kept = [c.article for c in candidates if c.skipped is None]
             if not kept:
                 return Reply(text="Nothing new since the last digest.")
@@ -585,21 +579,28 @@ class Commands:
 
         return await self._guarded(work)
 
+    async def _pending_candidates(
+        self, session: AsyncSession, channel: ChannelRow, start: datetime, end: datetime
+    ) -> tuple[list[SubscriptionView], list[Candidate]]:
+        """The channel's subscriptions and what they bring in for (start, end], with skips."""
+        subs = await channel_store.list_subscriptions(session, channel.id)
+        candidates = await select_candidates(
+            session,
+            channel.id,
+            subs,
+            start=start,
+            end=end,
+            max_age_hours=self.config.digest.window_hours,
+            cache=BuildCache(),
+        )
+        return subs, candidates
+
     async def _status_overview(self, channel: ChannelRow) -> Reply:
         now = self.clock()
         async with self.db.session() as session:
-            subs = await channel_store.list_subscriptions(session, channel.id)
             last = await digest_store.latest_digest(session, channel.id)
             start = _since_last_digest_time(channel, now)
-            candidates = await select_candidates(
-                session,
-                channel.id,
-                subs,
-                start=start,
-                end=now,
-                max_age_hours=self.config.digest.window_hours,
-                cache=BuildCache(),
-            )
+            subs, candidates = await self._pending_candidates(session, channel, start, now)
         lines = [f"feed {s.feed_title or s.feed_url}{_health(s)}" for s in subs if s.kind == "feed"]
         if last is None:
             lines.append("last digest: none yet")
