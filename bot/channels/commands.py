@@ -44,7 +44,7 @@ from bot.feeds.urls import display_url
 from bot.models import Article, Caller, ChannelRef, Digest, Reply
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
-from bot.store.articles import ArticleStore
+from bot.store.articles import ArticleStore, article_from_row
 from bot.store.channels import ChannelDefaults, SubscriptionView
 from bot.store.db import Database
 from bot.store.feeds import Backoff, FeedStore
@@ -624,7 +624,7 @@ class Commands:
             row = await digest_store.find_article(session, url_or_id)
             if row is None:
                 return Reply(text="That article is not in the store: no followed feed carried it.")
-            article = digest_store.article_from_row(row)
+            article = article_from_row(row)
             subs = await channel_store.list_subscriptions(session, channel.id)
             feed_ids = set(await digest_store.feed_ids_of_article(session, row.id))
             sent = await digest_store.digested_article_ids(session, channel.id, [row.id])

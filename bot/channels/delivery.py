@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
@@ -191,16 +191,7 @@ async def _lease(
 
 
 def _digest_of(leased: LeasedPost) -> Digest:
-    digest = digest_from_dict(leased.payload)
-    if digest.id != leased.digest_id:
-        digest = Digest(
-            title=digest.title,
-            period_start=digest.period_start,
-            period_end=digest.period_end,
-            items=digest.items,
-            id=leased.digest_id,
-        )
-    return digest
+    return replace(digest_from_dict(leased.payload), id=leased.digest_id)
 
 
 def _backoff_s(attempt: int, retry_after_s: float | None, policy: DeliveryPolicy) -> float:

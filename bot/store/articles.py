@@ -25,7 +25,8 @@ _CHUNK = 200
 TimeField = Literal["published", "fetched"]
 
 
-def _to_article(row: ArticleRow, feed_url: str | None) -> Article:
+def article_from_row(row: ArticleRow, feed_url: str | None = "") -> Article:
+    """The neutral `Article` for a stored row."""
     return Article(
         id=row.id,
         url=row.url,
@@ -173,7 +174,7 @@ class ArticleStore:
             query = query.limit(limit)
         async with self._db.session() as session:
             rows = (await session.execute(query)).all()
-        return [_to_article(row, feed_url) for row, feed_url in rows]
+        return [article_from_row(row, feed_url) for row, feed_url in rows]
 
     async def get(self, ids: Sequence[str]) -> list[Article]:
         """The stored articles with these ids, in the order asked (unknown ids skipped)."""
@@ -181,7 +182,7 @@ class ArticleStore:
         async with self._db.session() as session:
             for chunk in _chunks(list(dict.fromkeys(ids))):
                 rows = (await session.execute(self._select().where(ArticleRow.id.in_(chunk)))).all()
-                found.update({row.id: _to_article(row, url) for row, url in rows})
+                found.update({row.id: article_from_row(row, url) for row, url in rows})
         return [found[i] for i in ids if i in found]
 
     async def feed_ids_of(self, article_id: str) -> list[int]:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Article
+from bot.store.articles import article_from_row
 from bot.store.channels import insert_ignoring_conflict
 from bot.store.schema import (
     ArticleRow,
@@ -63,20 +64,6 @@ def idempotency_key(channel_key: str, period_key: str) -> str:
     if len(key) <= 191:
         return key
     return "h|" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def article_from_row(row: ArticleRow, feed_url: str = "") -> Article:
-    """The neutral `Article` for a stored row."""
-    return Article(
-        id=row.id,
-        url=row.url,
-        title=row.title,
-        text=row.text,
-        outlet=row.outlet,
-        published=row.published_at,
-        feed_url=feed_url,
-        fetched=row.fetched_at,
-    )
 
 
 async def store_digest_with_outbox(
