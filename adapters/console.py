@@ -4,15 +4,22 @@ Type commands as text (`/subscribe URL`, `/digest`, `/ask ...`, `/help`); digest
 printed as the scheduler fires them. A line that is not a command is asked as a question.
 End with Ctrl-D (end of input). The person at the terminal runs the bot, so they may manage
 its channel. Like every adapter it only translates: text in, `Reply`/`Digest` out.
+Printed digests are remembered in a small file next to the database (`*.console-posted`), so a
+bot restarted after a crash does not print one of them twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy.engine import make_url
 
 from bot.channels.commands import Commands
 from bot.channels.delivery import PostResult
@@ -42,30 +49,195 @@ def render_reply(reply: Reply) -> str:
     return "\n".join(parts)
 
 
+POSTED_SUFFIX = ".console-posted"
+KEEP_POSTED = 500  # far more than are ever retried: delivery gives up 48 h after a period
+
+
+def posted_record_path(database_url: str) -> Path | None:
+    """Where the console remembers the digests it printed: next to a SQLite file, in the
+    working directory for PostgreSQL, nowhere for an in-memory database (a restart empties
+    that too, so there is nothing left to print twice)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database + POSTED_SUFFIX).expanduser()
+    return Path(f"newsbot-{url.database or 'postgres'}{POSTED_SUFFIX}")
+
+
+class PostedRecord:
+    """The idempotency keys this terminal printed, kept across restarts.
+
+    An append-only file of one JSON line per post, each appended with a single write and
+    fsynced before `add` returns. A crash mid-append leaves a torn last line, which the next
+    start drops with one log line before rewriting the file whole (temp file, fsync, rename).
+    The same rewrite keeps only the newest `keep` posts once the file holds twice as many.
+    An unreadable file leaves the record in memory only and a failed write is logged:
+    printing must never fail because the record did (the outbox would print it again).
+    """
+
+    def __init__(self, path: Path | None, *, keep: int = KEEP_POSTED) -> None:
+        self.path = path
+        self.keep = keep
+        self._posted: dict[str, PostResult] | None = None
+        self._lines = 0  # lines in the file, to know when to compact it
+        self._rewrite_next = False  # a torn line is on disk: never append after it
+        self._lock = asyncio.Lock()
+
+    async def find(self, key: str) -> PostResult | None:
+        """The post recorded under `key`, by this process or an earlier one."""
+        async with self._lock:
+            return (await self._loaded()).get(key)
+
+    async def add(self, key: str, result: PostResult) -> None:
+        """Record a post durably (on disk when this returns), or log why it could not be."""
+        async with self._lock:
+            posted = await self._loaded()
+            posted[key] = result
+            if self.path is None:
+                return
+            try:
+                if self._rewrite_next or self._lines + 1 > 2 * self.keep:
+                    await asyncio.to_thread(self._rewrite, posted)
+                else:
+                    await asyncio.to_thread(_append_durably, self.path, _record_line(key, result))
+                    self._lines += 1
+            except OSError as error:
+                self._rewrite_next = True
+                log.error(
+                    "could not record printed digest %s in %s (%s); a crash now prints it again",
+                    key,
+                    self.path,
+                    error,
+                )
+
+    async def _loaded(self) -> dict[str, PostResult]:
+        if self._posted is None:
+            self._posted = await asyncio.to_thread(self._load)
+        return self._posted
+
+    def _load(self) -> dict[str, PostResult]:
+        if self.path is None:
+            return {}
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            log.error(
+                "cannot read the console's record of printed digests %s (%s); it is kept in "
+                "memory only, so a digest being printed when the bot stops may print again",
+                self.path,
+                error,
+            )
+            self.path = None
+            return {}
+        posted, unreadable = _parse_records(raw)
+        self._lines = len(posted) + unreadable
+        if unreadable:
+            log.warning(
+                "dropped %d unreadable line(s) from %s (cut short by a crash?); a digest they "
+                "named may be printed once more",
+                unreadable,
+                self.path,
+            )
+            self._rewrite_next = True
+        return posted
+
+    def _rewrite(self, posted: dict[str, PostResult]) -> None:
+        """Replace the file with the newest `keep` posts, atomically (temp file + rename)."""
+        assert self.path is not None
+        for old in list(posted)[: -self.keep]:
+            del posted[old]
+        temp = self.path.with_name(self.path.name + ".tmp")
+        with temp.open("wb") as file:
+            file.write(b"".join(_record_line(k, r) for k, r in posted.items()))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, self.path)
+        _fsync_folder(self.path.parent)
+        self._lines = len(posted)
+        self._rewrite_next = False
+
+
+def _record_line(key: str, result: PostResult) -> bytes:
+    record = {"key": key, "message_id": result.message_id, "thread_id": result.thread_id}
+    return json.dumps(record).encode() + b"\n"
+
+
+def _parse_records(raw: bytes) -> tuple[dict[str, PostResult], int]:
+    """The posts in a record file and how many lines were unreadable. The last line counts
+    only when its newline made it to disk, so a torn append is never half-believed."""
+    *lines, tail = raw.split(b"\n")
+    posted: dict[str, PostResult] = {}
+    unreadable = 1 if tail else 0
+    for line in lines:
+        try:
+            record = json.loads(line)
+            key, message_id = record["key"], record["message_id"]
+            thread_id = record["thread_id"]
+        except (ValueError, TypeError, KeyError):
+            unreadable += 1
+            continue
+        if not all(isinstance(v, str) for v in (key, message_id, thread_id)):
+            unreadable += 1
+            continue
+        posted[key] = PostResult(message_id=message_id, thread_id=thread_id)
+    return posted, unreadable
+
+
+def _append_durably(path: Path, line: bytes) -> None:
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:  # the new file's name must survive a power cut too
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class ConsolePoster:
-    """Prints digests to the terminal. Posts live only as long as the process."""
+    """Prints digests to the terminal and remembers which, across restarts (`PostedRecord`)."""
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, posted: Path | None = None) -> None:
         self._out = out
-        self._posted: dict[str, PostResult] = {}
+        self._posted = PostedRecord(posted)
         self.last_thread = ""
 
     async def post_digest(
         self, where: ChannelRef, digest: Digest, *, idempotency_key: str
     ) -> PostResult:
-        """Print the digest; its key is the thread that `/ask` uses next."""
+        """Print the digest, then record it; its key is the thread that `/ask` uses next.
+
+        Printed first, recorded second: a crash between the two prints the digest again
+        after the restart. That window is the time one fsync takes, and it is the smallest a
+        terminal allows: unlike a chat platform, a terminal cannot be asked afterwards what
+        it shows, and recording first would turn the same crash into a digest never shown.
+        """
         self._write("\n" + render_text(digest).rstrip() + "\n(ask about it with /ask QUESTION)")
-        result = PostResult(
-            message_id=f"console-{len(self._posted) + 1}", thread_id=idempotency_key
-        )
-        self._posted[idempotency_key] = result
+        result = PostResult(message_id=idempotency_key, thread_id=idempotency_key)
+        await self._posted.add(idempotency_key, result)
         self.last_thread = idempotency_key
         return result
 
     async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None:
-        return self._posted.get(idempotency_key)
+        """The earlier print of this digest, if this terminal recorded one (even before a
+        restart); delivery asks this before printing a digest whose earlier attempt died."""
+        return await self._posted.find(idempotency_key)
 
     async def notify(self, where: ChannelRef, text: str) -> None:
         self._write(f"[newsbot] {text}")
@@ -91,7 +263,7 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.where = where
-        self.poster = ConsolePoster(self.stdout)
+        self.poster = ConsolePoster(self.stdout, posted_record_path(commands.config.database.url))
 
     async def start(self) -> None:
         """Greet; nothing to connect to."""

@@ -1,21 +1,28 @@
-"""The console adapter driven through a real `newsbot run` process's stdin and stdout."""
+"""The console adapter: a real `newsbot run` process's stdin and stdout, and the record of
+printed digests that lets a restarted process skip a digest it already printed."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
-from adapters.console import CONSOLE_CHANNEL
+from adapters.console import CONSOLE_CHANNEL, ConsolePoster, PostedRecord, posted_record_path
+from bot.channels.delivery import PostResult
+from bot.models import Digest
 from bot.store.db import open_database
+from bot.store.schema import OutboxRow
 from tests.channels.conftest import rss
 from tests.channels.support import seed_due_channel
 from tests.fakes.feed_server import FeedServer
 
-pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -46,12 +53,9 @@ class Terminal:
                     return "\n".join(collected)
 
 
-async def test_console_session_end_to_end(tmp_path: Path) -> None:
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
-    db = await open_database(db_url)
-    await seed_due_channel(db, CONSOLE_CHANNEL)  # its digest is due: printed at the first tick
-    await db.close()
-    env = {
+@pytest.mark.slow
+def bot_env(db_url: str) -> dict[str, str]:
+    return {
         **os.environ,
         "NEWSBOT_DATABASE_URL": db_url,
         "NEWSBOT_SCHEDULER__TICK_S": "0.2",
@@ -59,22 +63,34 @@ async def test_console_session_end_to_end(tmp_path: Path) -> None:
         "NEWSBOT_FETCH__ALLOW_PRIVATE_ADDRESSES": "true",  # the loopback feed server below
         "NEWSBOT_FETCH__PARSE_WORKERS": "1",
     }
+
+
+async def start_console_bot(env: dict[str, str], stderr: object) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=REPO,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,  # type: ignore[arg-type]
+    )
+
+
+async def test_console_session_end_to_end(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    db = await open_database(db_url)
+    await seed_due_channel(db, CONSOLE_CHANNEL)  # its digest is due: printed at the first tick
+    await db.close()
+    env = bot_env(db_url)
     with FeedServer() as server, (tmp_path / "stderr.log").open("wb") as stderr:
         server.serve(
             "/valley.xml",
             rss("Valley Courier", [("apples", "Apple harvest", "Orchards picked apples.")]),
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=REPO,
-            env=env,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-        )
+        process = await start_console_bot(env, stderr)
         term = Terminal(process)
         try:
             await term.read_until("type /help")
@@ -107,3 +123,146 @@ async def test_console_session_end_to_end(tmp_path: Path) -> None:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
+
+
+async def outbox_row(db_url: str) -> OutboxRow | None:
+    db = await open_database(db_url, migrate=False)
+    try:
+        async with db.session() as session:
+            return (await session.scalars(select(OutboxRow))).one_or_none()
+    finally:
+        await db.close()
+
+
+async def sent(db_url: str) -> bool:
+    row = await outbox_row(db_url)
+    return row is not None and row.state == "sent"
+
+
+async def leave_as_after_a_crash_between_print_and_commit(db_url: str) -> None:
+    """The outbox row as a crash right after the print leaves it: leased once, still pending,
+    its lease over. (A `kill -9` cannot be aimed between a print and the next commit.)"""
+    db = await open_database(db_url, migrate=False)
+    try:
+        async with db.session() as session:
+            await session.execute(
+                update(OutboxRow).values(
+                    state="pending",
+                    attempts=1,
+                    sent_at=None,
+                    next_attempt_at=datetime.now(UTC) - timedelta(seconds=1),
+                )
+            )
+    finally:
+        await db.close()
+
+
+async def run_until_sent(db_url: str, log: Path) -> str:
+    """Run `newsbot run` on the console until its outbox row is sent; all it printed."""
+    with log.open("wb") as stderr:
+        process = await start_console_bot(bot_env(db_url), stderr)
+    try:
+        async with asyncio.timeout(30):
+            while not await sent(db_url):
+                await asyncio.sleep(0.05)
+        assert process.stdin is not None
+        process.stdin.close()  # Ctrl-D
+        out, _ = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, log.read_text()[-2000:]
+    return out.decode()
+
+
+@pytest.mark.slow
+async def test_a_restarted_bot_does_not_print_a_digest_it_printed_before(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    db = await open_database(db_url)
+    await seed_due_channel(db, CONSOLE_CHANNEL)
+    await db.close()
+    first = await run_until_sent(db_url, tmp_path / "first.log")
+    assert first.count("News digest for") == 1
+    printed = await outbox_row(db_url)
+    assert printed is not None
+
+    await leave_as_after_a_crash_between_print_and_commit(db_url)
+    second = await run_until_sent(db_url, tmp_path / "second.log")
+
+    assert "News digest for" not in second  # found in the record, not printed again
+    row = await outbox_row(db_url)
+    assert row is not None and row.attempts == 2
+    assert row.platform_message_id == printed.platform_message_id
+
+
+def digest() -> Digest:
+    start = datetime(2026, 4, 1, 8, tzinfo=UTC)
+    return Digest("News digest for the terminal", start - timedelta(days=1), start, ())
+
+
+async def test_a_new_poster_finds_what_an_earlier_one_printed(tmp_path: Path) -> None:
+    record = tmp_path / "bot.db.console-posted"
+    before, after = io.StringIO(), io.StringIO()
+    printed = await ConsolePoster(before, record).post_digest(
+        CONSOLE_CHANNEL, digest(), idempotency_key="k1"
+    )
+    restarted = ConsolePoster(after, record)
+    assert await restarted.find_posted(CONSOLE_CHANNEL, "k1") == printed
+    assert await restarted.find_posted(CONSOLE_CHANNEL, "k2") is None
+    assert "News digest for the terminal" in before.getvalue() and after.getvalue() == ""
+
+
+async def test_a_record_cut_short_by_a_crash_is_reported_once_and_repaired(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    record = tmp_path / "bot.db.console-posted"
+    first = ConsolePoster(io.StringIO(), record)
+    for key in ("k1", "k2"):
+        await first.post_digest(CONSOLE_CHANNEL, digest(), idempotency_key=key)
+    record.write_bytes(record.read_bytes()[:-7])  # the second append torn by a crash
+
+    with caplog.at_level(logging.WARNING, logger="adapters.console"):
+        restarted = ConsolePoster(io.StringIO(), record)
+        assert await restarted.find_posted(CONSOLE_CHANNEL, "k1") is not None
+        assert await restarted.find_posted(CONSOLE_CHANNEL, "k2") is None  # printed again
+        await restarted.post_digest(CONSOLE_CHANNEL, digest(), idempotency_key="k3")
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "1 unreadable line" in warnings[0] and str(record) in warnings[0]
+
+    again = PostedRecord(record)  # the torn line is gone, so k3 did not stick to it
+    assert [await again.find(k) is not None for k in ("k1", "k2", "k3")] == [True, False, True]
+
+
+async def test_a_record_of_garbage_is_dropped_without_a_crash(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    record = tmp_path / "bot.db.console-posted"
+    record.write_bytes(b'\xff\xfe{"key":\n[1, 2]\n{"key": 3, "message_id": "m", "thread_id": ""}\n')
+    with caplog.at_level(logging.WARNING, logger="adapters.console"):
+        poster = ConsolePoster(io.StringIO(), record)
+        assert await poster.find_posted(CONSOLE_CHANNEL, "k1") is None
+        await poster.post_digest(CONSOLE_CHANNEL, digest(), idempotency_key="k1")
+    assert len(caplog.records) == 1 and "3 unreadable line" in caplog.records[0].getMessage()
+    assert await PostedRecord(record).find("k1") == PostResult("k1", "k1")
+
+
+async def test_the_record_stays_small(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db.console-posted"
+    record = PostedRecord(path, keep=5)
+    for n in range(1, 24):
+        await record.add(f"k{n}", PostResult(f"m{n}", f"k{n}"))
+        assert len(path.read_bytes().splitlines()) <= 10
+    restarted = PostedRecord(path, keep=5)
+    assert await restarted.find("k23") == PostResult("m23", "k23")
+    assert await restarted.find("k19") is not None and await restarted.find("k1") is None
+
+
+def test_the_record_lives_next_to_the_database(tmp_path: Path) -> None:
+    assert posted_record_path(f"sqlite+aiosqlite:///{tmp_path}/bot.db") == Path(
+        f"{tmp_path}/bot.db.console-posted"
+    )
+    assert posted_record_path("sqlite+aiosqlite:///:memory:") is None
+    assert posted_record_path("postgresql+asyncpg://u@h/news") == Path(
+        "newsbot-news.console-posted"
+    )
