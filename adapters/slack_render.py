@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from adapters.answer_text import answer_body
 from bot.models import Digest, DigestItem, Reply, Source
 
 Block = dict[str, Any]
@@ -276,9 +277,11 @@ def render_reply(reply: Reply) -> list[SlackMessage]:
         messages += render_digest(reply.digest)
         if not reply.text.strip():
             return messages
+    # An answer's sources are shown once, as the links below, not also as the core's text.
+    body = answer_body(reply)
     units: list[list[Block]] = []
-    if reply.text.strip():
-        units.append(text_sections(escape(reply.text)))
+    if body.strip():
+        units.append(text_sections(escape(body)))
     if reply.lines:
         rows = "\n".join(f"• {escape(line)}" for line in reply.lines)
         units.append(text_sections(rows, lines_first=True))
@@ -286,7 +289,7 @@ def render_reply(reply: Reply) -> list[SlackMessage]:
         units.append(context_lines("Sources: ", source_links(reply.citations)))
     if not units:
         units.append([section("Done.")])
-    fallback = escape(shorten(reply.text or "newsbot", _FALLBACK_TEXT_CHARS))
+    fallback = escape(shorten(body or "newsbot", _FALLBACK_TEXT_CHARS))
     for page in pack_blocks(units):
         messages.append(SlackMessage(text=fallback, blocks=tuple(page)))
     return messages

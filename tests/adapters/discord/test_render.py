@@ -19,7 +19,9 @@ from adapters.discord_render import (
     split_text,
     thread_name,
 )
+from bot.channels.ask import reply_from_answer
 from bot.models import Digest, DigestItem, Reply, Sentence, Source
+from bot.summarise.base import Answer
 from tests.fakes.fake_discord import limit_errors, would_ping
 
 from .helpers import START, make_digest, make_item
@@ -222,3 +224,16 @@ def test_answer_and_its_sources_share_one_embed_and_many_sources_still_fit() -> 
     messages = render_reply(Reply(text="word " * 900, citations=many))
     assert all(limit_errors(payload(m)) == [] for m in messages)
     assert "more" in all_text(messages)
+
+
+def test_core_answer_shows_each_source_once_as_a_link() -> None:
+    sources = (
+        Source("Harbour Gazette", "https://harbourgazette.example/bridge"),
+        Source("Tide Times", "https://tidetimes.example/bridge"),
+    )
+    sentences = tuple(Sentence(f"Fact {n} holds.", (s,)) for n, s in enumerate(sources))
+    shown = all_text(render_reply(reply_from_answer(Answer(sentences, "extractive", True))))
+    assert "Fact 1 holds. (Tide Times)" in shown
+    for source in sources:
+        assert shown.count(source.url) == 1
+        assert f"[{source.name}]({source.url})" in shown

@@ -7,7 +7,9 @@ import json
 import re
 
 from adapters.slack_render import cut_text, escape, link, render_digest, render_reply
-from bot.models import Digest, Reply, Source
+from bot.channels.ask import reply_from_answer
+from bot.models import Digest, Reply, Sentence, Source
+from bot.summarise.base import Answer
 from tests.adapters.slack.digests import END, START, digest, item
 from tests.fakes.fake_slack import block_problems, check_message
 
@@ -190,3 +192,43 @@ def test_long_list_replies_are_cut_between_rows() -> None:
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
     shown_rows = [row for text in sections[1:] for row in text.split("\n")]
     assert shown_rows == [f"• {row}" for row in rows]  # every row whole, in order
+
+
+def core_answer(sources: tuple[Source, ...]) -> Reply:
+    """An answer worded by the core, one sentence per source."""
+    sentences = tuple(Sentence(f"Fact number {n} holds.", (s,)) for n, s in enumerate(sources))
+    return reply_from_answer(Answer(sentences, "extractive", found=True))
+
+
+def test_answer_shows_every_source_once_as_a_link() -> None:
+    sources = (
+        Source("Harbour Gazette", "https://news0.example/story-1?a=1&b=2"),
+        Source("Tide Times", "https://news1.example/story-1"),
+        Source("Tide Times", "https://news1.example/story-1/more"),  # prefixed by another
+    )
+    (message,) = render_reply(core_answer(sources))
+    assert check_message(message_args(message)) is None
+    shown = all_text(message.blocks) + message.text
+    assert "Fact number 2 holds. (Tide Times)" in shown
+    for source in sources:
+        assert shown.count(f"<{escape(source.url)}|{source.name}>") == 1
+    assert shown.count("://") == len(sources)  # no address shown but the links
+    assert shown.count("Sources:") == 1
+
+
+def test_a_hundred_sources_each_linked_once_within_slacks_limits() -> None:
+    sources = tuple(Source(f"Outlet {n}", f"https://o{n}.example/{'x' * 80}") for n in range(100))
+    messages = render_reply(core_answer(sources))
+    for message in messages:
+        assert check_message(message_args(message)) is None
+    shown = all_text([m.blocks for m in messages]) + "".join(m.text for m in messages)
+    assert all(shown.count(source.url) == 1 for source in sources)
+
+
+def test_a_sources_line_naming_other_addresses_is_kept() -> None:
+    cited = Source("Harbour Gazette", "https://news0.example/story-1")
+    text = "The pier reopens. (Harbour Gazette)\nSources: see https://other.example/x"
+    (message,) = render_reply(Reply(text=text, citations=(cited,)))
+    shown = all_text(message.blocks)
+    assert "https://other.example/x" in shown
+    assert shown.count("https://news0.example/story-1") == 1
