@@ -122,12 +122,14 @@ class ChannelPacer:
                 self._last[channel_key] = time.monotonic()
 
 
-def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
-    """Message metadata that lets `find_posted` recognise a digest post after a crash."""
-    return {
-        "event_type": DIGEST_EVENT_TYPE,
-        "event_payload": {"key": key, "part": part, "parts": parts},
-    }
+def digest_metadata(key: str, part: int, parts: int, *, first_ts: str = "") -> dict[str, Any]:
+    """Message metadata that lets `find_posted` recognise a digest post after a crash, and
+    a later part lead to the first one (`first_ts`), the message the core knows the digest by.
+    """
+    payload: dict[str, Any] = {"key": key, "part": part, "parts": parts}
+    if first_ts:
+        payload["first_ts"] = first_ts
+    return {"event_type": DIGEST_EVENT_TYPE, "event_payload": payload}
 
 
 def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
@@ -204,21 +206,38 @@ class SlackPoster:
     async def post_digest(
         self, where: ChannelRef, digest: Digest, *, idempotency_key: str
     ) -> PostResult:
-        """Post the digest (several messages if long); the first message is the thread."""
+        """Post the digest (several messages if long); the first message is the thread.
+
+        Parts are posted in order, so every later part can name the first in its metadata.
+        """
         messages = render_digest(digest)
         token = await self.token(where)
         posted = self._partial.pop(idempotency_key, {})
         for part, message in enumerate(messages, start=1):
             if part in posted:
                 continue
-            metadata = digest_metadata(idempotency_key, part, len(messages))
+            first_ts = posted[1] if part > 1 else ""
+            metadata = digest_metadata(idempotency_key, part, len(messages), first_ts=first_ts)
             posted[part] = await self.send(where, message, token=token, metadata=metadata)
         first = posted[1]
         return PostResult(message_id=first, thread_id=first)
 
     async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None:
         """The digest posted with this key, looked up in the channel's recent history."""
-        token = await self.token(where)
+        parts, total = await self._posted_parts(where, idempotency_key)
+        if 1 not in parts:
+            return None
+        if len(parts) < total:
+            self._partial[idempotency_key] = parts
+            return None
+        return PostResult(message_id=parts[1], thread_id=parts[1])
+
+    async def _posted_parts(
+        self, where: ChannelRef, idempotency_key: str, *, token: str | None = None
+    ) -> tuple[dict[int, str], int]:
+        """The ts of each part of the digest posted with this key found in recent history,
+        and how many parts it has."""
+        token = token or await self.token(where)
         parts: dict[int, str] = {}
         total = 0
         cursor: str | None = None
@@ -241,12 +260,44 @@ class SlackPoster:
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
                 break
-        if 1 not in parts:
-            return None
-        if len(parts) < total:
-            self._partial[idempotency_key] = parts
-            return None
-        return PostResult(message_id=parts[1], thread_id=parts[1])
+        return parts, total
+
+    async def digest_thread(self, where: ChannelRef, thread_ts: str, *, token: str | None) -> str:
+        """The thread the core knows a digest by, for a question asked under `thread_ts`.
+
+        The core maps a digest to its first message only; a digest split over several
+        messages has a thread under each, so a thread under a later part is traced back to
+        the first part through the part's metadata. Any other thread is returned as it is,
+        and so is this one when Slack cannot be asked (the question is still answered, from
+        the channel's recent digests).
+        """
+        try:
+            token = token or await self.token(where)
+            page = await self.client.conversations_history(
+                token=token,
+                channel=where.channel,
+                latest=thread_ts,
+                oldest=thread_ts,
+                inclusive=True,
+                limit=1,
+                include_all_metadata=True,
+            )
+            parent = next(iter(page.get("messages") or []), None)
+            if parent is None or str(parent.get("ts")) != thread_ts:
+                return thread_ts
+            first = _first_part(parent)
+            if first is None:
+                return thread_ts
+            ts, key = first
+            if not ts:  # posted before parts named the first: find it in the history
+                parts, _ = await self._posted_parts(where, key, token=token)
+                ts = parts.get(1, thread_ts)
+            return ts
+        except (SlackApiError, PostError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning(
+                "slack: could not look up the thread %s in %s: %r", thread_ts, where.key, error
+            )
+            return thread_ts
 
     async def notify(self, where: ChannelRef, text: str) -> None:
         """A plain notice in the channel (e.g. a feed was disabled)."""
@@ -317,18 +368,39 @@ class PrivateNote:
     token: str | None = None
 
 
-def _digest_part(message: Mapping[str, Any], key: str) -> tuple[int, int] | None:
-    """(part, parts) when `message` is part of the digest posted with `key`."""
+def _digest_payload(message: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The metadata payload of one of our digest posts; None for any other message."""
     metadata = message.get("metadata") or {}
     payload = metadata.get("event_payload")
     if metadata.get("event_type") != DIGEST_EVENT_TYPE or not isinstance(payload, dict):
         return None
-    if payload.get("key") != key or "ts" not in message:
+    return payload
+
+
+def _digest_part(message: Mapping[str, Any], key: str) -> tuple[int, int] | None:
+    """(part, parts) when `message` is part of the digest posted with `key`."""
+    payload = _digest_payload(message)
+    if payload is None or payload.get("key") != key or "ts" not in message:
         return None
     try:
         return int(payload.get("part", 1)), int(payload.get("parts", 1))
     except (TypeError, ValueError):  # someone else's metadata of the same name
         return None
+
+
+def _first_part(message: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(first part's ts or "", key) when `message` is a later part of one of our digests."""
+    payload = _digest_payload(message)
+    if payload is None:
+        return None
+    key = payload.get("key")
+    try:
+        part = int(payload.get("part", 1))
+    except (TypeError, ValueError):
+        return None
+    if part <= 1 or not isinstance(key, str):
+        return None
+    return str(payload.get("first_ts") or ""), key
 
 
 # --- who may manage ------------------------------------------------------------------------
@@ -539,6 +611,8 @@ class SlackListeners:
         private = PrivateNote(where, user, reply_in, context.bot_token)
         try:
             question = question_text(str(event.get("text") or ""))
+            if thread_id:  # under a later part of a digest: ask about that digest
+                thread_id = await self.poster.digest_thread(where, thread_id, token=private.token)
             reply = await self.commands.ask(where, Caller(user), question, thread_id=thread_id)
             for message in render_reply(reply):
                 if reply.ephemeral:  # e.g. "ask a question": for the asker only

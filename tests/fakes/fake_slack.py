@@ -20,6 +20,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -335,7 +336,10 @@ class FakeSlack:
             return refusal
         limit = int(args.get("limit") or 100)
         start = int(args.get("cursor") or 0)
-        newest_first = list(reversed(self.messages[channel]))
+        # As Slack: the channel's own messages (thread replies stay in their threads), only
+        # those between `oldest` and `latest` (the bounds themselves when `inclusive`).
+        shown = [m for m in self.messages[channel] if _in_range(m, args) and not _is_reply(m)]
+        newest_first = list(reversed(shown))
         page = newest_first[start : start + limit]
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         if not with_metadata:
@@ -529,6 +533,25 @@ def _text_problems(obj: Any, where: str, limit: int, *, plain: bool = False) -> 
 
 
 # --- request helpers -----------------------------------------------------------------------
+
+
+def _in_range(message: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether `message` lies between `oldest` and `latest` (on them only when `inclusive`)."""
+    ts = Decimal(str(message["ts"]))
+    inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+    if args.get("oldest"):
+        oldest = Decimal(str(args["oldest"]))
+        if ts < oldest or (ts == oldest and not inclusive):
+            return False
+    if args.get("latest"):
+        latest = Decimal(str(args["latest"]))
+        if ts > latest or (ts == latest and not inclusive):
+            return False
+    return True
+
+
+def _is_reply(message: dict[str, Any]) -> bool:
+    return "thread_ts" in message and message["thread_ts"] != message["ts"]
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:

@@ -125,7 +125,7 @@ async def bot(slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
     settings = Settings(
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"),
         fetch=FetchSettings(allow_private_addresses=True, timeout_s=5),
-        digest=DigestSettings(summariser="extractive"),
+        digest=DigestSettings(summariser="extractive", max_items=40),
         slack=slack_settings(slack, admin_usergroup="S-EDITORS"),
     )
     slack.usergroups["S-EDITORS"] = ["U-EDITOR"]
@@ -316,3 +316,133 @@ async def test_digest_accepted_by_slack_before_a_crash_is_posted_once(bot: Bot) 
     assert row.state == "sent" and row.thread_id == post["ts"]
     assert len(bot.slack.calls_to("chat.postMessage")) == 1  # found, never re-sent
     assert bot.slack.calls_to("conversations.history")
+
+
+async def ask_in_thread(bot: Bot, thread_ts: str, question: str, ts: str) -> dict[str, Any]:
+    """A member's plain reply under one of newsbot's messages; returns newsbot's answer."""
+    before = len(bot.slack.posts("C-NEWS"))
+    event = {
+        "type": "message",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": question,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "parent_user_id": "U-BOT1",
+        "channel_type": "channel",
+    }
+    status, _, _ = await send_event(bot.port, event_callback(event))
+    assert status == 200
+    await eventually(lambda: len(bot.slack.posts("C-NEWS")) == before + 1)
+    answer = bot.slack.posts("C-NEWS")[-1]
+    assert answer["thread_ts"] == thread_ts
+    return answer
+
+
+def linked_urls(message: dict[str, Any]) -> list[str]:
+    return re.findall(r"<(https?://[^|>]+)\|", blocks_text(message))
+
+
+PIER_CONTRACT = (
+    "pier-contract",
+    "Pier repair contract goes to Dunmore builders",
+    "Dunmore builders won the contract for the pier repair on Thursday. "
+    "The pier repair will cost 2.4 million euros, the harbour office confirmed. "
+    "Dunmore builders repaired the old ferry slipway last year.",
+    datetime(2026, 11, 26, 7, 0, tzinfo=UTC),
+)
+
+
+async def test_answer_shows_each_source_once_as_a_link(bot: Bot) -> None:
+    await bot.command(f"subscribe {bot.feeds.url('/harbour.xml')}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    bot.feeds.serve("/harbour.xml", rss([*OLD_ITEMS, *NEW_ITEMS, PIER_CONTRACT]))
+    bot.clock.now = DIGEST_AT
+    await bot.scheduler.tick()
+    (digest,) = bot.slack.posts("C-NEWS")
+
+    answer = await ask_in_thread(
+        bot, digest["ts"], "How much will the pier repair cost?", "1764150000.000200"
+    )
+    shown = blocks_text(answer)
+    assert "2.4 million euros" in shown
+    cited = linked_urls(answer)
+    assert set(cited) == {
+        "https://harbour.example/pier-repair",
+        "https://harbour.example/pier-contract",
+    }
+    for url in cited:  # one link each, and the URL nowhere else in the message
+        assert shown.count(url) == 1, (url, shown)
+    assert "Sources: " in shown and shown.count("Sources:") == 1
+
+
+def town_story(n: int) -> tuple[str, str, str, datetime]:
+    """Story `n` of a busy day: a different town and facility in every one."""
+    town = ("Ash", "Bram", "Cor", "Dun", "Elm", "Fen", "Glen", "Holt", "Ivy", "Kil", "Lyn", "Mor")[
+        n % 12
+    ] + ("ford", "wick", "mere")[n // 12]
+    place = (
+        "library", "canteen", "depot", "pool", "market", "station",
+        "observatory", "garden", "museum", "clinic", "theatre", "boathouse",
+    )[(n * 5) % 12]  # fmt: skip
+    return (
+        f"town-{n}",
+        f"{town} {place} reopens after {n + 3} months",
+        f"The {town} {place} reopened on Monday after {n + 3} months of building work. "
+        f"Residents of {town} queued outside from early morning to see the new rooms. "
+        f"The {town} council said the work cost {n + 1}00 thousand euros and ended on time.",
+        datetime(2026, 11, 26, 0, n, tzinfo=UTC),
+    )
+
+
+QUILLON_FIRST = (
+    "quillon-cost",
+    "Quillon bridge repainting to cost 3.1 million euros",
+    "The repainting of the Quillon bridge will cost 3.1 million euros, the county said on "
+    "Tuesday. Painters start work on the Quillon bridge in April. "
+    "Traffic will use one lane during the repainting.",
+    datetime(2026, 11, 26, 6, 30, tzinfo=UTC),
+)
+QUILLON_LATER = (
+    "quillon-delay",
+    "Quillon bridge repainting delayed by a year",
+    "The county said on Thursday that the repainting of the Quillon bridge is delayed by a "
+    "year. The repainting will now cost 4.8 million euros. The painters were needed elsewhere.",
+    datetime(2026, 11, 27, 6, 0, tzinfo=UTC),
+)
+
+
+async def test_reply_under_a_later_part_of_a_long_digest_asks_about_that_digest(
+    bot: Bot,
+) -> None:
+    await bot.command(f"subscribe {bot.feeds.url('/harbour.xml')}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    busy_day = [*OLD_ITEMS, *(town_story(n) for n in range(36)), QUILLON_FIRST]
+    bot.feeds.serve("/harbour.xml", rss(busy_day))
+    bot.clock.now = DIGEST_AT
+    await bot.scheduler.tick()
+    parts = bot.slack.posts("C-NEWS")
+    assert len(parts) >= 3  # one digest, split to stay within Slack's limits
+    (row,) = await bot.outbox()
+    assert row.state == "sent" and row.thread_id == parts[0]["ts"]
+
+    # The next day's digest tells a newer, different figure for the same bridge.
+    bot.feeds.serve("/harbour.xml", rss([*busy_day, QUILLON_LATER]))
+    bot.clock.advance(days=1)
+    await bot.scheduler.tick()
+    assert len(await bot.outbox()) == 2
+    next_day = bot.slack.posts("C-NEWS")[-1]
+    assert "delayed by a year" in blocks_text(next_day)
+
+    # Asked under the second and the last part of the first digest: that digest answers.
+    question = "How much will the Quillon bridge repainting cost?"
+    for number, part in enumerate((parts[1], parts[-1])):
+        answer = await ask_in_thread(bot, part["ts"], question, f"1764250000.00{number}100")
+        shown = blocks_text(answer)
+        assert "3.1 million euros" in shown and "4.8 million" not in shown
+        assert linked_urls(answer) == ["https://harbour.example/quillon-cost"]
+
+    # Under the next day's digest, the same question gets the next day's figure.
+    answer = await ask_in_thread(bot, next_day["ts"], question, "1764250000.009100")
+    assert "4.8 million euros" in blocks_text(answer)
+    assert "https://harbour.example/quillon-cost" not in blocks_text(answer)
