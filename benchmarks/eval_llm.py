@@ -38,6 +38,7 @@ from bot.summarise.grounding import normalise  # noqa: E402
 FILES = ("cnndm.jsonl", "roundups.jsonl", "propaganda.jsonl")
 # Note text -> reason category, first match wins.
 REASONS = (
+    ("which does not say it", "cites an article that does not say it"),
     ("not valid JSON", "invalid JSON"),
     ("not a JSON object", "invalid JSON"),
     ("did not answer within", "timeout"),

@@ -2,8 +2,11 @@
 
 A sentence passes when every name, number, date word and quotation in it appears in the
 articles it cites, most of its content words do, and it carries no loaded language, no link
-other than the story's own article URLs, no mention and no Markdown. Anything else is a reason
-to show the extractive summary instead.
+other than the story's own article URLs, no mention and no Markdown. A sentence citing several
+articles must also be supported by each of them on its own: every name, number, date word and
+quotation in each, and a good share of its content words (`MIN_SOURCE_COVERAGE`), so no outlet
+is credited with what only another one said. Anything else is a reason to show the extractive
+summary instead.
 
 Sentences of an article that address the model ("ignore previous instructions...") are left
 out of what counts as support, so text that obeys an instruction hidden in an article has
@@ -91,6 +94,15 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 _FIRST_WORD_LENIENT = STOPWORDS | _words(
     "officials residents police authorities researchers scientists critics workers"
 )
+# The share of a sentence's content words that each source it cites must hold on its own
+# (all cited sources together must still hold `min_coverage`). An honest sentence citing two
+# outlets takes its wording mostly from one. Measured on the roundups evaluation set: of the
+# citations of reference sentences whose names and numbers two or three outlets share (and
+# which pass the check against those outlets together), 51 of 59 reach 0.5 (some that do not
+# are outlets sharing the names but not the claim); of sentences copied from one outlet and
+# cited to another outlet of the same story too, 85% fail on a name, number or quotation and
+# 94% with this bar. Higher bars refuse honest citations fast (0.6: 41 of 59).
+MIN_SOURCE_COVERAGE = 0.5
 
 
 def normalise(text: str) -> str:
@@ -126,9 +138,11 @@ class SourceText:
     lower_words: frozenset[str]
     stems: frozenset[str]
     numbers: frozenset[str]
+    # How reasons name it: "sources" (all cited articles) or "that source" (one of them).
+    label: str = "sources"
 
     @classmethod
-    def of(cls, articles: Iterable[Article]) -> SourceText:
+    def of(cls, articles: Iterable[Article], *, label: str = "sources") -> SourceText:
         """Support from `articles`: outlet, title and text, minus instruction-like sentences."""
         parts: list[str] = []
         for article in articles:
@@ -144,6 +158,7 @@ class SourceText:
             lower_words=frozenset(w.lower() for w in words),
             stems=frozenset(_stem(w) for w in words),
             numbers=frozenset(_number_key(n) for n in _NUMBER.findall(text)),
+            label=label,
         )
 
 
@@ -153,14 +168,17 @@ def check_sentence(
     *,
     allowed_urls: Iterable[str] = (),
     min_coverage: float = 0.75,
+    min_source_coverage: float = MIN_SOURCE_COVERAGE,
     loaded: LoadedFinder | None = None,
     headline: bool = False,
 ) -> str | None:
     """None when `text` is supported by the `cited` articles, else the reason it is not.
 
     `allowed_urls` are the story's own article URLs (the only links allowed); `loaded` finds
-    loaded language (the neutral lexicon). `headline` relaxes only capitalisation, since
-    headlines may be written in title case.
+    loaded language (the neutral lexicon). A sentence citing several articles must also be
+    supported by each one (`min_source_coverage` of its content words). `headline` relaxes
+    capitalisation, since headlines may be written in title case, and checks against the
+    articles together only: a headline credits no outlet, the item names them all.
     """
     if not text.strip():
         return "empty sentence"
@@ -180,19 +198,43 @@ def check_sentence(
             return reason
     # The allowed links are citations, not words of the claim.
     words_only = _URL.sub(" ", text)
-    source = SourceText.of(cited)
+    reason = _check_loaded(words_only, loaded) or _check_facts(
+        words_only, SourceText.of(cited), min_coverage, headline=headline
+    )
+    if reason or headline or len(cited) < 2:
+        return reason
+    return _check_each_source(words_only, cited, min_source_coverage)
+
+
+def _check_facts(
+    text: str, source: SourceText, min_coverage: float, *, headline: bool = False
+) -> str | None:
+    """Why `source` does not hold the quotations, numbers, names and words of `text`, if so."""
     checks: tuple[Callable[[str], str | None], ...] = (
         lambda t: _check_quotes(t, source),
         lambda t: _check_numbers(t, source),
         lambda t: _check_strict_words(t, source),
-        lambda t: _check_loaded(t, loaded),
         lambda t: _check_names(t, source, headline=headline),
         lambda t: _check_coverage(t, source, min_coverage),
     )
     for check in checks:
-        reason = check(words_only)
+        reason = check(text)
         if reason:
             return reason
+    return None
+
+
+def _check_each_source(text: str, cited: Sequence[Article], min_coverage: float) -> str | None:
+    # A sentence is shown with a link to each article it cites: a link to an outlet that did
+    # not say it credits that outlet with another's claim. The sentence is refused (and its
+    # item becomes the extractive summary) rather than shown with the citation dropped: what
+    # the model wrote around a wrong citation may still speak for several outlets ("both
+    # reported..."), and a reader should see either a sentence checked exactly as written or
+    # the articles' own sentences, never a silently edited attribution.
+    for article in cited:
+        reason = _check_facts(text, SourceText.of([article], label="that source"), min_coverage)
+        if reason:
+            return f"cites {article.outlet!r}, which does not say it ({reason})"
     return None
 
 
@@ -250,18 +292,18 @@ def _check_quotes(text: str, source: SourceText) -> str | None:
     for match in _QUOTE.finditer(text):
         quoted = match.group(1).strip(" ,.")
         if quoted and quoted.casefold() not in haystack:
-            return f"quotation {quoted!r} not verbatim in sources"
+            return f"quotation {quoted!r} not verbatim in {source.label}"
     return None
 
 
 def _check_numbers(text: str, source: SourceText) -> str | None:
     for token in _NUMBER.findall(text):
         if _number_key(token) not in source.numbers:
-            return f"number {token} not in sources"
+            return f"number {token} not in {source.label}"
     for word in _WORD.findall(text):
         digit = NUMBER_WORDS.get(word.lower())
         if digit and word.lower() not in source.lower_words and digit not in source.numbers:
-            return f"number {word!r} not in sources"
+            return f"number {word!r} not in {source.label}"
     return None
 
 
@@ -269,7 +311,7 @@ def _check_strict_words(text: str, source: SourceText) -> str | None:
     for word in _WORD.findall(text):
         lower = word.lower().removesuffix("'s")
         if lower in STRICT_WORDS and lower not in source.lower_words:
-            return f"{word!r} not in sources"
+            return f"{word!r} not in {source.label}"
     return None
 
 
@@ -288,7 +330,7 @@ def _check_names(text: str, source: SourceText, *, headline: bool) -> str | None
             continue
         if index == 0 and bare.lower() in _FIRST_WORD_LENIENT:
             continue
-        return f"name {bare!r} not in sources"
+        return f"name {bare!r} not in {source.label}"
     return None
 
 
@@ -309,7 +351,7 @@ def _check_coverage(text: str, source: SourceText, min_coverage: float) -> str |
     covered = 1 - len(missing) / len(words)
     if covered < min_coverage:
         shown = ", ".join(missing[:3])
-        return f"only {covered:.0%} of its words are in sources (not: {shown})"
+        return f"only {covered:.0%} of its words are in {source.label} (not: {shown})"
     return None
 
 

@@ -35,7 +35,12 @@ from bot.config import LlmSettings
 from bot.errors import ConfigError
 from bot.models import Article, DigestItem, Sentence, Source, Story
 from bot.summarise.base import Answer, Answerer, Summariser
-from bot.summarise.grounding import LoadedFinder, check_sentence, with_full_stop
+from bot.summarise.grounding import (
+    MIN_SOURCE_COVERAGE,
+    LoadedFinder,
+    check_sentence,
+    with_full_stop,
+)
 
 if TYPE_CHECKING:
     from bot.store.db import Database
@@ -600,10 +605,15 @@ def _inside_a_name(term: str, text: str) -> bool:
 
 @dataclass
 class GroundingRules:
-    """What a sentence must satisfy: coverage threshold and the loaded-language finder."""
+    """What a sentence must satisfy: coverage thresholds and the loaded-language finder.
+
+    `min_coverage` is for all the articles a sentence cites together, `min_source_coverage`
+    for each of them on its own.
+    """
 
     min_coverage: float = 0.75
     loaded: LoadedFinder | None = None
+    min_source_coverage: float = MIN_SOURCE_COVERAGE
 
     def check(
         self, draft: Draft, allowed_urls: Sequence[str], *, headline: bool = False
@@ -614,6 +624,7 @@ class GroundingRules:
             draft.cited,
             allowed_urls=allowed_urls,
             min_coverage=self.min_coverage,
+            min_source_coverage=self.min_source_coverage,
             loaded=self.loaded,
             headline=headline,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models import Article
 from bot.summarise.grounding import check_sentence, instruction_sentences, with_full_stop
 from bot.summarise.llm import default_loaded_finder
 from tests.llm.conftest import FERRY_GAZETTE, FERRY_POST, LIBRARY
@@ -16,20 +17,36 @@ def check(text: str, cited: tuple = BOTH, **options: object) -> str | None:
     return check_sentence(text, cited, allowed_urls=URLS, loaded=default_loaded_finder(), **options)
 
 
+GAZETTE = (FERRY_GAZETTE,)
+POST = (FERRY_POST,)
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "cited"),
     [
-        "The Harbour Council voted 7 to 2 on Tuesday to approve a new ferry route.",
-        "The service will cost 4.2 million euros over five years, treasurer Mara Lindqvist said.",
-        'Lindqvist said "this route connects the island to the mainland hospital".',
-        "Opposition councillor Tomas Berg voted against the plan, the Northfield Post reported.",
-        "Sailings between Port Avery and Gull Island are due to begin in March.",
-        "The first ferry will carry up to 180 passengers, according to Harbour Gazette.",
-        f"The council approved the ferry route, Harbour Gazette reported at {FERRY_GAZETTE.url}.",
+        ("The Harbour Council voted 7 to 2 on Tuesday to approve a new ferry route.", GAZETTE),
+        (
+            "The service will cost 4.2 million euros over five years, treasurer Mara Lindqvist "
+            "said.",
+            BOTH,
+        ),
+        ('Lindqvist said "this route connects the island to the mainland hospital".', GAZETTE),
+        (
+            "Opposition councillor Tomas Berg voted against the plan, the Northfield Post "
+            "reported.",
+            POST,
+        ),
+        ("Sailings between Port Avery and Gull Island are due to begin in March.", POST),
+        ("The first ferry will carry up to 180 passengers, according to Harbour Gazette.", GAZETTE),
+        (
+            f"The council approved the ferry route, Harbour Gazette reported at "
+            f"{FERRY_GAZETTE.url}.",
+            GAZETTE,
+        ),
     ],
 )
-def test_supported_sentences_pass(text: str) -> None:
-    assert check(text) is None
+def test_supported_sentences_pass(text: str, cited: tuple[Article, ...]) -> None:
+    assert check(text, cited) is None
 
 
 @pytest.mark.parametrize(
@@ -55,6 +72,22 @@ def test_supported_sentences_pass(text: str) -> None:
 def test_unsupported_sentences_fail_with_a_reason(text: str, reason: str) -> None:
     result = check(text)
     assert result is not None and reason in result, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new ferry route strikes fear into the Harbour Council.",
+        "The vote sent shockwaves through Port Avery.",
+        "The ferry route sparked outrage on Gull Island.",
+        "Tomas Berg hit out at the ferry plan.",
+        "Tomas Berg tore into the ferry plan.",
+        "The ferry plan sparks fury on Gull Island.",
+        "The council approved a brazen ferry plan.",
+    ],
+)
+def test_headline_drama_is_loaded_language(text: str) -> None:
+    assert "loaded language" in (check(text, POST) or "")
 
 
 @pytest.mark.parametrize(
@@ -89,6 +122,62 @@ def test_a_fact_must_be_in_the_articles_the_sentence_cites() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "stated_by", "reason"),
+    [
+        # Only the Harbour Gazette gives the vote, the weekday and the passengers.
+        (
+            "The council voted 7 to 2 on Tuesday to approve a ferry route to Gull Island.",
+            GAZETTE,
+            "cites 'Northfield Post', which does not say it (number 7 not in that source)",
+        ),
+        (
+            "The first ferry to Gull Island will carry up to 180 passengers.",
+            GAZETTE,
+            "cites 'Northfield Post', which does not say it (number 180 not in that source)",
+        ),
+        # Only the Northfield Post names the councillor who voted against.
+        (
+            "The ferry route to Gull Island was opposed by councillor Tomas Berg.",
+            POST,
+            "cites 'Harbour Gazette', which does not say it (name 'Tomas' not in that source)",
+        ),
+        (
+            'Lindqvist said "this route connects the island to the mainland hospital".',
+            GAZETTE,
+            "cites 'Northfield Post', which does not say it (quotation",
+        ),
+        # Names and numbers both outlets give, but the claim is the Gazette's alone.
+        (
+            "The Gull Island ferry will connect the island to the mainland hospital and carry "
+            "passengers.",
+            GAZETTE,
+            "cites 'Northfield Post', which does not say it (only",
+        ),
+    ],
+)
+def test_a_sentence_citing_two_outlets_must_be_said_by_each(
+    text: str, stated_by: tuple[Article, ...], reason: str
+) -> None:
+    # The outlet that says it supports the sentence; citing the other one too credits that
+    # outlet with a claim it never made, although both articles together hold every word.
+    assert check(text, stated_by) is None
+    result = check(text, BOTH)
+    assert result is not None and result.startswith(reason), result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Treasurer Mara Lindqvist said the route would cost 4.2 million euros over five years.",
+        "The council approved a ferry route to Gull Island, with sailings due in March.",
+        "Port Avery's council approved a new ferry route to Gull Island.",
+    ],
+)
+def test_an_honest_two_outlet_sentence_passes(text: str) -> None:
+    assert check(text, BOTH) is None
+
+
+@pytest.mark.parametrize(
     "fragment",
     [
         "The Harbour Council voted 7 to 2 on Tuesday to approve a",
@@ -102,7 +191,7 @@ def test_fragments_are_not_sentences(fragment: str) -> None:
 
 def test_a_missing_full_stop_alone_is_added_not_refused() -> None:
     text = "The Harbour Council voted 7 to 2 on Tuesday to approve a new ferry route"
-    assert check(text) is None
+    assert check(text, GAZETTE) is None
     assert with_full_stop(text) == text + "."
     assert (
         with_full_stop('Lindqvist said "the route connects."')

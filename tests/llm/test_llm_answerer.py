@@ -53,6 +53,26 @@ async def test_ungrounded_answer_goes_to_the_extractive_answerer(fake_openai: Fa
     assert all("6 million" not in s.text for s in answer.sentences)
 
 
+async def test_an_answer_crediting_an_outlet_with_anothers_figure_is_not_shown(
+    fake_openai: FakeOpenAI,
+) -> None:
+    # Only the Harbour Gazette (A1) gives the ferry's capacity; the answer cites both outlets.
+    miscited = {
+        "found": True,
+        "sentences": [
+            {"text": "The first ferry will carry up to 180 passengers.", "sources": ["A1", "A2"]}
+        ],
+    }
+    fake_openai.script(json_reply(miscited))
+    answer = await answerer(fake_openai, fallback=ExtractiveAnswerer()).answer(
+        "How many passengers will the ferry carry?", ARTICLES
+    )
+    assert answer.summariser == "extractive"
+    for sentence in answer.sentences:
+        if "180" in sentence.text:
+            assert "Northfield Post" not in [s.name for s in sentence.sources]
+
+
 async def test_question_carrying_an_injection_cannot_get_a_mention_shown(
     fake_openai: FakeOpenAI,
 ) -> None:

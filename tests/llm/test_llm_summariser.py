@@ -109,6 +109,24 @@ BAD_FERRY_REPLIES = {
 }
 
 
+async def test_an_outlet_is_never_credited_with_another_outlets_figure(
+    fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Only the Harbour Gazette (A1) gives the ferry's capacity; the sentence cites both.
+    reply = with_sentence(
+        GOOD_FERRY, "The first ferry will carry up to 180 passengers.", ["A1", "A2"]
+    )
+    fake_openai.script(json_reply(reply))
+    caplog.set_level(logging.INFO, logger="newsbot.llm")
+    [item] = await summarise(fake_openai, [FERRY])
+    reason = "cites 'Northfield Post', which does not say it (number 180 not in that source)"
+    assert_extractive(item, await extractive_of(FERRY), reason)
+    assert reason in caplog.text
+    for sentence in item.sentences:
+        if "180" in sentence.text:
+            assert [s.name for s in sentence.sources] == ["Harbour Gazette"]
+
+
 @pytest.mark.parametrize("case", sorted(BAD_FERRY_REPLIES))
 async def test_ungrounded_reply_falls_back_to_extractive(
     fake_openai: FakeOpenAI, case: str
