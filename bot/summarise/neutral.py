@@ -54,7 +54,8 @@ gruesome grisly sickening toxic poisonous venomous rabid crazed fanatical zealou
 marxist communist leftist rightist totalitarian authoritarian dictatorial
 rigged crooked disgraced discredited debunked shoddy sloppy woeful dismal abysmal
 insidious creeping lurking menacing ominous dire doomed hopeless desperate worst
-surreal tumultuous chaotic
+surreal tumultuous chaotic brazen eye-watering mind-blowing gobsmacking blood-curdling
+hair-raising spine-chilling heart-stopping
 chaotically botched bungled disastrously laughably pathetically shamefully
 """)
 
@@ -89,6 +90,7 @@ agitators hangers-on jaunt jaunts stung fleeced fleecing gouge gouging pocketed 
 vendetta desperation panic unleashing shame shameful entourage
 splurge splurged freeloader freeloaders handout handouts
 massage massaged massaging doctored fudged fudging whitewash whitewashed cover-up
+fury firestorm furore furor frenzy tailspin savaged savaging
 """)
 
 # Multi-word sarcasm, mockery and exaggeration markers.
@@ -187,6 +189,40 @@ LOADED_PHRASES = [
     "smoking gun",
     "sham trial",
     "kangaroo court",
+    # Headline drama: a reaction presented as the news itself.
+    "strikes fear",
+    "strike fear",
+    "struck fear",
+    "striking fear",
+    "sends shockwaves",
+    "send shockwaves",
+    "sent shockwaves",
+    "sending shockwaves",
+    "sends shock waves",
+    "sent shock waves",
+    "sends chills",
+    "sent chills",
+    "sends shivers",
+    "sent shivers",
+    "sparks outrage",
+    "spark outrage",
+    "sparked outrage",
+    "sparking outrage",
+    "sparks fury",
+    "sparked fury",
+    "hits out at",
+    "hit out at",
+    "hitting out at",
+    "tears into",
+    "tore into",
+    "laid into",
+    "lays into",
+    "goes nuclear",
+    "went nuclear",
+    "all hell broke loose",
+    "heads will roll",
+    "feeding frenzy",
+    "war of words",
 ]
 
 # First person outside quotes: the writer speaking, not reporting.

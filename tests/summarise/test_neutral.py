@@ -25,6 +25,36 @@ def test_strong_markers_make_a_sentence_unfit_to_show(sentence: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "term"),
+    [
+        ("The tariff strikes fear into small exporters.", "strikes fear"),
+        ("The ruling sent shockwaves through the industry.", "sent shockwaves"),
+        ("The proposal sparked outrage among residents.", "sparked outrage"),
+        ("The minister hit out at the regulator on Friday.", "hit out at"),
+        ("The senator tore into the budget plan.", "tore into"),
+        ("The club's decision sparks fury among fans.", "sparks fury"),
+    ],
+)
+def test_headline_drama_phrases_are_strong_markers(sentence: str, term: str) -> None:
+    found = assess(sentence)
+    assert term in found.terms and found.strong
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term"),
+    [
+        ("The mayor slams the transport plan.", "slams"),
+        ("The brazen raid took place at night.", "brazen"),
+        ("Fans reacted with fury to the transfer.", "fury"),
+        ("The post caused a firestorm online.", "firestorm"),
+        ("Drivers face eye-watering fuel bills.", "eye-watering"),
+    ],
+)
+def test_drama_words_are_loaded(sentence: str, term: str) -> None:
+    assert term in assess(sentence).terms
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "The bridge was closed on Monday after inspectors found cracked bearings.",
