@@ -2,7 +2,8 @@
 
 The bot delivers to a recording sink through `newsbot run --webhook`. The sink holds the
 request open at the chosen step; the test kills the process there, restarts it, and checks
-through the sink (which records every accepted post) that the digest appeared once.
+through the sink (which records every accepted post) that the digest appeared once. It runs
+on SQLite, and on PostgreSQL when NEWSBOT_TEST_POSTGRES_URL is set.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import asyncio
 import os
 import signal
 import sys
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 import pytest
-from sqlalchemy import select
+from sqlalchemy import make_url, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.channels.schedule import latest_digest_at, parse_zone
 from bot.models import ChannelRef
@@ -24,9 +28,40 @@ from bot.store.db import open_database
 from bot.store.schema import OutboxRow
 from tests.channels.sink import Mode, RecordingSink
 from tests.channels.support import seed_due_channel
+from tests.conftest import POSTGRES_ENV
 
 pytestmark = pytest.mark.slow
 WHERE = ChannelRef("webhook", "local", "default")
+
+
+async def run_on_server(server_url: str, sql: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql(sql)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database the bot process opens by URL: a SQLite file, or a PostgreSQL database of
+    its own (a per-test schema, as the `db` fixture uses, cannot travel in the URL)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    server_url = os.environ.get(POSTGRES_ENV)
+    if not server_url:
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV}, "
+            "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+        )
+    name = f"crash_{uuid.uuid4().hex[:20]}"
+    await run_on_server(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:  # FORCE: connections of the killed bot may linger until the server notices
+        await run_on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def start_bot(
@@ -58,8 +93,12 @@ async def start_bot(
 
 
 def kill_9(process: asyncio.subprocess.Process) -> list[psutil.Process]:
-    """SIGKILL the bot; return its child processes (parser workers) to reap afterwards."""
-    children = psutil.Process(process.pid).children(recursive=True)
+    """SIGKILL the bot; return its child processes (parser workers) to reap afterwards.
+    A bot that already ended is left as it is: the caller's returncode check says so."""
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
     process.send_signal(signal.SIGKILL)
     return children
 
@@ -98,8 +137,9 @@ async def sent(db_url: str) -> bool:
 
 
 @pytest.mark.parametrize("step", ["hold_before_accept", "hold_after_accept", "accept"])
-async def test_kill_9_at_each_delivery_step_posts_exactly_once(tmp_path: Path, step: Mode) -> None:
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+async def test_kill_9_at_each_delivery_step_posts_exactly_once(
+    tmp_path: Path, db_url: str, step: Mode
+) -> None:
     db = await open_database(db_url)
     await seed_due_channel(db, WHERE)
     await db.close()
@@ -117,7 +157,7 @@ async def test_kill_9_at_each_delivery_step_posts_exactly_once(tmp_path: Path, s
         orphans = kill_9(first)
         await first.wait()
         reap(orphans)
-    assert first.returncode == -signal.SIGKILL
+    assert first.returncode == -signal.SIGKILL, (tmp_path / "first.log").read_text()[-2000:]
 
     sink.mode = "accept"
     second = await start_bot(db_url, sink, repo, tmp_path / "second.log")
