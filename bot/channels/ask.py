@@ -1,11 +1,12 @@
 """Follow-up questions: find the articles that answer, answer from them only, cite them.
 
-Retrieval is BM25 computed here over candidate rows: first the articles behind the digest
-the question was asked under (its thread) or the channel's recent digests, then, when none
-of those is relevant, the whole store (candidates pre-selected in SQL by the question's
-words, so it works the same on SQLite and PostgreSQL without extra indexes). An article is
-relevant only when it covers most of the question's content words; when nothing is, the
-answer is "My sources don't say." rather than a guess.
+Retrieval looks first at the articles behind the digest the question was asked under (its
+thread) or the channel's recent digests, then, when none of those is relevant, at the whole
+store, where the database's full-text index (FTS5 on SQLite, tsvector on PostgreSQL) picks
+the best-ranked candidates, old or new. Both sets then go through the same test here: an
+article is relevant only when it covers most of the question's content words (BM25 orders
+the relevant ones); when nothing is, the answer is "My sources don't say." rather than a
+guess.
 
 The answer is extractive (the best-matching sentences, each with its outlet) or, when an LLM
 is configured, the grounded LLM answer, which falls back to the extractive one.
@@ -24,6 +25,7 @@ from bot.digest.render import outlet_list
 from bot.models import Article, Reply, Sentence, Source
 from bot.store import digests as digest_store
 from bot.store.db import Database
+from bot.store.search import count_matches, search_articles
 from bot.summarise.base import Answer, Answerer
 from bot.summarise.sentences import content_words, split_sentences
 
@@ -38,6 +40,10 @@ QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 MIN_COVERAGE = 0.6  # share of the question's content words an article or sentence must hold
 RECENT_DIGEST_DAYS = 7
 TOP_ARTICLES = 5
+# The database's best-ranked articles that `rank_articles` then judges. Generous, since the
+# database ranks on the rarest words only and `ask` wants most of all of them.
+STORE_CANDIDATES = 100
+MAX_SEARCH_WORDS = 16
 MAX_QUESTION_CHARS = 500
 
 
@@ -171,17 +177,27 @@ async def find_relevant(
     ranked = rank_articles(question, await context_articles(db, channel_id, thread_id, now))
     if ranked:
         return ranked[:TOP_ARTICLES]
-    words = _search_words(question)
+    terms = question_terms(question)
+    # Stemmed the simple way here; the database stems them again its own way, as it did
+    # the articles ("lorry" and "lorries" alike).
+    words = terms[:MAX_SEARCH_WORDS]
     async with db.session() as session:
-        candidates = await digest_store.search_candidates(session, words)
+        counts = await count_matches(session, words)
+        rarest = sorted(words, key=lambda word: counts[word])[: _words_to_search(len(terms))]
+        candidates = await search_articles(session, rarest, limit=STORE_CANDIDATES)
     return rank_articles(question, candidates)[:TOP_ARTICLES]
 
 
-def _search_words(question: str) -> list[str]:
-    """Unstemmed question words for the SQL prefilter (a stem is a prefix of its forms)."""
-    # "policy" is the stem of "policies" but not a prefix of it: match "polic" instead.
-    words = [t[:-1] if t.endswith("y") else t for t in question_terms(question)]
-    return [w for w in words if len(w) >= 3][:8]
+def _words_to_search(terms: int) -> int:
+    """How many of the rarest words a relevant article must hold at least one of.
+
+    An article holding none of the rarest k words covers at most (terms - k) / terms of the
+    question, so k is the smallest with that share below MIN_COVERAGE. Searching for those
+    alone finds every relevant article, and leaves out the common words that would make the
+    database rank a large share of the store.
+    """
+    needed = math.ceil(MIN_COVERAGE * terms - 1e-9)  # words a relevant article holds
+    return terms - needed + 1
 
 
 async def answer_question(

@@ -133,14 +133,17 @@ class ArticleStore:
 
         Returns the articles that were new, in the order given.
         """
-        async with self._db.session() as session:
+        # A write transaction: on SQLite the search-index triggers read the FTS5 index
+        # before writing it, and a deferred transaction that has read cannot wait for the
+        # write lock (it would fail with "database is locked" beside another writer).
+        async with self._db.write() as session:
             return await write_articles(
                 session, articles, feed_id=feed_id, fetched_at=fetched_at, baseline=baseline
             )
 
     async def update_text(self, article_id: str, text: str) -> None:
         """Replace an article's text (full text fetched for a teaser-only feed)."""
-        async with self._db.session() as session:
+        async with self._db.write() as session:  # the index is read, then written
             await session.execute(
                 update(ArticleRow).where(ArticleRow.id == article_id).values(text=text)
             )

@@ -331,21 +331,6 @@ async def articles_fetched_between(
     return [article_from_row(row) for row in result.scalars()]
 
 
-async def search_candidates(
-    session: AsyncSession, words: Sequence[str], *, limit: int = 400
-) -> list[Article]:
-    """Articles anywhere in the store containing any of `words`, newest first (for `ask`)."""
-    if not words:
-        return []
-    result = await session.execute(
-        select(ArticleRow)
-        .where(or_(*(_contains(word) for word in words)))
-        .order_by(ArticleRow.published_at.desc())
-        .limit(limit)
-    )
-    return [article_from_row(row) for row in result.scalars()]
-
-
 def _contains(word: str) -> Any:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
