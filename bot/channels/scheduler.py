@@ -86,6 +86,7 @@ class Scheduler:
     batch: int = 1000
     _aps: AsyncIOScheduler | None = None
     _running: asyncio.Task[None] | None = None
+    _stopping: bool = False
 
     async def tick(self) -> TickReport:
         """One pass over everything due now. Safe to run again at any time (idempotent)."""
@@ -265,6 +266,13 @@ class Scheduler:
         self._running = asyncio.current_task()
         try:
             report = await self.tick()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Our own stop: the outbox finishes any interrupted post on the next start, so
+            # this is an orderly end, not a job failure for the APScheduler log.
+            log.info("tick interrupted by shutdown")
+            return
         except Exception:
             log.exception("scheduler tick failed")
             return
@@ -303,6 +311,7 @@ class Scheduler:
         Cancelling is safe at any point: a post interrupted mid-way is found again through
         the outbox (`find_posted`) by the next run, exactly as after a crash.
         """
+        self._stopping = True
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None

@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
+import threading
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
@@ -20,6 +23,10 @@ from bot.channels.delivery import Poster
 from bot.config import Settings
 
 log = logging.getLogger("newsbot.run")
+
+# How long a stop may take before the process exits anyway. Nothing is lost by exiting:
+# a digest interrupted mid-post is found again through the outbox on the next start.
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 class Adapter(Protocol):
@@ -84,6 +91,10 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     """Start everything, serve until end of console input or a stop signal, shut down."""
     # APScheduler logs every tick at INFO; our own tick log says what was done.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    watchdog = ShutdownWatchdog(SHUTDOWN_GRACE_SECONDS)
+    # Handled from the first moment: a stop that arrives while adapters are still starting
+    # must shut down in order too, not kill the process under its parser workers.
+    stop = _stop_on_signals()
     async with AsyncExitStack() as stack:
         app = await build_app(settings)
         stack.push_async_callback(app.aclose)
@@ -99,11 +110,17 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
         log.info("newsbot running: %s", ", ".join(sorted(posters)) or "no chat platform")
-        if console is not None and not args.no_console:
-            await console.start()
-            await console.serve()
-        else:
-            await _until_stopped()
+        try:
+            if console is not None and not args.no_console:
+                await console.start()
+                await _first_of(console.serve(), stop.wait())
+            else:
+                await stop.wait()
+        finally:
+            # Armed before the exit stack unwinds: closing adapters, the scheduler and the
+            # database must not keep a stopped bot alive forever.
+            watchdog.arm()
+    watchdog.disarm()
     return 0
 
 
@@ -130,9 +147,67 @@ async def _console(
     return ConsoleAdapter(app.commands, where=where) if interactive else None
 
 
-async def _until_stopped() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by the first SIGINT or SIGTERM; a second one exits at once."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            log.warning("newsbot: stopped again while shutting down; exiting now")
+            _exit_now(1)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+        loop.add_signal_handler(sig, on_signal)
+    return stop
+
+
+async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until one of `waits` finishes; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        task.result()  # an error in the one that finished is not swallowed
+
+
+def _exit_now(code: int) -> None:
+    logging.shutdown()  # flush the log line that says why
+    os._exit(code)
+
+
+class ShutdownWatchdog:
+    """Ends the process if an orderly shutdown has not finished within `grace` seconds.
+
+    It is a thread, not an asyncio timer: the shutdown it guards may be stuck with the
+    event loop blocked (a library waiting on a socket, a worker that never returns).
+    """
+
+    def __init__(self, grace: float, on_expiry: Callable[[int], None] = _exit_now) -> None:
+        self.grace = grace
+        self._exit = on_expiry
+        self._timer: threading.Timer | None = None
+
+    def arm(self) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(self.grace, self._expired)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expired(self) -> None:
+        log.warning(
+            "newsbot: shutdown did not finish within %.0f s; exiting now "
+            "(posts not yet delivered stay in the outbox for the next start)",
+            self.grace,
+        )
+        self._exit(1)

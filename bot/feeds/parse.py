@@ -17,6 +17,7 @@ import io
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures.process import BrokenProcessPool
@@ -305,6 +306,36 @@ def _worker_ready() -> int:
     return os.getpid()
 
 
+# How often a worker checks that the bot that started it is still running.
+_OWNER_CHECK_SECONDS = 1.0
+
+
+def _exit_with_owner(owner_pid: int) -> None:
+    """Worker initializer: end this worker when the bot process is gone.
+
+    A bot killed outright (SIGKILL, out of memory) cannot shut its pool down, and the
+    workers would wait for work forever, holding the forkserver, the resource tracker and
+    any pipe the bot was started with (a supervisor reading its output never sees it end).
+    """
+
+    def watch() -> None:
+        while _alive(owner_pid):
+            time.sleep(_OWNER_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="newsbot-owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
 class ParserPool:
     """Runs `parse_feed` in worker processes so that parsing uses every core.
 
@@ -325,7 +356,12 @@ class ParserPool:
     def _start(self) -> concurrent.futures.ProcessPoolExecutor:
         # forkserver: workers never inherit this process's threads, sockets or event loop.
         context = multiprocessing.get_context("forkserver")
-        return concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context)
+        return concurrent.futures.ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_exit_with_owner,
+            initargs=(os.getpid(),),
+        )
 
     async def __aenter__(self) -> Self:
         if not self.in_process:
