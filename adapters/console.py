@@ -40,8 +40,10 @@ BANNER = (
 
 
 def render_reply(reply: Reply) -> str:
-    """A reply as terminal text: its text, list rows, and any digest."""
+    """A reply as terminal text: its text, cited sources, list rows, and any digest."""
     parts = [reply.text]
+    if reply.citations:
+        parts.append("Sources: " + "; ".join(f"{s.name}: {s.url}" for s in reply.citations))
     parts += [f"  {line}" for line in reply.lines]
     if reply.digest is not None:
         parts.append("")

@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 
 import discord
 
-from adapters.answer_text import answer_body
 from bot.digest.render import item_summary_text
 from bot.models import Digest, DigestItem, Reply, Source
 
@@ -319,8 +318,8 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
         # The core's text usually just repeats the digest's title; the header shows that.
         lead = "" if reply.digest.title in reply.text else reply.text
         return render_digest(reply.digest, lead=lead)
-    # An answer's sources are shown once, as the numbered links, not also as the core's text.
-    body = escape(answer_body(reply).strip())
+    # An answer's sources are the numbered links (the core's text never lists them).
+    body = escape(reply.text.strip())
     if reply.lines:
         rows = "\n".join(escape(line) for line in reply.lines)
         body = f"{body}\n{rows}" if body else rows

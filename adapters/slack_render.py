@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from adapters.answer_text import answer_body
 from bot.models import Digest, DigestItem, Reply, Source
 
 Block = dict[str, Any]
@@ -277,8 +276,8 @@ def render_reply(reply: Reply) -> list[SlackMessage]:
         messages += render_digest(reply.digest)
         if not reply.text.strip():
             return messages
-    # An answer's sources are shown once, as the links below, not also as the core's text.
-    body = answer_body(reply)
+    # An answer's sources are the links below (the core's text never lists them).
+    body = reply.text
     units: list[list[Block]] = []
     if body.strip():
         units.append(text_sections(escape(body)))

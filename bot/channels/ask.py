@@ -222,15 +222,15 @@ async def answer_question(
 
 
 def reply_from_answer(answer: Answer) -> Reply:
-    """Each sentence followed by the outlets it came from; every cited source listed."""
+    """Each sentence followed by the outlets it came from; every cited source in `citations`.
+
+    The links themselves are not in the text: each adapter shows `citations` its own way
+    (Slack and Discord as links, the console as a "Sources:" line), so none shows them twice.
+    """
     lines = [
         f"{sentence.text} ({outlet_list(list(dict.fromkeys(s.name for s in sentence.sources)))})"
         for sentence in answer.sentences
     ]
     citations = tuple(dict.fromkeys(s for sentence in answer.sentences for s in sentence.sources))
     label = "" if answer.summariser == "llm" else " [extractive]"
-    sources = "; ".join(f"{s.name}: {s.url}" for s in citations)
-    return Reply(
-        text=" ".join(lines) + label + f"\nSources: {sources}",
-        citations=citations,
-    )
+    return Reply(text=" ".join(lines) + label, citations=citations)

@@ -14,11 +14,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from adapters.console import CONSOLE_CHANNEL, ConsolePoster, PostedRecord, posted_record_path
+from adapters.console import (
+    CONSOLE_CHANNEL,
+    ConsolePoster,
+    PostedRecord,
+    posted_record_path,
+    render_reply,
+)
+from bot.channels.ask import reply_from_answer
 from bot.channels.delivery import PostResult
-from bot.models import Digest
+from bot.models import Digest, Sentence, Source
 from bot.store.db import open_database
 from bot.store.schema import OutboxRow
+from bot.summarise.base import Answer
 from tests.channels.conftest import rss
 from tests.channels.support import seed_due_channel
 from tests.fakes.feed_server import FeedServer
@@ -266,3 +274,22 @@ def test_the_record_lives_next_to_the_database(tmp_path: Path) -> None:
     assert posted_record_path("postgresql+asyncpg://u@h/news") == Path(
         "newsbot-news.console-posted"
     )
+
+
+def test_an_answer_lists_each_source_once_on_the_terminal() -> None:
+    gazette = Source("Harbour Gazette", "https://gazette.example/harbour-bridge")
+    wire = Source("Coast Wire", "https://coastwire.example/bridge")
+    answer = Answer(
+        (
+            Sentence("Work on the bridge starts in May.", (gazette, wire)),
+            Sentence("It will cost 4.2 million euros.", (wire,)),
+        ),
+        "extractive",
+        found=True,
+    )
+    reply = reply_from_answer(answer)
+    assert "://" not in reply.text  # the core leaves links to each platform's rendering
+    shown = render_reply(reply)
+    assert shown.count(gazette.url) == 1 and shown.count(wire.url) == 1
+    assert "(Harbour Gazette and Coast Wire)" in shown
+    assert shown.count("Sources:") == 1
