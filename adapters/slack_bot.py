@@ -122,13 +122,9 @@ class ChannelPacer:
                 self._last[channel_key] = time.monotonic()
 
 
-def digest_metadata(key: str, part: int, parts: int, *, first_ts: str = "") -> dict[str, Any]:
-    """Message metadata that lets `find_posted` recognise a digest post after a crash, and
-    a later part lead to the first one (`first_ts`), the message the core knows the digest by.
-    """
+def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
+    """Message metadata that lets `find_posted` recognise a digest post after a crash."""
     payload: dict[str, Any] = {"key": key, "part": part, "parts": parts}
-    if first_ts:
-        payload["first_ts"] = first_ts
     return {"event_type": DIGEST_EVENT_TYPE, "event_payload": payload}
 
 
@@ -208,7 +204,8 @@ class SlackPoster:
     ) -> PostResult:
         """Post the digest (several messages if long); the first message is the thread.
 
-        Parts are posted in order, so every later part can name the first in its metadata.
+        The later messages go back to the core as `part_ids`: a reply under any of them is
+        a question about this digest, found in our database without asking Slack.
         """
         messages = render_digest(digest)
         token = await self.token(where)
@@ -216,11 +213,9 @@ class SlackPoster:
         for part, message in enumerate(messages, start=1):
             if part in posted:
                 continue
-            first_ts = posted[1] if part > 1 else ""
-            metadata = digest_metadata(idempotency_key, part, len(messages), first_ts=first_ts)
+            metadata = digest_metadata(idempotency_key, part, len(messages))
             posted[part] = await self.send(where, message, token=token, metadata=metadata)
-        first = posted[1]
-        return PostResult(message_id=first, thread_id=first)
+        return _post_result(posted)
 
     async def find_posted(self, where: ChannelRef, idempotency_key: str) -> PostResult | None:
         """The digest posted with this key, looked up in the channel's recent history."""
@@ -230,7 +225,7 @@ class SlackPoster:
         if len(parts) < total:
             self._partial[idempotency_key] = parts
             return None
-        return PostResult(message_id=parts[1], thread_id=parts[1])
+        return _post_result(parts)
 
     async def _posted_parts(
         self, where: ChannelRef, idempotency_key: str, *, token: str | None = None
@@ -261,43 +256,6 @@ class SlackPoster:
             if cursor is None:
                 break
         return parts, total
-
-    async def digest_thread(self, where: ChannelRef, thread_ts: str, *, token: str | None) -> str:
-        """The thread the core knows a digest by, for a question asked under `thread_ts`.
-
-        The core maps a digest to its first message only; a digest split over several
-        messages has a thread under each, so a thread under a later part is traced back to
-        the first part through the part's metadata. Any other thread is returned as it is,
-        and so is this one when Slack cannot be asked (the question is still answered, from
-        the channel's recent digests).
-        """
-        try:
-            token = token or await self.token(where)
-            page = await self.client.conversations_history(
-                token=token,
-                channel=where.channel,
-                latest=thread_ts,
-                oldest=thread_ts,
-                inclusive=True,
-                limit=1,
-                include_all_metadata=True,
-            )
-            parent = next(iter(page.get("messages") or []), None)
-            if parent is None or str(parent.get("ts")) != thread_ts:
-                return thread_ts
-            first = _first_part(parent)
-            if first is None:
-                return thread_ts
-            ts, key = first
-            if not ts:  # posted before parts named the first: find it in the history
-                parts, _ = await self._posted_parts(where, key, token=token)
-                ts = parts.get(1, thread_ts)
-            return ts
-        except (SlackApiError, PostError, aiohttp.ClientError, TimeoutError) as error:
-            log.warning(
-                "slack: could not look up the thread %s in %s: %r", thread_ts, where.key, error
-            )
-            return thread_ts
 
     async def notify(self, where: ChannelRef, text: str) -> None:
         """A plain notice in the channel (e.g. a feed was disabled)."""
@@ -377,6 +335,13 @@ def _digest_payload(message: Mapping[str, Any]) -> dict[str, Any] | None:
     return payload
 
 
+def _post_result(parts: Mapping[int, str]) -> PostResult:
+    """The first message is the digest's thread; the core remembers the others too."""
+    first = parts[1]
+    later = tuple(parts[n] for n in sorted(parts) if n > 1)
+    return PostResult(message_id=first, thread_id=first, part_ids=later)
+
+
 def _digest_part(message: Mapping[str, Any], key: str) -> tuple[int, int] | None:
     """(part, parts) when `message` is part of the digest posted with `key`."""
     payload = _digest_payload(message)
@@ -386,21 +351,6 @@ def _digest_part(message: Mapping[str, Any], key: str) -> tuple[int, int] | None
         return int(payload.get("part", 1)), int(payload.get("parts", 1))
     except (TypeError, ValueError):  # someone else's metadata of the same name
         return None
-
-
-def _first_part(message: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(first part's ts or "", key) when `message` is a later part of one of our digests."""
-    payload = _digest_payload(message)
-    if payload is None:
-        return None
-    key = payload.get("key")
-    try:
-        part = int(payload.get("part", 1))
-    except (TypeError, ValueError):
-        return None
-    if part <= 1 or not isinstance(key, str):
-        return None
-    return str(payload.get("first_ts") or ""), key
 
 
 # --- who may manage ------------------------------------------------------------------------
@@ -611,8 +561,6 @@ class SlackListeners:
         private = PrivateNote(where, user, reply_in, context.bot_token)
         try:
             question = question_text(str(event.get("text") or ""))
-            if thread_id:  # under a later part of a digest: ask about that digest
-                thread_id = await self.poster.digest_thread(where, thread_id, token=private.token)
             reply = await self.commands.ask(where, Caller(user), question, thread_id=thread_id)
             for message in render_reply(reply):
                 if reply.ephemeral:  # e.g. "ask a question": for the asker only

@@ -36,6 +36,9 @@ class PostResult:
 
     message_id: str
     thread_id: str = ""  # "" when the platform opened no thread
+    # The post's later messages when the platform took several (Slack): a reply under any
+    # of them is a question about this digest.
+    part_ids: tuple[str, ...] = ()
 
 
 class PostError(Exception):
@@ -151,6 +154,7 @@ async def deliver_outbox_row(
             channel_id=leased.channel_id,
             message_id=result.message_id,
             thread_id=result.thread_id,
+            part_ids=result.part_ids,
             now=sent_at,
         ),
     )

@@ -27,6 +27,7 @@ from bot.store.schema import (
     FeedArticleRow,
     FeedRow,
     OutboxRow,
+    PostPartRow,
 )
 
 
@@ -194,7 +195,13 @@ async def digest_for_thread(session: AsyncSession, channel_id: int, thread_id: s
         select(OutboxRow.digest_id)
         .where(
             OutboxRow.channel_id == channel_id,
-            or_(OutboxRow.thread_id == thread_id, OutboxRow.platform_message_id == thread_id),
+            or_(
+                OutboxRow.thread_id == thread_id,
+                OutboxRow.platform_message_id == thread_id,
+                OutboxRow.id.in_(
+                    select(PostPartRow.outbox_id).where(PostPartRow.message_id == thread_id)
+                ),
+            ),
         )
         .limit(1)
     )

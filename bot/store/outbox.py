@@ -8,15 +8,16 @@ earlier attempt may have reached the platform, so it asks the platform before po
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
-from bot.store.schema import ChannelRow, DigestRow, OutboxRow
+from bot.store.schema import ChannelRow, DigestRow, OutboxRow, PostPartRow
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,9 @@ async def mark_sent(
     message_id: str,
     thread_id: str,
     now: datetime,
+    part_ids: Sequence[str] = (),
 ) -> None:
-    """Record a delivered post and where its follow-up thread is."""
+    """Record a delivered post, where its follow-up thread is, and its later messages."""
     await session.execute(
         update(OutboxRow)
         .where(OutboxRow.id == outbox_id)
@@ -113,6 +115,12 @@ async def mark_sent(
             last_error="",
         )
     )
+    parts = [p for p in dict.fromkeys(part_ids) if p and p != message_id]
+    if parts:
+        await session.execute(delete(PostPartRow).where(PostPartRow.outbox_id == outbox_id))
+        await session.execute(
+            insert(PostPartRow), [{"outbox_id": outbox_id, "message_id": p} for p in parts]
+        )
     await session.execute(
         update(ChannelRow).where(ChannelRow.id == channel_id).values(last_digest_at=now)
     )

@@ -198,6 +198,18 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class PostPartRow(Base):
+    """A later message of a post split over several (Slack): a reply under it is about the
+    same digest, so `ask` finds the digest from any part without asking the platform."""
+
+    __tablename__ = "post_parts"
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+
+
 class LlmUsageRow(Base):
     """Tokens an LLM spent per scope (channel or server) per UTC day, for the daily budget."""
 

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from adapters.slack_bot import ChannelPacer, SlackPoster, digest_metadata, make_web_client
+from adapters.slack_bot import ChannelPacer, SlackPoster, make_web_client
 from adapters.slack_install import SingleWorkspaceTokens
-from adapters.slack_render import render_digest
 from bot.channels.delivery import PostError, PostResult
 from bot.models import ChannelRef
 from tests.adapters.slack.conftest import slack_settings
@@ -30,14 +29,14 @@ async def test_long_digest_is_posted_as_several_accepted_messages(slack: FakeSla
     result = await make_poster(slack).post_digest(WHERE, digest(60), idempotency_key="k-60")
     posts = slack.posts("C-NEWS")
     assert len(posts) >= 3
-    assert result == PostResult(message_id=posts[0]["ts"], thread_id=posts[0]["ts"])
+    first, *later = (post["ts"] for post in posts)
+    assert result == PostResult(first, thread_id=first, part_ids=tuple(later))
     assert not [c for c in slack.calls if c.error]  # Slack refused nothing
     for number, post in enumerate(posts, start=1):
         assert check_message(post) is None
         assert post["unfurl_links"] is False and post["unfurl_media"] is False
         payload = post["metadata"]["event_payload"]
-        first = {"first_ts": posts[0]["ts"]} if number > 1 else {}
-        assert payload == {"key": "k-60", "part": number, "parts": len(posts), **first}
+        assert payload == {"key": "k-60", "part": number, "parts": len(posts)}
         assert post["metadata"]["event_type"] == "newsbot_digest"
         assert post["text"]  # notification fallback
 
@@ -64,9 +63,9 @@ async def test_half_posted_digest_is_completed_without_duplicates(slack: FakeSla
     posts = slack.posts("C-NEWS")
     parts = [p["metadata"]["event_payload"]["part"] for p in posts]
     assert parts == list(range(1, len(posts) + 1))  # every part exactly once, in order
-    # The parts posted by the retry still lead to the first part, posted before the crash.
-    assert all(p["metadata"]["event_payload"]["first_ts"] == posts[0]["ts"] for p in posts[1:])
+    # The parts posted before the crash and by the retry are all reported to the core.
     assert result.message_id == posts[0]["ts"]
+    assert result.part_ids == tuple(p["ts"] for p in posts[1:])
     assert await make_poster(slack).find_posted(WHERE, "k-half") == result
 
 
@@ -159,34 +158,15 @@ async def test_429_beyond_the_retries_reports_slacks_wait(slack: FakeSlack) -> N
     assert slack.posts("C-NEWS") == []
 
 
-async def test_every_part_of_a_digest_leads_to_its_first_message(slack: FakeSlack) -> None:
-    poster = make_poster(slack)
-    await poster.post_digest(WHERE, digest(60), idempotency_key="k-threads")
-    await poster.notify(WHERE, "A feed was disabled.")
-    *parts, notice = slack.posts("C-NEWS")
-    first = parts[0]["ts"]
-    restarted = make_poster(slack)  # nothing in memory: Slack's metadata says it
-    for part in parts:
-        assert await restarted.digest_thread(WHERE, part["ts"], token=None) == first
-    assert await restarted.digest_thread(WHERE, notice["ts"], token=None) == notice["ts"]
-
-
-async def test_parts_posted_without_the_first_ts_are_traced_through_history(
+async def test_a_split_digest_reports_every_part_so_replies_under_any_find_it(
     slack: FakeSlack,
 ) -> None:
     poster = make_poster(slack)
-    messages = render_digest(digest(60))
-    for part, message in enumerate(messages, start=1):  # as posted before parts named it
-        metadata = digest_metadata("k-old", part, len(messages))
-        await poster.send(WHERE, message, metadata=metadata)
+    result = await poster.post_digest(WHERE, digest(60), idempotency_key="k-threads")
     first, *later = slack.posts("C-NEWS")
-    traced = [await poster.digest_thread(WHERE, p["ts"], token=None) for p in later]
-    assert traced and set(traced) == {first["ts"]}
-
-
-async def test_a_thread_slack_cannot_look_up_is_kept_as_it_is(slack: FakeSlack) -> None:
-    poster = make_poster(slack)
-    await poster.post_digest(WHERE, digest(60), idempotency_key="k-fail")
-    later = slack.posts("C-NEWS")[1]["ts"]
-    slack.fail_once("conversations.history", "internal_error")
-    assert await poster.digest_thread(WHERE, later, token=None) == later
+    assert later, "a 60-story digest is split over several messages"
+    assert result.thread_id == result.message_id == first["ts"]
+    assert result.part_ids == tuple(p["ts"] for p in later)
+    # After a crash, the post found in Slack's history reports the same parts.
+    found = await make_poster(slack).find_posted(WHERE, "k-threads")
+    assert found == result

@@ -434,7 +434,10 @@ async def test_reply_under_a_later_part_of_a_long_digest_asks_about_that_digest(
     next_day = bot.slack.posts("C-NEWS")[-1]
     assert "delayed by a year" in blocks_text(next_day)
 
-    # Asked under the second and the last part of the first digest: that digest answers.
+    # Asked under the second and the last part of the first digest: that digest answers,
+    # from our own records (conversations.history is rate-limited to 1 call a minute for
+    # apps outside the Slack Marketplace, which a self-hosted bot is).
+    history_calls = len(bot.slack.calls_to("conversations.history"))
     question = "How much will the Quillon bridge repainting cost?"
     for number, part in enumerate((parts[1], parts[-1])):
         answer = await ask_in_thread(bot, part["ts"], question, f"1764250000.00{number}100")
@@ -446,3 +449,4 @@ async def test_reply_under_a_later_part_of_a_long_digest_asks_about_that_digest(
     answer = await ask_in_thread(bot, next_day["ts"], question, "1764250000.009100")
     assert "4.8 million euros" in blocks_text(answer)
     assert "https://harbour.example/quillon-cost" not in blocks_text(answer)
+    assert len(bot.slack.calls_to("conversations.history")) == history_calls
