@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Article, DigestItem, Sentence, Source, Story
-from bot.summarise import neutral
+from bot.summarise import grounding, neutral
 from bot.summarise.sentences import (
     STOPWORDS,
     content_words,
@@ -511,8 +511,12 @@ def _supporting(
     for other in candidates:
         if other.article.outlet in outlets:
             continue
-        if _cosine(shown.vector, other.vector) >= SAME_CLAIM and not disagree(
-            shown.text, other.text
+        # Similar wording is not enough to name an outlet: its article must state the
+        # sentence's own figures, names and quotations too.
+        if (
+            _cosine(shown.vector, other.vector) >= SAME_CLAIM
+            and not disagree(shown.text, other.text)
+            and grounding.states_facts_of(shown.text, other.article)
         ):
             support.append(_source_of(other.article, sources))
             outlets.add(other.article.outlet)

@@ -224,6 +224,12 @@ def _check_facts(
     return None
 
 
+def states_facts_of(text: str, article: Article) -> bool:
+    """True when `article` itself holds every quotation, number and name in `text`: the
+    test for naming it beside a sentence that another outlet wrote."""
+    return _check_facts(normalise(text), SourceText.of([article]), 0.0) is None
+
+
 def _check_each_source(text: str, cited: Sequence[Article], min_coverage: float) -> str | None:
     # A sentence is shown with a link to each article it cites: a link to an outlet that did
     # not say it credits that outlet with another's claim. The sentence is refused (and its

@@ -236,3 +236,29 @@ def test_mentions_and_links_in_untrusted_articles_never_reach_the_summary() -> N
     assert "attacker.example" not in shown
     assert "Ignore previous instructions" not in shown
     assert "the roads agency said" in shown
+
+
+def test_an_outlet_is_named_beside_a_sentence_only_if_it_states_its_facts() -> None:
+    wire = article(
+        "Coastline Wire",
+        "Marlow Ferry council approves harbour repairs",
+        "The Marlow Ferry council approved the harbour wall repairs on Tuesday, the mayor "
+        "said, at a cost of 7 million crowns. Work starts in the spring.",
+    )
+    echo = article(  # the same sentence, without the figure
+        "Marlow Evening Post",
+        "Council approves harbour repairs",
+        "The Marlow Ferry council approved the harbour wall repairs on Tuesday, the mayor "
+        "said. Residents had asked for the work for years.",
+    )
+    same = article(  # the same sentence, figure included
+        "Harbour Gazette",
+        "Harbour repairs approved",
+        "The Marlow Ferry council approved the harbour wall repairs on Tuesday, the mayor "
+        "said, at a cost of 7 million crowns. The harbour master welcomed the vote.",
+    )
+    item = SUMMARISER.summarise_story(story(wire, echo, same))
+    (costed,) = [s for s in item.sentences if "7 million crowns" in s.text]
+    named = {source.name for source in costed.sources}
+    assert "Marlow Evening Post" not in named  # it never gave the cost
+    assert len(named) == 2 and named <= {"Coastline Wire", "Harbour Gazette"}
