@@ -50,7 +50,13 @@ from adapters.slack_install import (
     oauth_setup,
     token_source,
 )
-from adapters.slack_render import SlackMessage, escape, render_digest, render_reply, section
+from adapters.slack_render import (
+    SlackMessage,
+    escape,
+    plain_section,
+    render_digest,
+    render_reply,
+)
 from bot.app import App
 from bot.channels.delivery import PostError, PostResult
 from bot.config import Settings, SlackSettings
@@ -260,7 +266,7 @@ class SlackPoster:
     async def notify(self, where: ChannelRef, text: str) -> None:
         """A plain notice in the channel (e.g. a feed was disabled)."""
         shown = escape(text)
-        await self.send(where, SlackMessage(text=shown, blocks=(section(shown),)))
+        await self.send(where, SlackMessage(text=shown, blocks=(plain_section(shown),)))
 
     async def send(
         self,

@@ -8,9 +8,12 @@ words, never inside a word or a link.
 
 Every piece of feed or model text is escaped (`&`, `<`, `>`), so a title such as
 `<!channel>` or `<https://evil.example|bank.com>` is shown literally instead of pinging the
-channel or hiding a link. Text objects carrying such text are `verbatim`, so Slack does not
-turn bare URLs or channel names inside them into links either. The only links are the ones
-built here, to the sources' own http(s) URLs.
+channel or hiding a link. Summaries, answers and notices go in `plain_text` objects, which
+Slack never formats, so `*`, `_` and `~` in an article stay characters; mrkdwn has no escape
+for them. The one piece of feed text shown in mrkdwn, a story's bold headline, has them
+replaced by look-alikes. Mrkdwn objects are `verbatim`, so Slack does not turn bare URLs or
+channel names into links either. The only links are the ones built here, to the sources'
+own http(s) URLs.
 """
 
 from __future__ import annotations
@@ -58,6 +61,15 @@ class SlackMessage:
 def escape(text: str) -> str:
     """Escape Slack's three control characters so text can never mention or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# mrkdwn's formatting characters, and look-alikes that Slack leaves alone.
+_MRKDWN_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
+def literal_mrkdwn(text: str) -> str:
+    """Escaped text that shows as written inside mrkdwn: no bold, italics, strikes or code."""
+    return escape(text).translate(_MRKDWN_LOOKALIKES)
 
 
 def link(url: str, label: str) -> str:
@@ -141,6 +153,11 @@ def section(text: str) -> Block:
     return {"type": "section", "text": mrkdwn(text)}
 
 
+def plain_section(text: str) -> Block:
+    """A section Slack shows exactly as written (text escaped already)."""
+    return {"type": "section", "text": {"type": "plain_text", "text": text, "emoji": False}}
+
+
 def context(texts: Iterable[str]) -> Block:
     return {"type": "context", "elements": [mrkdwn(t) for t in texts]}
 
@@ -177,11 +194,10 @@ def context_lines(prefix: str, links: Sequence[str], extra: Sequence[str] = ()) 
     ]
 
 
-def text_sections(text: str, *, first_line: str = "", lines_first: bool = False) -> list[Block]:
-    """Sections holding `text` (escaped already), cut cleanly at the section limit."""
-    body = f"{first_line}\n{text}".strip() if first_line else text
-    pieces = cut_text(body, MAX_SECTION_CHARS, lines_first=lines_first)
-    return [section(piece) for piece in pieces]
+def text_sections(text: str, *, lines_first: bool = False) -> list[Block]:
+    """Plain-text sections holding `text` (escaped already), cut cleanly at the limit."""
+    pieces = cut_text(text, MAX_SECTION_CHARS, lines_first=lines_first)
+    return [plain_section(piece) for piece in pieces]
 
 
 # --- digests -------------------------------------------------------------------------------
@@ -194,8 +210,8 @@ def item_body(item: DigestItem) -> str:
 
 def item_blocks(number: int, item: DigestItem) -> list[Block]:
     """One story: headline and summary, then its sources as links (and any fallback note)."""
-    title = f"*{number}. {escape(shorten(item.headline, 400))}*"
-    blocks = text_sections(escape(item_body(item)), first_line=title)
+    title = f"*{number}. {literal_mrkdwn(shorten(item.headline, 400))}*"
+    blocks = [section(title), *text_sections(escape(item_body(item)))]
     noun = "Source" if len(item.sources) == 1 else "Sources"
     # The note says why an LLM summary was replaced by the extractive one.
     blocks += context_lines(f"{noun}: ", source_links(item.sources), [escape(item.note)])

@@ -64,8 +64,9 @@ def test_mention_and_link_injection_in_feed_text_is_escaped() -> None:
     assert "<https://evil.example" not in text
     assert "&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt;" in text
     assert "&lt;https://evil.example|bank.com&gt; &amp; more" in text
-    # sections carrying feed text are verbatim: no auto-linking of bare URLs or #channels
-    assert all(b["text"]["verbatim"] for b in message.blocks if b["type"] == "section")
+    # feed text is plain_text (never formatted or linked) or verbatim mrkdwn (no auto-links)
+    for block in (b for b in message.blocks if b["type"] == "section"):
+        assert block["text"]["type"] == "plain_text" or block["text"]["verbatim"] is True
 
 
 def test_hostile_source_names_and_urls_cannot_break_out_of_their_link() -> None:
@@ -82,14 +83,14 @@ def test_a_huge_story_is_cut_between_sentences_and_words_only() -> None:
     for message in messages:
         assert check_message(message_args(message)) is None
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
-    assert len(sections) >= 4
-    headline = "*1. Town 1 approves harbour repair budget*\n"
-    assert sections[0].startswith(headline)
+    assert len(sections) >= 5
+    assert sections[0] == "*1. Town 1 approves harbour repair budget*"
+    pieces = sections[1:]
     # nothing lost or altered: the pieces joined by spaces are the whole summary
-    assert " ".join([sections[0].removeprefix(headline), *sections[1:]]) == d.items[0].summary
-    for piece in sections[:-1]:
+    assert " ".join(pieces) == d.items[0].summary
+    for piece in pieces[:-1]:
         assert piece.endswith("today.")  # every cut falls between sentences
-    for piece in sections[1:]:
+    for piece in pieces:
         assert piece.startswith("The harbour authority")
 
 
@@ -156,10 +157,10 @@ def test_fake_slack_validator_refuses_what_slack_refuses() -> None:
 def test_markdown_links_in_model_text_stay_plain_text() -> None:
     hostile = "[Official statement](https://evil.example) **BREAKING** @here @channel"
     (message,) = render_digest(digest(1, text=hostile + "."))
-    section_text = message.blocks[2]["text"]
+    section_text = message.blocks[3]["text"]  # after the header, period and headline
     assert "[Official statement](https://evil.example)" in section_text["text"]
-    # verbatim: Slack does not auto-link the bare URL nor parse @here / @channel
-    assert section_text["verbatim"] is True
+    # plain_text: Slack neither links the bare URL nor parses @here / @channel or **bold**
+    assert section_text["type"] == "plain_text"
     assert "<https://evil.example" not in all_text(message.blocks)
     assert "<!here>" not in all_text(message.blocks)
 
@@ -179,9 +180,9 @@ def test_long_cjk_story_is_cut_after_full_stops() -> None:
     (message,) = render_digest(d)
     assert check_message(message_args(message)) is None
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
-    assert len(sections) == 2
-    assert sections[0].endswith("。")
-    assert sections[1].startswith("港の東桟橋")
+    assert len(sections) == 3  # the headline, then the story in two pieces
+    assert sections[1].endswith("。")
+    assert sections[2].startswith("港の東桟橋")
 
 
 def test_long_list_replies_are_cut_between_rows() -> None:
@@ -232,3 +233,15 @@ def test_a_sources_line_naming_other_addresses_is_kept() -> None:
     shown = all_text(message.blocks)
     assert "https://other.example/x" in shown
     assert shown.count("https://news0.example/story-1") == 1
+
+
+def test_slack_formatting_characters_in_feed_text_are_shown_as_written() -> None:
+    styled = "Port *strike* ends, _union_ says ~50 jobs kept, `code`"
+    (message,) = render_digest(digest(1, headline=styled, text=f"{styled}."))
+    headline, summary = (b["text"] for b in message.blocks if b["type"] == "section")
+    # The summary is plain_text: Slack shows it exactly, with no bold, italics or strikes.
+    assert summary["type"] == "plain_text" and f" {styled}. (" in summary["text"]
+    # The bold headline is mrkdwn, which cannot escape these: look-alikes stand in for them.
+    assert headline["text"].startswith("*1. Port ∗strike∗ ends") and headline["text"].endswith("*")
+    assert not any(mark in headline["text"][1:-1] for mark in "*_~`")
+    assert "ˍunionˍ" in headline["text"] and "∼50" in headline["text"]
