@@ -138,6 +138,8 @@ class SourceText:
     lower_words: frozenset[str]
     stems: frozenset[str]
     numbers: frozenset[str]
+    # Names as the sources write them, lower-cased: "COVID-19" there supports "Covid-19".
+    names_lower: frozenset[str]
     # How reasons name it: "sources" (all cited articles) or "that source" (one of them).
     label: str = "sources"
 
@@ -158,6 +160,7 @@ class SourceText:
             lower_words=frozenset(w.lower() for w in words),
             stems=frozenset(_stem(w) for w in words),
             numbers=frozenset(_number_key(n) for n in _NUMBER.findall(text)),
+            names_lower=frozenset(w.lower() for w in words if w[:1].isupper()),
             label=label,
         )
 
@@ -327,7 +330,9 @@ def _check_names(text: str, source: SourceText, *, headline: bool) -> str | None
         if not word[0].isupper():
             continue
         bare = word.strip("'.-").removesuffix("'s").removesuffix("'")
-        if bare in source.words:
+        # The same name in another case ("Covid-19" for "COVID-19") is the same name; a
+        # lower-case word of the sources is not ("turkey" does not support "Turkey").
+        if bare in source.words or bare.lower() in source.names_lower:
             continue
         # A sentence's first word, or any headline word, is capitalised by position, not
         # because it is a name: it may match the sources in any case.

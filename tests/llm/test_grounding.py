@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.models import Article
@@ -257,3 +259,31 @@ def test_a_loaded_word_inside_a_name_is_not_loaded_language() -> None:
     )
     assert check("The Communist Party backed the ferry plan.", (article,)) is None
     assert "loaded language" in (check("Berg backed a radical ferry plan.", (article,)) or "")
+
+
+def test_a_name_written_in_another_case_is_the_same_name() -> None:
+    report = Article(
+        id="a-case",
+        url="https://northfield.example/vaccines",
+        title="Booster programme widened",
+        text="The health ministry will offer COVID-19 boosters to everyone over 50 from May, "
+        "and the NHS-run clinics will open on Saturdays.",
+        outlet="Northfield Post",
+        published=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    shown = "The health ministry will offer Covid-19 boosters to everyone over 50 from May."
+    assert check_sentence(shown, (report,)) is None
+
+
+def test_a_lower_case_word_of_the_sources_does_not_make_a_name() -> None:
+    report = Article(
+        id="a-turkey",
+        url="https://northfield.example/market",
+        title="Christmas market prices",
+        text="Shoppers paid more for turkey and potatoes at the Christmas market this year.",
+        outlet="Northfield Post",
+        published=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    shown = "Shoppers paid more for Turkey and potatoes at the Christmas market this year."
+    reason = check_sentence(shown, (report,))
+    assert reason is not None and "Turkey" in reason
