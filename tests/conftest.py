@@ -37,6 +37,17 @@ class DbTarget:
         return await open_database(self.url, migrate=migrate, schema=self.schema)
 
 
+def postgres_url_or_skip() -> str:
+    """The PostgreSQL server tests may use, or a skip that says how to provide one."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV}, "
+            "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
+        )
+    return url
+
+
 def sqlite_target(folder: Path) -> DbTarget:
     return DbTarget(f"sqlite+aiosqlite:///{folder / 'newsbot.db'}")
 
@@ -56,12 +67,7 @@ async def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "sqlite":
         yield sqlite_target(tmp_path)
         return
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV}, "
-            "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
-        )
+    url = postgres_url_or_skip()
     schema = f"t_{uuid.uuid4().hex[:20]}"
     try:
         yield DbTarget(url, schema)

@@ -28,7 +28,7 @@ from bot.store.db import open_database
 from bot.store.schema import OutboxRow
 from tests.channels.sink import Mode, RecordingSink
 from tests.channels.support import seed_due_channel
-from tests.conftest import POSTGRES_ENV
+from tests.conftest import postgres_url_or_skip
 
 pytestmark = pytest.mark.slow
 WHERE = ChannelRef("webhook", "local", "default")
@@ -50,12 +50,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
-    server_url = os.environ.get(POSTGRES_ENV)
-    if not server_url:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV}, "
-            "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test (.ci/run sets it)"
-        )
+    server_url = postgres_url_or_skip()
     name = f"crash_{uuid.uuid4().hex[:20]}"
     await run_on_server(server_url, f'CREATE DATABASE "{name}"')
     try:
