@@ -234,11 +234,11 @@ class SlackPoster:
         return _post_result(parts)
 
     async def _posted_parts(
-        self, where: ChannelRef, idempotency_key: str, *, token: str | None = None
+        self, where: ChannelRef, idempotency_key: str
     ) -> tuple[dict[int, str], int]:
         """The ts of each part of the digest posted with this key found in recent history,
         and how many parts it has."""
-        token = token or await self.token(where)
+        token = await self.token(where)
         parts: dict[int, str] = {}
         total = 0
         cursor: str | None = None
