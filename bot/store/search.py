@@ -62,22 +62,29 @@ async def search_articles(
 
 async def count_matches(session: AsyncSession, words: Sequence[str]) -> dict[str, int]:
     """How many articles hold each word (for choosing the words that narrow a search most)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
     counts: dict[str, int] = {}
     for word in dict.fromkeys(words):
-        if session.get_bind().dialect.name == "postgresql":
-            match = _postgres_vector().op("@@")(_postgres_words([word]))
-            query = select(func.count()).select_from(ArticleRow).where(match)
+        if postgres:
+            query = select(func.count()).select_from(ArticleRow).where(_postgres_match([word]))
         else:
             index = table(SQLITE_INDEX_TABLE)
-            match = literal_column(SQLITE_INDEX_TABLE).op("MATCH")(fts5_query([word]))
-            query = select(func.count()).select_from(index).where(match)
+            query = select(func.count()).select_from(index).where(_sqlite_match([word]))
         counts[word] = int(await session.scalar(query) or 0) if word.strip() else 0
     return counts
 
 
+def _sqlite_match(words: Sequence[str]) -> ColumnElement[Any]:
+    return literal_column(SQLITE_INDEX_TABLE).op("MATCH")(fts5_query(words))
+
+
+def _postgres_match(words: Sequence[str]) -> ColumnElement[Any]:
+    return _postgres_vector().op("@@")(_postgres_words(words))
+
+
 def _sqlite_query(words: Sequence[str], limit: int) -> Any:
     index = table(SQLITE_INDEX_TABLE, column("rowid"))
-    match = literal_column(SQLITE_INDEX_TABLE).op("MATCH")(fts5_query(words))
+    match = _sqlite_match(words)
     # bm25() is lower for better matches. Ranked and cut inside the index first: joining
     # every match to its article before the cut costs as much again for common words.
     score = func.bm25(literal_column(SQLITE_INDEX_TABLE), _TITLE_WEIGHT, _TEXT_WEIGHT)
