@@ -62,16 +62,24 @@ async def search_articles(
 
 async def count_matches(session: AsyncSession, words: Sequence[str]) -> dict[str, int]:
     """How many articles hold each word (for choosing the words that narrow a search most)."""
+    words = list(dict.fromkeys(words))
+    searchable = [word for word in words if word.strip()]
+    counts = dict.fromkeys(words, 0)
+    if not searchable:
+        return counts
     postgres = session.get_bind().dialect.name == "postgresql"
-    counts: dict[str, int] = {}
-    for word in dict.fromkeys(words):
-        if postgres:
-            query = select(func.count()).select_from(ArticleRow).where(_postgres_match([word]))
-        else:
-            index = table(SQLITE_INDEX_TABLE)
-            query = select(func.count()).select_from(index).where(_sqlite_match([word]))
-        counts[word] = int(await session.scalar(query) or 0) if word.strip() else 0
+    # One round trip: a count per word as scalar subqueries of a single SELECT.
+    per_word = [_count_query(word, postgres).scalar_subquery() for word in searchable]
+    row = (await session.execute(select(*per_word))).one()
+    counts.update({word: int(count or 0) for word, count in zip(searchable, row, strict=True)})
     return counts
+
+
+def _count_query(word: str, postgres: bool) -> Any:
+    if postgres:
+        return select(func.count()).select_from(ArticleRow).where(_postgres_match([word]))
+    index = table(SQLITE_INDEX_TABLE)
+    return select(func.count()).select_from(index).where(_sqlite_match([word]))
 
 
 def _sqlite_match(words: Sequence[str]) -> ColumnElement[Any]:

@@ -13,7 +13,7 @@ from bot.models import Article
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, alembic_config
 from bot.store.schema import ArticleRow
-from bot.store.search import search_articles
+from bot.store.search import count_matches, search_articles
 from tests.conftest import DbTarget
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -62,6 +62,19 @@ async def test_query_syntax_in_words_is_only_text(db: Database) -> None:
     assert await found(db, "bridge:") == ["s3"]
     assert await found(db, "ferr*") == []  # not a prefix search
     assert await found(db, "NEAR(", "apple") == ["s2"]
+
+
+async def test_each_word_is_counted_in_the_articles_holding_it(db: Database) -> None:
+    # `ask` narrows a search to its rarest words; a wrong count picks the wrong words.
+    await ArticleStore(db).add_many([FERRY, ORCHARD, BRIDGE], feed_id=None, fetched_at=NOW)
+    async with db.session() as session:
+        counts = await count_matches(session, ["harbour", "apples", "chess", "ferry", " ", "NEAR("])
+        assert counts == {"harbour": 1, "apples": 1, "chess": 0, "ferry": 1, " ": 0, "NEAR(": 0}
+        assert await count_matches(session, ["bridge", "bridge", "repairs"]) == {
+            "bridge": 1,
+            "repairs": 1,
+        }
+        assert await count_matches(session, []) == {}
 
 
 async def test_added_updated_and_removed_articles_are_searchable_or_gone(db: Database) -> None:
