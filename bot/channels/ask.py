@@ -27,7 +27,7 @@ from bot.store import digests as digest_store
 from bot.store.db import Database
 from bot.store.search import count_matches, search_articles
 from bot.summarise.base import Answer, Answerer
-from bot.summarise.sentences import content_words, split_sentences
+from bot.summarise.sentences import content_words, split_sentences, strip_dateline
 
 NOT_FOUND = "My sources don't say."
 # Words of a question that say what kind of answer is wanted, not what it is about.
@@ -104,7 +104,9 @@ class ExtractiveAnswerer:
         for rank, article in enumerate(articles):
             # The headline says what every sentence of the article is about.
             topic = set(content_words(article.title))
-            for sentence in split_sentences(article.text):
+            for position, sentence in enumerate(split_sentences(article.text)):
+                if position == 0:  # "SALTMARSH, Nov 24 (Meridian) - " is not part of an answer
+                    sentence = strip_dateline(sentence)
                 words = set(content_words(sentence)) | topic
                 hits = [t for t in terms if t in words]
                 coverage = len(hits) / len(terms) if terms else 0.0
@@ -228,9 +230,21 @@ def reply_from_answer(answer: Answer) -> Reply:
     (Slack and Discord as links, the console as a "Sources:" line), so none shows them twice.
     """
     lines = [
-        f"{sentence.text} ({outlet_list(list(dict.fromkeys(s.name for s in sentence.sources)))})"
-        for sentence in answer.sentences
+        " ".join(sentence.text for sentence in run) + f" ({outlet_list(outlets)})"
+        for outlets, run in _runs_by_outlets(answer.sentences)
     ]
     citations = tuple(dict.fromkeys(s for sentence in answer.sentences for s in sentence.sources))
     label = "" if answer.summariser == "llm" else " [extractive]"
     return Reply(text=" ".join(lines) + label, citations=citations)
+
+
+def _runs_by_outlets(sentences: Sequence[Sentence]) -> list[tuple[list[str], list[Sentence]]]:
+    """Consecutive sentences from the same outlets, so each run is tagged once, not each one."""
+    runs: list[tuple[list[str], list[Sentence]]] = []
+    for sentence in sentences:
+        outlets = list(dict.fromkeys(source.name for source in sentence.sources))
+        if runs and runs[-1][0] == outlets:
+            runs[-1][1].append(sentence)
+        else:
+            runs.append((outlets, [sentence]))
+    return runs

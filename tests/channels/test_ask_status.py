@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import App
-from bot.channels.ask import NOT_FOUND, ExtractiveAnswerer, rank_articles
+from bot.channels.ask import NOT_FOUND, ExtractiveAnswerer, rank_articles, reply_from_answer
 from bot.models import Article, Caller, ChannelRef
 from tests.channels.support import (
     Clock,
@@ -122,6 +122,32 @@ async def test_rank_keeps_only_relevant_articles() -> None:
     assert [r.article.id for r in ranked] == ["n3"]
     answer = await ExtractiveAnswerer().answer("apple harvest record", [ORCHARD])
     assert answer.found and answer.sentences[0].sources[0].name == "Valley Courier"
+
+
+async def test_answers_drop_datelines_and_name_each_outlet_once_per_run() -> None:
+    ferry = news(
+        5,
+        "Ferry strikes pier",
+        "SALTMARSH, Nov 24 (Meridian) - A car ferry struck the pier at Saltmarsh on Tuesday. "
+        "The ferry was carrying 84 passengers when it struck the pier.",
+        "Meridian Wire",
+    )
+    ferry_2 = news(
+        6,
+        "Pier closed after ferry accident",
+        "The pier will stay closed while divers inspect the damage the ferry caused.",
+        "Harbour Gazette",
+    )
+    answer = await ExtractiveAnswerer().answer("ferry pier", [ferry, ferry_2])
+    reply = reply_from_answer(answer)
+    assert [s.text[:6] for s in answer.sentences] == ["A car ", "The fe", "The pi"]
+    assert "SALTMARSH" not in reply.text
+    # One tag after the run of Meridian sentences, one after the Gazette's.
+    assert reply.text == (
+        "A car ferry struck the pier at Saltmarsh on Tuesday. The ferry was carrying 84 "
+        "passengers when it struck the pier. (Meridian Wire) The pier will stay closed while "
+        "divers inspect the damage the ferry caused. (Harbour Gazette) [extractive]"
+    )
 
 
 async def test_status_explains_why_articles_were_skipped(app: App, clock: Clock) -> None:
