@@ -50,8 +50,9 @@ class Feed:
 
     @property
     def name(self) -> str:
-        """What to call the feed in lists: the outlet, else its title, else its URL."""
-        return self.outlet or self.title or self.url
+        """What to call the feed in lists and chat: the outlet, else its title, else its URL
+        (without credentials: this name reaches channels, e.g. in the disabled notice)."""
+        return self.outlet or self.title or display_url(self.url)
 
     @property
     def health(self) -> str:

@@ -81,6 +81,7 @@ async def test_member_without_permission_is_refused_and_nothing_changes(
     [
         ("ftp://feeds.example/news.xml", "scheme"),
         ("file:///etc/passwd", "http"),
+        ("/etc/passwd", "local file"),
         ("feed://feeds.example/rss", "scheme"),
         ("news.example/feed.xml", "no scheme"),
         ("http://", "host"),
