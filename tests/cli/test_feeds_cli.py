@@ -187,6 +187,8 @@ def test_feed_credentials_never_appear_in_output(newsbot: Run, server: FeedServe
     for result in outputs:
         assert "s3cret-pass" not in result.out + result.err
         assert "hunter22" not in result.out + result.err
+    # A feed with no name yet is listed by its address once, not once per column.
+    assert outputs[1].out.count(url.replace("reader:s3cret-pass@", "")) == 1
     assert "Members only" in newsbot("articles", "--since", "520w").out
     # The credentials are still used for the request itself.
     assert (
