@@ -198,11 +198,17 @@ def _digest_of(leased: LeasedPost) -> Digest:
     return replace(digest_from_dict(leased.payload), id=leased.digest_id)
 
 
+# Longer than any give-up time. A platform's "retry after 1e12 s" (or inf) is capped to it, so
+# the retry time stays a valid date and the row is given up instead of the delivery crashing
+# and the row coming back every lease.
+_LONGEST_WAIT_S = 366 * 24 * 3600.0
+
+
 def _backoff_s(attempt: int, retry_after_s: float | None, policy: DeliveryPolicy) -> float:
     exponent = min(max(attempt - 1, 0), 20)
     delay = min(policy.backoff_base_s * float(2**exponent), policy.backoff_max_s)
     if retry_after_s is not None and retry_after_s > 0:
-        delay = max(delay, retry_after_s)
+        delay = max(delay, min(retry_after_s, _LONGEST_WAIT_S))
     return delay
 
 
