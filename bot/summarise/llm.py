@@ -368,7 +368,7 @@ class LlmClient:
                 )
         # APITimeoutError is an APIConnectionError: it must be caught first.
         except (TimeoutError, APITimeoutError):
-            raise _Retryable(f"the LLM did not answer within {limit_s:.0f} s", 0.0) from None
+            raise _Retryable(f"the LLM did not answer within {_seconds(limit_s)}", 0.0) from None
         except APIConnectionError:
             raise _Retryable("the LLM server could not be reached", 0.5) from None
         except RateLimitError as error:
@@ -426,6 +426,11 @@ class _Retryable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.wait_s = wait_s
+
+
+def _seconds(value: float) -> str:
+    # A digest's last call may get a fraction of a second: "within 0 s" would be untrue.
+    return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"
 
 
 def _response_format(fmt: FormatName, name: str, schema: dict[str, Any]) -> dict[str, Any]:
