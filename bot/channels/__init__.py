@@ -31,6 +31,12 @@ class Summarisers:
     app: App
     _made: dict[str, Summariser] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Any channel may switch to the LLM. Loading the openai SDK takes 1-1.6 s of CPU that
+        # would otherwise block the event loop inside the first such digest's tick, delaying
+        # the 3-second acknowledgements of slash commands arriving meanwhile; pay it at start.
+        import bot.summarise.llm  # noqa: F401
+
     def __call__(self, mode: str) -> Summariser:
         if mode not in self._made:
             self._made[mode] = make_summariser(
