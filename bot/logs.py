@@ -18,8 +18,9 @@ MASK = "***"
 
 # (pattern, replacement): each finds one kind of credential in free text.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # user:password@ or token@ in any URL
-    (re.compile(r"(?<=://)[^/\s@'\"<>]+@"), MASK + "@"),
+    # user:password@ or token@ in any URL, up to the last @ before the path: a password may
+    # hold an unencoded @, and URL parsers take the host from after the last one
+    (re.compile(r"(?<=://)[^/\s'\"<>]+@"), MASK + "@"),
     # Authorization / Proxy-Authorization headers, in text or dict reprs
     (
         re.compile(
