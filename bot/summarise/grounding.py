@@ -247,9 +247,10 @@ def _check_each_source(text: str, cited: Sequence[Article], min_coverage: float)
     return None
 
 
+# Reasons reach readers (the note of a replaced headline or summary): they name the kind of
+# problem but never quote a mention or a link, which would then be shown after all.
 def _check_mentions(text: str) -> str | None:
-    found = _MENTION.search(text)
-    return f"mention {found.group(0)!r}" if found else None
+    return "a mention of people or a channel" if _MENTION.search(text) else None
 
 
 def _check_markdown(text: str) -> str | None:
@@ -264,7 +265,7 @@ def _check_links(text: str, allowed_urls: Iterable[str]) -> str | None:
     for match in _URL.finditer(text):
         link = match.group(0).rstrip(".,;:!?").rstrip("/").lower()
         if link not in allowed:
-            return f"link {match.group(0)!r} is not one of the story's articles"
+            return "a link that is not one of the story's articles"
     return None
 
 
