@@ -66,7 +66,9 @@ _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 # longest headline shown.
 MAX_PROMPT_ARTICLES = 6
 MAX_HEADLINE_WORDS = 20
-# A probe that failed is retried after this long, so a bot outlives a restarting LLM server.
+# A server that failed a probe, or let a call time out or could not be connected to, is
+# left alone for this long (calls fail at once, items fall back to extractive), then tried
+# again, so a bot outlives a restarting LLM server without waiting on a hung one each time.
 _UNREACHABLE_RECHECK_S = 60.0
 
 
@@ -290,13 +292,21 @@ class LlmClient:
 
     async def reachable(self) -> bool:
         """Whether the server answers a cheap request (the model list); cached."""
-        if self._reachable or (
-            self._reachable is False and time.monotonic() - self._probed_at < _UNREACHABLE_RECHECK_S
-        ):
+        if self._reachable or self._recently_silent():
             return bool(self._reachable)
         self._reachable = await self._probe()
         self._probed_at = time.monotonic()
         return self._reachable
+
+    def _recently_silent(self) -> bool:
+        """The server failed to answer less than a recheck interval ago."""
+        return (
+            self._reachable is False and time.monotonic() - self._probed_at < _UNREACHABLE_RECHECK_S
+        )
+
+    def _fell_silent(self) -> None:
+        self._reachable = False
+        self._probed_at = time.monotonic()
 
     async def _probe(self) -> bool:
         try:
@@ -321,6 +331,12 @@ class LlmClient:
         deadline: Deadline,
     ) -> Completion:
         """One JSON object from the model, retried within `deadline`; raises LlmFailure."""
+        if self._recently_silent():
+            # Every digest and question waiting out the same hung server would stall ticks.
+            raise LlmFailure(
+                "the LLM server did not answer a recent request; it is tried again "
+                f"{_seconds(_UNREACHABLE_RECHECK_S)} after that"
+            )
         failures = 0
         while True:
             remaining = deadline.remaining()
@@ -368,8 +384,10 @@ class LlmClient:
                 )
         # APITimeoutError is an APIConnectionError: it must be caught first.
         except (TimeoutError, APITimeoutError):
+            self._fell_silent()
             raise _Retryable(f"the LLM did not answer within {_seconds(limit_s)}", 0.0) from None
         except APIConnectionError:
+            self._fell_silent()
             raise _Retryable("the LLM server could not be reached", 0.5) from None
         except RateLimitError as error:
             raise _Retryable("the LLM server is rate limiting (429)", retry_after(error)) from None
@@ -381,6 +399,7 @@ class LlmClient:
                 raise _Retryable(f"the LLM server failed ({error.status_code})", 0.5) from None
             raise LlmFailure(f"the LLM server refused the request ({error.status_code})") from None
         self._format_confirmed = True
+        self._reachable = True
         if not response.choices:
             raise LlmFailure("the LLM reply was empty")
         content = response.choices[0].message.content or ""
@@ -525,7 +544,18 @@ class Draft:
 
 
 class Rejected(Exception):
-    """A reply that cannot be shown; `str(error)` is the reason."""
+    """A reply that cannot be shown; `str(error)` is the reason readers may see.
+
+    `quoted` is the model's own text that was refused, for the operator's log only: it may
+    carry the very mention or link that was refused, so it never goes into a note.
+    """
+
+    def __init__(self, reason: str, *, quoted: str = "") -> None:
+        super().__init__(reason)
+        self.quoted = quoted
+
+    def for_log(self) -> str:
+        return f"{self} (in {_clip(self.quoted)!r})" if self.quoted else str(self)
 
 
 def short_ids(articles: Sequence[Article]) -> dict[str, Article]:
@@ -552,12 +582,12 @@ def read_drafts(data: dict[str, Any], ids: dict[str, Article], limit: int) -> li
             raise Rejected("an LLM sentence is not of the expected shape")
         sources = entry.get("sources")
         if not isinstance(sources, list) or not sources:
-            raise Rejected(f"sentence {_clip(entry['text'])!r} cites no source")
+            raise Rejected("a sentence cites no source", quoted=entry["text"])
         cited: list[Article] = []
         for source in sources:
             key = _source_key(source)
             if key not in ids:
-                raise Rejected(f"a sentence cites unknown source {str(source)[:20]!r}")
+                raise Rejected("a sentence cites an unknown source", quoted=str(source))
             if ids[key] not in cited:
                 cited.append(ids[key])
         drafts.append(Draft(text=" ".join(entry["text"].split()), cited=tuple(cited)))
@@ -708,7 +738,7 @@ class LlmSummariser:
         try:
             return self._grounded_item(story, ids, completion.data, max_sentences, fallback)
         except Rejected as error:
-            log.info("LLM summary of story %s rejected: %s", story.id, error)
+            log.info("LLM summary of story %s rejected: %s", story.id, error.for_log())
             return _labelled(fallback, f"LLM summary rejected: {error}")
 
     def _messages(self, ids: dict[str, Article], max_sentences: int) -> list[dict[str, str]]:
@@ -736,7 +766,7 @@ class LlmSummariser:
         for draft in drafts:
             reason = self._rules.check(draft, urls)
             if reason:
-                raise Rejected(f"{reason} (in {_clip(draft.text)!r})")
+                raise Rejected(reason, quoted=draft.text)
         headline, note = self._headline(story, data.get("headline"), urls, fallback)
         return DigestItem(
             story_id=story.id,
@@ -876,7 +906,7 @@ class LlmAnswerer:
         try:
             drafts = read_drafts(data, ids, self._max_sentences)
         except Rejected as error:
-            log.info("LLM answer rejected: %s", error)
+            log.info("LLM answer rejected: %s", error.for_log())
             return None
         urls = [a.url for a in articles]
         for draft in drafts:

@@ -206,11 +206,6 @@ async def test_text_obeying_a_hidden_instruction_is_not_shown(
     assert "attacker.example" not in summary and not PING.search(summary)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/summarise/llm.py _grounded_item puts the rejected sentence (_clip(draft.text)) "
-    "into the Rejected reason, which becomes the note readers see; it belongs in the log only",
-)
 @pytest.mark.parametrize(("obeying", "story"), REPEATED_MENTIONS, ids=["@everyone", "<!channel>"])
 async def test_the_fallback_label_does_not_repeat_the_rejected_mention(
     fake_openai: FakeOpenAI, obeying: str, story: Story
@@ -301,8 +296,9 @@ async def test_hanging_server_cannot_stall_the_digest(fake_openai: FakeOpenAI) -
     elapsed = time.monotonic() - started
     assert elapsed < 2.5 + 0.5, elapsed
     assert [i.summariser for i in items] == ["extractive"] * 3
-    assert "did not answer" in items[0].note
-    assert "time budget" in items[-1].note
+    assert "did not answer within" in items[0].note
+    # The later stories do not wait on the server that just hung (tests/llm/test_llm_outage.py).
+    assert "did not answer a recent request" in items[-1].note
 
 
 @pytest.mark.parametrize("refusal_status", [400, 500])
