@@ -68,7 +68,7 @@ class RecordingPoster:
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc,arg-type]
 
 
 def build_deps(db: Database, clock: Clock) -> BuildDeps:

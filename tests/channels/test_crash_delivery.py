@@ -95,7 +95,7 @@ def kill_9(process: asyncio.subprocess.Process) -> list[psutil.Process]:
     except psutil.NoSuchProcess:
         return []
     process.send_signal(signal.SIGKILL)
-    return children
+    return list(children)
 
 
 def reap(children: list[psutil.Process]) -> None:

@@ -88,7 +88,8 @@ def newsbot(
 
 
 def _truth() -> dict[str, Any]:
-    return json.loads((SEEDS / "stories.json").read_text())
+    truth: dict[str, Any] = json.loads((SEEDS / "stories.json").read_text())
+    return truth
 
 
 def _seed_story_of_url() -> dict[str, str]:

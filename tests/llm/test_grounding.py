@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ URLS = [FERRY_GAZETTE.url, FERRY_POST.url]
 BOTH = (FERRY_GAZETTE, FERRY_POST)
 
 
-def check(text: str, cited: tuple = BOTH, **options: object) -> str | None:
+def check(text: str, cited: tuple[Article, ...] = BOTH, **options: Any) -> str | None:
     return check_sentence(text, cited, allowed_urls=URLS, loaded=default_loaded_finder(), **options)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from adapters.slack_render import cut_text, escape, link, render_digest, render_reply
 from bot.channels.ask import reply_from_answer
@@ -138,20 +139,26 @@ def test_reply_carrying_a_digest_renders_the_digest() -> None:
     assert messages[0].blocks[0]["type"] == "header"
 
 
+def refusal_of(message: dict[str, Any]) -> dict[str, Any]:
+    refusal = check_message(message)
+    assert refusal is not None, "the fake Slack accepted a message Slack refuses"
+    return refusal
+
+
 def test_fake_slack_validator_refuses_what_slack_refuses() -> None:
     too_many = [{"type": "divider"}] * 51
-    assert check_message({"text": "x", "blocks": too_many})["error"] == "invalid_blocks"
+    assert refusal_of({"text": "x", "blocks": too_many})["error"] == "invalid_blocks"
     long_section = [{"type": "section", "text": {"type": "mrkdwn", "text": "a" * 3001}}]
-    refusal = check_message({"text": "x", "blocks": long_section})
-    assert refusal is not None and refusal["error"] == "invalid_blocks"
+    refusal = refusal_of({"text": "x", "blocks": long_section})
+    assert refusal["error"] == "invalid_blocks"
     assert "3001" in refusal["response_metadata"]["messages"][0]
     long_header = [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]
-    assert check_message({"text": "x", "blocks": long_header})["error"] == "invalid_blocks"
+    assert refusal_of({"text": "x", "blocks": long_header})["error"] == "invalid_blocks"
     many_sections = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "b" * 2900}} for _ in range(5)
     ]
-    assert check_message({"text": "x", "blocks": many_sections})["error"] == "msg_blocks_too_long"
-    assert check_message({"text": "t" * 40_001})["error"] == "msg_too_long"
+    assert refusal_of({"text": "x", "blocks": many_sections})["error"] == "msg_blocks_too_long"
+    assert refusal_of({"text": "t" * 40_001})["error"] == "msg_too_long"
 
 
 def test_markdown_links_in_model_text_stay_plain_text() -> None:

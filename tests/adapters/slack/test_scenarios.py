@@ -145,7 +145,7 @@ async def bot(slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
 
 
 def blocks_text(message: dict[str, Any]) -> str:
-    return json.dumps(message.get("blocks", [])) + message.get("text", "")
+    return json.dumps(message.get("blocks", [])) + str(message.get("text", ""))
 
 
 async def test_subscribe_digest_thread_question_cited_answer(bot: Bot) -> None:
