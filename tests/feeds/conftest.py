@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import FetchSettings
 from bot.feeds.guard import IPAddress, is_public_address
+from bot.feeds.parse import ParserPool
 from tests.fakes.feed_server import FeedServer
 
 # In these tests 127.0.0.2 plays an internet host; 127.0.0.1 stays what it is: this machine.
@@ -37,3 +38,10 @@ def loopback_settings() -> FetchSettings:
 def guarded_settings() -> FetchSettings:
     """The default guard (private addresses refused), short deadline."""
     return FetchSettings(timeout_s=5)
+
+
+@pytest.fixture
+async def parser() -> AsyncIterator[ParserPool]:
+    """Feed parsing in this process (the pool's workers are tested in test_parse.py)."""
+    async with ParserPool(in_process=True) as pool:
+        yield pool

@@ -55,12 +55,6 @@ async def fetcher() -> AsyncIterator[Fetcher]:
         yield client
 
 
-@pytest.fixture
-async def parser() -> AsyncIterator[ParserPool]:
-    async with ParserPool(in_process=True) as pool:
-        yield pool
-
-
 async def test_first_poll_is_a_baseline_and_a_304_stores_nothing(
     db: Database, server: FeedServer, fetcher: Fetcher, parser: ParserPool
 ) -> None:

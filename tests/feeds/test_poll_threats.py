@@ -66,12 +66,6 @@ async def listener() -> AsyncIterator[FeedServer]:
         yield server
 
 
-@pytest.fixture
-async def parser() -> AsyncIterator[ParserPool]:
-    async with ParserPool(in_process=True) as pool:
-        yield pool
-
-
 @pytest.mark.parametrize("template", PRIVATE_URLS)
 async def test_a_stored_feed_on_a_private_address_is_refused_on_every_poll(
     db: Database, listener: FeedServer, parser: ParserPool, template: str

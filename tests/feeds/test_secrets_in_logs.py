@@ -44,12 +44,6 @@ async def fetcher() -> AsyncIterator[Fetcher]:
         yield client
 
 
-@pytest.fixture
-async def parser() -> AsyncIterator[ParserPool]:
-    async with ParserPool(in_process=True) as pool:
-        yield pool
-
-
 def with_credentials(url: str) -> str:
     return url.replace("://", f"://{USER}:{PASSWORD}@", 1)
 
