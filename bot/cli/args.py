@@ -8,6 +8,8 @@ from datetime import timedelta
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# Longer spans overflow the dates they are added to (or the parser itself); nobody means them.
+_LONGEST = timedelta(weeks=520)
 
 
 def parse_duration(value: str) -> timedelta:
@@ -17,4 +19,7 @@ def parse_duration(value: str) -> timedelta:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a duration; use a number and m, h, d or w, e.g. 24h"
         )
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    if seconds > _LONGEST.total_seconds():
+        raise argparse.ArgumentTypeError(f"{value!r} is too long; the longest is 520w (10 years)")
+    return timedelta(seconds=seconds)

@@ -116,6 +116,25 @@ def test_a_bad_interval_is_refused_by_the_parser(newsbot: Run) -> None:
     assert stopped.value.code == 2
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("feeds", "add", "https://a.example/feed", "--interval", "99999999w"),
+        ("articles", "--since", "99999999999w"),
+        ("articles", "--since", "100000000d"),
+    ],
+)
+def test_a_duration_too_long_for_a_date_is_refused_in_one_line(
+    newsbot: Run, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        newsbot(*argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert "is too long; the longest is 520w" in err and "Traceback" not in err
+    assert "No feeds yet" in newsbot("feeds", "list").out
+
+
 def test_fetch_reports_new_and_failed_feeds_and_why(newsbot: Run, server: FeedServer) -> None:
     server.serve("/good.xml", rss("Ferry resumes", "Pier shut"))
     server.serve("/broken.xml", b"", status=500)
