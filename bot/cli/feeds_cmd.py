@@ -112,12 +112,20 @@ def _feed_store(db: Database, settings: Settings) -> FeedStore:
     return FeedStore(db, Backoff.from_settings(settings.fetch))
 
 
+def _scheme(url: str) -> str:
+    """The URL's scheme, lower case; BadInput for text urlsplit refuses (`http://[::1`)."""
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:
+        raise BadInput(f"{display_url(url)} is not a valid URL.") from None
+
+
 def _operator_url(raw: str, settings: Settings, *, base: Path | None = None) -> str:
     """A feed URL as the operator gave it: http(s) checked, local paths made absolute."""
     url = raw.strip()
     if not url:
         raise BadInput("give a feed URL or the path of a feed file.")
-    scheme = urlsplit(url).scheme.lower()
+    scheme = _scheme(url)
     if scheme in ("http", "https"):
         check_url(url, user_supplied=False, allow_private=settings.fetch.allow_private_addresses)
         return url
@@ -253,7 +261,7 @@ async def run_feeds_enable(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _read_opml_source(source: str, settings: Settings) -> tuple[bytes, str]:
     """The OPML bytes and the base that relative feed URLs in it are resolved against."""
-    if urlsplit(source).scheme.lower() in ("http", "https"):
+    if _scheme(source) in ("http", "https"):
         async with Fetcher(settings.fetch) as fetcher:
             result = await fetcher.fetch(source)
         return result.body, result.final_url
@@ -263,8 +271,11 @@ async def _read_opml_source(source: str, settings: Settings) -> tuple[bytes, str
 
 def _resolve(url: str, base: str, settings: Settings) -> str:
     if base.startswith(("http://", "https://")):
-        absolute = urljoin(base, url)
-        if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+        try:
+            absolute = urljoin(base, url)
+        except ValueError:
+            raise BadInput(f"{display_url(url)} is not a valid URL.") from None
+        if _scheme(absolute) not in ("http", "https"):
             raise BadInput(f"{display_url(url)} in a fetched OPML file is not an http(s) URL.")
         check_url(
             absolute, user_supplied=True, allow_private=settings.fetch.allow_private_addresses

@@ -90,6 +90,8 @@ def test_add_list_and_remove_a_feed(newsbot: Run, server: FeedServer) -> None:
 def test_bad_input_is_one_sentence_and_a_non_zero_exit(newsbot: Run, tmp_path: Path) -> None:
     cases = {
         ("feeds", "add", "ftp://files.example/feed.xml"): "ftp:// scheme",
+        ("feeds", "add", "http://[::1/feed.xml"): "is not a valid URL",
+        ("feeds", "import-opml", "https://[::1/feeds.opml"): "is not a valid URL",
         ("feeds", "add", str(tmp_path / "missing.xml")): "is not a file",
         ("feeds", "remove", "42"): "no feed with id 42",
         ("feeds", "remove", "https://nowhere.example/feed"): "no feed with URL",
@@ -192,6 +194,25 @@ def test_import_opml_from_a_url_resolves_relative_feed_links(
     assert "Imported 1 feeds" in result.out and "1 refused" in result.out
     assert result.code == 1
     assert server.url("/lists/feeds/one.xml") in newsbot("feeds", "list").out
+
+
+def test_an_opml_entry_that_is_not_a_url_is_skipped_and_the_others_imported(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "one.xml").write_bytes(rss("Ferry resumes"))
+    opml = tmp_path / "list.opml"
+    opml.write_text(
+        '<opml version="2.0"><body>'
+        '<outline text="Broken" xmlUrl="http://[::1/feed.xml"/>'
+        '<outline text="One" xmlUrl="one.xml"/>'
+        "</body></opml>"
+    )
+    result = newsbot("feeds", "import-opml", str(opml))
+    assert result.code == 1 and "Traceback" not in result.err
+    skipped = [line for line in result.out.splitlines() if line.startswith("Skipped")]
+    assert len(skipped) == 1 and "is not a valid URL" in skipped[0]
+    assert "Imported 1 feeds; 0 already present, 1 refused." in result.out
+    assert str(tmp_path / "one.xml") in newsbot("feeds", "list").out
 
 
 def test_feed_credentials_never_appear_in_output(newsbot: Run, server: FeedServer) -> None:
