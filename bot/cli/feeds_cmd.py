@@ -155,14 +155,28 @@ def _read_local(path: Path, limit: int) -> bytes:
     return path.read_bytes()
 
 
+# Database ids are signed 64-bit: a longer number names no feed (and would crash the query).
+_LARGEST_ID = 2**63 - 1
+
+
+def _is_id(ref: str) -> bool:
+    # ASCII only: "²" passes isdigit() but int() refuses it.
+    return ref.isascii() and ref.isdigit()
+
+
 async def _find_feed(store: FeedStore, ref: str) -> Feed:
     ref = ref.strip()
-    feed = await (store.get(int(ref)) if ref.isdigit() else store.get_by_url(ref))
-    local = _existing_path(ref) if feed is None and not ref.isdigit() else None
+    if not ref:
+        raise BadInput("give a feed id or URL; `newsbot feeds list` shows them.")
+    if _is_id(ref):
+        feed = await store.get(int(ref)) if int(ref) <= _LARGEST_ID else None
+    else:
+        feed = await store.get_by_url(ref)
+    local = _existing_path(ref) if feed is None and not _is_id(ref) else None
     if local is not None:
         feed = await store.get_by_url(local)
     if feed is None:
-        kind = "id" if ref.isdigit() else "URL"
+        kind = "id" if _is_id(ref) else "URL"
         raise BadInput(
             f"there is no feed with {kind} {display_url(ref)}; `newsbot feeds list` shows them."
         )

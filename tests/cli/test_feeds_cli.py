@@ -96,6 +96,9 @@ def test_bad_input_is_one_sentence_and_a_non_zero_exit(newsbot: Run, tmp_path: P
         ("feeds", "remove", "42"): "no feed with id 42",
         ("feeds", "remove", "https://nowhere.example/feed"): "no feed with URL",
         ("articles", "--feed", "7"): "no feed with id 7",
+        ("feeds", "remove", "9" * 30): "no feed with id 999",
+        ("feeds", "enable", "²"): "no feed with URL ²",
+        ("feeds", "remove", " "): "give a feed id or URL",
         ("feeds", "import-opml", str(tmp_path / "none.opml")): "is not a file",
     }
     for argv, expected in cases.items():
