@@ -397,10 +397,14 @@ async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
 # ----------------------------------------------------------------------------- articles
 
 
+# More rows than anyone reads in a terminal; a number past 64 bits would crash the query.
+_MOST_ARTICLES = 10_000
+
+
 async def run_articles(args: argparse.Namespace, settings: Settings) -> int:
     """List stored articles published within --since, newest first."""
-    if args.limit < 1:
-        raise BadInput("--limit must be at least 1.")
+    if not 1 <= args.limit <= _MOST_ARTICLES:
+        raise BadInput(f"--limit must be between 1 and {_MOST_ARTICLES}.")
     async with _database(settings) as db:
         feed_ids = None
         if args.feed:

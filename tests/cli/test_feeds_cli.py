@@ -99,6 +99,8 @@ def test_bad_input_is_one_sentence_and_a_non_zero_exit(newsbot: Run, tmp_path: P
         ("feeds", "remove", "9" * 30): "no feed with id 999",
         ("feeds", "enable", "²"): "no feed with URL ²",
         ("feeds", "remove", " "): "give a feed id or URL",
+        ("articles", "--limit", "9" * 30): "--limit must be between 1 and 10000.",
+        ("articles", "--limit", "0"): "--limit must be between 1 and 10000.",
         ("feeds", "import-opml", str(tmp_path / "none.opml")): "is not a file",
     }
     for argv, expected in cases.items():
