@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from bot.config import Settings
 from bot.digest.build import build_digest
 from bot.digest.render import digest_to_dict, item_summary_text, render_markdown, render_text
 from bot.errors import BadInput, FeedError
+from bot.feeds.urls import display_url
 from bot.models import Article, DigestItem, Story
 from bot.summarise.base import Summariser
 from bot.summarise.cluster import story_id
@@ -36,6 +38,7 @@ _BATCH = 16
 # Show a progress bar from this many input lines on (short runs finish before it helps).
 _PROGRESS_FROM = 50
 _FEED_SUFFIXES = (".xml", ".rss", ".atom")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def register(subparsers: Any) -> None:
@@ -156,9 +159,20 @@ async def read_feeds(sources: Sequence[str], settings: Settings) -> tuple[list[A
     if remote:
         async with Fetcher(settings.fetch) as fetcher:
             for url in remote:
-                result = await fetcher.fetch(url)
-                articles.extend(_parse(result.body, result.final_url, result.headers, fetched_at))
+                try:
+                    result = await fetcher.fetch(url)
+                    found = _parse(result.body, result.final_url, result.headers, fetched_at)
+                except FeedError as error:
+                    raise _naming(display_url(url), error) from None
+                articles.extend(found)
     return articles, bool(remote)
+
+
+def _naming(source: str, error: FeedError) -> FeedError:
+    """The error with the feed it is about, so the bad one among several feeds is known."""
+    if source in str(error):
+        return error
+    return FeedError(f"{source} could not be read as a feed: {error}")
 
 
 def _local_articles(
@@ -168,9 +182,17 @@ def _local_articles(
     remote: list[str] = []
     articles: list[Article] = []
     for source in sources:
+        if _SCHEME.match(source):  # ftp://, file://...: Path() would fold it into ftp:/...
+            raise BadInput(
+                f"{source} is not an http(s) URL; give feed files, folders of feeds, "
+                "OPML files or http(s) feed URLs."
+            )
         for path in _local_feeds(Path(source).expanduser(), remote):
             body = _read_local(path, max_bytes)
-            articles.extend(_parse(body, path.resolve().as_uri(), {}, fetched_at))
+            try:
+                articles.extend(_parse(body, path.resolve().as_uri(), {}, fetched_at))
+            except FeedError as error:
+                raise _naming(str(path), error) from None
     return articles, remote
 
 
@@ -194,6 +216,11 @@ def _opml_feeds(path: Path, remote: list[str]) -> list[Path]:
     for entry in read_opml(path.read_bytes()):
         if entry.url.startswith(("http://", "https://")):
             remote.append(entry.url)
+        elif _SCHEME.match(entry.url) and not entry.url.startswith("file://"):
+            raise BadInput(
+                f"{path} lists {display_url(entry.url)}, which is neither an http(s) URL "
+                "nor a feed file."
+            )
         else:
             # Relative xmlUrl values are files next to the OPML, so a seeds folder can move.
             feeds.append((path.parent / entry.url.removeprefix("file://")).resolve())

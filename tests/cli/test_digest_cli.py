@@ -258,6 +258,28 @@ def test_bad_digest_input_is_one_clear_sentence(
     assert "Traceback" not in result.err
 
 
+def test_a_bad_feed_among_several_is_named_as_the_user_gave_it(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.xml"
+    notes.write_text("<notes><line>not a feed</line></notes>")
+    opml = tmp_path / "list.opml"
+    opml.write_text(
+        '<opml><body><outline text="F" xmlUrl="ftp://files.example/f.xml"/></body></opml>'
+    )
+    good = str(SEEDS / "npb-news.atom.xml")
+    cases = {
+        (good, str(notes)): f"{notes} could not be read as a feed",
+        (good, "ftp://files.example/f.xml"): "ftp://files.example/f.xml is not an http(s) URL",
+        (good, str(opml)): f"{opml} lists ftp://files.example/f.xml, which is neither",
+    }
+    for feeds, message in cases.items():
+        result = newsbot("digest", "--feeds", *feeds)
+        assert result.code == 2, feeds
+        assert result.err.startswith(f"newsbot: {message}"), result.err
+        assert result.err.count("\n") == 1 and result.out == ""
+
+
 def test_summarise_writes_the_batch_contract_for_both_line_shapes(
     newsbot: Run, tmp_path: Path
 ) -> None:
