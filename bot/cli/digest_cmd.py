@@ -345,6 +345,8 @@ def job_from_line(number: int, raw: str) -> _Job:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
         raise BadInput(f"not valid JSON ({error.msg} at column {error.colno}).") from None
+    except RecursionError:  # e.g. [[[[...]]]] thousands deep: this line only, not the run
+        raise BadInput("JSON nested too deeply; a line is one flat object.") from None
     if not isinstance(data, dict):
         raise BadInput('expected a JSON object with an "id".')
     if "id" not in data or not isinstance(data["id"], (str, int)) or isinstance(data["id"], bool):

@@ -377,6 +377,21 @@ def test_summarise_reports_bad_lines_by_number_and_still_does_the_rest(
     assert written[1]["summary"] == "No summary: Post gave a headline only."
 
 
+def test_summarise_reports_a_hostile_deeply_nested_line_and_does_the_others(
+    newsbot: Run, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    good = {"id": "ok", "text": "The council approved the budget on Monday, the mayor said."}
+    nested = '{"id": "deep", "text": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    source.write_text(json.dumps(good) + "\n" + nested + "\n")
+    result = newsbot(
+        "summarise", "--jsonl", str(source), "--out", "-", "--summariser", "extractive"
+    )
+    assert result.code == 1
+    assert "line 2: JSON nested too deeply" in result.err and "Traceback" not in result.err
+    assert [json.loads(line)["id"] for line in result.out.splitlines()] == ["ok"]
+
+
 def test_summarise_refuses_a_missing_input_file(newsbot: Run, tmp_path: Path) -> None:
     result = newsbot(
         "summarise", "--jsonl", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o.jsonl")
