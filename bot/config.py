@@ -300,6 +300,14 @@ def load_settings(path: str | Path | None = None) -> Settings:
             ) from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"config file {config_path} is not valid TOML: {error}.") from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"config file {config_path} is not UTF-8 text; give a TOML settings file."
+            ) from None
+        except OSError as error:  # a folder, no permission...
+            raise ConfigError(
+                f"config file {config_path} cannot be read ({error.strerror}); check the path."
+            ) from None
         _refuse_file_secrets(file_data, config_path)
     # NEWSBOT_DATABASE_URL is the documented spelling; map it onto database.url.
     env_db = os.environ.get("NEWSBOT_DATABASE_URL")

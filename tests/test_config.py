@@ -133,6 +133,16 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml")
 
 
+def test_a_folder_or_a_binary_file_as_config_is_one_line(tmp_path: Path) -> None:
+    binary = tmp_path / "newsbot.toml"
+    binary.write_bytes(b"\xda\xff\x00 not text")
+    for path, expected in ((tmp_path, "cannot be read (Is a directory)"), (binary, "not UTF-8")):
+        with pytest.raises(ConfigError) as stopped:
+            load_settings(path)
+        assert f"config file {path} " in str(stopped.value)
+        assert expected in str(stopped.value) and "\n" not in str(stopped.value)
+
+
 @pytest.mark.parametrize(("section", "key"), secret_fields())
 def test_secrets_in_the_file_are_refused(tmp_path: Path, section: str, key: str) -> None:
     path = tmp_path / "newsbot.toml"
