@@ -7,14 +7,20 @@ Every setting is documented in `config/newsbot.example.toml`.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from bot.errors import ConfigError
 
@@ -272,6 +278,39 @@ def _refuse_file_secrets(data: dict[str, Any], path: Path, prefix: str = "") -> 
             )
 
 
+def _json_env_names() -> list[str]:
+    """Variables whose value is read as JSON: a whole section (NEWSBOT_FETCH) or a list."""
+    names = []
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        names.append(f"NEWSBOT_{section.upper()}")
+        names += [
+            env_name(section, key)
+            for key, inner in model.model_fields.items()
+            if get_origin(inner.annotation) in (list, dict)
+        ]
+    return names
+
+
+def _bad_json_env() -> ConfigError:
+    """The environment variable(s) pydantic-settings could not decode, and the form it wants."""
+    environ = {name.upper(): value for name, value in os.environ.items()}
+    bad = []
+    for name in _json_env_names():
+        if name in environ:
+            try:
+                json.loads(environ[name])
+            except ValueError:
+                bad.append(name)
+    which = " and ".join(bad) or "a NEWSBOT_* environment variable"
+    return ConfigError(
+        f'{which} must be JSON: a list such as ["commands", "chat:write"], or for a whole '
+        'section an object such as {"timeout_s": 10}.'
+    )
+
+
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "settings"
@@ -317,6 +356,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         settings = Settings(**file_data)
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
+    except SettingsError:  # a list or section variable that is not JSON
+        raise _bad_json_env() from None
     if settings.llm.api_key is None and os.environ.get("OPENAI_API_KEY"):
         settings.llm.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
     if settings.llm.base_url is None and os.environ.get("OPENAI_BASE_URL"):

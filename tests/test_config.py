@@ -128,6 +128,21 @@ def test_a_bad_value_stops_with_one_line_naming_the_setting(
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("NEWSBOT_SLACK__SCOPES", "commands,chat:write"), ("NEWSBOT_FETCH", "{timeout_s: 10")],
+)
+def test_an_environment_variable_that_is_not_json_is_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NEWSBOT_SLACK__MODE", "http")  # a plain string beside it is fine
+    with pytest.raises(ConfigError) as stopped:
+        load_settings()
+    message = str(stopped.value)
+    assert message.startswith(f"{name} must be JSON: a list such as") and "\n" not in message
+
+
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
