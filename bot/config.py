@@ -21,6 +21,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+from sqlalchemy.engine import make_url
 
 from bot.errors import ConfigError
 
@@ -49,7 +50,18 @@ class DatabaseSettings(_Section):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         if value.startswith("postgresql://"):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        _check_port(value)
         return value
+
+
+def _check_port(url: str) -> None:
+    """Refuse a port the driver would crash on (e.g. 99999 raises OverflowError in connect)."""
+    try:
+        port = make_url(url).port
+    except ValueError:  # int() of what follows the last ":" of the host part
+        raise ValueError("its host:port cannot be read; give HOST or HOST:PORT") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError("the port must be from 1 to 65535")
 
 
 class FetchSettings(_Section):

@@ -106,6 +106,16 @@ def test_newsbot_config_names_the_file(tmp_path: Path, monkeypatch: pytest.Monke
         ("[digest]\ndefault_time = '25:00'\n", {}, "HH:MM"),
         ("[fetch]\ntimeuot_s = 3\n", {}, "unknown setting fetch.timeuot_s"),
         ("[database]\nurl = 'mysql://x/y'\n", {}, "database.url"),
+        (
+            "",
+            {"NEWSBOT_DATABASE_URL": "postgresql+asyncpg://u@db.example:99999/news"},
+            "the port must be from 1 to 65535",
+        ),
+        (
+            "[database]\nurl = 'postgresql://u@db.example:54x2/news'\n",
+            {},
+            "host:port cannot be read",
+        ),
         ("", {"NEWSBOT_FETCH__MAX_REDIRECTS": "many"}, "fetch.max_redirects"),
         ("[fetch\n", {}, "not valid TOML"),
     ],
