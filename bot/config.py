@@ -330,6 +330,11 @@ def _describe(error: ValidationError) -> str:
         return (
             f"unknown setting {where}; see config/newsbot.example.toml for the settings there are."
         )
+    if first["type"] == "model_type":  # pydantic would name our class ("FetchSettings")
+        return (
+            f"invalid setting {where} ({first.get('input')!r}): it is a section; write its "
+            f"settings under [{where}] in the file, or as NEWSBOT_{where.upper()}__KEY variables."
+        )
     message = first["msg"].removeprefix("Value error, ")
     return f"invalid setting {where} ({first.get('input')!r}): {message}."
 

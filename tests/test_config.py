@@ -118,6 +118,7 @@ def test_newsbot_config_names_the_file(tmp_path: Path, monkeypatch: pytest.Monke
         ),
         ("", {"NEWSBOT_FETCH__MAX_REDIRECTS": "many"}, "fetch.max_redirects"),
         ("[fetch\n", {}, "not valid TOML"),
+        ("fetch = 3\n", {}, "it is a section; write its settings under [fetch]"),
     ],
 )
 def test_a_bad_value_stops_with_one_line_naming_the_setting(
