@@ -106,7 +106,8 @@ class DigestSettings(_Section):
     @classmethod
     def _hhmm(cls, value: str) -> str:
         parts = value.split(":")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if len(parts) != 2 or not all(p.isdecimal() for p in parts):
             raise ValueError("use 24-hour HH:MM, e.g. 08:00")
         hour, minute = int(parts[0]), int(parts[1])
         if not (0 <= hour < 24 and 0 <= minute < 60):

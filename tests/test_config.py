@@ -104,6 +104,7 @@ def test_newsbot_config_names_the_file(tmp_path: Path, monkeypatch: pytest.Monke
         ("[fetch]\ntimeout_s = -1\n", {}, "fetch.timeout_s"),
         ("[digest]\ndefault_timezone = 'Mars/Olympus'\n", {}, "IANA time zone"),
         ("[digest]\ndefault_time = '25:00'\n", {}, "HH:MM"),
+        ("", {"NEWSBOT_DIGEST__DEFAULT_TIME": "²:00"}, "use 24-hour HH:MM, e.g. 08:00."),
         ("[fetch]\ntimeuot_s = 3\n", {}, "unknown setting fetch.timeuot_s"),
         ("[database]\nurl = 'mysql://x/y'\n", {}, "database.url"),
         (
