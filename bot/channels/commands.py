@@ -681,16 +681,17 @@ class Commands:
         free, options = _split_options(rest, ("hours", "feed", "topic"))
         hours_text = options.get("hours", "")
         words = free.split()
-        if not hours_text and words and words[0].isdigit():
+        if not hours_text and words and _whole_number(words[0]) is not None:
             hours_text, free = words[0], " ".join(words[1:])
         hours = 24
         if hours_text:
-            if not hours_text.isdigit():
+            number = _whole_number(hours_text)
+            if number is None:
                 raise BadInput(f"hours must be a whole number, not {hours_text[:20]!r}.")
-            hours = int(hours_text)
+            hours = number
         feed, topic = options.get("feed"), options.get("topic")
         if free and not feed and not topic:
-            if _looks_like_url(free) or free.isdigit():
+            if _looks_like_url(free) or _whole_number(free) is not None:
                 feed = free
             else:
                 topic = free
@@ -698,6 +699,12 @@ class Commands:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _whole_number(text: str) -> int | None:
+    """`text` as a number if it is all decimal digits (any script's, as int() reads them);
+    not isdigit(), which also passes "²" that int() refuses."""
+    return int(text) if text.isdecimal() else None
 
 
 def _split_options(text: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -744,9 +751,10 @@ def _validate_settings(changes: Mapping[str, str]) -> dict[str, object]:
         elif name in ("timezone", "tz", "zone"):
             values["timezone"] = parse_zone(value).key
         elif name == "max_items":
-            if not value.strip().isdigit() or not 1 <= int(value) <= 25:
+            number = _whole_number(value.strip())
+            if number is None or not 1 <= number <= 25:
                 raise BadInput("the max_items setting must be a whole number from 1 to 25.")
-            values["max_items"] = int(value)
+            values["max_items"] = number
         elif name == "summariser" or name == "summarizer":
             if value.strip().lower() not in ("auto", "llm", "extractive"):
                 raise BadInput("the summariser setting must be auto, llm or extractive.")
@@ -826,8 +834,9 @@ def _health(sub: SubscriptionView) -> str:
 
 
 def _pick_subscription(subs: Sequence[SubscriptionView], text: str) -> SubscriptionView | None:
-    if text.isdigit():
-        index = int(text) - 1
+    number = _whole_number(text)
+    if number is not None:
+        index = number - 1
         return subs[index] if 0 <= index < len(subs) else None
     lowered = text.lower()
     if lowered.startswith("topic:"):

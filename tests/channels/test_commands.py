@@ -161,6 +161,24 @@ async def test_text_commands_topic_filters_unsubscribe_and_unknown(app: App) -> 
     assert not bad.ok and "no subscription matching" in bad.text
 
 
+async def test_a_number_written_with_a_superscript_digit_is_one_sentence(app: App) -> None:
+    await app.commands.execute(HERE, ADMIN, "subscribe topic: harbour")
+    cases = {
+        "unsubscribe ²": "no subscription matching '²'",
+        "summary hours:²": "Hours must be a whole number, not '²'.",
+        "summary feed:²": "No feed '²' is known",
+        "settings max_items=²": "max_items setting must be a whole number from 1 to 25",
+    }
+    for command, expected in cases.items():
+        reply = await app.commands.execute(HERE, ADMIN, command)
+        assert not reply.ok and expected in reply.text, (command, reply.text)
+        assert reply.text.count("\n") == 0
+    assert len((await app.commands.list_subscriptions(HERE)).lines) == 1
+    assert "max_items=8" in (await app.commands.settings(HERE, ADMIN, {})).lines
+    arabic_three = await app.commands.execute(HERE, ADMIN, "summary hours:٣")
+    assert "last 3 hours" in arabic_three.text
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
