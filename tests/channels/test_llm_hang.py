@@ -141,7 +141,10 @@ async def test_hanging_llm_cannot_block_the_tick(
     elapsed = time.monotonic() - started
 
     assert hanging_llm.chat_requests, "the digest never asked the LLM"
-    assert elapsed < BUDGET_S + 1.0, elapsed
+    # The rest of the tick (two polls, three extractive items, the post) took up to 0.65 s
+    # with both cores of a 2-core machine busy; ignoring the budget, the LLM alone takes
+    # 3 stories x 3 tries x TIMEOUT_S = 2.25 s.
+    assert elapsed < BUDGET_S + 1.5, elapsed
     # The other due feeds were polled in the same tick.
     assert report.feeds_polled == 2
     for name in ("north", "south"):
