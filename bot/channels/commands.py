@@ -70,6 +70,10 @@ Changing subscriptions or settings needs permission to manage the channel."""
 
 REFUSED = "Only people who can manage this channel can change its subscriptions or settings."
 MAX_TOPIC_CHARS = 120
+# Longer text is never a real feed URL or setting, and echoing it back in a refusal would
+# overflow a chat message (Discord: 2,000 characters).
+MAX_URL_CHARS = 2000
+MAX_SETTING_CHARS = 100
 MAX_OPML_FEEDS = 100
 MAX_SUMMARY_HOURS = 24 * 14
 SETTING_KEYS = ("time", "timezone", "max_items", "summariser", "digest")
@@ -173,6 +177,8 @@ class Commands:
             if lowered.startswith("topic:"):
                 return await self._subscribe_topic(where, text[6:], wanted, excluded)
             if _looks_like_url(text):
+                if len(text) > MAX_URL_CHARS:
+                    raise BadInput(f"a feed URL can have at most {MAX_URL_CHARS} characters.")
                 return await self._subscribe_url(where, text, wanted, excluded)
             return await self._subscribe_topic(where, text, wanted, excluded)
 
@@ -181,13 +187,7 @@ class Commands:
     async def _subscribe_topic(
         self, where: ChannelRef, topic: str, include: Sequence[str], exclude: Sequence[str]
     ) -> Reply:
-        topic = " ".join(topic.split())
-        words = topic_words(topic)
-        if not words:
-            raise BadInput("a topic needs at least one word, for example: topic: climate policy.")
-        if len(topic) > MAX_TOPIC_CHARS or len(words) > 8:
-            raise BadInput(f"a topic can have at most 8 words and {MAX_TOPIC_CHARS} characters.")
-        topic = " ".join(words)
+        topic = " ".join(_checked_topic_words(topic))
         channel = await self._ensure_channel(where)
         async with self.db.write() as session:
             added = await channel_store.add_topic_subscription(
@@ -441,9 +441,7 @@ class Commands:
                 )
                 return found, (chosen.feed_title if chosen else display_url(feed.strip())) or feed
             if topic:
-                words = topic_words(topic)
-                if not words:
-                    raise BadInput("a topic needs at least one word.")
+                words = _checked_topic_words(topic)
                 found = await digest_store.articles_published_between(
                     session, start=start, end=end, words=words[:1]
                 )
@@ -707,6 +705,17 @@ def _whole_number(text: str) -> int | None:
     return int(text) if text.isdecimal() else None
 
 
+def _checked_topic_words(topic: str) -> tuple[str, ...]:
+    """The words of a topic; BadInput if it has none, or is too long to be one."""
+    topic = " ".join(topic.split())
+    words = topic_words(topic)
+    if not words:
+        raise BadInput("a topic needs at least one word, for example: topic: climate policy.")
+    if len(topic) > MAX_TOPIC_CHARS or len(words) > 8:
+        raise BadInput(f"a topic can have at most 8 words and {MAX_TOPIC_CHARS} characters.")
+    return words
+
+
 def _split_options(text: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
     """`URL include:a,b exclude:c` -> ("URL", {"include": "a,b", "exclude": "c"}).
 
@@ -735,6 +744,10 @@ def _parse_settings(text: str) -> dict[str, str]:
         if not sep:
             raise BadInput(
                 f"{part[:40]!r} is not key=value; for example: settings timezone=Europe/Berlin."
+            )
+        if len(value) > MAX_SETTING_CHARS:
+            raise BadInput(
+                f"the value of {key[:30]!r} is too long; `help` shows what each setting takes."
             )
         changes[key.strip().lower()] = value.strip()
     return changes

@@ -179,6 +179,22 @@ async def test_a_number_written_with_a_superscript_digit_is_one_sentence(app: Ap
     assert "last 3 hours" in arabic_three.text
 
 
+async def test_overlong_input_is_refused_without_echoing_it(app: App) -> None:
+    await app.commands.execute(HERE, ADMIN, "settings time=07:30")
+    before = await app.commands.settings(HERE, ADMIN, {})
+    cases = {
+        "subscribe https://news.example/" + "a" * 5000: "at most 2000 characters",
+        "summary topic:" + "harbour " * 1000: "at most 8 words and 120 characters",
+        "settings timezone=" + "A" * 5000: "value of 'timezone' is too long; `help` shows",
+    }
+    for command, expected in cases.items():
+        reply = await app.commands.execute(HERE, ADMIN, command)
+        assert not reply.ok and expected in reply.text, reply.text[:200]
+        assert len(reply.text) < 200
+    assert await stored_feeds(app) == 0
+    assert (await app.commands.settings(HERE, ADMIN, {})).lines == before.lines
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
