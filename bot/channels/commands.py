@@ -15,6 +15,7 @@ import shlex
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urljoin
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -295,6 +296,8 @@ class Commands:
                 f"the OPML file lists {len(listed)} feeds; at most {MAX_OPML_FEEDS} "
                 "can be added at once."
             )
+        # Relative feed links (xmlUrl="news.xml") are relative to the OPML file's own URL.
+        listed = [OpmlFeed(url=_absolute(entry.url, url), title=entry.title) for entry in listed]
         gate = asyncio.Semaphore(8)
 
         async def check_one(entry: OpmlFeed) -> tuple[OpmlFeed, int | None, str]:
@@ -714,6 +717,14 @@ def _checked_topic_words(topic: str) -> tuple[str, ...]:
     if len(topic) > MAX_TOPIC_CHARS or len(words) > 8:
         raise BadInput(f"a topic can have at most 8 words and {MAX_TOPIC_CHARS} characters.")
     return words
+
+
+def _absolute(link: str, base: str) -> str:
+    """`link` resolved against `base`; unchanged if either will not parse (check_url says so)."""
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:
+        return link
 
 
 def _split_options(text: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:

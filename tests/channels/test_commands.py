@@ -146,6 +146,25 @@ async def test_opml_subscribes_each_usable_feed(app: App, feed_server: FeedServe
     assert len((await app.commands.list_subscriptions(HERE)).lines) == 2
 
 
+async def test_opml_feed_links_relative_to_the_opml_url_are_followed(
+    app: App, feed_server: FeedServer
+) -> None:
+    feed_server.serve("/lists/a.xml", rss("Harbour Gazette", OLD_ITEMS))
+    feed_server.serve("/b.xml", rss("Valley Courier", [NEW_ITEM]))
+    opml = (
+        b'<opml version="2.0"><body><outline text="A" xmlUrl="a.xml"/>'
+        b'<outline text="B" xmlUrl="../b.xml"/><outline text="C" xmlUrl="file:///etc/passwd"/>'
+        b"</body></opml>"
+    )
+    feed_server.serve("/lists/news.opml", opml, content_type="text/x-opml")
+    reply = await app.commands.subscribe(HERE, ADMIN, feed_server.url("/lists/news.opml"))
+    assert reply.ok and reply.text.startswith("Subscribed to 2 feeds"), reply.text
+    assert len(reply.lines) == 1 and "file:///etc/passwd" in reply.lines[0]
+    listed = (await app.commands.list_subscriptions(HERE)).lines
+    assert any(feed_server.url("/lists/a.xml") in line for line in listed)
+    assert any(feed_server.url("/b.xml") in line for line in listed)
+
+
 async def test_text_commands_topic_filters_unsubscribe_and_unknown(app: App) -> None:
     run = app.commands.execute
     reply = await run(HERE, ADMIN, "/subscribe topic: harbour bridge include:repair exclude:toll")
