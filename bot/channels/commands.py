@@ -638,11 +638,12 @@ class Commands:
         self, where: ChannelRef, caller: Caller, text: str, *, thread_id: str | None = None
     ) -> Reply:
         """Run a command typed as text (Slack, console): `subscribe URL include:a,b`, ..."""
-        text = text.strip().lstrip("/")
-        if text.lower().startswith("news "):
-            text = text[5:].lstrip()
-        name, _, rest = text.partition(" ")
-        name, rest = name.lower(), rest.strip()
+        # Any whitespace separates the words: a tab, or the no-break space pasted text carries.
+        words = text.strip().lstrip("/").split(None, 1)
+        if words and words[0].lower() == "news":  # "/news list" as typed on Slack or Discord
+            words = words[1].split(None, 1) if len(words) > 1 else []
+        name = words[0].lower() if words else ""
+        rest = words[1].strip() if len(words) > 1 else ""
         try:
             return await self._dispatch(where, caller, name, rest, thread_id)
         except NewsbotError as error:

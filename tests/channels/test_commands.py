@@ -180,6 +180,17 @@ async def test_text_commands_topic_filters_unsubscribe_and_unknown(app: App) -> 
     assert not bad.ok and "no subscription matching" in bad.text
 
 
+async def test_a_tab_or_no_break_space_separates_words_and_news_alone_is_help(app: App) -> None:
+    run = app.commands.execute
+    reply = await run(HERE, ADMIN, "subscribe\u00a0topic: harbour bridge")
+    assert reply.ok and "'harbour bridge'" in reply.text, reply.text
+    listed = await run(HERE, ADMIN, "/news\tlist")
+    assert listed.ok and "topic 'harbour bridge'" in listed.lines[0]
+    for bare in ("/news", "news  "):
+        help_text = await run(HERE, ADMIN, bare)
+        assert help_text.ok and help_text.text.startswith("newsbot commands:"), help_text.text
+
+
 async def test_a_number_written_with_a_superscript_digit_is_one_sentence(app: App) -> None:
     await app.commands.execute(HERE, ADMIN, "subscribe topic: harbour")
     cases = {
