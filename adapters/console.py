@@ -318,7 +318,7 @@ class ConsoleAdapter:
     async def handle(self, line: str) -> Reply:
         """One typed line -> the core command it names, or a question."""
         text = line.strip()
-        word = text.lstrip("/").split(" ", 1)[0].lower()
+        word = (text.lstrip("/").split(None, 1) or [""])[0].lower()
         if not text.startswith("/") and word not in KNOWN:
             text = f"ask {text}"
         thread = self.poster.last_thread or None

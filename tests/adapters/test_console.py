@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from adapters.console import (
     CONSOLE_CHANNEL,
+    ConsoleAdapter,
     ConsolePoster,
     PostedRecord,
     posted_record_path,
@@ -24,11 +25,11 @@ from adapters.console import (
 from bot.channels.ask import reply_from_answer
 from bot.channels.delivery import PostResult
 from bot.models import Digest, Sentence, Source
-from bot.store.db import open_database
+from bot.store.db import Database, open_database
 from bot.store.schema import OutboxRow
 from bot.summarise.base import Answer
-from tests.channels.conftest import rss
-from tests.channels.support import seed_due_channel
+from tests.channels.conftest import open_app, rss
+from tests.channels.support import Clock, seed_due_channel, utc
 from tests.fakes.feed_server import FeedServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -274,6 +275,15 @@ def test_the_record_lives_next_to_the_database(tmp_path: Path) -> None:
     assert posted_record_path("postgresql+asyncpg://u@h/news") == Path(
         "newsbot-news.console-posted"
     )
+
+
+async def test_a_command_typed_with_a_tab_is_run_not_asked(sqlite_db: Database) -> None:
+    async for app in open_app(sqlite_db, Clock(utc(2026, 4, 1, 10)), allow_private=False):
+        console = ConsoleAdapter(app.commands, stdout=io.StringIO())
+        reply = await console.handle("subscribe\ttopic: harbour bridge")
+        assert reply.ok and reply.text == "Subscribed to the topic 'harbour bridge'."
+        assert (await console.handle("list\u00a0")).lines == ("1. topic 'harbour bridge'",)
+        assert (await console.handle("/")).text.startswith("newsbot commands:")
 
 
 def test_an_answer_lists_each_source_once_on_the_terminal() -> None:
