@@ -25,7 +25,7 @@ from rich.table import Table
 from bot.app import build_app, utc_now
 from bot.cli.args import parse_duration
 from bot.config import Settings
-from bot.errors import BadInput
+from bot.errors import BadInput, FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.guard import check_url
 from bot.feeds.opml import read_opml
@@ -120,11 +120,14 @@ def _scheme(url: str) -> str:
         raise BadInput(f"{display_url(url)} is not a valid URL.") from None
 
 
-def _operator_url(raw: str, settings: Settings, *, base: Path | None = None) -> str:
-    """A feed URL as the operator gave it: http(s) checked, local paths made absolute."""
+def _operator_url(
+    raw: str, settings: Settings, *, base: Path | None = None, what: str = "a feed file"
+) -> str:
+    """A feed URL as the operator gave it: http(s) checked, local paths made absolute.
+    `what` names the file wanted in refusals ("a feed file", "an OPML file")."""
     url = raw.strip()
     if not url:
-        raise BadInput("give a feed URL or the path of a feed file.")
+        raise BadInput(f"give an http(s) URL or the path of {what}.")
     scheme = _scheme(url)
     if scheme in ("http", "https"):
         check_url(url, user_supplied=False, allow_private=settings.fetch.allow_private_addresses)
@@ -132,13 +135,13 @@ def _operator_url(raw: str, settings: Settings, *, base: Path | None = None) -> 
     if scheme and scheme != "file":
         raise BadInput(
             f"{display_url(url)} uses the {scheme}:// scheme; "
-            "give an http(s) URL or the path of a feed file."
+            f"give an http(s) URL or the path of {what}."
         )
     path = Path(urlsplit(url).path if scheme == "file" else url).expanduser()
     if not path.is_absolute():
         path = (base or Path.cwd()) / path
     if not path.is_file():
-        raise BadInput(f"{path} is not a file; give an http(s) URL or the path of a feed file.")
+        raise BadInput(f"{path} is not a file; give an http(s) URL or the path of {what}.")
     return str(path.resolve())
 
 
@@ -277,9 +280,14 @@ async def _read_opml_source(source: str, settings: Settings) -> tuple[bytes, str
     """The OPML bytes and the base that relative feed URLs in it are resolved against."""
     if _scheme(source) in ("http", "https"):
         async with Fetcher(settings.fetch) as fetcher:
-            result = await fetcher.fetch(source)
+            try:
+                result = await fetcher.fetch(source)
+            except FeedError as error:
+                if display_url(source) in str(error):
+                    raise
+                raise FeedError(f"{display_url(source)} could not be fetched: {error}") from None
         return result.body, result.final_url
-    path = Path(_operator_url(source, settings))
+    path = Path(_operator_url(source, settings, what="an OPML file"))
     return _read_local(path, settings.fetch.max_bytes), str(path)
 
 
@@ -301,7 +309,10 @@ def _resolve(url: str, base: str, settings: Settings) -> str:
 async def run_feeds_import_opml(args: argparse.Namespace, settings: Settings) -> int:
     """Add every feed an OPML file lists; feeds already added are left as they are."""
     body, base = await _read_opml_source(args.source, settings)
-    listed = read_opml(body)
+    try:
+        listed = read_opml(body)
+    except BadInput as error:  # "the file is not valid OPML": say which file
+        raise BadInput(f"{display_url(args.source)}: {error}") from None
     if not listed:
         raise BadInput(f"{display_url(args.source)} lists no feeds.")
     added, present, refused = [], 0, []

@@ -201,6 +201,27 @@ def test_import_opml_from_a_url_resolves_relative_feed_links(
     assert server.url("/lists/feeds/one.xml") in newsbot("feeds", "list").out
 
 
+def test_a_bad_opml_source_is_named_in_the_refusal(
+    newsbot: Run, server: FeedServer, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.opml"
+    broken.write_text("<opml><body><outline")
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss("Ferry resumes"))
+    server.serve("/gone.opml", b"gone", status=404)
+    cases = {
+        str(broken): f"newsbot: {broken}: the file is not valid OPML",
+        str(feed): f"newsbot: {feed}: the file is not OPML",
+        str(tmp_path / "none.opml"): "give an http(s) URL or the path of an OPML file.",
+        server.url("/gone.opml"): f"newsbot: {server.url('/gone.opml')} could not be fetched: ",
+    }
+    for source, expected in cases.items():
+        result = newsbot("feeds", "import-opml", source)
+        assert result.code == 2 and expected in result.err, result.err
+        assert result.err.count("\n") == 1
+    assert "No feeds yet" in newsbot("feeds", "list").out
+
+
 def test_an_opml_entry_that_is_not_a_url_is_skipped_and_the_others_imported(
     newsbot: Run, tmp_path: Path
 ) -> None:
