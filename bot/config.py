@@ -47,7 +47,11 @@ class DatabaseSettings(_Section):
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
-            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+            # No "//USER@" in the hint: the CLI masks that as a credential ("//***@").
+            raise ValueError(
+                "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://HOST/DB "
+                "(USER@HOST to log in as USER)"
+            )
         if value.startswith("postgresql://"):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
         _check_port(value)

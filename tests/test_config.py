@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from bot.config import Settings, env_name, load_settings, secret_fields
 from bot.errors import ConfigError
+from bot.logs import redact
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "newsbot.example.toml"
 ASSIGNMENT = re.compile(r"^# ?([a-z_]+) = (.+)$")
@@ -153,6 +154,17 @@ def test_an_environment_variable_that_is_not_json_is_named(
         load_settings()
     message = str(stopped.value)
     assert message.startswith(f"{name} must be JSON: a list such as") and "\n" not in message
+
+
+def test_the_database_url_hint_survives_the_masking_of_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", "mysql://db.example/news")
+    with pytest.raises(ConfigError) as stopped:
+        load_settings()
+    shown = redact(str(stopped.value))  # what `newsbot` prints
+    assert "postgresql+asyncpg://HOST/DB (USER@HOST to log in as USER)." in shown
+    assert "***" not in shown
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
