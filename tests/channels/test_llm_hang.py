@@ -160,8 +160,9 @@ async def test_hanging_llm_cannot_block_the_tick(
         assert item.summariser == "extractive"
         assert "LLM" in item.note, item.note
     notes = [item.note for item in digest.items]
-    # The time named is the limit the call really had (a fraction of a second here).
-    timed_out = re.compile(r"LLM unavailable: the LLM did not answer within 0\.[1-9]\d? s")
+    # The time named is the limit the call really had: a fraction of a second here, and
+    # under 0.1 s when a loaded machine leaves the last try only the end of the budget.
+    timed_out = re.compile(r"LLM unavailable: the LLM did not answer within 0\.\d+ s")
     assert any(timed_out.fullmatch(n) for n in notes), notes
     assert any("time budget of this digest ran out" in n for n in notes)
     text = render_text(digest)
