@@ -21,7 +21,7 @@ PERIOD_PREFIX = "daily:"
 def parse_time(text: str) -> time:
     """`HH:MM` (24-hour) as a time; BadInput with the expected form otherwise."""
     parts = text.strip().split(":")
-    if len(parts) == 2 and all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+    if len(parts) == 2 and all(p.isascii() and p.isdigit() and 1 <= len(p) <= 2 for p in parts):
         hour, minute = int(parts[0]), int(parts[1])
         if 0 <= hour < 24 and 0 <= minute < 60:
             return time(hour, minute)

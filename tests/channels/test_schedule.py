@@ -79,7 +79,9 @@ def test_latest_digest_at_is_the_one_catch_up() -> None:
     assert latest_digest_at(utc(2026, 5, 10, 5, 59), at, BERLIN) == utc(2026, 5, 9, 6)
 
 
-@pytest.mark.parametrize("text", ["25:00", "7", "07:60", "seven", "", "07:30:00", "-1:30"])
+@pytest.mark.parametrize(
+    "text", ["25:00", "7", "07:60", "seven", "", "07:30:00", "-1:30", "²:00", "07:³⁰"]
+)
 def test_bad_times_are_refused_with_one_sentence(text: str) -> None:
     with pytest.raises(BadInput, match="HH:MM"):
         parse_time(text)
