@@ -231,11 +231,17 @@ class WriteBatcher:
         """Apply `write(session)` in a transaction (shared with other queued writes)."""
         future: Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
-        async with self._lock:
-            if not future.done():
-                batch, self._pending = self._pending, []
-                await self._apply(batch)
-        return await future
+        try:
+            async with self._lock:
+                if not future.done():
+                    batch, self._pending = self._pending, []
+                    await self._apply(batch)
+            return await future
+        except asyncio.CancelledError:
+            # Nobody will wait for this result now; a cancelled future is skipped when the
+            # batch settles, instead of holding an error asyncio logs as never retrieved.
+            future.cancel()
+            raise
 
     async def _apply(
         self, batch: list[tuple[Callable[[AsyncSession], Awaitable[Any]], Future[Any]]]

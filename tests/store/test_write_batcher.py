@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -54,3 +55,28 @@ async def test_a_single_write_error_reaches_its_caller(db: Database) -> None:
 
     with pytest.raises(ValueError, match="bad row"):
         await WriteBatcher(db).run(broken)
+
+
+async def test_stopping_during_a_write_leaves_no_unretrieved_error_in_the_log(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `newsbot run` stopped while a poll stores its results: every writer is cancelled at once.
+    started = asyncio.Event()
+
+    async def slow(session: AsyncSession) -> str:
+        started.set()
+        await asyncio.sleep(30)
+        return "never"
+
+    batcher = WriteBatcher(db)
+    holder = asyncio.create_task(batcher.run(slow))
+    await started.wait()
+    waiting = [asyncio.create_task(batcher.run(insert_usage(f"w{i}", i))) for i in range(3)]
+    await asyncio.sleep(0.01)  # they queue behind the lock
+    for task in (holder, *waiting):
+        task.cancel()
+    await asyncio.gather(holder, *waiting, return_exceptions=True)
+    del holder, waiting
+    gc.collect()
+    await asyncio.sleep(0)
+    assert "never retrieved" not in caplog.text
