@@ -52,7 +52,7 @@ def sqlite_target(folder: Path) -> DbTarget:
     return DbTarget(f"sqlite+aiosqlite:///{folder / 'newsbot.db'}")
 
 
-async def _drop_schema(url: str, schema: str) -> None:
+async def drop_schema(url: str, schema: str) -> None:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
@@ -72,7 +72,7 @@ async def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     try:
         yield DbTarget(url, schema)
     finally:
-        await _drop_schema(url, schema)
+        await drop_schema(url, schema)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -150,11 +150,35 @@ def _create_engine(url: str, *, schema: str | None, busy_timeout_s: float) -> As
             if not _SCHEMA_NAME.fullmatch(schema):
                 raise ConfigError(f"schema name {schema!r} must be letters, digits and _.")
             connect_args["server_settings"] = {"search_path": schema}
-        return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        parsed, ssl = _ssl_mode(parsed)
+        if ssl is not None:
+            connect_args["ssl"] = ssl
+        return create_async_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     raise ConfigError(
         f"database URL {parsed.render_as_string(hide_password=True)!r} is neither SQLite nor "
         "PostgreSQL; use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB."
     )
+
+
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _ssl_mode(url: URL) -> tuple[URL, str | None]:
+    """libpq's `?sslmode=` (what hosted PostgreSQL services print) as asyncpg's `ssl` argument.
+
+    asyncpg takes the same modes but under another name; passed through it is refused with a
+    TypeError from deep inside the first connection.
+    """
+    query = dict(url.query)
+    mode = query.pop("sslmode", None) or query.pop("ssl", None)
+    if mode is None:
+        return url, None
+    if not isinstance(mode, str) or mode not in _SSL_MODES:
+        raise ConfigError(
+            f"database URL sslmode {mode!r} is not one of {', '.join(_SSL_MODES)}; "
+            "fix it in database.url (NEWSBOT_DATABASE_URL)."
+        )
+    return url.set(query=query), mode
 
 
 def _create_sqlite_engine(url: str, *, busy_timeout_s: float) -> AsyncEngine:

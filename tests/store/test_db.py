@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from bot.errors import ConfigError
 from bot.store.db import Database, alembic_config, open_database
-from tests.conftest import DbTarget
+from tests.conftest import DbTarget, drop_schema, postgres_url_or_skip
 
 
 async def test_open_creates_every_table(db: Database) -> None:
@@ -68,3 +69,27 @@ async def test_an_unusable_database_is_one_clear_sentence(tmp_path: Path) -> Non
     assert "pw-secret" not in str(refused.value)
     with pytest.raises(ConfigError, match="neither SQLite nor PostgreSQL"):
         await open_database("mysql+aiomysql://db.example/newsbot")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["disable", "prefer"])
+async def test_a_libpq_sslmode_in_the_url_is_understood(mode: str) -> None:
+    # Hosted PostgreSQL services print URLs ending in ?sslmode=require; asyncpg calls it ssl.
+    url = postgres_url_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:20]}"
+    try:
+        database = await open_database(f"{url}?sslmode={mode}", schema=schema)
+        try:
+            async with database.session() as session:
+                assert await session.scalar(text("SELECT count(*) FROM feeds")) == 0
+        finally:
+            await database.close()
+    finally:
+        await drop_schema(url, schema)
+
+
+async def test_an_unknown_sslmode_is_one_clear_sentence() -> None:
+    with pytest.raises(ConfigError, match="sslmode 'sometimes' is not one of disable"):
+        await open_database(
+            "postgresql+asyncpg://newsbot:pw-secret@127.0.0.1:9/db?sslmode=sometimes"
+        )
