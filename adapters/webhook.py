@@ -14,15 +14,35 @@ The protocol is small so any service can implement it:
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from bot.channels.delivery import PostError, PostResult
 from bot.digest.render import digest_to_dict, render_text
+from bot.errors import BadInput
 from bot.feeds.urls import display_url
 from bot.models import ChannelRef, Digest
 
 PLATFORM = "webhook"
+
+
+def check_webhook_url(url: str) -> None:
+    """Refuse, in one sentence, a webhook address that can never be posted to.
+
+    The endpoint is the operator's own, so loopback and private addresses are allowed.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises for a port that is not a number in 0-65535
+    except ValueError:
+        usable = False
+    if not usable:
+        raise BadInput(
+            f"--webhook {display_url(url)} is not an http:// or https:// address; give the "
+            "full URL of the endpoint, e.g. https://hooks.example.org/newsbot."
+        )
 
 
 def _channel(where: ChannelRef) -> dict[str, str]:

@@ -46,12 +46,13 @@ def register(subparsers: Any) -> None:
         "run",
         help="run the bot: scheduled digests plus Discord/Slack (console when neither is set up)",
     )
-    run.add_argument(
+    console = run.add_mutually_exclusive_group()
+    console.add_argument(
         "--console",
         action="store_true",
         help="open the console channel even when Discord or Slack is configured",
     )
-    run.add_argument(
+    console.add_argument(
         "--no-console",
         action="store_true",
         help="no interactive console: run the scheduler (and adapters) until stopped",
@@ -91,6 +92,11 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     """Start everything, serve until end of console input or a stop signal, shut down."""
     # APScheduler logs every tick at INFO; our own tick log says what was done.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.webhook:
+        # Checked before anything starts, not found out at the first digest's delivery.
+        from adapters.webhook import check_webhook_url
+
+        check_webhook_url(args.webhook)
     watchdog = ShutdownWatchdog(SHUTDOWN_GRACE_SECONDS)
     # Handled from the first moment: a stop that arrives while adapters are still starting
     # must shut down in order too, not kill the process under its parser workers.
