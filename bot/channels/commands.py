@@ -51,6 +51,7 @@ from bot.store.db import Database
 from bot.store.feeds import Backoff, FeedStore
 from bot.store.schema import ChannelRow
 from bot.summarise.base import Answerer
+from bot.summarise.sentences import content_words
 
 Clock = Callable[[], datetime]
 
@@ -717,6 +718,12 @@ def _checked_topic_words(topic: str) -> tuple[str, ...]:
         raise BadInput("a topic needs at least one word, for example: topic: climate policy.")
     if len(topic) > MAX_TOPIC_CHARS or len(words) > 8:
         raise BadInput(f"a topic can have at most 8 words and {MAX_TOPIC_CHARS} characters.")
+    if not content_words(topic):
+        # "the of and" is in every article: such a topic would follow everything.
+        raise BadInput(
+            f"{topic!r} has only common words; name the subject, "
+            "for example: topic: climate policy."
+        )
     return words
 
 

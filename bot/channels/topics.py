@@ -18,6 +18,7 @@ from bot.models import Article
 MAX_WORDS = 20
 MAX_WORD_LENGTH = 60
 _WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+_QUOTES = "\"'“”‘’«»`"
 
 
 def split_word_list(text: str) -> tuple[str, ...]:
@@ -28,7 +29,9 @@ def split_word_list(text: str) -> tuple[str, ...]:
 
 def clean_words(words: Iterable[str]) -> tuple[str, ...]:
     """Lower-cased, deduplicated filter words, validated."""
-    cleaned = tuple(dict.fromkeys(w.strip().lower() for w in words if w.strip()))
+    # Quotation marks typed around a word (include:"harbour") are not part of it.
+    stripped = (w.strip().strip(_QUOTES).strip().lower() for w in words)
+    cleaned = tuple(dict.fromkeys(w for w in stripped if w))
     if len(cleaned) > MAX_WORDS:
         raise BadInput(f"at most {MAX_WORDS} filter words are allowed; {len(cleaned)} were given.")
     for word in cleaned:

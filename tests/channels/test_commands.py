@@ -180,6 +180,20 @@ async def test_text_commands_topic_filters_unsubscribe_and_unknown(app: App) -> 
     assert not bad.ok and "no subscription matching" in bad.text
 
 
+async def test_quoted_filter_words_match_and_a_topic_of_common_words_is_refused(app: App) -> None:
+    run = app.commands.execute
+    reply = await run(
+        HERE, ADMIN, '/subscribe topic: harbour include:"repair" exclude:\u201ctoll\u201d'
+    )
+    assert reply.ok and "only with repair" in reply.text and "never with toll" in reply.text
+    for topic in ("the of and", "a"):
+        refused = await run(HERE, ADMIN, f"/subscribe topic: {topic}")
+        assert not refused.ok and "only common words" in refused.text, refused.text
+        summary = await run(HERE, ADMIN, f"/summary topic:{topic}")
+        assert not summary.ok and "only common words" in summary.text
+    assert len((await run(HERE, ADMIN, "list")).lines) == 1
+
+
 async def test_a_tab_or_no_break_space_separates_words_and_news_alone_is_help(app: App) -> None:
     run = app.commands.execute
     reply = await run(HERE, ADMIN, "subscribe\u00a0topic: harbour bridge")
