@@ -443,7 +443,12 @@ class Commands:
                 found = await digest_store.articles_published_between(
                     session, start=start, end=end, feed_ids=[feed_id]
                 )
-                return found, (chosen.feed_title if chosen else display_url(feed.strip())) or feed
+                label = (chosen.feed_title if chosen else display_url(feed.strip())) or feed
+                if not topic:
+                    return found, label
+                words = _checked_topic_words(topic)
+                about = [a for a in found if matches_topic(a, words)]
+                return about, f"{label}, about {' '.join(words)!r}"
             if topic:
                 words = _checked_topic_words(topic)
                 found = await digest_store.articles_published_between(

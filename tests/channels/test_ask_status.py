@@ -184,6 +184,10 @@ async def test_summary_on_a_topic_and_digest_now(app: App, clock: Clock) -> None
     assert reply.ok and reply.digest is not None
     assert len(reply.digest.items) == 1  # two outlets, one story
     assert {s.name for s in reply.digest.items[0].sources} == {"Harbour Gazette", "Valley Courier"}
+    # A feed and a topic together: that feed's articles on that topic, not the whole feed.
+    both = await app.commands.execute(where, ADMIN, "summary hours:6 feed:1 topic:apples")
+    assert both.ok and both.digest is not None and "apples" in both.digest.title
+    assert [s.url for i in both.digest.items for s in i.sources] == [ORCHARD.url]
     now = await app.commands.digest_now(where, ADMIN)
     assert now.ok and now.digest is not None and len(now.digest.items) == 2
     bad = await app.commands.execute(where, ADMIN, "summary hours:9999")
