@@ -269,7 +269,8 @@ async def run_summarise(args: argparse.Namespace, settings: Settings) -> int:
             jobs.append(job_from_line(number, raw))
         except BadInput as error:
             errors.append(f"line {number}: {error}")
-    console = Console(stderr=True)
+    # soft_wrap: a message naming a long path stays one line, whatever the terminal width.
+    console = Console(stderr=True, soft_wrap=True)
     with _output(args.out) as out, _progress(console, len(jobs)) as progress:
         task = progress.add_task("summarising", total=len(jobs))
         for start in range(0, len(jobs), _BATCH):
@@ -282,6 +283,14 @@ async def run_summarise(args: argparse.Namespace, settings: Settings) -> int:
             progress.advance(task, len(batch))
     for message in errors:
         console.print(f"newsbot: {message}", markup=False, highlight=False)
+    if not jobs and not errors:
+        where = "the output" if args.out == "-" else args.out
+        source = "standard input" if args.jsonl == "-" else args.jsonl
+        console.print(
+            f"newsbot: {source} has no lines to summarise; {where} is empty.",
+            markup=False,
+            highlight=False,
+        )
     if errors:
         console.print(
             f"newsbot: {len(errors)} of {len(jobs) + len(errors)} lines failed; "

@@ -392,6 +392,15 @@ def test_summarise_reports_a_hostile_deeply_nested_line_and_does_the_others(
     assert [json.loads(line)["id"] for line in result.out.splitlines()] == ["ok"]
 
 
+def test_summarise_says_so_when_the_input_has_no_lines(newsbot: Run, tmp_path: Path) -> None:
+    # An empty output file with no word on why looks like a silent failure.
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("\n  \n")
+    result = newsbot("summarise", "--jsonl", str(source), "--out", str(out))
+    assert result.code == 0 and out.read_text() == ""
+    assert result.err.strip() == f"newsbot: {source} has no lines to summarise; {out} is empty."
+
+
 def test_summarise_refuses_a_missing_input_file(newsbot: Run, tmp_path: Path) -> None:
     result = newsbot(
         "summarise", "--jsonl", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o.jsonl")
