@@ -7,9 +7,11 @@ Every setting is documented in `config/newsbot.example.toml`.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -342,6 +344,33 @@ def _describe(error: ValidationError) -> str:
         )
     message = first["msg"].removeprefix("Value error, ")
     return f"invalid setting {where} ({first.get('input')!r}): {message}."
+
+
+# NEWSBOT_* names that are not settings fields but are read all the same.
+_OTHER_ENV_NAMES = ("NEWSBOT_CONFIG", "NEWSBOT_DATABASE_URL")
+_TEST_ENV_PREFIX = "NEWSBOT_TEST_"  # the test suite's own (e.g. NEWSBOT_TEST_POSTGRES_URL)
+
+
+def unknown_env_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per NEWSBOT_* variable newsbot does not read, with the likely spelling.
+
+    A misspelt section variable (NEWSBOT_FECTH__TIMEOUT_S) is refused by the settings model;
+    a misspelt top-level one (NEWSBOT_LOGLEVEL) would otherwise be ignored without a word.
+    """
+    environ = os.environ if environ is None else environ
+    fields = [f"NEWSBOT_{name.upper()}" for name in Settings.model_fields]
+    known = [*fields, *_OTHER_ENV_NAMES]
+    warnings = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("NEWSBOT_") or upper.startswith(_TEST_ENV_PREFIX):
+            continue
+        if upper in _OTHER_ENV_NAMES or upper.split("__", 1)[0] in fields:
+            continue
+        guess = difflib.get_close_matches(upper, known, n=1, cutoff=0.75)
+        hint = f"; did you mean {guess[0]}?" if guess else "; see config/newsbot.example.toml."
+        warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
+    return warnings
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

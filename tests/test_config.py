@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot.config import Settings, env_name, load_settings, secret_fields
+from bot.config import Settings, env_name, load_settings, secret_fields, unknown_env_warnings
 from bot.errors import ConfigError
 from bot.logs import redact
 
@@ -201,3 +201,22 @@ def test_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.discord.token.get_secret_value() == "discord-token-value"
     assert "discord-token-value" not in repr(settings)
     assert sorted(settings.secret_values()) == ["discord-token-value", "sk-from-openai-variable"]
+
+
+def test_a_misspelt_top_level_variable_is_named_with_the_likely_spelling() -> None:
+    environ = {
+        "NEWSBOT_LOGLEVEL": "DEBUG",
+        "NEWSBOT_FECTH": "{}",
+        "NEWSBOT_COLOUR": "blue",
+        "NEWSBOT_LOG_LEVEL": "INFO",  # real settings and names newsbot reads pass quietly
+        "NEWSBOT_FETCH__TIMEOUT_S": "5",
+        "NEWSBOT_DATABASE_URL": "sqlite+aiosqlite:///x.db",
+        "NEWSBOT_CONFIG": "newsbot.toml",
+        "NEWSBOT_TEST_POSTGRES_URL": "postgresql+asyncpg://127.0.0.1/test",
+        "PATH": "/usr/bin",
+    }
+    assert unknown_env_warnings(environ) == [
+        "NEWSBOT_COLOUR is not a newsbot setting and is ignored; see config/newsbot.example.toml.",
+        "NEWSBOT_FECTH is not a newsbot setting and is ignored; did you mean NEWSBOT_FETCH?",
+        "NEWSBOT_LOGLEVEL is not a newsbot setting and is ignored; did you mean NEWSBOT_LOG_LEVEL?",
+    ]

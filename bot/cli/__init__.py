@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, unknown_env_warnings
 from bot.errors import NewsbotError
 from bot.logs import redact, setup_logging
 
@@ -47,6 +47,8 @@ def run_parsed(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config)
         setup_logging(settings.log_level, secrets=settings.secret_values())
+        for warning in unknown_env_warnings():
+            logging.getLogger("newsbot.config").warning("%s", warning)
         handler: Handler = args.handler
         return asyncio.run(handler(args, settings))
     except NewsbotError as error:
