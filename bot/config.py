@@ -367,8 +367,14 @@ def unknown_env_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
             continue
         if upper in _OTHER_ENV_NAMES or upper.split("__", 1)[0] in fields:
             continue
-        guess = difflib.get_close_matches(upper, known, n=1, cutoff=0.75)
-        hint = f"; did you mean {guess[0]}?" if guess else "; see config/newsbot.example.toml."
+        # Compared without the shared prefix, which would make every name look alike.
+        suffixes = {name.removeprefix("NEWSBOT_"): name for name in known}
+        guess = difflib.get_close_matches(upper.removeprefix("NEWSBOT_"), suffixes, 1, 0.75)
+        hint = (
+            f"; did you mean {suffixes[guess[0]]}?"
+            if guess
+            else "; see config/newsbot.example.toml."
+        )
         warnings.append(f"{name} is not a newsbot setting and is ignored{hint}")
     return warnings
 
