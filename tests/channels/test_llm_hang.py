@@ -35,8 +35,10 @@ from tests.fakes.feed_server import FeedServer
 
 DUE = utc(2026, 4, 2, 8)
 WHERE = ChannelRef("test", "w1", "c1")
-TIMEOUT_S = 0.25  # per LLM call
-BUDGET_S = 0.8  # all LLM calls of one digest
+# Opening the SDK client takes up to 0.4 s of the budget on a loaded machine, and the fake
+# server shares the event loop: a shorter try may never reach it.
+TIMEOUT_S = 0.4  # per LLM call
+BUDGET_S = 1.3  # all LLM calls of one digest
 HANG_S = 60.0  # the fake server answers after this long (or when the test ends)
 LLM = {
     "api_key": "sk-test",
@@ -141,10 +143,10 @@ async def test_hanging_llm_cannot_block_the_tick(
     elapsed = time.monotonic() - started
 
     assert hanging_llm.chat_requests, "the digest never asked the LLM"
-    # The rest of the tick (two polls, three extractive items, the post) took up to 0.65 s
+    # The rest of the tick (two polls, three extractive items, the post) took up to 1 s
     # with both cores of a 2-core machine busy; ignoring the budget, the LLM alone takes
-    # 3 stories x 3 tries x TIMEOUT_S = 2.25 s.
-    assert elapsed < BUDGET_S + 1.5, elapsed
+    # 3 stories x 3 tries x TIMEOUT_S = 3.6 s.
+    assert elapsed < BUDGET_S + 2.0, elapsed
     # The other due feeds were polled in the same tick.
     assert report.feeds_polled == 2
     for name in ("north", "south"):
