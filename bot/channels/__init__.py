@@ -22,6 +22,7 @@ from bot.summarise.factory import make_answerer, make_summariser
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.summarise.llm import ServerHealth
 
 
 @dataclass
@@ -30,38 +31,45 @@ class Summarisers:
 
     app: App
     _made: dict[str, Summariser] = field(default_factory=dict)
+    health: ServerHealth = field(init=False)
 
     def __post_init__(self) -> None:
         # Any channel may switch to the LLM. Loading the openai SDK takes 1-1.6 s of CPU that
         # would otherwise block the event loop inside the first such digest's tick, delaying
         # the 3-second acknowledgements of slash commands arriving meanwhile; pay it at start.
-        import bot.summarise.llm  # noqa: F401
+        from bot.summarise.llm import ServerHealth
+
+        # One for every mode and for `ask`: what one learns about the server, all know.
+        self.health = ServerHealth()
 
     def __call__(self, mode: str) -> Summariser:
         if mode not in self._made:
             self._made[mode] = make_summariser(
-                self.app.settings, mode, db=self.app.db, clock=self.app.clock
+                self.app.settings, mode, db=self.app.db, clock=self.app.clock, health=self.health
             )
         return self._made[mode]
 
 
-def build_answerer(app: App) -> Answerer:
+def build_answerer(app: App, health: ServerHealth | None = None) -> Answerer:
     """The LLM answerer (grounded, extractive fallback) when configured, else extractive."""
     extractive = ExtractiveAnswerer()
-    llm = make_answerer(app.settings, fallback=extractive, db=app.db, clock=app.clock)
+    llm = make_answerer(
+        app.settings, fallback=extractive, db=app.db, clock=app.clock, health=health
+    )
     return llm or extractive
 
 
 def build_commands(app: App, summarisers: Summarisers | None = None) -> Commands:
     """The chat commands over the app's database, fetcher, parser and clock."""
+    summarisers = summarisers or Summarisers(app)
     return Commands(
         db=app.db,
         fetcher=app.fetcher,
         parser=app.parser,
         config=app.settings,
         clock=app.clock,
-        summariser_for=summarisers or Summarisers(app),
-        answerer=build_answerer(app),
+        summariser_for=summarisers,
+        answerer=build_answerer(app, summarisers.health),
     )
 
 

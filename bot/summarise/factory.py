@@ -17,6 +17,7 @@ from bot.summarise.base import Answerer, Summariser
 
 if TYPE_CHECKING:
     from bot.store.db import Database
+    from bot.summarise.llm import ServerHealth
 
 Clock = Callable[[], datetime]
 
@@ -50,12 +51,14 @@ def make_summariser(
     *,
     db: Database | None = None,
     clock: Clock | None = None,
+    health: ServerHealth | None = None,
 ) -> Summariser:
     """The summariser for `mode` (default: `digest.summariser`).
 
     "extractive" never touches the network. "llm" always tries the LLM (falling back per item).
     "auto" is the LLM when configured and reachable, else extractive. `db` enables the daily
-    token budget per scope; without it the budget is not enforced.
+    token budget per scope; without it the budget is not enforced. Pass one `health` to every
+    summariser and answerer of a process, so a hung server is waited on once, not by each.
     """
     from bot.summarise.extractive import ExtractiveSummariser
 
@@ -65,7 +68,7 @@ def make_summariser(
         return extractive
     from bot.summarise.llm import AutoSummariser, LlmClient, LlmSummariser, UsageBudget
 
-    client = LlmClient.from_settings(settings.llm)
+    client = LlmClient.from_settings(settings.llm, health)
     llm = LlmSummariser(
         client,
         settings.llm,
@@ -84,6 +87,7 @@ def make_answerer(
     fallback: Answerer | None = None,
     db: Database | None = None,
     clock: Clock | None = None,
+    health: ServerHealth | None = None,
 ) -> Answerer | None:
     """The LLM answerer for `ask`, or None when the extractive answerer should be used.
 
@@ -97,7 +101,7 @@ def make_answerer(
     from bot.summarise.llm import LlmAnswerer, LlmClient, UsageBudget
 
     return LlmAnswerer(
-        LlmClient.from_settings(settings.llm),
+        LlmClient.from_settings(settings.llm, health),
         settings.llm,
         fallback=fallback,
         budget=UsageBudget.from_settings(settings.llm, db, clock or utc_now),

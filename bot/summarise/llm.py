@@ -229,6 +229,32 @@ class Completion:
 
 
 @dataclass
+class ServerHealth:
+    """Whether an LLM server answered lately, shared by every client of it in one process.
+
+    After a probe fails, a call's own timeout runs out or the server cannot be connected to,
+    it is "silent" for `_UNREACHABLE_RECHECK_S`: calls fail at once (their items fall back,
+    labelled) instead of each digest, channel and question waiting out the same hung server.
+    """
+
+    reachable: bool | None = None
+    checked_at: float = 0.0
+
+    def recently_silent(self) -> bool:
+        return (
+            self.reachable is False and time.monotonic() - self.checked_at < _UNREACHABLE_RECHECK_S
+        )
+
+    def fell_silent(self) -> None:
+        self.reachable = False
+        self.checked_at = time.monotonic()
+
+    def answered(self) -> None:
+        self.reachable = True
+        self.checked_at = time.monotonic()
+
+
+@dataclass
 class LlmClient:
     """One OpenAI-compatible endpoint: JSON replies, own retries, deadline, cached probe.
 
@@ -247,14 +273,16 @@ class LlmClient:
     temperature: float = 0.0
     _rung: int = field(default=0, init=False)
     _format_confirmed: bool = field(default=False, init=False)
-    _reachable: bool | None = field(default=None, init=False)
-    _probed_at: float = field(default=0.0, init=False)
+    health: ServerHealth = field(default_factory=ServerHealth)
     _openai: AsyncOpenAI | None = field(default=None, init=False)
     _users: int = field(default=0, init=False)
 
     @classmethod
-    def from_settings(cls, llm: LlmSettings) -> LlmClient:
-        """A client for the configured server; the SDK's own retries are off (ours count)."""
+    def from_settings(cls, llm: LlmSettings, health: ServerHealth | None = None) -> LlmClient:
+        """A client for the configured server; the SDK's own retries are off (ours count).
+
+        Pass the same `health` to every client of one server, so they share what it learnt.
+        """
 
         def make_openai() -> AsyncOpenAI:
             return AsyncOpenAI(
@@ -273,6 +301,7 @@ class LlmClient:
             probe_timeout_s=llm.probe_timeout_s,
             max_tokens=llm.max_tokens,
             temperature=llm.temperature,
+            health=health or ServerHealth(),
         )
 
     @asynccontextmanager
@@ -292,21 +321,13 @@ class LlmClient:
 
     async def reachable(self) -> bool:
         """Whether the server answers a cheap request (the model list); cached."""
-        if self._reachable or self._recently_silent():
-            return bool(self._reachable)
-        self._reachable = await self._probe()
-        self._probed_at = time.monotonic()
-        return self._reachable
-
-    def _recently_silent(self) -> bool:
-        """The server failed to answer less than a recheck interval ago."""
-        return (
-            self._reachable is False and time.monotonic() - self._probed_at < _UNREACHABLE_RECHECK_S
-        )
-
-    def _fell_silent(self) -> None:
-        self._reachable = False
-        self._probed_at = time.monotonic()
+        if self.health.reachable or self.health.recently_silent():
+            return bool(self.health.reachable)
+        if await self._probe():
+            self.health.answered()
+        else:
+            self.health.fell_silent()
+        return bool(self.health.reachable)
 
     async def _probe(self) -> bool:
         try:
@@ -331,12 +352,8 @@ class LlmClient:
         deadline: Deadline,
     ) -> Completion:
         """One JSON object from the model, retried within `deadline`; raises LlmFailure."""
-        if self._recently_silent():
-            # Every digest and question waiting out the same hung server would stall ticks.
-            raise LlmFailure(
-                "the LLM server did not answer a recent request; it is tried again "
-                f"{_seconds(_UNREACHABLE_RECHECK_S)} after that"
-            )
+        if self.health.recently_silent():
+            raise _silent_failure()
         failures = 0
         while True:
             remaining = deadline.remaining()
@@ -352,6 +369,8 @@ class LlmClient:
                 failures += 1
                 wait = error.wait_s
                 if failures > self.max_retries or wait >= deadline.remaining() - 0.05:
+                    raise LlmFailure(error.reason) from None
+                if self.health.recently_silent():  # not worth a second timeout
                     raise LlmFailure(error.reason) from None
                 await asyncio.sleep(wait)
                 continue
@@ -384,10 +403,11 @@ class LlmClient:
                 )
         # APITimeoutError is an APIConnectionError: it must be caught first.
         except (TimeoutError, APITimeoutError):
-            self._fell_silent()
+            if limit_s >= self.timeout_s:  # not when only this digest's budget ran short
+                self.health.fell_silent()
             raise _Retryable(f"the LLM did not answer within {_seconds(limit_s)}", 0.0) from None
         except APIConnectionError:
-            self._fell_silent()
+            self.health.fell_silent()
             raise _Retryable("the LLM server could not be reached", 0.5) from None
         except RateLimitError as error:
             raise _Retryable("the LLM server is rate limiting (429)", retry_after(error)) from None
@@ -399,7 +419,7 @@ class LlmClient:
                 raise _Retryable(f"the LLM server failed ({error.status_code})", 0.5) from None
             raise LlmFailure(f"the LLM server refused the request ({error.status_code})") from None
         self._format_confirmed = True
-        self._reachable = True
+        self.health.answered()
         if not response.choices:
             raise LlmFailure("the LLM reply was empty")
         content = response.choices[0].message.content or ""
@@ -434,6 +454,13 @@ class LlmClient:
             error.message,
             self._format(),
         )
+
+
+def _silent_failure() -> LlmFailure:
+    return LlmFailure(
+        "the LLM server did not answer a recent request; it is tried again "
+        f"{_seconds(_UNREACHABLE_RECHECK_S)} after that"
+    )
 
 
 class _FormatRefused(Exception):
@@ -694,16 +721,17 @@ class LlmSummariser:
         fallbacks = await self._fallback.summarise_stories(
             stories, max_sentences=max_sentences, scope=scope
         )
-        deadline = Deadline(self._settings.digest_budget_s)
         slots = asyncio.Semaphore(self._settings.concurrency)
-
-        async def one(story: Story, fallback: DigestItem) -> DigestItem:
-            async with slots:
-                return await self.summarise_story(
-                    story, fallback, max_sentences=max_sentences, scope=scope, deadline=deadline
-                )
-
         async with self._client.connected():
+            # Started once the SDK client is open: opening it is not the server's time.
+            deadline = Deadline(self._settings.digest_budget_s)
+
+            async def one(story: Story, fallback: DigestItem) -> DigestItem:
+                async with slots:
+                    return await self.summarise_story(
+                        story, fallback, max_sentences=max_sentences, scope=scope, deadline=deadline
+                    )
+
             return list(await asyncio.gather(*map(one, stories, fallbacks)))
 
     async def summarise_story(
@@ -912,7 +940,7 @@ class LlmAnswerer:
         for draft in drafts:
             reason = self._rules.check(draft, urls)
             if reason:
-                log.info("LLM answer rejected: %s", reason)
+                log.info("LLM answer rejected: %s", Rejected(reason, quoted=draft.text).for_log())
                 return None
         if not drafts:
             return None

@@ -144,8 +144,8 @@ async def test_hanging_llm_cannot_block_the_tick(
 
     assert hanging_llm.chat_requests, "the digest never asked the LLM"
     # The rest of the tick (two polls, three extractive items, the post) took up to 1 s
-    # with both cores of a 2-core machine busy; ignoring the budget, the LLM alone takes
-    # 3 stories x 3 tries x TIMEOUT_S = 3.6 s.
+    # with both cores of a 2-core machine busy; waiting on the server for every try of every
+    # story would take 3 stories x 3 tries x TIMEOUT_S = 3.6 s more.
     assert elapsed < BUDGET_S + 2.0, elapsed
     # The other due feeds were polled in the same tick.
     assert report.feeds_polled == 2
@@ -165,8 +165,9 @@ async def test_hanging_llm_cannot_block_the_tick(
     # The time named is the limit the call really had: a fraction of a second here, and
     # under 0.1 s when a loaded machine leaves the last try only the end of the budget.
     timed_out = re.compile(r"LLM unavailable: the LLM did not answer within 0\.\d+ s")
-    assert any(timed_out.fullmatch(n) for n in notes), notes
-    assert any("time budget of this digest ran out" in n for n in notes)
+    assert sum(bool(timed_out.fullmatch(n)) for n in notes) == 1, notes
+    # The other stories did not wait on the server that had just let a call time out.
+    assert sum("did not answer a recent request" in n for n in notes) == 2, notes
     text = render_text(digest)
     assert text.count("Summary: extractive") == 3 and text.count("Note: ") == 3
 

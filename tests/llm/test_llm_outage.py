@@ -9,16 +9,25 @@ import time
 import pytest
 
 from bot.summarise import llm
-from bot.summarise.factory import make_summariser
+from bot.summarise.factory import make_answerer, make_summariser
+from bot.summarise.llm import ServerHealth
 from tests.fakes.fake_openai import FakeOpenAI, Reply, json_reply
-from tests.llm.conftest import FERRY, GOOD_FERRY, LIBRARY_STORY, make_settings
+from tests.llm.conftest import (
+    FERRY,
+    FERRY_GAZETTE,
+    FERRY_POST,
+    GOOD_FERRY,
+    LIBRARY_STORY,
+    make_settings,
+)
 
 HANG = Reply(content=json.dumps(GOOD_FERRY), delay_s=30)
 
 
 async def test_a_hung_server_is_waited_on_once_then_skipped(fake_openai: FakeOpenAI) -> None:
     fake_openai.script(HANG)
-    settings = make_settings(fake_openai.base_url, timeout_s=0.5, max_retries=0, digest_budget_s=10)
+    # A retry would be a second wait on a server that just let one run out: none is made.
+    settings = make_settings(fake_openai.base_url, timeout_s=0.5, max_retries=1, digest_budget_s=10)
     summariser = make_summariser(settings, "llm")
     started = time.monotonic()
     items = await summariser.summarise_stories([FERRY, LIBRARY_STORY, FERRY, LIBRARY_STORY])
@@ -65,3 +74,40 @@ async def test_a_refused_connection_is_skipped_too() -> None:
     items = await summariser.summarise_stories([FERRY, LIBRARY_STORY, FERRY])
     assert "could not be reached" in items[0].note
     assert all("did not answer a recent request" in item.note for item in items[1:])
+
+
+async def test_ask_and_other_modes_skip_the_server_a_digest_found_hung(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.script(HANG)
+    settings = make_settings(fake_openai.base_url, timeout_s=0.5, max_retries=0)
+    health = ServerHealth()  # one per process: the composition root hands it to all
+    await make_summariser(settings, "llm", health=health).summarise_stories([FERRY])
+    assert len(fake_openai.chat_requests) == 1
+
+    started = time.monotonic()
+    [auto] = await make_summariser(settings, "auto", health=health).summarise_stories([FERRY])
+    answerer = make_answerer(settings, "llm", health=health)
+    assert answerer is not None
+    answer = await answerer.answer("How much will the ferry cost?", [FERRY_GAZETTE, FERRY_POST])
+    assert time.monotonic() - started < 0.3
+    assert auto.summariser == "extractive" and not answer.found
+    assert len(fake_openai.chat_requests) == 1 and fake_openai.model_list_calls == 0
+
+
+async def test_running_out_of_digest_budget_does_not_mark_a_healthy_server_silent(
+    fake_openai: FakeOpenAI,
+) -> None:
+    # Each answer takes 0.3 s; the digest's budget covers two and cuts the third call short.
+    fake_openai.script(json_reply(GOOD_FERRY, delay_s=0.3))
+    settings = make_settings(
+        fake_openai.base_url, timeout_s=1.0, max_retries=0, digest_budget_s=0.75
+    )
+    summariser = make_summariser(settings, "llm")
+    first = await summariser.summarise_stories([FERRY, FERRY, FERRY])
+    assert [item.summariser for item in first][:2] == ["llm", "llm"]
+    assert first[2].summariser == "extractive"
+    # The next digest has its own budget, and the server is asked again.
+    [second] = await summariser.summarise_stories([FERRY])
+    assert second.summariser == "llm"
+    assert len(fake_openai.chat_requests) == 4
