@@ -244,7 +244,7 @@ async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     for feed in feeds:
         table.add_row(
             str(feed.id),
-            feed.name if feed.name not in (feed.url, display_url(feed.url)) else "",
+            feed.name if feed.name != display_url(feed.url) else "",
             display_url(feed.url),
             _every(feed.poll_interval_s),
             feed.health,

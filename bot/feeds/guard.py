@@ -161,6 +161,9 @@ def check_url(
     _check_host(host, shown, allow_private, is_public)
 
 
+_UP_TO_LAST_AT = re.compile(r"(?<=://)\S*@")
+
+
 def _masked(url: str) -> str:
     """A URL that would not parse, shown with everything before its last "@" masked.
 
@@ -175,9 +178,6 @@ def _public_answer(host: str, is_public: AddressPolicy) -> bool:
         return is_public(ipaddress.ip_address(host))
     except ValueError:
         return False
-
-
-_UP_TO_LAST_AT = re.compile(r"(?<=://)\S*@")
 
 
 class GuardedResolver(AbstractResolver):
