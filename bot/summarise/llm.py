@@ -233,25 +233,25 @@ class ServerHealth:
     """Whether an LLM server answered lately, shared by every client of it in one process.
 
     After a probe fails, a call's own timeout runs out or the server cannot be connected to,
-    it is "silent" for `_UNREACHABLE_RECHECK_S`: calls fail at once (their items fall back,
-    labelled) instead of each digest, channel and question waiting out the same hung server.
+    it is "silent" for `recheck_s`: calls fail at once (their items fall back, labelled)
+    instead of each digest, channel and question waiting out the same hung server.
     """
 
+    recheck_s: float = _UNREACHABLE_RECHECK_S
+    now: Callable[[], float] = time.monotonic
     reachable: bool | None = None
     checked_at: float = 0.0
 
     def recently_silent(self) -> bool:
-        return (
-            self.reachable is False and time.monotonic() - self.checked_at < _UNREACHABLE_RECHECK_S
-        )
+        return self.reachable is False and self.now() - self.checked_at < self.recheck_s
 
     def fell_silent(self) -> None:
         self.reachable = False
-        self.checked_at = time.monotonic()
+        self.checked_at = self.now()
 
     def answered(self) -> None:
         self.reachable = True
-        self.checked_at = time.monotonic()
+        self.checked_at = self.now()
 
 
 @dataclass
@@ -353,7 +353,7 @@ class LlmClient:
     ) -> Completion:
         """One JSON object from the model, retried within `deadline`; raises LlmFailure."""
         if self.health.recently_silent():
-            raise _silent_failure()
+            raise _silent_failure(self.health)
         failures = 0
         while True:
             remaining = deadline.remaining()
@@ -456,10 +456,10 @@ class LlmClient:
         )
 
 
-def _silent_failure() -> LlmFailure:
+def _silent_failure(health: ServerHealth) -> LlmFailure:
     return LlmFailure(
         "the LLM server did not answer a recent request; it is tried again "
-        f"{_seconds(_UNREACHABLE_RECHECK_S)} after that"
+        f"{_seconds(health.recheck_s)} after that"
     )
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
-import pytest
-
-from bot.summarise import llm
 from bot.summarise.factory import make_answerer, make_summariser
 from bot.summarise.llm import ServerHealth
 from tests.fakes.fake_openai import FakeOpenAI, Reply, json_reply
@@ -46,22 +42,23 @@ async def test_a_hung_server_is_waited_on_once_then_skipped(fake_openai: FakeOpe
     assert again[0].summariser == "extractive"
 
 
-async def test_the_server_is_used_again_once_it_answers(
-    fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(llm, "_UNREACHABLE_RECHECK_S", 0.4)
+async def test_the_server_is_used_again_once_it_answers(fake_openai: FakeOpenAI) -> None:
+    clock = [1000.0]
+    health = ServerHealth(now=lambda: clock[0])
     fake_openai.script(HANG)
     settings = make_settings(fake_openai.base_url, timeout_s=0.3, max_retries=0)
-    summariser = make_summariser(settings, "llm")
+    summariser = make_summariser(settings, "llm", health=health)
     [down] = await summariser.summarise_stories([FERRY])
     assert down.summariser == "extractive"
 
     fake_openai.script(json_reply(GOOD_FERRY))  # the server is back
+    clock[0] += 59
     [skipped] = await summariser.summarise_stories([FERRY])
-    assert skipped.summariser == "extractive"  # inside the recheck interval: not asked
+    assert skipped.summariser == "extractive"  # inside the minute: not asked
+    assert "tried again 60 s after that" in skipped.note
     assert len(fake_openai.chat_requests) == 1
 
-    await asyncio.sleep(0.45)
+    clock[0] += 2
     [back] = await summariser.summarise_stories([FERRY])
     assert back.summariser == "llm"
     assert back.headline == GOOD_FERRY["headline"]
