@@ -560,7 +560,16 @@ class DiscordPoster:
         except discord.HTTPException as error:
             if error.code == THREAD_EXISTS:  # a thread from a message shares its id
                 return str(first.id)
-            raise
+            if not 400 <= error.status < 500 or error.status == 429:
+                raise
+            # The digest is out; a channel without threads (a voice channel's chat) only
+            # loses the thread, which must not fail the post and have it tried again.
+            log.warning(
+                "discord: posted digest %s but Discord refused its thread (%s)",
+                first.id,
+                error.text or error.status,
+            )
+            return ""
         return str(thread.id)
 
     @staticmethod

@@ -53,6 +53,8 @@ BOT_PERMISSIONS = (
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_MESSAGE_CONTENT = 1 << 15
 ARCHIVE_DURATIONS = {60, 1440, 4320, 10080}
+VOICE_CHANNEL = 2
+NO_THREADS = {VOICE_CHANNEL, 13}  # voice and stage channels hold messages but no threads
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
 
 
@@ -446,10 +448,15 @@ class FakeDiscord:
         self._deny_overwrite(channel_id, denied)
         await self.dispatch("CHANNEL_UPDATE", self.channels[channel_id])
 
-    def add_channel(self, name: str) -> str:
-        """Another text channel (the client learns of it from the interaction or REST)."""
+    def add_channel(self, name: str, kind: int = 0) -> str:
+        """Another channel, text (0) by default or voice (2) with its text chat; the client
+        learns of it from the interaction or REST."""
         channel_id = self.new_id()
-        self.channels[channel_id] = self._text_channel(channel_id, name, len(self.channels))
+        channel = self._text_channel(channel_id, name, len(self.channels))
+        channel["type"] = kind
+        if kind == VOICE_CHANNEL:
+            channel.update(bitrate=64000, user_limit=0, rtc_region=None)
+        self.channels[channel_id] = channel
         self.history[channel_id] = []
         return channel_id
 
@@ -975,6 +982,12 @@ class FakeDiscord:
     ) -> web.Response:
         if not self._bot_may(channel_id, CREATE_PUBLIC_THREADS):
             return self._error(403, 50013, "Missing Permissions")
+        if (
+            channel_id in self.threads
+            or self.channels.get(channel_id, {}).get("type") in NO_THREADS
+        ):
+            # Discord: threads only start in text and announcement channels.
+            return self._error(400, 50024, "Cannot execute action on this channel type")
         message = next((m for m in self.history.get(channel_id, []) if m["id"] == message_id), None)
         if message is None:
             return self._error(404, 10008, "Unknown Message")
