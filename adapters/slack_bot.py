@@ -782,8 +782,15 @@ class SlackAdapter:
         log.info("slack: HTTP endpoints on %s:%d", self.settings.host, self.http_port)
 
     async def _handle_post(self, request: web.Request) -> web.Response:
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:
+            # bolt parses the body before it checks the signature: anyone can send a body
+            # that is not JSON or a form with a JSON `payload`. Slack never does.
+            log.warning("slack: refused a request whose body is neither JSON nor a Slack form")
+            return web.json_response({"error": "invalid request"}, status=400)
         # bolt verifies X-Slack-Signature and the 5-minute timestamp window here.
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     async def _handle_install(self, request: web.Request) -> web.Response:

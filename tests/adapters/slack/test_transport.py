@@ -309,3 +309,29 @@ async def test_failed_start_leaves_nothing_listening(slack: FakeSlack, sqlite_db
     with pytest.raises(aiohttp.ClientConnectionError):
         async with aiohttp.ClientSession() as session:
             await session.get(f"http://127.0.0.1:{adapter.http_port}/slack/install")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("", "application/json"),
+        ("payload=%7Bnot+json", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_unparseable_unsigned_body_gets_400_without_a_traceback(
+    slack: FakeSlack,
+    sqlite_db: Database,
+    caplog: pytest.LogCaptureFixture,
+    body: str,
+    content_type: str,
+) -> None:
+    # Anyone on the internet can reach the events URL; a junk body must not cost a 500 and
+    # a logged traceback each (bolt parses the body before it checks the signature).
+    commands = TranscriptCommands()
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        with caplog.at_level(logging.WARNING):
+            status, _, _ = await post_to_app(app.http_port, body, {"Content-Type": content_type})
+    assert status in (400, 401)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert commands.calls == []
