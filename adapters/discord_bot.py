@@ -39,6 +39,7 @@ from adapters.discord_render import (
 from bot.channels.delivery import Poster, PostError, PostResult
 from bot.config import DiscordSettings, Settings
 from bot.errors import ConfigError, NewsbotError
+from bot.feeds.urls import display_url
 from bot.models import Caller, ChannelRef, Digest, Reply
 
 log = logging.getLogger(__name__)
@@ -816,7 +817,10 @@ class DiscordAdapter:
         except Exception:
             log.exception("discord: feed autocomplete failed")
             return []
-        return [choice(value) for value in values if len(value) <= 100][:25]
+        # A feed URL with a password is left out: the choice (name and value) goes to the
+        # member's client, and any member may open this list. /news list numbers it instead.
+        offered = [value for value in values if len(value) <= 100 and display_url(value) == value]
+        return [choice(value) for value in offered][:25]
 
     def timezone_choices(self, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete: IANA zones containing what was typed (Discord shows at most 25)."""

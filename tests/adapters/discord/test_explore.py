@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.fake_discord import VOICE_CHANNEL, message_text
+from tests.fakes.feed_server import FeedServer
 
-from .conftest import Bot
+from .conftest import OLD_ITEMS, Bot, rss
 from .helpers import make_digest
+from .test_scenarios import subscribe
 
 
 async def test_a_digest_in_a_voice_channels_chat_is_posted_without_a_thread(
@@ -24,3 +26,21 @@ async def test_a_digest_in_a_voice_channels_chat_is_posted_without_a_thread(
     assert result.message_id == post["id"] and result.thread_id == ""
     assert bot.fake.threads == {}
     assert "thread" in caplog.text
+
+
+async def test_feed_autocomplete_never_shows_a_feeds_password(
+    bot: Bot, feed_server: FeedServer
+) -> None:
+    # Any member can open /news summary's feed list; /news list hides the password too.
+    feed_server.serve("/private.xml", rss("Members Gazette", OLD_ITEMS, bot.app.now()))
+    secret_url = feed_server.url("/private.xml").replace("://", "://reader:Tr0ub4dor-Horse@")
+    await subscribe(bot, secret_url)
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS, bot.app.now()))
+    await subscribe(bot, feed_server.url("/gazette.xml"))
+
+    offered = await bot.fake.run_command("summary", {"feed": ""}, focused="feed", can_manage=False)
+    await bot.fake.wait_answered(offered)
+    assert offered.choices is not None
+    assert any("gazette.xml" in c["value"] for c in offered.choices)
+    shown = " ".join(f"{c['name']} {c['value']}" for c in offered.choices)
+    assert "Tr0ub4dor" not in shown and "reader:" not in shown
