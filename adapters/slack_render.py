@@ -39,6 +39,9 @@ MAX_BLOCKS_JSON_CHARS = 12_000
 _HEADER_RESERVE_BLOCKS = 2
 _HEADER_RESERVE_CHARS = 700
 _FALLBACK_TEXT_CHARS = 300
+# A link's parts, so one link always fits a context element with room for its prefix.
+MAX_LINK_URL_CHARS = 2000
+MAX_LINK_LABEL_CHARS = 200
 # Where a sentence ends: after . ! ? … and a space, or right after a CJK full stop.
 _SENTENCE_END = r"(?<=[.!?…])\s+|(?<=[。！？])"
 
@@ -73,9 +76,12 @@ def literal_mrkdwn(text: str) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """`<url|label>` for an http(s) URL; only the escaped label for anything else."""
-    shown = escape(label.strip() or url)
+    """`<url|label>` for an http(s) URL; only the escaped label for anything else, or for
+    a URL too long to fit a context element (a feed chooses its links and its name)."""
+    shown = shorten(escape(label.strip() or url), MAX_LINK_LABEL_CHARS)
     if not re.match(r"^https?://[^\s]+$", url, flags=re.IGNORECASE):
+        return shown
+    if len(escape(url)) > MAX_LINK_URL_CHARS:
         return shown
     # `|` ends the URL part of a Slack link; `<`, `>` and `&` must be escaped there too.
     safe_url = escape(url).replace("|", "%7C")
@@ -188,10 +194,21 @@ def context_lines(prefix: str, links: Sequence[str], extra: Sequence[str] = ()) 
     parts = [*_joined(links, " · ", MAX_SECTION_CHARS - len(prefix))]
     texts = [prefix + parts[0], *parts[1:]] if parts else []
     texts += [t for t in extra if t]
-    return [
-        context(texts[i : i + MAX_CONTEXT_ELEMENTS])
-        for i in range(0, len(texts), MAX_CONTEXT_ELEMENTS)
-    ]
+    return [context(elements) for elements in _context_groups(texts)]
+
+
+def _context_groups(texts: Sequence[str]) -> list[list[str]]:
+    """Texts grouped into context blocks of at most ten elements and one section's worth
+    of characters: ten full elements would each pass their limit, the message would not."""
+    groups: list[list[str]] = []
+    for text in texts:
+        last = groups[-1] if groups else []
+        room = MAX_SECTION_CHARS - sum(map(len, last))
+        if last and len(last) < MAX_CONTEXT_ELEMENTS and len(text) <= room:
+            last.append(text)
+        else:
+            groups.append([text])
+    return groups
 
 
 def text_sections(text: str, *, lines_first: bool = False) -> list[Block]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from adapters.slack_render import cut_text, escape, link, render_digest, render_reply
 from bot.channels.ask import reply_from_answer
-from bot.models import Digest, Reply, Sentence, Source
+from bot.models import Digest, DigestItem, Reply, Sentence, Source
 from bot.summarise.base import Answer
 from tests.adapters.slack.digests import END, START, digest, item
 from tests.fakes.fake_slack import block_problems, check_message
@@ -252,3 +252,33 @@ def test_slack_formatting_characters_in_feed_text_are_shown_as_written() -> None
     assert headline["text"].startswith("*1. Port ∗strike∗ ends") and headline["text"].endswith("*")
     assert not any(mark in headline["text"][1:-1] for mark in "*_~`")
     assert "ˍunionˍ" in headline["text"] and "∼50" in headline["text"]
+
+
+def test_a_feed_giving_huge_article_links_and_outlet_names_cannot_get_the_digest_refused() -> None:
+    # A hostile (or broken) feed controls its articles' links and its own name; one story
+    # with a 5000-character link must not make Slack refuse the whole day's digest.
+    huge = Source("Gazette " + "g" * 400, "https://gazette.example/a?" + "q" * 5000)
+    many = tuple(Source(f"Outlet {n}", f"https://o{n}.example/" + "x" * 1900) for n in range(8))
+    stories = (
+        item(1),
+        DigestItem(
+            story_id="s2",
+            headline="Pier reopens",
+            sentences=(Sentence("The pier reopened on Monday.", (huge,)),),
+            sources=(huge,),
+            summariser="extractive",
+        ),
+        DigestItem(
+            story_id="s3",
+            headline="Ferry fares rise",
+            sentences=(Sentence("Ferry fares rise by a tenth in May.", many),),
+            sources=many,
+            summariser="extractive",
+        ),
+    )
+    messages = render_digest(Digest("Morning digest", START, END, stories, id="d-1"))
+    for message in messages:
+        assert check_message(message_args(message)) is None
+    shown = all_text([m.blocks for m in messages])
+    assert "Gazette ggg" in shown and "Pier reopens" in shown  # the outlet is still named
+    assert all(f"https://o{n}.example/" in shown for n in range(8))  # fine links kept
