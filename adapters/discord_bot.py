@@ -59,6 +59,8 @@ BOT_NEEDS = discord.Permissions(
 )
 GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Please try again."
 MENTION = re.compile(r"<@!?\d+>")
+# Autocomplete cannot be deferred: an answer after 3 s is lost, so a slow database gets none.
+AUTOCOMPLETE_WAIT_S = 2.0
 
 
 class CommandsLike(Protocol):
@@ -813,7 +815,12 @@ class DiscordAdapter:
         """Autocomplete: this channel's feeds matching what was typed so far."""
         where, _ = channel_of(interaction.guild_id, interaction.channel)
         try:
-            values = await self.commands.feed_choices(where, current)
+            values = await asyncio.wait_for(
+                self.commands.feed_choices(where, current), AUTOCOMPLETE_WAIT_S
+            )
+        except TimeoutError:
+            log.warning("discord: feed autocomplete took too long; offered no choices")
+            return []
         except Exception:
             log.exception("discord: feed autocomplete failed")
             return []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from bot.models import ChannelRef
 from tests.fakes.fake_discord import VOICE_CHANNEL, message_text
 from tests.fakes.feed_server import FeedServer
 
@@ -44,3 +47,27 @@ async def test_feed_autocomplete_never_shows_a_feeds_password(
     assert any("gazette.xml" in c["value"] for c in offered.choices)
     shown = " ".join(f"{c['name']} {c['value']}" for c in offered.choices)
     assert "Tr0ub4dor" not in shown and "reader:" not in shown
+
+
+async def test_feed_autocomplete_answers_in_time_while_the_database_is_slow(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Discord drops an autocomplete answered after 3 s (404 Unknown interaction): the member
+    # sees "loading options failed". An empty list in time is better. Scaled down here.
+    import adapters.discord_bot
+
+    monkeypatch.setattr(adapters.discord_bot, "AUTOCOMPLETE_WAIT_S", 0.2)
+    bot.fake.interaction_deadline_s = 1.0
+    database_back = asyncio.Event()
+
+    async def slow_feed_choices(where: ChannelRef, prefix: str) -> list[str]:
+        await database_back.wait()
+        return []
+
+    monkeypatch.setattr(bot.app.commands, "feed_choices", slow_feed_choices)
+    try:
+        offered = await bot.fake.run_command("summary", {"feed": "gaz"}, focused="feed")
+        await bot.fake.wait_answered(offered, timeout=2)
+    finally:
+        database_back.set()
+    assert offered.choices == [] and bot.fake.violations == []
