@@ -145,6 +145,26 @@ def missing_bot_permissions(have: discord.Permissions) -> list[str]:
     ]
 
 
+def posting_note(interaction: discord.Interaction) -> str:
+    """Why digests for the command's channel cannot be posted, or "" when they can."""
+    if not interaction.guild_id:
+        return ""
+    channel = interaction.channel
+    if isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel):
+        # A forum post's commands belong to the forum, and a forum holds no messages.
+        return (
+            "newsbot cannot post digests in a forum; use /news in a text channel to "
+            "have them posted there."
+        )
+    missing = missing_bot_permissions(interaction.app_permissions)
+    if missing:
+        return (
+            f"newsbot cannot post digests in this channel yet; it needs {', '.join(missing)}. "
+            "Digests are kept until it can."
+        )
+    return ""
+
+
 def split_words(text: str | None) -> tuple[str, ...]:
     """ "a, b c" -> ("a", "b c"): comma-separated filter words from a slash option."""
     return tuple(word.strip() for word in (text or "").split(",") if word.strip())
@@ -738,13 +758,9 @@ class DiscordAdapter:
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         where, thread_id = channel_of(interaction.guild_id, interaction.channel)
         reply = await call(where, caller_of(interaction), thread_id)
-        missing = missing_bot_permissions(interaction.app_permissions)
-        if missing and interaction.guild_id:
-            reply = replace(
-                reply,
-                text=f"{reply.text}\n\nNote: newsbot cannot post digests in this channel yet; "
-                f"it needs {', '.join(missing)}. Digests are kept until it can.",
-            )
+        note = posting_note(interaction)
+        if note:
+            reply = replace(reply, text=f"{reply.text}\n\nNote: {note}")
         await self._answer(
             interaction,
             render_reply(reply),

@@ -54,6 +54,7 @@ INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_MESSAGE_CONTENT = 1 << 15
 ARCHIVE_DURATIONS = {60, 1440, 4320, 10080}
 VOICE_CHANNEL = 2
+FORUM_CHANNEL = 15
 NO_THREADS = {VOICE_CHANNEL, 13}  # voice and stage channels hold messages but no threads
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
 
@@ -459,6 +460,36 @@ class FakeDiscord:
         self.channels[channel_id] = channel
         self.history[channel_id] = []
         return channel_id
+
+    async def add_forum_post(self, forum_name: str, post_name: str) -> tuple[str, str]:
+        """A forum channel (type 15) holding one post, a thread (type 11) started by a member.
+        Discord: a forum holds no messages itself, only posts; the client hears of both."""
+        forum_id = self.add_channel(forum_name, kind=FORUM_CHANNEL)
+        await self.dispatch("CHANNEL_CREATE", self.channels[forum_id])
+        post_id = self.new_id()
+        thread = {
+            "id": post_id,
+            "guild_id": self.guild_id,
+            "parent_id": forum_id,
+            "owner_id": self.member["id"],
+            "name": post_name,
+            "type": 11,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": now_iso(),
+                "locked": False,
+            },
+        }
+        self.threads[post_id] = thread
+        self.history[post_id] = []
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return forum_id, post_id
 
     def posted(self, channel_id: str | None = None) -> list[dict[str, Any]]:
         """Messages the bot posted with the bot token (not interaction answers), oldest first."""

@@ -7,12 +7,12 @@ import asyncio
 import pytest
 
 from bot.models import ChannelRef
-from tests.fakes.fake_discord import VOICE_CHANNEL, message_text
+from tests.fakes.fake_discord import EPHEMERAL, VOICE_CHANNEL, message_text
 from tests.fakes.feed_server import FeedServer
 
 from .conftest import OLD_ITEMS, Bot, rss
 from .helpers import make_digest
-from .test_scenarios import subscribe
+from .test_scenarios import eventually, subscribe
 
 
 async def test_a_digest_in_a_voice_channels_chat_is_posted_without_a_thread(
@@ -71,3 +71,17 @@ async def test_feed_autocomplete_answers_in_time_while_the_database_is_slow(
     finally:
         database_back.set()
     assert offered.choices == [] and bot.fake.violations == []
+
+
+async def test_subscribing_in_a_forum_post_says_digests_cannot_be_posted_there(
+    bot: Bot, feed_server: FeedServer
+) -> None:
+    # A command in a forum post belongs to the forum, which holds no messages: its digests
+    # can never be posted. The admin must hear it at once, not find out a day later.
+    _forum, post = await bot.fake.add_forum_post("help", "Where do I find local news?")
+    await eventually(lambda: bot.adapter.client.get_channel(int(post)))
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS, bot.app.now()))
+    record = await subscribe(bot, feed_server.url("/gazette.xml"), channel_id=post)
+    assert "Subscribed to Harbour Gazette" in record.text
+    assert "forum" in record.text.lower() and "text channel" in record.text.lower()
+    assert all(m["flags"] & EPHEMERAL for m in record.visible_messages)
