@@ -70,7 +70,16 @@ DIGEST_EVENT_TYPE = "newsbot_digest"  # message metadata that marks our digest p
 # Subcommands that may take a while: acknowledged with a short "working on it" note.
 SLOW_SUBCOMMANDS = frozenset({"subscribe", "summary", "digest", "ask"})
 # Refusals that retrying cannot fix until someone acts (invite the bot, reinstall, fix code).
-CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# A channel's refusal maps to what someone in the workspace has to do about it.
+CHANNEL_REFUSALS = {
+    "not_in_channel": "invite newsbot with /invite @newsbot, or unsubscribe the channel",
+    "channel_not_found": "the channel was deleted, or it is private: invite newsbot there",
+    "is_archived": "the channel is archived; unarchive it to get digests again",
+    "restricted_action_read_only_channel": "only admins may post in this channel; let newsbot "
+    "post there, or unsubscribe it",
+    "restricted_action_thread_only_channel": "this channel takes replies in threads only; "
+    "let newsbot post there, or unsubscribe it",
+}
 AUTH_REFUSALS = frozenset(
     {
         "invalid_auth",
@@ -138,15 +147,10 @@ def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
     """Slack's refusal as a PostError: retryable only when waiting can help."""
     code = str(_response_field(error, "error") or "unknown_error")
     if code in CHANNEL_REFUSALS:
-        log.error(
-            "slack: cannot post in channel %s of workspace %s (%s): invite the bot with "
-            "/invite @newsbot there, or unsubscribe the channel",
-            where.channel,
-            where.workspace,
-            code,
-        )
+        # Not logged here: the outbox logs the digest's failure once, with the channel, and
+        # a command's caller is told directly.
         return PostError(
-            f"Slack refused the post ({code}): invite newsbot to this channel.", retryable=False
+            f"Slack refused the post ({code}): {CHANNEL_REFUSALS[code]}.", retryable=False
         )
     if code in AUTH_REFUSALS:
         log.error("slack: workspace %s refused newsbot's token (%s)", where.workspace, code)
@@ -204,6 +208,9 @@ class SlackPoster:
         # Parts of a digest found posted by `find_posted` when an earlier attempt stopped
         # half-way: `post_digest` then posts only the missing parts.
         self._partial: dict[str, dict[int, str]] = {}
+        # Channels whose last post Slack refused for good (bot removed, archived...): a
+        # notice about that failure could not get through either.
+        self._refused: set[str] = set()
 
     async def post_digest(
         self, where: ChannelRef, digest: Digest, *, idempotency_key: str
@@ -264,7 +271,11 @@ class SlackPoster:
         return parts, total
 
     async def notify(self, where: ChannelRef, text: str) -> None:
-        """A plain notice in the channel (e.g. a feed was disabled)."""
+        """A plain notice in the channel (e.g. a feed was disabled); skipped while the
+        channel refuses newsbot's posts, which the failure's own log line already says."""
+        if where.key in self._refused:
+            log.debug("slack: no notice in %s, which refuses newsbot's posts", where.key)
+            return
         shown = escape(text)
         await self.send(where, SlackMessage(text=shown, blocks=(plain_section(shown),)))
 
@@ -292,12 +303,15 @@ class SlackPoster:
                     metadata=metadata,
                 )
             except SlackApiError as error:
+                if _response_field(error, "error") in CHANNEL_REFUSALS:
+                    self._refused.add(where.key)
                 raise post_error(where, error) from None
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise PostError(
                     f"Slack could not be reached ({type(error).__name__}); it will be retried.",
                     retryable=True,
                 ) from None
+        self._refused.discard(where.key)
         return str(response["ts"])
 
     async def send_ephemeral(self, note: PrivateNote, message: SlackMessage) -> None:

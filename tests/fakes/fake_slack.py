@@ -110,6 +110,10 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.not_in_channel: set[str] = set()
         self.missing_channels: set[str] = set()
+        # channel -> error chat.postMessage / chat.postEphemeral answer there, as Slack does
+        # for an archived channel (`is_archived`) or one where only admins may post
+        # (`restricted_action_read_only_channel`); its history stays readable.
+        self.refuse_posts: dict[str, str] = {}
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(
             list
         )  # channel -> oldest first
@@ -296,7 +300,7 @@ class FakeSlack:
 
     def _m_chat_postMessage(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
-        refusal = self._channel_refusal(channel) or check_message(args)
+        refusal = self._post_refusal(channel) or check_message(args)
         if refusal:
             return refusal
         message = {
@@ -321,7 +325,7 @@ class FakeSlack:
 
     def _m_chat_postEphemeral(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
-        refusal = self._channel_refusal(channel) or check_message(args)
+        refusal = self._post_refusal(channel) or check_message(args)
         if refusal:
             return refusal
         if not args.get("user"):
@@ -386,6 +390,12 @@ class FakeSlack:
         if token not in self.app_tokens:
             return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=t{len(self.calls)}"}
+
+    def _post_refusal(self, channel: str) -> dict[str, Any] | None:
+        refusal = self._channel_refusal(channel)
+        if refusal is None and channel in self.refuse_posts:
+            return {"ok": False, "error": self.refuse_posts[channel]}
+        return refusal
 
     def _channel_refusal(self, channel: str) -> dict[str, Any] | None:
         if not channel or channel in self.missing_channels:

@@ -79,16 +79,16 @@ async def test_429_is_waited_out_and_posts_exactly_once(slack: FakeSlack) -> Non
 
 
 @pytest.mark.parametrize("code", ["not_in_channel", "channel_not_found"])
-async def test_channel_refusal_is_final_and_logged_clearly(
+async def test_channel_refusal_is_final_and_says_what_to_do(
     slack: FakeSlack, code: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     (slack.not_in_channel if code == "not_in_channel" else slack.missing_channels).add("C-NEWS")
     with caplog.at_level(logging.ERROR), pytest.raises(PostError) as error:
         await make_poster(slack).post_digest(WHERE, digest(1), idempotency_key="k-x")
     assert error.value.retryable is False
-    assert "invite newsbot" in str(error.value)
-    assert any(code in r.getMessage() and "C-NEWS" in r.getMessage() for r in caplog.records)
-    assert "xoxb-one" not in caplog.text
+    assert code in str(error.value) and "invite newsbot" in str(error.value)
+    # The outbox logs the failure once, with the channel (see test_scenarios); not here too.
+    assert not caplog.records
 
 
 async def test_posts_to_one_channel_are_paced(slack: FakeSlack) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -450,3 +451,34 @@ async def test_reply_under_a_later_part_of_a_long_digest_asks_about_that_digest(
     assert "4.8 million euros" in blocks_text(answer)
     assert "https://harbour.example/quillon-cost" not in blocks_text(answer)
     assert len(bot.slack.calls_to("conversations.history")) == history_calls
+
+
+@pytest.mark.parametrize(
+    ("refusal", "said"),
+    [
+        ("not_in_channel", "invite newsbot"),
+        ("is_archived", "archived"),
+        ("restricted_action_read_only_channel", "only admins may post"),
+    ],
+)
+async def test_channel_that_refuses_posts_costs_one_log_line_and_keeps_the_digest(
+    bot: Bot, caplog: pytest.LogCaptureFixture, refusal: str, said: str
+) -> None:
+    await bot.command(f"subscribe {bot.feeds.url('/harbour.xml')}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    bot.feeds.serve("/harbour.xml", rss(OLD_ITEMS + NEW_ITEMS))
+    bot.clock.now = DIGEST_AT
+    # The bot was removed, the channel archived, or made admins-only after subscribing.
+    if refusal == "not_in_channel":
+        bot.slack.not_in_channel.add("C-NEWS")
+    else:
+        bot.slack.refuse_posts["C-NEWS"] = refusal
+    with caplog.at_level(logging.WARNING):
+        await bot.scheduler.tick()
+        bot.clock.advance(minutes=10)
+        await bot.scheduler.tick()
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "C-NEWS" in line and refusal in line and said in line
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1  # no retries, no futile notice
+    (row,) = await bot.outbox()
+    assert row.state == "pending"  # kept for when the channel takes posts again
