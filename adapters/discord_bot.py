@@ -495,12 +495,28 @@ class DiscordPoster:
     async def _channel(self, where: ChannelRef) -> discord.abc.Messageable:
         channel_id = int(where.channel)
         channel = self._client.get_channel(channel_id)
+        if channel is None and self._left_server(where):
+            log.error(
+                "discord: newsbot is no longer a member of server %s (removed or banned), so "
+                "it cannot post in channel %s; invite it again, or remove the channel's "
+                "subscriptions",
+                where.workspace,
+                where.channel,
+            )
+            raise PostError("newsbot is no longer a member of this server.", retryable=False)
         if channel is None:
             await self._pacer.wait()
             channel = await self._client.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise PostError(f"channel {where.channel} cannot hold messages.", retryable=False)
         return channel
+
+    def _left_server(self, where: ChannelRef) -> bool:
+        """Once ready, the client knows every server it is in (an outage keeps the server,
+        marked unavailable), so a server it does not know has removed the bot."""
+        if not self._client.is_ready() or not where.workspace.isdigit():
+            return False
+        return self._client.get_guild(int(where.workspace)) is None
 
     @staticmethod
     def _check_may_post(channel: discord.abc.Messageable, where: ChannelRef, action: str) -> None:

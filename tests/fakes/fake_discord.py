@@ -229,6 +229,7 @@ class FakeDiscord:
         )
         # Channels answering 403 although the client's cache says it may post (a stale cache).
         self.forbidden_channels: set[str] = set()
+        self.bot_removed = False  # the bot was removed from the guild
         self.threads: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
         self.calls: list[RecordedCall] = []
@@ -491,6 +492,12 @@ class FakeDiscord:
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return forum_id, post_id
 
+    async def remove_bot_from_guild(self) -> None:
+        """The bot is kicked: the client gets GUILD_DELETE (no `unavailable`: not an outage),
+        and Discord answers 403 Missing Access (50001) for the guild's channels."""
+        self.bot_removed = True
+        await self.dispatch("GUILD_DELETE", {"id": self.guild_id})
+
     def posted(self, channel_id: str | None = None) -> list[dict[str, Any]]:
         """Messages the bot posted with the bot token (not interaction answers), oldest first."""
         channel = channel_id or self.channel_id
@@ -704,6 +711,8 @@ class FakeDiscord:
         response = self._scripted_429(request.method, path)
         if response is None and not self._authorised(request, path):
             response = self._error(401, 0, "401: Unauthorized")
+        if response is None and self.bot_removed and path.startswith("/channels/"):
+            response = self._error(403, 50001, "Missing Access")
         if response is None:
             response = await handler(request)
         call.status = response.status

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from bot.channels.delivery import PostError
 from bot.models import ChannelRef
 from tests.fakes.fake_discord import EPHEMERAL, VOICE_CHANNEL, message_text
 from tests.fakes.feed_server import FeedServer
@@ -85,3 +86,19 @@ async def test_subscribing_in_a_forum_post_says_digests_cannot_be_posted_there(
     assert "Subscribed to Harbour Gazette" in record.text
     assert "forum" in record.text.lower() and "text channel" in record.text.lower()
     assert all(m["flags"] & EPHEMERAL for m in record.visible_messages)
+
+
+async def test_after_the_bot_is_removed_from_a_server_the_log_says_so(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.fake.remove_bot_from_guild()
+    await eventually(lambda: bot.adapter.client.get_guild(int(bot.fake.guild_id)) is None)
+    requests_before = len(bot.fake.calls)
+    with pytest.raises(PostError) as refused:
+        await bot.adapter.poster.post_digest(bot.where(), make_digest(2), idempotency_key="k-r")
+    assert not refused.value.retryable
+    assert "no longer a member" in str(refused.value)
+    # One clear line, not advice to change permissions in a server the bot cannot reach,
+    # and no refused request counted against the bot's invalid-request limit.
+    assert "no longer a member of server" in caplog.text and "Give newsbot" not in caplog.text
+    assert len(bot.fake.calls) == requests_before
