@@ -97,6 +97,9 @@ MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _SLACK_TOKEN = re.compile(r"<([^<>]+)>")
 SOCKET_CONNECT_TIMEOUT_S = 30.0
+# Slack takes up to 5 messages through one command's response_url ("up to five times within
+# 30 minutes"); it drops later ones without telling the user.
+RESPONSE_URL_USES = 5
 GENERIC_FAILURE = "Something went wrong on newsbot's side; the error was logged. Please try again."
 
 
@@ -528,13 +531,31 @@ class SlackListeners:
                 # Not in the channel, or Slack busy: the caller still gets the digest.
                 reason = "Slack did not accept the post just now." if error.retryable else error
                 note = Reply(text=f"{reason} Here is the digest, visible only to you.")
-                await self.respond(respond, render_reply(note), True)
-                await self.respond(respond, render_digest(reply.digest), True)
+                rest = (
+                    "Run /news digest again in a moment."
+                    if error.retryable
+                    else "To see it all, invite newsbot to this channel with /invite @newsbot."
+                )
+                shown = [*render_reply(note), *render_digest(reply.digest)]
+                await self.respond(respond, shown, True, rest=rest)
                 return
         await self.respond(respond, render_reply(reply), reply.ephemeral or not reply.ok)
 
     @staticmethod
-    async def respond(respond: AsyncRespond, messages: list[SlackMessage], ephemeral: bool) -> None:
+    async def respond(
+        respond: AsyncRespond, messages: list[SlackMessage], ephemeral: bool, *, rest: str = ""
+    ) -> None:
+        """Send `messages` through the command's response_url. Slack takes only
+        RESPONSE_URL_USES there and drops later ones silently, so a longer reply ends with
+        a note saying what did not fit, and `rest`: how to see it."""
+        if len(messages) > RESPONSE_URL_USES:
+            kept = messages[: RESPONSE_URL_USES - 1]
+            left = len(messages) - len(kept)
+            note = Reply(
+                text=f"{left} more messages did not fit: Slack lets newsbot answer a command "
+                f"with at most {RESPONSE_URL_USES} messages. {rest}".strip()
+            )
+            messages = [*kept, *render_reply(note)]
         for message in messages:
             await respond(
                 text=message.text,

@@ -37,6 +37,9 @@ MAX_FIELD_TEXT = 2000
 # Counted here as the characters of the blocks array written as JSON.
 MAX_BLOCKS_JSON_CHARS = 13_000
 MAX_MESSAGE_TEXT = 40_000
+# A command's response_url takes at most 5 messages (Slack: "up to five times within 30
+# minutes"); later ones get 404 `used_url`.
+RESPONSE_URL_USES = 5
 KNOWN_BLOCK_TYPES = {"section", "header", "context", "divider", "actions", "image", "rich_text"}
 
 
@@ -119,6 +122,7 @@ class FakeSlack:
         )  # channel -> oldest first
         self.ephemerals: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_urls
+        self.used_up_responses: list[dict[str, Any]] = []  # refused: the URL was used 5 times
         self.oauth_grants: dict[str, OAuthGrant] = {}
         self.envelopes: list[SocketEnvelope] = []
         self.app_tokens: set[str] = set()
@@ -411,10 +415,14 @@ class FakeSlack:
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
+        hook = request.match_info["hook"]
+        if sum(1 for r in self.responses if r["hook"] == hook) >= RESPONSE_URL_USES:
+            self.used_up_responses.append({"hook": hook, **body})
+            return web.Response(status=404, text="used_url")
         refusal = check_message(body)
         if refusal:
             return web.Response(status=400, text=str(refusal["error"]))
-        self.responses.append({"hook": request.match_info["hook"], **body})
+        self.responses.append({"hook": hook, **body})
         return web.Response(text="ok")
 
     # --- Socket Mode -----------------------------------------------------------------------

@@ -335,3 +335,22 @@ async def test_unparseable_unsigned_body_gets_400_without_a_traceback(
     assert status in (400, 401)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert commands.calls == []
+
+
+async def test_a_long_private_digest_fits_the_five_answers_slack_allows_a_command(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    # Not invited: the digest goes back privately through the command's response_url, which
+    # Slack lets an app use five times; a sixth message would be dropped without a word.
+    slack.not_in_channel.add("C-NEWS")
+    commands = TranscriptCommands(digest=digest(60))
+    assert len(render_digest(digest(60))) + 1 > 5
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_command(app.http_port, slash_command("digest", fake=slack))
+        await eventually(lambda: len(slack.responses) == 5)
+        await app.close()  # lets the command finish: any sixth message has been tried
+    assert slack.used_up_responses == []
+    assert "invite newsbot" in slack.responses[0]["text"]
+    last = slack.responses[-1]
+    assert "did not fit" in last["text"] and "invite newsbot" in last["text"]
+    assert all(r["response_type"] == "ephemeral" for r in slack.responses)
