@@ -58,7 +58,8 @@ BOT_NEEDS = discord.Permissions(
     send_messages_in_threads=True,
 )
 GENERIC_ERROR = "Something went wrong on newsbot's side; it has been logged. Please try again."
-MENTION = re.compile(r"<@!?\d+>")
+# Discord markup for user, role and channel mentions and custom emoji: not words of a question.
+MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>")
 # Autocomplete cannot be deferred: an answer after 3 s is lost, so a slow database gets none.
 AUTOCOMPLETE_WAIT_S = 2.0
 
@@ -877,7 +878,7 @@ class DiscordAdapter:
             return
         if me.id not in message.raw_mentions:
             return
-        question = " ".join(MENTION.sub(" ", message.content).split())
+        question = " ".join(MARKUP.sub(" ", message.content).split())
         where, thread_id = channel_of(message.guild.id, message.channel)
         if not question:
             if not message.content:

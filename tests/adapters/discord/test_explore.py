@@ -11,9 +11,9 @@ from bot.models import ChannelRef
 from tests.fakes.fake_discord import EPHEMERAL, VOICE_CHANNEL, message_text
 from tests.fakes.feed_server import FeedServer
 
-from .conftest import OLD_ITEMS, Bot, rss
+from .conftest import NEW_ITEMS, OLD_ITEMS, Bot, Clock, rss
 from .helpers import make_digest
-from .test_scenarios import eventually, subscribe
+from .test_scenarios import eventually, publish_and_reach_digest_time, subscribe
 
 
 async def test_a_digest_in_a_voice_channels_chat_is_posted_without_a_thread(
@@ -102,3 +102,26 @@ async def test_after_the_bot_is_removed_from_a_server_the_log_says_so(
     # and no refused request counted against the bot's invalid-request limit.
     assert "no longer a member of server" in caplog.text and "Give newsbot" not in caplog.text
     assert len(bot.fake.calls) == requests_before
+
+
+async def test_a_question_with_channel_role_or_emoji_markup_is_still_answered(
+    bot: Bot, feed_server: FeedServer, clock: Clock
+) -> None:
+    # Discord writes "#news", "@Moderators" and ":party:" as <#id>, <@&id> and <:party:id>;
+    # the core should get the words the member sees, not the markup.
+    fake = bot.fake
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS, clock()))
+    await subscribe(bot, feed_server.url("/gazette.xml"))
+    await publish_and_reach_digest_time(
+        bot, feed_server, clock, "/gazette.xml", "Harbour Gazette", NEW_ITEMS
+    )
+    (post,) = fake.posted()
+    question = (
+        f"<#{fake.channel_id}> <@&{fake.bot_role_id}> How much will the bridge repair cost? "
+        "<:party:123456789012345678>"
+    )
+    await fake.send_user_message(post["id"], question, mention_bot=True)
+    answers = await eventually(
+        lambda: [m for m in fake.history[post["id"]] if m["author"]["id"] == fake.bot_user["id"]]
+    )
+    assert "4.2 million" in message_text(answers[0])
