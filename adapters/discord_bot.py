@@ -166,6 +166,11 @@ def posting_note(interaction: discord.Interaction) -> str:
     return ""
 
 
+def plain_question(text: str) -> str:
+    """A question as the member reads it: mention and emoji markup removed, spaces tidied."""
+    return " ".join(MARKUP.sub(" ", text).split())
+
+
 def split_words(text: str | None) -> tuple[str, ...]:
     """ "a, b c" -> ("a", "b c"): comma-separated filter words from a slash option."""
     return tuple(word.strip() for word in (text or "").split(",") if word.strip())
@@ -294,7 +299,7 @@ class NewsCommands(app_commands.Group):
         await self._adapter.run(
             interaction,
             lambda where, caller, thread: self._adapter.commands.ask(
-                where, caller, question, thread_id=thread
+                where, caller, plain_question(question), thread_id=thread
             ),
             ephemeral=False,
         )
@@ -878,7 +883,7 @@ class DiscordAdapter:
             return
         if me.id not in message.raw_mentions:
             return
-        question = " ".join(MARKUP.sub(" ", message.content).split())
+        question = plain_question(message.content)
         where, thread_id = channel_of(message.guild.id, message.channel)
         if not question:
             if not message.content:

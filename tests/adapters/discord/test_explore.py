@@ -125,3 +125,18 @@ async def test_a_question_with_channel_role_or_emoji_markup_is_still_answered(
         lambda: [m for m in fake.history[post["id"]] if m["author"]["id"] == fake.bot_user["id"]]
     )
     assert "4.2 million" in message_text(answers[0])
+
+
+async def test_news_ask_with_a_channel_mention_in_the_question_is_answered(
+    bot: Bot, feed_server: FeedServer, clock: Clock
+) -> None:
+    feed_server.serve("/gazette.xml", rss("Harbour Gazette", OLD_ITEMS, clock()))
+    await subscribe(bot, feed_server.url("/gazette.xml"))
+    await publish_and_reach_digest_time(
+        bot, feed_server, clock, "/gazette.xml", "Harbour Gazette", NEW_ITEMS
+    )
+    (post,) = bot.fake.posted()
+    question = f"<#{bot.fake.channel_id}> How much will the bridge repair cost?"
+    asked = await bot.fake.run_command("ask", {"question": question}, channel_id=post["id"])
+    await bot.fake.wait_answered(asked)
+    assert "4.2 million" in asked.text
