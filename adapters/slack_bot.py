@@ -166,7 +166,7 @@ def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
         log.error("slack: message refused in %s: %s %s", where.key, code, details)
         return PostError(f"Slack refused the message ({code}).", retryable=False)
     return PostError(
-        f"Slack did not take the post ({code}); it will be retried.",
+        f"Slack did not take the post ({code}).",
         retryable=True,
         retry_after_s=_retry_after_s(error),
     )
@@ -311,7 +311,7 @@ class SlackPoster:
                 raise post_error(where, error) from None
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise PostError(
-                    f"Slack could not be reached ({type(error).__name__}); it will be retried.",
+                    f"Slack could not be reached ({type(error).__name__}).",
                     retryable=True,
                 ) from None
         self._refused.discard(where.key)
@@ -622,6 +622,9 @@ class SlackListeners:
         if isinstance(error, NewsbotError | PostError):
             text = str(error)
             log.warning("slack: command failed: %s", text)
+            if isinstance(error, PostError) and error.retryable:
+                # Only digests are queued and retried; an answer or reply is not.
+                text += " Please try again in a minute."
         else:
             text = GENERIC_FAILURE
             log.exception("slack: unexpected error while handling a request")

@@ -354,3 +354,29 @@ async def test_a_long_private_digest_fits_the_five_answers_slack_allows_a_comman
     last = slack.responses[-1]
     assert "did not fit" in last["text"] and "invite newsbot" in last["text"]
     assert all(r["response_type"] == "ephemeral" for r in slack.responses)
+
+
+async def test_an_answer_slack_will_not_take_is_not_promised_a_retry(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    # Answers are not queued anywhere: telling the asker "it will be retried" would leave
+    # them waiting for a reply that never comes.
+    question = {
+        "type": "message",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": "what happened at the pier?",
+        "ts": "1764150000.000200",
+        "thread_ts": "1764100000.000100",
+        "parent_user_id": "U-BOT1",
+    }
+    slack.rate_limit("chat.postMessage", times=3, retry_after=0)  # more than the 2 retries
+    commands = TranscriptCommands()
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_event(app.http_port, event_callback(question))
+        await eventually(lambda: len(slack.ephemerals) == 1)
+    (private,) = slack.ephemerals
+    assert private["user"] == "U-MEMBER" and private["thread_ts"] == "1764100000.000100"
+    assert "retried" not in private["text"]
+    assert "try again" in private["text"]
+    assert slack.posts() == []
