@@ -911,13 +911,20 @@ class DiscordAdapter:
         await self._reply_in_channel(message, reply)
 
     async def _reply_in_channel(self, message: discord.Message, reply: Reply) -> None:
+        # Discord refuses a reply (a message reference) without Read Message History; then
+        # the answer goes out as a plain message in the same place.
+        reference = (
+            message.to_reference(fail_if_not_exists=False)
+            if self._may_read_history(message.channel)
+            else None
+        )
         try:
             for part in render_reply(reply):
                 await message.channel.send(
                     content=part.content or None,
                     embeds=list(part.embeds),
                     allowed_mentions=NO_MENTIONS,
-                    reference=message.to_reference(fail_if_not_exists=False),
+                    reference=reference,  # type: ignore[arg-type]  # None is the default
                     mention_author=False,
                 )
         except discord.Forbidden:
@@ -927,3 +934,10 @@ class DiscordAdapter:
             )
         except discord.HTTPException as error:
             log.warning("discord: answer in channel %s failed: %s", message.channel.id, error)
+
+    @staticmethod
+    def _may_read_history(channel: object) -> bool:
+        if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            return True
+        me = channel.guild.me
+        return me is None or channel.permissions_for(me).read_message_history

@@ -980,6 +980,9 @@ class FakeDiscord:
         if not self._bot_may(channel_id, SEND_MESSAGES | EMBED_LINKS):
             return self._error(403, 50013, "Missing Permissions")
         payload = body or {}
+        if payload.get("message_reference") and not self._bot_may(channel_id, READ_HISTORY):
+            # Discord: a reply needs Read Message History as well as Send Messages.
+            return self._error(403, 50013, "Missing Permissions")
         errors = limit_errors(payload)
         if not payload.get("content") and not payload.get("embeds"):
             errors.append("Cannot send an empty message")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import discord
 import pytest
 
 from bot.channels.delivery import PostError
 from bot.models import ChannelRef
-from tests.fakes.fake_discord import EPHEMERAL, VOICE_CHANNEL, message_text
+from tests.fakes.fake_discord import EPHEMERAL, READ_HISTORY, VOICE_CHANNEL, message_text
 from tests.fakes.feed_server import FeedServer
 
 from .conftest import NEW_ITEMS, OLD_ITEMS, Bot, Clock, rss
@@ -140,3 +141,19 @@ async def test_news_ask_with_a_channel_mention_in_the_question_is_answered(
     asked = await bot.fake.run_command("ask", {"question": question}, channel_id=post["id"])
     await bot.fake.wait_answered(asked)
     assert "4.2 million" in asked.text
+
+
+async def test_a_mention_is_answered_where_newsbot_may_not_read_the_history(
+    bot: Bot, feed_server: FeedServer, clock: Clock
+) -> None:
+    # A reply (message_reference) needs Read Message History; without it the answer is sent
+    # as a plain message rather than lost to a 403.
+    fake = bot.fake
+    await fake.set_bot_denied(fake.channel_id, READ_HISTORY)
+    channel = bot.adapter.client.get_channel(int(fake.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    await eventually(lambda: not channel.permissions_for(channel.guild.me).read_message_history)
+    await fake.send_user_message(fake.channel_id, "What did the council decide?", mention_bot=True)
+    (answer,) = await eventually(lambda: fake.posted(fake.channel_id))
+    assert message_text(answer)
+    assert not [c for c in fake.calls if c.status == 403]
