@@ -97,6 +97,8 @@ MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _SLACK_TOKEN = re.compile(r"<([^<>]+)>")
 SOCKET_CONNECT_TIMEOUT_S = 30.0
+# The longest Retry-After waited out inside a call; longer ones are retried by the outbox.
+MAX_RATE_LIMIT_WAIT_S = 30.0
 # Slack takes up to 5 messages through one command's response_url ("up to five times within
 # 30 minutes"); it drops later ones without telling the user.
 RESPONSE_URL_USES = 5
@@ -181,7 +183,10 @@ def _response_field(error: SlackApiError, key: str) -> Any:
 
 
 def _retry_after_s(error: SlackApiError) -> float | None:
-    headers = getattr(error.response, "headers", None) or {}
+    return _retry_after_header(getattr(error.response, "headers", None) or {})
+
+
+def _retry_after_header(headers: Mapping[str, Any]) -> float | None:
     value = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
     if isinstance(value, list):
         value = value[0] if value else None
@@ -663,15 +668,35 @@ class ConnectionRetryExceptPosts(AsyncConnectionErrorRetryHandler):
         )
 
 
+class RateLimitRetryShortWaits(AsyncRateLimitErrorRetryHandler):
+    """Waits out a 429 only when Slack asks for a short wait (a whole number of seconds up to
+    MAX_RATE_LIMIT_WAIT_S). A longer one goes back to the caller: the outbox schedules the
+    digest for then, instead of a worker and the channel's pacer sleeping for an hour."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = _retry_after_header(response.headers)
+        # slack_sdk sleeps int(Retry-After): anything else would raise inside it.
+        return wait is None or (wait.is_integer() and 0 <= wait <= MAX_RATE_LIMIT_WAIT_S)
+
+
 def make_web_client(slack: SlackSettings, *, token: str | None) -> AsyncWebClient:
-    """A Web API client that waits out 429s (Retry-After; nothing was posted) and retries
-    dropped connections of every call but chat.postMessage."""
+    """A Web API client that waits out short 429s (Retry-After; nothing was posted) and
+    retries dropped connections of every call but chat.postMessage."""
     return AsyncWebClient(
         token=token,
         base_url=slack.api_url,
         retry_handlers=[
             ConnectionRetryExceptPosts(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=slack.rate_limit_retries),
+            RateLimitRetryShortWaits(max_retry_count=slack.rate_limit_retries),
         ],
     )
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -170,3 +171,19 @@ async def test_a_split_digest_reports_every_part_so_replies_under_any_find_it(
     # After a crash, the post found in Slack's history reports the same parts.
     found = await make_poster(slack).find_posted(WHERE, "k-threads")
     assert found == result
+
+
+async def test_a_long_retry_after_goes_back_to_the_outbox_instead_of_stalling(
+    slack: FakeSlack,
+) -> None:
+    # Waiting out "Retry-After: 3600" inside the call would hold the delivery worker (and
+    # the channel's pacer) for an hour; the outbox can schedule the retry instead.
+    slack.rate_limit("chat.postMessage", times=1, retry_after=3600)
+    started = time.monotonic()
+    with pytest.raises(PostError) as error:
+        await asyncio.wait_for(
+            make_poster(slack).post_digest(WHERE, digest(1), idempotency_key="k-long"), 10
+        )
+    assert time.monotonic() - started < 5
+    assert error.value.retryable and error.value.retry_after_s == 3600
+    assert slack.posts("C-NEWS") == []
