@@ -10,10 +10,10 @@ Every piece of feed or model text is escaped (`&`, `<`, `>`), so a title such as
 `<!channel>` or `<https://evil.example|bank.com>` is shown literally instead of pinging the
 channel or hiding a link. Summaries, answers and notices go in `plain_text` objects, which
 Slack never formats, so `*`, `_` and `~` in an article stay characters; mrkdwn has no escape
-for them. The one piece of feed text shown in mrkdwn, a story's bold headline, has them
-replaced by look-alikes. Mrkdwn objects are `verbatim`, so Slack does not turn bare URLs or
-channel names into links either. The only links are the ones built here, to the sources'
-own http(s) URLs.
+for them. The pieces of feed text shown in mrkdwn, a story's bold headline and its outlets'
+names, have them replaced by look-alikes. Mrkdwn objects are `verbatim`, so Slack does not
+turn bare URLs or channel names into links either. The only links are the ones built here,
+to the sources' own http(s) URLs.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def literal_mrkdwn(text: str) -> str:
 def link(url: str, label: str) -> str:
     """`<url|label>` for an http(s) URL; only the escaped label for anything else, or for
     a URL too long to fit a context element (a feed chooses its links and its name)."""
-    shown = shorten(escape(label.strip() or url), MAX_LINK_LABEL_CHARS)
+    shown = shorten(literal_mrkdwn(label.strip() or url), MAX_LINK_LABEL_CHARS)
     if not re.match(r"^https?://[^\s]+$", url, flags=re.IGNORECASE):
         return shown
     if len(escape(url)) > MAX_LINK_URL_CHARS:

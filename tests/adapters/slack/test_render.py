@@ -282,3 +282,31 @@ def test_a_feed_giving_huge_article_links_and_outlet_names_cannot_get_the_digest
     shown = all_text([m.blocks for m in messages])
     assert "Gazette ggg" in shown and "Pier reopens" in shown  # the outlet is still named
     assert all(f"https://o{n}.example/" in shown for n in range(8))  # fine links kept
+
+
+def test_formatting_characters_in_outlet_names_are_shown_as_written() -> None:
+    # Outlet names come from the feeds and are shown in mrkdwn (the Sources line): one feed
+    # named "~Tide" and another "Times~" must not strike out what lies between them.
+    names = ("~Tide", "*Bold* Gazette", "Times~", "`Ledger", "_Courier_")
+    sources = tuple(Source(name, f"https://n{k}.example/a") for k, name in enumerate(names))
+    stories = (
+        DigestItem(
+            story_id="s1",
+            headline="Pier reopens",
+            sentences=(Sentence("The pier reopened on Monday.", sources),),
+            sources=sources,
+            summariser="extractive",
+        ),
+    )
+    (message,) = render_digest(Digest("Morning digest", START, END, stories, id="d-1"))
+    line = next(
+        e["text"]
+        for b in message.blocks
+        if b["type"] == "context"
+        for e in b["elements"]
+        if "Sources:" in e["text"]
+    )
+    labels = re.findall(r"\|([^>]*)>", line)
+    assert len(labels) == len(names)
+    assert not any(mark in label for label in labels for mark in "*_~`")
+    assert "∼Tide" in line and "ˋLedger" in line
