@@ -171,6 +171,19 @@ def plain_question(text: str) -> str:
     return " ".join(MARKUP.sub(" ", text).split())
 
 
+def bot_permissions_in(channel: object) -> discord.Permissions | None:
+    """The bot's permissions in a cached channel or thread; None when not known here."""
+    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        return None
+    me = channel.guild.me
+    if me is None:
+        return None
+    try:
+        return channel.permissions_for(me)
+    except discord.ClientException:  # a thread whose parent channel is not cached
+        return None
+
+
 def split_words(text: str | None) -> tuple[str, ...]:
     """ "a, b c" -> ("a", "b c"): comma-separated filter words from a slash option."""
     return tuple(word.strip() for word in (text or "").split(",") if word.strip())
@@ -883,6 +896,16 @@ class DiscordAdapter:
             return
         if me.id not in message.raw_mentions:
             return
+        if not self._may_send(message.channel):
+            # Neither typing nor the answer would get through: ask nothing of the core.
+            log.warning(
+                "discord: a question in channel %s goes unanswered: newsbot lacks %s there",
+                message.channel.id,
+                "Send Messages in Threads"
+                if isinstance(message.channel, discord.Thread)
+                else "Send Messages",
+            )
+            return
         question = plain_question(message.content)
         where, thread_id = channel_of(message.guild.id, message.channel)
         if not question:
@@ -936,8 +959,15 @@ class DiscordAdapter:
             log.warning("discord: answer in channel %s failed: %s", message.channel.id, error)
 
     @staticmethod
+    def _may_send(channel: object) -> bool:
+        have = bot_permissions_in(channel)
+        if have is None:
+            return True  # unknown here: let Discord decide
+        if isinstance(channel, discord.Thread):
+            return have.send_messages_in_threads
+        return have.send_messages
+
+    @staticmethod
     def _may_read_history(channel: object) -> bool:
-        if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
-            return True
-        me = channel.guild.me
-        return me is None or channel.permissions_for(me).read_message_history
+        have = bot_permissions_in(channel)
+        return have is None or have.read_message_history

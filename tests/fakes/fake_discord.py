@@ -970,14 +970,20 @@ class FakeDiscord:
         return self._json(self._channel_payload(channel_id))
 
     async def _typing(self, body: Any, request: web.Request, channel_id: str) -> web.Response:
+        if not self._bot_may(channel_id, self._send_permission(channel_id)):
+            return self._error(403, 50013, "Missing Permissions")
         return web.Response(status=204)
+
+    def _send_permission(self, channel_id: str) -> int:
+        """Discord: posting in a thread takes Send Messages in Threads, not Send Messages."""
+        return SEND_IN_THREADS if channel_id in self.threads else SEND_MESSAGES
 
     async def _create_message(
         self, body: Any, request: web.Request, channel_id: str
     ) -> web.Response:
         if channel_id not in self.channels and channel_id not in self.threads:
             return self._error(404, 10003, "Unknown Channel")
-        if not self._bot_may(channel_id, SEND_MESSAGES | EMBED_LINKS):
+        if not self._bot_may(channel_id, self._send_permission(channel_id) | EMBED_LINKS):
             return self._error(403, 50013, "Missing Permissions")
         payload = body or {}
         if payload.get("message_reference") and not self._bot_may(channel_id, READ_HISTORY):

@@ -9,7 +9,13 @@ import pytest
 
 from bot.channels.delivery import PostError
 from bot.models import ChannelRef
-from tests.fakes.fake_discord import EPHEMERAL, READ_HISTORY, VOICE_CHANNEL, message_text
+from tests.fakes.fake_discord import (
+    EPHEMERAL,
+    READ_HISTORY,
+    SEND_IN_THREADS,
+    VOICE_CHANNEL,
+    message_text,
+)
 from tests.fakes.feed_server import FeedServer
 
 from .conftest import NEW_ITEMS, OLD_ITEMS, Bot, Clock, rss
@@ -157,3 +163,22 @@ async def test_a_mention_is_answered_where_newsbot_may_not_read_the_history(
     (answer,) = await eventually(lambda: fake.posted(fake.channel_id))
     assert message_text(answer)
     assert not [c for c in fake.calls if c.status == 403]
+
+
+async def test_a_question_where_newsbot_may_not_answer_costs_nothing_and_logs_one_line(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = bot.fake
+    result = await bot.adapter.poster.post_digest(
+        bot.where(), make_digest(2), idempotency_key="k-q"
+    )
+    await fake.set_bot_denied(fake.channel_id, SEND_IN_THREADS)
+    channel = bot.adapter.client.get_channel(int(fake.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    await eventually(lambda: not channel.permissions_for(channel.guild.me).send_messages_in_threads)
+    requests_before = len(fake.calls)
+    await fake.send_user_message(result.thread_id, "What did the council decide?", mention_bot=True)
+    await eventually(lambda: "Send Messages in Threads" in caplog.text)
+    # No traceback, no refused requests (typing or answer).
+    assert "answering a mention failed" not in caplog.text
+    assert [c.status for c in fake.calls[requests_before:] if c.status >= 400] == []
