@@ -53,9 +53,10 @@ from adapters.slack_install import (
 from adapters.slack_render import (
     SlackMessage,
     escape,
-    plain_section,
     render_digest,
     render_reply,
+    shorten,
+    text_sections,
 )
 from bot.app import App
 from bot.channels.delivery import PostError, PostResult
@@ -97,6 +98,7 @@ MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _SLACK_TOKEN = re.compile(r"<([^<>]+)>")
 SOCKET_CONNECT_TIMEOUT_S = 30.0
+MAX_NOTICE_CHARS = 6000  # two sections: well within a message's blocks budget
 # The longest Retry-After waited out inside a call; longer ones are retried by the outbox.
 MAX_RATE_LIMIT_WAIT_S = 30.0
 # Slack takes up to 5 messages through one command's response_url ("up to five times within
@@ -284,8 +286,11 @@ class SlackPoster:
         if where.key in self._refused:
             log.debug("slack: no notice in %s, which refuses newsbot's posts", where.key)
             return
-        shown = escape(text)
-        await self.send(where, SlackMessage(text=shown, blocks=(plain_section(shown),)))
+        # The text may name a feed by its title, which the feed chooses (any length): cut
+        # into sections, and the whole kept within one message.
+        shown = shorten(escape(text), MAX_NOTICE_CHARS)
+        blocks = tuple(text_sections(shown))
+        await self.send(where, SlackMessage(text=shorten(shown, 300), blocks=blocks))
 
     async def send(
         self,

@@ -187,3 +187,17 @@ async def test_a_long_retry_after_goes_back_to_the_outbox_instead_of_stalling(
     assert time.monotonic() - started < 5
     assert error.value.retryable and error.value.retry_after_s == 3600
     assert slack.posts("C-NEWS") == []
+
+
+async def test_a_notice_naming_a_feed_with_a_huge_title_still_reaches_the_channel(
+    slack: FakeSlack,
+) -> None:
+    # The feed chooses its title, and "feed X was disabled" names it: a 5000-character
+    # title must not get the notice refused (a section holds at most 3000 characters).
+    title = "Gazette & " + "word " * 1000
+    text = f"The feed {title} was disabled after repeated failures (timeout)."
+    await make_poster(slack).notify(WHERE, text)
+    (post,) = slack.posts("C-NEWS")
+    shown = " ".join(b["text"]["text"] for b in post["blocks"])
+    assert shown.startswith("The feed Gazette &amp; word") and shown.endswith("(timeout).")
+    assert " ".join(shown.split()) == " ".join(text.replace("&", "&amp;").split())
