@@ -269,7 +269,7 @@ class SlackPoster:
                     cursor=cursor,
                 )
             except SlackApiError as error:
-                raise post_error(where, error) from None
+                raise self._refusal(where, error) from None
             for message in page.get("messages") or []:
                 found = _digest_part(message, idempotency_key)
                 if found is not None:
@@ -316,9 +316,7 @@ class SlackPoster:
                     metadata=metadata,
                 )
             except SlackApiError as error:
-                if _response_field(error, "error") in CHANNEL_REFUSALS:
-                    self._refused.add(where.key)
-                raise post_error(where, error) from None
+                raise self._refusal(where, error) from None
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise PostError(
                     f"Slack could not be reached ({type(error).__name__}).",
@@ -326,6 +324,12 @@ class SlackPoster:
                 ) from None
         self._refused.discard(where.key)
         return str(response["ts"])
+
+    def _refusal(self, where: ChannelRef, error: SlackApiError) -> PostError:
+        """Slack's refusal as a PostError, remembering a channel that refuses newsbot."""
+        if _response_field(error, "error") in CHANNEL_REFUSALS:
+            self._refused.add(where.key)
+        return post_error(where, error)
 
     async def send_ephemeral(self, note: PrivateNote, message: SlackMessage) -> None:
         """A message only `note.user_id` sees (chat.postEphemeral). Raises PostError."""

@@ -201,3 +201,15 @@ async def test_a_notice_naming_a_feed_with_a_huge_title_still_reaches_the_channe
     shown = " ".join(b["text"]["text"] for b in post["blocks"])
     assert shown.startswith("The feed Gazette &amp; word") and shown.endswith("(timeout).")
     assert " ".join(shown.split()) == " ".join(text.replace("&", "&amp;").split())
+
+
+async def test_no_futile_notice_after_a_lookup_found_the_bot_removed(slack: FakeSlack) -> None:
+    # After a restart the outbox first looks for an earlier attempt's post; when that lookup
+    # finds newsbot removed from the channel, a notice there could not get through either.
+    slack.not_in_channel.add("C-NEWS")
+    poster = make_poster(slack)
+    with pytest.raises(PostError) as error:
+        await poster.find_posted(WHERE, "k-gone")
+    assert not error.value.retryable
+    await poster.notify(WHERE, "newsbot could not post its digest here.")
+    assert slack.calls_to("chat.postMessage") == []
