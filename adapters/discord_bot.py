@@ -203,6 +203,7 @@ SUMMARISER_CHOICES = [
     app_commands.Choice(name="llm", value="llm"),
     app_commands.Choice(name="extractive (quotes sentences, no model)", value="extractive"),
 ]
+MAX_ITEMS = 25  # the core's limit for max_items; Discord enforces it in the member's client
 DIGEST_CHOICES = [
     app_commands.Choice(name="on", value="on"),
     app_commands.Choice(name="off", value="off"),
@@ -334,7 +335,7 @@ class NewsCommands(app_commands.Group):
         interaction: discord.Interaction,
         time: app_commands.Range[str, 1, 5] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
-        max_items: app_commands.Range[int, 1, 50] | None = None,
+        max_items: app_commands.Range[int, 1, MAX_ITEMS] | None = None,
         summariser: app_commands.Choice[str] | None = None,
         digest: app_commands.Choice[str] | None = None,
     ) -> None:

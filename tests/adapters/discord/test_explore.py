@@ -182,3 +182,15 @@ async def test_a_question_where_newsbot_may_not_answer_costs_nothing_and_logs_on
     # No traceback, no refused requests (typing or answer).
     assert "answering a mention failed" not in caplog.text
     assert [c.status for c in fake.calls[requests_before:] if c.status >= 400] == []
+
+
+async def test_max_items_offers_only_what_the_core_accepts(bot: Bot) -> None:
+    # Discord enforces the registered range in the member's client; 26..50 were offered
+    # and then refused by the core ("a whole number from 1 to 25").
+    (news,) = bot.fake.commands[bot.fake.guild_id]
+    settings = next(o for o in news["options"] if o["name"] == "settings")
+    max_items = next(o for o in settings["options"] if o["name"] == "max_items")
+    assert (max_items["min_value"], max_items["max_value"]) == (1, 25)
+    record = await bot.fake.run_command("settings", {"max_items": 25})
+    await bot.fake.wait_answered(record)
+    assert "Settings saved" in record.text
