@@ -537,20 +537,25 @@ class SlackListeners:
         """A digest goes to the channel (it becomes a thread for questions); the rest goes
         back through the command's response_url, ephemeral when the core says so."""
         if reply.digest is not None and reply.ok and not reply.ephemeral:
+            messages = render_digest(reply.digest)
+            posted = 0
             try:
-                for message in render_digest(reply.digest):
+                for message in messages:
                     await self.poster.send(where, message, token=token)
+                    posted += 1
                 return
             except PostError as error:
-                # Not in the channel, or Slack busy: the caller still gets the digest.
+                # Not in the channel, or Slack busy: the caller still gets the digest, or
+                # what the channel did not get of it.
                 reason = "Slack did not accept the post just now." if error.retryable else error
-                note = Reply(text=f"{reason} Here is the digest, visible only to you.")
+                what = "the rest of the digest" if posted else "the digest"
+                note = Reply(text=f"{reason} Here is {what}, visible only to you.")
                 rest = (
                     "Run /news digest again in a moment."
                     if error.retryable
                     else "To see it all, invite newsbot to this channel with /invite @newsbot."
                 )
-                shown = [*render_reply(note), *render_digest(reply.digest)]
+                shown = [*render_reply(note), *messages[posted:]]
                 await self.respond(respond, shown, True, rest=rest)
                 return
         await self.respond(respond, render_reply(reply), reply.ephemeral or not reply.ok)

@@ -380,3 +380,22 @@ async def test_an_answer_slack_will_not_take_is_not_promised_a_retry(
     assert "retried" not in private["text"]
     assert "try again" in private["text"]
     assert slack.posts() == []
+
+
+async def test_a_digest_cut_off_half_way_shows_only_the_missing_parts_privately(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    slack.fail_once("chat.postMessage", "internal_error", after=1)  # part 2 of 5 refused
+    commands = TranscriptCommands(digest=digest(60))
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        await send_command(app.http_port, slash_command("digest", fake=slack))
+        await eventually(lambda: len(slack.responses) >= 2)
+        await app.close()
+    (public,) = slack.posts("C-NEWS")
+    note, *private = slack.responses
+    assert "rest of the digest" in note["text"]
+    parts = [public, *private]
+    assert len(parts) == len(render_digest(digest(60)))
+    shown = str([p["blocks"] for p in parts])
+    for n in range(1, 61):  # every story once, publicly or privately
+        assert shown.count(f"*{n}. Town {n} approves") == 1
