@@ -438,7 +438,8 @@ class Commands:
                 feed_id = chosen.feed_id if chosen else (feed_row.id if feed_row else None)
                 if feed_id is None:
                     raise BadInput(
-                        f"no feed {feed[:80]!r} is known; `list` shows this channel's feeds."
+                        f"no feed {display_url(feed.strip())[:80]!r} is known; "
+                        "`list` shows this channel's feeds."
                     )
                 found = await digest_store.articles_published_between(
                     session, start=start, end=end, feed_ids=[feed_id]

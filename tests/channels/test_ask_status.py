@@ -190,5 +190,10 @@ async def test_summary_on_a_topic_and_digest_now(app: App, clock: Clock) -> None
     assert [s.url for i in both.digest.items for s in i.sources] == [ORCHARD.url]
     now = await app.commands.digest_now(where, ADMIN)
     assert now.ok and now.digest is not None and len(now.digest.items) == 2
+    unknown = await app.commands.execute(
+        where, ADMIN, "summary feed:https://reader:s3cret@nowhere.example/rss"
+    )
+    assert not unknown.ok and "nowhere.example/rss" in unknown.text
+    assert "s3cret" not in unknown.text  # the reply may be seen by the whole channel
     bad = await app.commands.execute(where, ADMIN, "summary hours:9999")
     assert not bad.ok and "between 1 and 336" in bad.text
