@@ -98,6 +98,7 @@ MESSAGE_REFUSALS = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _SLACK_TOKEN = re.compile(r"<([^<>]+)>")
 SOCKET_CONNECT_TIMEOUT_S = 30.0
+TAKEN_MEMORY = 2000  # questions remembered to answer a re-sent event only once
 MAX_NOTICE_CHARS = 6000  # two sections: well within a message's blocks budget
 # The longest Retry-After waited out inside a call; longer ones are retried by the outbox.
 MAX_RATE_LIMIT_WAIT_S = 30.0
@@ -460,6 +461,9 @@ class SlackListeners:
         self.poster = poster
         self.admin_usergroup = slack.admin_usergroup
         self._in_flight: set[asyncio.Task[Any]] = set()
+        # (channel, ts) of the latest questions taken: Slack re-sends an event it thinks was
+        # not acknowledged in time, and a question must be answered once.
+        self._taken: dict[tuple[str, str], None] = {}
 
     @asynccontextmanager
     async def _tracked(self) -> AsyncIterator[None]:
@@ -608,8 +612,21 @@ class SlackListeners:
         self, event: dict[str, Any], context: AsyncBoltContext, *, thread_id: str | None
     ) -> None:
         """Ask the core; post the answer in the thread (privately when the reply says so)."""
+        if not self._take_once(str(event.get("channel")), str(event.get("ts"))):
+            log.debug("slack: message %s delivered again; already answered", event.get("ts"))
+            return
         async with self._tracked():
             await self._answer(event, context, thread_id=thread_id)
+
+    def _take_once(self, channel: str, ts: str) -> bool:
+        """True the first time this message is seen (among the last TAKEN_MEMORY)."""
+        key = (channel, ts)
+        if key in self._taken:
+            return False
+        self._taken[key] = None
+        if len(self._taken) > TAKEN_MEMORY:
+            del self._taken[next(iter(self._taken))]  # dicts keep insertion order
+        return True
 
     async def _answer(
         self, event: dict[str, Any], context: AsyncBoltContext, *, thread_id: str | None

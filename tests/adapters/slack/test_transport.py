@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from urllib.parse import urlencode
@@ -399,3 +400,35 @@ async def test_a_digest_cut_off_half_way_shows_only_the_missing_parts_privately(
     shown = str([p["blocks"] for p in parts])
     for n in range(1, 61):  # every story once, publicly or privately
         assert shown.count(f"*{n}. Town {n} approves") == 1
+
+
+async def test_a_question_slack_delivers_twice_is_answered_once(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    # Slack re-sends an event it thinks was not acknowledged in 3 s (X-Slack-Retry-Num),
+    # and Socket Mode re-sends unacknowledged envelopes after a reconnect.
+    question = {
+        "type": "message",
+        "channel": "C-NEWS",
+        "user": "U-MEMBER",
+        "text": "what happened at the pier?",
+        "ts": "1764150000.000200",
+        "thread_ts": "1764100000.000100",
+        "parent_user_id": "U-BOT1",
+    }
+    commands = TranscriptCommands()
+    async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
+        payload = event_callback(question)
+        await send_event(app.http_port, payload)
+        body = json.dumps(payload)
+        headers = {
+            **signed_headers(body, content_type="application/json"),
+            "X-Slack-Retry-Num": "1",
+            "X-Slack-Retry-Reason": "http_timeout",
+        }
+        status, _, _ = await post_to_app(app.http_port, body, headers)
+        assert status == 200
+        await eventually(lambda: len(slack.posts("C-NEWS")) >= 1)
+        await app.close()  # both deliveries handled
+    assert len(slack.posts("C-NEWS")) == 1
+    assert len(commands.calls) == 1
