@@ -422,7 +422,11 @@ def post_error(error: Exception, where: ChannelRef, action: str) -> PostError:
         return missing_permission(where, action, str(error.text or error.status))
     if isinstance(error, discord.NotFound):
         log.error("discord: channel %s is gone or hidden from newsbot", where.channel)
-        return PostError("the channel no longer exists or newsbot cannot see it.", retryable=False)
+        return PostError(
+            "the channel no longer exists or newsbot cannot see it.",
+            retryable=False,
+            channel_unreachable=True,
+        )
     if isinstance(error, discord.RateLimited):
         return PostError(
             f"Discord asked newsbot to wait {error.retry_after:.0f} s.",
@@ -523,7 +527,11 @@ class DiscordPoster:
                 where.workspace,
                 where.channel,
             )
-            raise PostError("newsbot is no longer a member of this server.", retryable=False)
+            raise PostError(
+                "newsbot is no longer a member of this server.",
+                retryable=False,
+                channel_unreachable=True,
+            )
         if channel is None:
             await self._pacer.wait()
             channel = await self._client.fetch_channel(channel_id)

@@ -43,14 +43,22 @@ class PostResult:
 
 class PostError(Exception):
     """A poster could not post. `retryable` False means retrying soon will not help
-    (e.g. the bot lacks permission in the channel); `retry_after_s` when the platform said."""
+    (e.g. the bot lacks permission in the channel); `retry_after_s` when the platform said.
+    `channel_unreachable`: no message can reach the channel at all (deleted, the bot removed
+    from its server), so telling the channel why would only be one more refused request."""
 
     def __init__(
-        self, message: str, *, retryable: bool = True, retry_after_s: float | None = None
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        retry_after_s: float | None = None,
+        channel_unreachable: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after_s = retry_after_s
+        self.channel_unreachable = channel_unreachable
 
 
 class Poster(Protocol):
@@ -237,14 +245,15 @@ async def _handle_post_error(
         error,
         policy.blocked_retry_s / 60,
     )
-    try:
-        await poster.notify(
-            leased.where,
-            f"newsbot could not post its digest here: {error} "
-            "The digest is kept and will be tried again later.",
-        )
-    except Exception as notify_error:  # the channel may refuse this too; the log has it
-        log.warning("could not tell %s why: %s", leased.where.key, notify_error)
+    if not error.channel_unreachable:
+        try:
+            await poster.notify(
+                leased.where,
+                f"newsbot could not post its digest here: {error} "
+                "The digest is kept and will be tried again later.",
+            )
+        except Exception as notify_error:  # the channel may refuse this too; the log has it
+            log.warning("could not tell %s why: %s", leased.where.key, notify_error)
     retry_at = now + timedelta(seconds=policy.blocked_retry_s)
     return await _retry_later(db, leased, str(error), retry_at, policy)
 

@@ -209,3 +209,19 @@ async def test_retry_after_beyond_any_schedule_gives_up_instead_of_looping(
     assert len(poster.calls) == 1
     row = await outbox_row(app)
     assert row.state == "failed" and "429" in row.last_error
+
+
+@pytest.mark.parametrize(("unreachable", "notices"), [(False, 1), (True, 0)])
+async def test_a_channel_no_message_can_reach_is_not_sent_a_notice_as_well(
+    app: App, clock: Clock, poster: ScriptedPoster, unreachable: bool, notices: int
+) -> None:
+    # Missing permission: the channel is told why (plain text may still get through). A
+    # deleted channel, or a server that removed the bot: a notice is one more refused request.
+    await channel_due_with_news(app, clock)
+    refusal = PostError("cannot post here.", retryable=False, channel_unreachable=unreachable)
+    poster.always = Step(refusal)
+    await tick_at(app.scheduler({"test": poster}), clock, DUE)
+    assert len(poster.calls) == 1 and poster.posts == []
+    assert len(poster.notices) == notices
+    row = await outbox_row(app)
+    assert row.state != "sent" and row.last_error == "cannot post here."  # kept, to retry
