@@ -129,18 +129,23 @@ async def test_digest_where_the_bot_is_not_invited_is_shown_privately(
     assert slack.posts() == []
 
 
-async def test_a_bug_while_answering_is_logged_and_told_privately(
-    slack: FakeSlack, sqlite_db: Database, caplog: pytest.LogCaptureFixture
-) -> None:
-    question = {
+def thread_reply(text: str) -> dict[str, str]:
+    """A member's message in the thread under one of newsbot's posts (a follow-up question)."""
+    return {
         "type": "message",
         "channel": "C-NEWS",
         "user": "U-MEMBER",
-        "text": "boom?",
+        "text": text,
         "ts": "1764150000.000200",
         "thread_ts": "1764100000.000100",
         "parent_user_id": "U-BOT1",
     }
+
+
+async def test_a_bug_while_answering_is_logged_and_told_privately(
+    slack: FakeSlack, sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    question = thread_reply("boom?")
     commands = TranscriptCommands()
     async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
         with caplog.at_level(logging.ERROR):
@@ -362,15 +367,7 @@ async def test_an_answer_slack_will_not_take_is_not_promised_a_retry(
 ) -> None:
     # Answers are not queued anywhere: telling the asker "it will be retried" would leave
     # them waiting for a reply that never comes.
-    question = {
-        "type": "message",
-        "channel": "C-NEWS",
-        "user": "U-MEMBER",
-        "text": "what happened at the pier?",
-        "ts": "1764150000.000200",
-        "thread_ts": "1764100000.000100",
-        "parent_user_id": "U-BOT1",
-    }
+    question = thread_reply("what happened at the pier?")
     slack.rate_limit("chat.postMessage", times=3, retry_after=0)  # more than the 2 retries
     commands = TranscriptCommands()
     async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
@@ -407,15 +404,7 @@ async def test_a_question_slack_delivers_twice_is_answered_once(
 ) -> None:
     # Slack re-sends an event it thinks was not acknowledged in 3 s (X-Slack-Retry-Num),
     # and Socket Mode re-sends unacknowledged envelopes after a reconnect.
-    question = {
-        "type": "message",
-        "channel": "C-NEWS",
-        "user": "U-MEMBER",
-        "text": "what happened at the pier?",
-        "ts": "1764150000.000200",
-        "thread_ts": "1764100000.000100",
-        "parent_user_id": "U-BOT1",
-    }
+    question = thread_reply("what happened at the pier?")
     commands = TranscriptCommands()
     async with running_adapter(TranscriptCore(commands, sqlite_db), slack_settings(slack)) as app:
         payload = event_callback(question)
