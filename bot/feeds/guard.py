@@ -11,7 +11,6 @@ Two layers, because aiohttp asks a resolver only about host NAMES:
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -132,7 +131,7 @@ def check_url(
     try:
         parts = urlsplit(url.strip())
     except ValueError:
-        raise BadInput(f"{_masked(url.strip())} is not a valid URL.") from None
+        raise BadInput(f"{shown} is not a valid URL.") from None
     scheme = parts.scheme.lower()
     if scheme not in WEB_SCHEMES:
         is_file = scheme == "file" or (not scheme and not parts.netloc)
@@ -152,25 +151,12 @@ def check_url(
         host = parts.hostname
         _ = parts.port
     except ValueError:
-        raise BadInput(f"{_masked(url.strip())} is not a valid URL (bad host or port).") from None
+        raise BadInput(f"{shown} is not a valid URL (bad host or port).") from None
     if not host:
         raise BadInput(
-            f"{_masked(url.strip())} has no host name; "
-            "give a full URL such as https://example.com/feed.xml."
+            f"{shown} has no host name; give a full URL such as https://example.com/feed.xml."
         )
     _check_host(host, shown, allow_private, is_public)
-
-
-_UP_TO_LAST_AT = re.compile(r"(?<=://)\S*@")
-
-
-def _masked(url: str) -> str:
-    """A URL that would not parse, shown with everything before its last "@" masked.
-
-    A password holding an unencoded "/", "?" or "#" is what usually breaks the parse, and the
-    parser then cannot say where the login ends, so the whole span up to the "@" is hidden.
-    """
-    return _UP_TO_LAST_AT.sub("***@", url)
 
 
 def _public_answer(host: str, is_public: AddressPolicy) -> bool:

@@ -47,7 +47,7 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_", "__")
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#]*@")
+_LOGIN_TO_LAST_AT = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)\S*@")
 
 
 def _is_tracking(key: str) -> bool:
@@ -105,8 +105,14 @@ def display_url(url: str) -> str:
     """`url` without `user:password@`, for messages and logs."""
     try:
         parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number
+        readable = bool(parts.hostname) or not parts.netloc
     except ValueError:
-        return USERINFO.sub(r"\1", url)
+        readable = False
+    if not readable:
+        # Often a password with an unencoded "/", "?" or "#": the parser then cannot say
+        # where the login ends, so everything up to the last "@" goes.
+        return _LOGIN_TO_LAST_AT.sub(r"\1", url)
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

@@ -52,6 +52,27 @@ def test_display_url_drops_credentials() -> None:
     assert "s3cret" not in shown
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://reader:Pw7/Qx9@host.example/feed",  # the parser takes "Pw7" for a port
+        "https://reader:Pw7#Qx9@host.example/feed",
+        "https://:12/Qx9@host.example/feed",  # a numeric port, and no host at all
+    ],
+)
+def test_a_login_the_parser_misreads_is_dropped_whole(url: str) -> None:
+    # A password with an unencoded / # or ? ends the host part early; what the parser sees
+    # cannot be used, so everything up to the last "@" goes.
+    assert display_url(url) == "https://host.example/feed"
+
+
+def test_an_at_sign_in_the_path_is_not_taken_for_a_login() -> None:
+    assert (
+        display_url("https://medium.example/@writer/feed") == "https://medium.example/@writer/feed"
+    )
+    assert display_url("https://h.example:8443/@u") == "https://h.example:8443/@u"
+
+
 def test_malformed_urls_never_raise() -> None:
     assert canonical_url("http://[::1/story#x") == "http://[::1/story"
     assert display_url("http://user:pw@[::1/feed") == "http://[::1/feed"
