@@ -36,6 +36,7 @@ from adapters.discord_render import (
     render_reply,
     thread_name,
 )
+from bot.channels.commands import MAX_ITEMS
 from bot.channels.delivery import Poster, PostError, PostResult
 from bot.config import DiscordSettings, Settings
 from bot.errors import ConfigError, NewsbotError
@@ -203,7 +204,6 @@ SUMMARISER_CHOICES = [
     app_commands.Choice(name="llm", value="llm"),
     app_commands.Choice(name="extractive (quotes sentences, no model)", value="extractive"),
 ]
-MAX_ITEMS = 25  # the core's limit for max_items; Discord enforces it in the member's client
 DIGEST_CHOICES = [
     app_commands.Choice(name="on", value="on"),
     app_commands.Choice(name="off", value="off"),

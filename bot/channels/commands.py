@@ -78,6 +78,7 @@ MAX_URL_CHARS = 2000
 MAX_SETTING_CHARS = 100
 MAX_OPML_FEEDS = 100
 MAX_SUMMARY_HOURS = 24 * 14
+MAX_ITEMS = 25  # the largest max_items a channel may set (adapters offer the same range)
 SETTING_KEYS = ("time", "timezone", "max_items", "summariser", "digest")
 _URL_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}(?:[/:?]|$)", re.IGNORECASE)
 
@@ -790,8 +791,10 @@ def _validate_settings(changes: Mapping[str, str]) -> dict[str, object]:
             values["timezone"] = parse_zone(value).key
         elif name == "max_items":
             number = _whole_number(value.strip())
-            if number is None or not 1 <= number <= 25:
-                raise BadInput("the max_items setting must be a whole number from 1 to 25.")
+            if number is None or not 1 <= number <= MAX_ITEMS:
+                raise BadInput(
+                    f"the max_items setting must be a whole number from 1 to {MAX_ITEMS}."
+                )
             values["max_items"] = number
         elif name == "summariser" or name == "summarizer":
             if value.strip().lower() not in ("auto", "llm", "extractive"):
