@@ -37,3 +37,13 @@ class BlockedAddress(FeedError):
 
 class NotAFeed(FeedError):
     """The body fetched is not RSS or Atom (an HTML page, OPML, an empty body...)."""
+
+
+# What a user sees when something failed that is not their doing: the details go to the log,
+# never to the channel. Every adapter's one error handler uses this text.
+UNEXPECTED_ERROR_TEXT = "Something went wrong on newsbot's side; it has been logged. Please try again."
+
+
+def user_message(error: BaseException) -> str:
+    """The one sentence a user is shown for `error`: its own for `NewsbotError`, else generic."""
+    return str(error) if isinstance(error, NewsbotError) else UNEXPECTED_ERROR_TEXT
