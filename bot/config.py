@@ -102,6 +102,12 @@ class DigestSettings(_Section):
     default_timezone: str = Field(
         "UTC", description="IANA zone of a new channel, e.g. Europe/Berlin"
     )
+    max_article_chars: int = Field(
+        100_000, ge=1000, le=10_000_000, description="an article's text is cut to this length"
+    )
+    max_items_per_poll: int = Field(
+        1000, ge=1, le=100_000, description="newest items kept from one poll of a feed"
+    )
     window_hours: int = Field(24, ge=1, le=24 * 14, description="how far back a digest looks")
     summariser: SummariserMode = Field("auto", description="auto | llm | extractive")
     seeds_dir: str = Field(

@@ -14,7 +14,9 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-MASK = "***"
+from bot.feeds.urls import SECRET_MASK, is_secret_param
+
+MASK = SECRET_MASK
 
 # (pattern, replacement): each finds one kind of credential in free text.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -36,16 +38,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]{6,}"), r"\g<1>-" + MASK),
     # Discord bot tokens (and JWT-like strings): three base64url parts joined by dots
     (re.compile(r"\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}"), MASK),
-    # secrets passed as query parameters
-    (
-        re.compile(
-            r"([?&](?:token|access_token|api_key|apikey|key|secret|password|sig|signature)=)"
-            r"[^&\s'\"]+",
-            re.IGNORECASE,
-        ),
-        r"\g<1>" + MASK,
-    ),
 )
+# A query parameter in free text: `?name=value` or `&name=value` (a URL inside a message).
+_QUERY_PARAM = re.compile(r"([?&;])([^=&;?#\s'\"<>]+)=([^&;#\s'\"<>]+)")
+
+
+def _mask_query_secret(match: re.Match[str]) -> str:
+    mark, name, _value = match.groups()
+    return f"{mark}{name}={MASK}" if is_secret_param(name) else match.group(0)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -55,7 +55,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         text = text.replace(secret, MASK)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    # Secrets passed as query parameters (?token=, &api_key=, &X-Amz-Signature=...).
+    return _QUERY_PARAM.sub(_mask_query_secret, text)
 
 
 class RedactingFilter(logging.Filter):

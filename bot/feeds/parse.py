@@ -17,6 +17,7 @@ import io
 import json
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Mapping
@@ -42,6 +43,21 @@ FUTURE_SLACK = timedelta(days=1)  # clocks and time zones err; a week ahead is a
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 UNTITLED_CHARS = 100
 SNIFF_BYTES = 2048
+# Markup is cut before it is turned into text, at this many times the text kept: a 14 MB
+# description then costs milliseconds, not seconds, and the text still fills its limit.
+MARKUP_PER_TEXT_CHAR = 8
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How much of one feed is kept: the text of each item, and the items of one poll."""
+
+    max_text_chars: int = 100_000  # an article's text is cut here (a word boundary, then "…")
+    max_items: int = 1000  # the newest items kept; the rest are counted in `ParsedFeed.skipped`
+
+    @classmethod
+    def from_settings(cls, settings: FetchSettings) -> ParseLimits:
+        return cls(settings.max_article_chars, settings.max_items_per_poll)
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class ParsedFeed:
     outlet: str
     articles: tuple[Article, ...]
     warning: str = ""  # set when the feed was malformed but entries were kept (bozo)
+    skipped: int = 0  # older items left out because the feed had more than `max_items`
 
 
 @dataclass(frozen=True)
@@ -102,9 +119,25 @@ def _untitled(text: str) -> str:
     return text[:UNTITLED_CHARS].rsplit(" ", 1)[0] + "…"
 
 
-def _article(raw: _RawEntry, *, feed_url: str, outlet: str, fetched_at: datetime) -> Article | None:
-    text = plain_text(raw.text)
-    title = plain_text(raw.title) or _untitled(text)
+def _bounded(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.9:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _article(
+    raw: _RawEntry, *, feed_url: str, outlet: str, fetched_at: datetime, limits: ParseLimits
+) -> Article | None:
+    limit = limits.max_text_chars
+    text = _bounded(plain_text(raw.text[: limit * MARKUP_PER_TEXT_CHAR]), limit)
+    title = _bounded(plain_text(raw.title[: limit * MARKUP_PER_TEXT_CHAR]), limit) or _untitled(
+        text
+    )
     link = _web_link(raw.link, feed_url)
     if link:
         url = canonical_url(link)
@@ -129,15 +162,38 @@ def _article(raw: _RawEntry, *, feed_url: str, outlet: str, fetched_at: datetime
     )
 
 
+def _newest(raws: list[_RawEntry], max_items: int) -> tuple[list[_RawEntry], int]:
+    """The `max_items` newest entries (undated ones count as newest, as they will be stored
+    with the fetch time), in feed order, and how many were left out."""
+    if len(raws) <= max_items:
+        return raws, 0
+    order = sorted(
+        range(len(raws)),
+        key=lambda i: (raws[i].published or datetime.max.replace(tzinfo=UTC), -i),
+        reverse=True,
+    )
+    kept = sorted(order[:max_items])
+    return [raws[i] for i in kept], len(raws) - max_items
+
+
 def _articles(
-    raws: list[_RawEntry], *, feed_url: str, outlet: str, fetched_at: datetime
-) -> tuple[Article, ...]:
+    raws: list[_RawEntry],
+    *,
+    feed_url: str,
+    outlet: str,
+    fetched_at: datetime,
+    limits: ParseLimits,
+) -> tuple[tuple[Article, ...], int]:
+    """The feed's articles (deduplicated by id) and how many older entries were left out."""
+    kept, skipped = _newest(raws, limits.max_items)
     seen: dict[str, Article] = {}
-    for raw in raws:
-        article = _article(raw, feed_url=feed_url, outlet=outlet, fetched_at=fetched_at)
+    for raw in kept:
+        article = _article(
+            raw, feed_url=feed_url, outlet=outlet, fetched_at=fetched_at, limits=limits
+        )
         if article is not None:
             seen.setdefault(article.id, article)
-    return tuple(seen.values())
+    return tuple(seen.values()), skipped
 
 
 def _outlet(given: str, feed_title: str, url: str) -> str:
@@ -195,7 +251,12 @@ def _warning(result: Mapping[str, Any]) -> str:
 
 
 def _parse_xml_feed(
-    body: bytes, url: str, headers: Mapping[str, str], fetched_at: datetime, outlet: str
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    fetched_at: datetime,
+    outlet: str,
+    limits: ParseLimits,
 ) -> ParsedFeed:
     response_headers = {k.lower(): v for k, v in headers.items()}
     if url.startswith(("http://", "https://")):
@@ -217,8 +278,16 @@ def _parse_xml_feed(
     feed_title = plain_text(str(result.get("feed", {}).get("title", "") or ""))
     name = _outlet(outlet, feed_title, url)
     raws = [_raw_entry(entry) for entry in entries]
-    articles = _articles(raws, feed_url=url, outlet=name, fetched_at=fetched_at)
-    return ParsedFeed(title=feed_title, outlet=name, articles=articles, warning=_warning(result))
+    articles, skipped = _articles(
+        raws, feed_url=url, outlet=name, fetched_at=fetched_at, limits=limits
+    )
+    return ParsedFeed(
+        title=feed_title,
+        outlet=name,
+        articles=articles,
+        warning=_warning(result),
+        skipped=skipped,
+    )
 
 
 # -- JSON Feed -------------------------------------------------------------------------
@@ -256,7 +325,9 @@ def _json_raw_entry(item: Mapping[str, Any]) -> _RawEntry:
     )
 
 
-def _parse_json_feed(body: bytes, url: str, fetched_at: datetime, outlet: str) -> ParsedFeed:
+def _parse_json_feed(
+    body: bytes, url: str, fetched_at: datetime, outlet: str, limits: ParseLimits
+) -> ParsedFeed:
     try:
         data = json.loads(body.decode("utf-8-sig", errors="replace"))
     except (ValueError, RecursionError):
@@ -271,8 +342,10 @@ def _parse_json_feed(body: bytes, url: str, fetched_at: datetime, outlet: str) -
     feed_title = plain_text(title) if isinstance(title, str) else ""
     name = _outlet(outlet, feed_title, url)
     raws = [_json_raw_entry(item) for item in items if isinstance(item, dict)]
-    articles = _articles(raws, feed_url=url, outlet=name, fetched_at=fetched_at)
-    return ParsedFeed(title=feed_title, outlet=name, articles=articles)
+    articles, skipped = _articles(
+        raws, feed_url=url, outlet=name, fetched_at=fetched_at, limits=limits
+    )
+    return ParsedFeed(title=feed_title, outlet=name, articles=articles, skipped=skipped)
 
 
 def _is_json(body: bytes) -> bool:
@@ -286,17 +359,20 @@ def parse_feed(
     headers: Mapping[str, str] | None,
     fetched_at: datetime,
     outlet: str = "",
+    limits: ParseLimits | None = None,
 ) -> ParsedFeed:
     """Parse a fetched RSS, Atom or JSON Feed body into plain-text `Article`s.
 
     Malformed feeds keep what parsed (`warning` says why); a body that is no feed at all
     (an HTML page, OPML, empty) raises NotAFeed with the reason. Entry times are UTC, and
-    the fetch time stands in for a missing, invalid or far-future date.
+    the fetch time stands in for a missing, invalid or far-future date. `limits` bounds
+    each article's text and keeps only the newest items (`skipped` counts the rest).
     """
     fetched_at = _utc(fetched_at)
+    limits = limits or ParseLimits()
     if _is_json(body):
-        return _parse_json_feed(body, url, fetched_at, outlet)
-    return _parse_xml_feed(body, url, headers or {}, fetched_at, outlet)
+        return _parse_json_feed(body, url, fetched_at, outlet, limits)
+    return _parse_xml_feed(body, url, headers or {}, fetched_at, outlet, limits)
 
 
 # -- the process pool ------------------------------------------------------------------
@@ -310,8 +386,26 @@ def _worker_ready() -> int:
 _OWNER_CHECK_SECONDS = 1.0
 
 
+def _start_worker(owner_pid: int) -> None:
+    """Worker initializer: stops are the bot's business, and the worker ends with the bot."""
+    _leave_signals_to_owner()
+    _exit_with_owner(owner_pid)
+
+
+def _leave_signals_to_owner() -> None:
+    """Ignore SIGINT and SIGTERM in a parser worker.
+
+    Ctrl-C, `systemctl stop` and `timeout` signal the whole process group. A worker that
+    died of it mid-call (KeyboardInterrupt inside the pool's queue) broke the pool under the
+    bot's orderly shutdown, which could then wait forever; the bot stops its workers itself
+    (and `_exit_with_owner` ends them if the bot is killed outright).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _exit_with_owner(owner_pid: int) -> None:
-    """Worker initializer: end this worker when the bot process is gone.
+    """End this worker when the bot process is gone.
 
     A bot killed outright (SIGKILL, out of memory) cannot shut its pool down, and the
     workers would wait for work forever, holding the forkserver, the resource tracker and
@@ -340,18 +434,26 @@ class ParserPool:
     """Runs `parse_feed` in worker processes so that parsing uses every core.
 
     `workers=0` means one process per core. `in_process=True` parses in a thread of this
-    process instead (small jobs, tests). Use as an async context manager.
+    process instead (small jobs, tests). `limits` bounds what one feed yields. Use as an
+    async context manager.
     """
 
-    def __init__(self, workers: int = 0, *, in_process: bool = False) -> None:
+    def __init__(
+        self, workers: int = 0, *, in_process: bool = False, limits: ParseLimits | None = None
+    ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.in_process = in_process
+        self.limits = limits or ParseLimits()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
 
     @classmethod
-    def from_settings(cls, settings: FetchSettings) -> ParserPool:
-        """A pool sized by `fetch.parse_workers` (0 = one per core)."""
-        return cls(settings.parse_workers)
+    def from_settings(cls, settings: FetchSettings, *, in_process: bool = False) -> ParserPool:
+        """A pool sized by `fetch.parse_workers` (0 = one per core), with the fetch limits."""
+        return cls(
+            settings.parse_workers,
+            in_process=in_process,
+            limits=ParseLimits.from_settings(settings),
+        )
 
     def _start(self) -> concurrent.futures.ProcessPoolExecutor:
         # forkserver: workers never inherit this process's threads, sockets or event loop.
@@ -359,7 +461,7 @@ class ParserPool:
         return concurrent.futures.ProcessPoolExecutor(
             self.workers,
             mp_context=context,
-            initializer=_exit_with_owner,
+            initializer=_start_worker,
             initargs=(os.getpid(),),
         )
 
@@ -400,6 +502,7 @@ class ParserPool:
             headers=dict(headers or {}),
             fetched_at=fetched_at,
             outlet=outlet,
+            limits=self.limits,
         )
         if self.in_process:
             return await asyncio.to_thread(job)

@@ -151,6 +151,13 @@ class _Poller:
         )
         if parsed.warning:
             log.info("%s: %s", shown, parsed.warning)
+        if parsed.skipped:
+            log.info(
+                "%s: %d older items left out (fetch.max_items_per_poll keeps the %d newest)",
+                shown,
+                parsed.skipped,
+                len(parsed.articles),
+            )
 
         async def store(session: AsyncSession) -> list[Article]:
             new = await write_articles(

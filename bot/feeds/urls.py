@@ -49,6 +49,36 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "itm_", "__")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOGIN_TO_LAST_AT = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)\S*@")
 
+# Query parameters that carry a credential (private feeds often put one there). Their values
+# are masked wherever a URL is shown or logged, like a user:password; the URL itself is kept.
+SECRET_QUERY_PARAMS = frozenset(
+    {
+        "token",
+        "key",
+        "api_key",
+        "apikey",
+        "access_token",
+        "refresh_token",
+        "auth",
+        "auth_token",
+        "authorization",
+        "sig",
+        "signature",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "client_secret",
+        "session",
+        "sessionid",
+        "credential",
+    }
+)
+# ...and any name ending in one of these after a separator: private_token, x-amz-signature.
+SECRET_QUERY_SUFFIXES = ("_token", "_key", "_secret", "_signature", "_password", "_credential")
+SECRET_MASK = "***"  # noqa: S105 (the mask, not a secret)
+
 
 def _is_tracking(key: str) -> bool:
     name = unquote_plus(key).lower()
@@ -101,8 +131,34 @@ def article_id(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
+def is_secret_param(name: str) -> bool:
+    """True for a query parameter name that carries a credential (`token`, `api_key`...)."""
+    key = unquote_plus(name).strip().lower().replace("-", "_").replace(".", "_")
+    return key in SECRET_QUERY_PARAMS or key.endswith(SECRET_QUERY_SUFFIXES)
+
+
+def _mask_query(query: str) -> str:
+    # Piece by piece on the raw text: what is not a secret is shown exactly as given.
+    pieces = re.split(r"([&;])", query)
+    for index, piece in enumerate(pieces):
+        name, sep, value = piece.partition("=")
+        if sep and value and is_secret_param(name):
+            pieces[index] = f"{name}={SECRET_MASK}"
+    return "".join(pieces)
+
+
 def display_url(url: str) -> str:
-    """`url` without `user:password@`, for messages and logs."""
+    """`url` without `user:password@` and with secret query values (`?token=`) masked,
+    for messages and logs."""
+    shown = _without_login(url)
+    before, mark, rest = shown.partition("?")
+    if not mark:
+        return shown
+    query, hash_mark, fragment = rest.partition("#")
+    return f"{before}?{_mask_query(query)}{hash_mark}{fragment}"
+
+
+def _without_login(url: str) -> str:
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises for a port that is not a number
