@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -166,6 +174,17 @@ class LlmSettings(_Section):
         "user message, for models without a system role (e.g. Gemma on llama.cpp)",
     )
 
+    @model_validator(mode="after")
+    def _sdk_variables(self) -> LlmSettings:
+        # The openai SDK's own variables configure the LLM when newsbot's are unset (or empty),
+        # so a server set up for other OpenAI tools works here too.
+        if self.api_key is None or not self.api_key.get_secret_value():
+            key = os.environ.get("OPENAI_API_KEY")
+            self.api_key = SecretStr(key) if key else None
+        if not self.base_url:
+            self.base_url = os.environ.get("OPENAI_BASE_URL") or None
+        return self
+
 
 class DiscordSettings(_Section):
     token: SecretStr | None = Field(None, description="env only: NEWSBOT_DISCORD__TOKEN")
@@ -244,7 +263,8 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     fetch: FetchSettings = FetchSettings()
     digest: DigestSettings = DigestSettings()
-    llm: LlmSettings = LlmSettings()
+    # Built per Settings, so the SDK variables are read when settings are, not at import.
+    llm: LlmSettings = Field(default_factory=LlmSettings)
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
@@ -421,8 +441,4 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError(_describe(error)) from None
     except SettingsError:  # a list or section variable that is not JSON
         raise _bad_json_env() from None
-    if settings.llm.api_key is None and os.environ.get("OPENAI_API_KEY"):
-        settings.llm.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
-    if settings.llm.base_url is None and os.environ.get("OPENAI_BASE_URL"):
-        settings.llm.base_url = os.environ["OPENAI_BASE_URL"]
     return settings

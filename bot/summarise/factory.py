@@ -7,10 +7,9 @@ The probe happens on first use, not here, so building the bot never waits on the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings, SummariserMode
 from bot.errors import BadInput
 from bot.summarise.base import Answerer, Summariser
@@ -19,14 +18,7 @@ if TYPE_CHECKING:
     from bot.store.db import Database
     from bot.summarise.llm import ServerHealth
 
-Clock = Callable[[], datetime]
-
 MODES: tuple[SummariserMode, ...] = ("auto", "llm", "extractive")
-
-
-def utc_now() -> datetime:
-    """The default clock: aware UTC now."""
-    return datetime.now(UTC)
 
 
 def resolve_mode(settings: Settings, mode: str | None) -> SummariserMode:
@@ -40,9 +32,7 @@ def resolve_mode(settings: Settings, mode: str | None) -> SummariserMode:
 
 def llm_configured(settings: Settings) -> bool:
     """True when a base URL or an API key is set (settings or the SDK's own variables)."""
-    from bot.summarise.llm import resolve_api_key, resolve_base_url
-
-    return resolve_base_url(settings.llm) is not None or resolve_api_key(settings.llm) is not None
+    return settings.llm.base_url is not None or settings.llm.api_key is not None
 
 
 def make_summariser(

@@ -1,0 +1,199 @@
+"""Digest items written by the LLM, each sentence checked; any failure is the extractive item."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from bot.config import LlmSettings
+from bot.models import Article, DigestItem, Sentence, Story
+from bot.summarise.base import Summariser
+from bot.summarise.grounding import with_full_stop
+from bot.summarise.llm.budget import UsageBudget
+from bot.summarise.llm.client import Deadline, LlmClient, LlmFailure
+from bot.summarise.llm.drafts import (
+    Draft,
+    GroundingRules,
+    Rejected,
+    articles_payload,
+    default_loaded_finder,
+    read_drafts,
+    short_ids,
+    source_of,
+    story_sources,
+)
+from bot.summarise.llm.prompts import Prompts, chat_messages, data_block, render, summary_schema
+
+log = logging.getLogger("newsbot.llm")
+
+# Outlets of one story sent to the model (the item still names every outlet), and the
+# longest headline shown.
+MAX_PROMPT_ARTICLES = 6
+MAX_HEADLINE_WORDS = 20
+
+
+class LlmSummariser:
+    """Digest items written by the LLM; each item falls back to extractive on any failure."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        client: LlmClient,
+        settings: LlmSettings,
+        *,
+        fallback: Summariser,
+        budget: UsageBudget,
+        rules: GroundingRules | None = None,
+        prompts: Prompts | None = None,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._fallback = fallback
+        self._budget = budget
+        self._rules = rules or GroundingRules(settings.min_coverage, default_loaded_finder())
+        self._prompts = prompts or Prompts.load(settings.prompts_dir)
+
+    async def summarise_stories(
+        self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""
+    ) -> list[DigestItem]:
+        """One item per story; all calls share the digest's time budget."""
+        fallbacks = await self._fallback.summarise_stories(
+            stories, max_sentences=max_sentences, scope=scope
+        )
+        slots = asyncio.Semaphore(self._settings.concurrency)
+        async with self._client.connected():
+            # Started once the SDK client is open: opening it is not the server's time.
+            deadline = Deadline(self._settings.digest_budget_s)
+
+            async def one(story: Story, fallback: DigestItem) -> DigestItem:
+                async with slots:
+                    return await self.summarise_story(
+                        story, fallback, max_sentences=max_sentences, scope=scope, deadline=deadline
+                    )
+
+            return list(await asyncio.gather(*map(one, stories, fallbacks)))
+
+    async def summarise_story(
+        self,
+        story: Story,
+        fallback: DigestItem,
+        *,
+        max_sentences: int,
+        scope: str,
+        deadline: Deadline,
+    ) -> DigestItem:
+        """The LLM item for `story` if every sentence is grounded, else `fallback`, labelled."""
+        if deadline.remaining() < 0.05:
+            return _labelled(fallback, "the LLM time budget of this digest ran out")
+        if await self._budget.spent(scope):
+            return _labelled(fallback, "today's LLM token budget is spent")
+        ids = short_ids(story.articles[:MAX_PROMPT_ARTICLES])
+        messages = self._messages(ids, max_sentences)
+        try:
+            completion = await self._client.complete_json(
+                messages,
+                schema_name="story_summary",
+                schema=summary_schema(list(ids), max_sentences),
+                deadline=deadline,
+            )
+        except LlmFailure as error:
+            log.info("LLM summary of story %s failed: %s", story.id, error)
+            if error.tokens:
+                await self._budget.record(scope, error.tokens)
+            return _labelled(fallback, f"LLM unavailable: {error}")
+        await self._budget.record(scope, completion.tokens)
+        try:
+            return self._grounded_item(story, ids, completion.data, max_sentences, fallback)
+        except Rejected as error:
+            log.info("LLM summary of story %s rejected: %s", story.id, error.for_log())
+            return _labelled(fallback, f"LLM summary rejected: {error}")
+
+    def _messages(self, ids: dict[str, Article], max_sentences: int) -> list[dict[str, str]]:
+        payload = {"articles": articles_payload(ids, self._settings.max_article_chars)}
+        user = render(
+            self._prompts.story_summary,
+            headline_rules=self._prompts.digest_headline,
+            max_sentences=str(max_sentences),
+            data=data_block(payload),
+        )
+        return chat_messages(self._prompts.system, user, system_role=self._settings.system_role)
+
+    def _grounded_item(
+        self,
+        story: Story,
+        ids: dict[str, Article],
+        data: dict[str, Any],
+        max_sentences: int,
+        fallback: DigestItem,
+    ) -> DigestItem:
+        drafts = read_drafts(data, ids, max_sentences)
+        if not drafts:
+            raise Rejected("the LLM reply has no sentences")
+        urls = [a.url for a in story.articles]
+        for draft in drafts:
+            reason = self._rules.check(draft, urls)
+            if reason:
+                raise Rejected(reason, quoted=draft.text)
+        headline, note = self._headline(story, data.get("headline"), urls, fallback)
+        return DigestItem(
+            story_id=story.id,
+            headline=headline,
+            sentences=tuple(
+                Sentence(text=with_full_stop(d.text), sources=tuple(source_of(a) for a in d.cited))
+                for d in drafts
+            ),
+            sources=story_sources(story),
+            summariser="llm",
+            note=note,
+        )
+
+    def _headline(
+        self, story: Story, raw: object, urls: Sequence[str], fallback: DigestItem
+    ) -> tuple[str, str]:
+        """The LLM's headline if it passes the same check, else the extractive one, noted."""
+        # Shown on one line; a whole paragraph is not a headline.
+        headline = " ".join(raw.split()) if isinstance(raw, str) else ""
+        if not headline:
+            reason: str | None = "none given"
+        elif len(headline.split()) > MAX_HEADLINE_WORDS:
+            reason = f"longer than {MAX_HEADLINE_WORDS} words"
+        else:
+            reason = self._rules.check(Draft(headline, story.articles), urls, headline=True)
+        if reason is None:
+            return headline, ""
+        return fallback.headline, f"headline by the extractive summariser (LLM headline: {reason})"
+
+
+def _labelled(item: DigestItem, note: str) -> DigestItem:
+    # Keep the extractive summariser's own note (e.g. "not in English") after ours.
+    return replace(
+        item, summariser="extractive", note=f"{note}; {item.note}" if item.note else note
+    )
+
+
+class AutoSummariser:
+    """The LLM when its server answers the probe, else the extractive summariser."""
+
+    name = "auto"
+
+    def __init__(self, client: LlmClient, *, llm: Summariser, fallback: Summariser) -> None:
+        self._client = client
+        self._llm = llm
+        self._fallback = fallback
+
+    async def summarise_stories(
+        self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""
+    ) -> list[DigestItem]:
+        """LLM items when reachable; extractive items noting why otherwise."""
+        if await self._client.reachable():
+            return await self._llm.summarise_stories(
+                stories, max_sentences=max_sentences, scope=scope
+            )
+        items = await self._fallback.summarise_stories(
+            stories, max_sentences=max_sentences, scope=scope
+        )
+        return [_labelled(item, "LLM server not reachable") for item in items]
