@@ -3,7 +3,7 @@
 Translation only, in three steps like every adapter: a Discord interaction or mention becomes
 a core `Commands` call (with a `ChannelRef` and a `Caller` whose `can_manage` comes from the
 member's Manage Channels permission, read on every call), the core's `Reply`/`Digest` becomes
-embeds (`adapters.discord_render`), and those are sent. Every rule (who may subscribe, what a
+embeds (`adapters.discord_bot.render`), and those are sent. Every rule (who may subscribe, what a
 valid feed or time zone is) lives in the core, which answers a refusal as an ephemeral Reply.
 
 Every interaction is deferred before any work, so Discord's 3-second deadline holds however
@@ -26,7 +26,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord_render import (
+from adapters.discord_bot.render import (
     DiscordMessage,
     idempotency_ref,
     parse_ref_marker,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.discord_bot import DiscordAdapter, DiscordPoster
-from adapters.discord_render import part_nonce
+from adapters.discord_bot.render import part_nonce
 from bot.channels.delivery import PostError
 from bot.config import Settings
 from bot.errors import ConfigError

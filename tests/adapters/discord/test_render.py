@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_render import (
+from adapters.discord_bot.render import (
     DiscordMessage,
     escape,
     fit,
