@@ -19,12 +19,12 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.engine import make_url
-
-from bot.channels.commands import Commands
 from bot.channels.delivery import PostResult
+from bot.channels.ports import ChatCommands
 from bot.digest.render import render_text
+from bot.errors import user_message
 from bot.models import Caller, ChannelRef, Digest, Reply
+from bot.store.db import database_location
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,12 @@ def posted_record_path(database_url: str) -> Path | None:
     """Where the console remembers the digests it printed: next to a SQLite file, in the
     working directory for PostgreSQL, nowhere for an in-memory database (a restart empties
     that too, so there is nothing left to print twice)."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        if url.database in (None, "", ":memory:"):
+    backend, database = database_location(database_url)
+    if backend == "sqlite":
+        if database in ("", ":memory:"):
             return None
-        return Path(url.database + POSTED_SUFFIX).expanduser()
-    return Path(f"newsbot-{url.database or 'postgres'}{POSTED_SUFFIX}")
+        return Path(database + POSTED_SUFFIX).expanduser()
+    return Path(f"newsbot-{database or 'postgres'}{POSTED_SUFFIX}")
 
 
 class PostedRecord:
@@ -249,14 +249,19 @@ class ConsolePoster:
 
 
 class ConsoleAdapter:
-    """Reads commands from `stdin`, answers on `stdout`, until end of input."""
+    """Reads commands from `stdin`, answers on `stdout`, until end of input.
+
+    `posted` is the file that remembers printed digests (`posted_record_path`); None keeps
+    that record in memory only.
+    """
 
     platform = PLATFORM
 
     def __init__(
         self,
-        commands: Commands,
+        commands: ChatCommands,
         *,
+        posted: Path | None = None,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         where: ChannelRef = CONSOLE_CHANNEL,
@@ -265,7 +270,7 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.where = where
-        self.poster = ConsolePoster(self.stdout, posted_record_path(commands.config.database.url))
+        self.poster = ConsolePoster(self.stdout, posted)
 
     async def start(self) -> None:
         """Greet; nothing to connect to."""
@@ -308,12 +313,13 @@ class ConsoleAdapter:
         return queue
 
     async def _answer(self, line: str) -> str:
-        """The reply to one line; a bug is logged, never the end of the session."""
+        """The reply to one line: the console's one error handler. A bug is logged, never
+        the end of the session; the person sees the same sentence every adapter shows."""
         try:
             return render_reply(await self.handle(line))
-        except Exception:
+        except Exception as error:
             log.exception("the console command %r failed", line.strip()[:80])
-            return "Something went wrong with that command (details are in the log)."
+            return user_message(error)
 
     async def handle(self, line: str) -> Reply:
         """One typed line -> the core command it names, or a question."""

@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from bot.channels.build import BuildCache, BuildDeps, compose_digest
+from bot.channels.daily import BuildCache, BuildDeps, compose_digest
 from bot.channels.delivery import PostError, PostResult
-from bot.channels.schedule import latest_digest_at, parse_zone
 from bot.channels.scheduler import Scheduler
+from bot.channels.timing import latest_digest_at, parse_zone
 from bot.models import Article, ChannelRef, Digest
 from bot.store.db import Database, open_database
 from bot.store.schema import (

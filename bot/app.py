@@ -1,21 +1,30 @@
 """The composition root: builds every long-lived dependency once and passes it in.
 
-Nothing else in `bot/` creates a database, an HTTP session or a process pool on its own;
-commands, the scheduler and the adapters get them from an `App`. Tests build one with an
-injected clock (and, when needed, a fake resolver or an in-process parser).
+Nothing else in `bot/` creates a database, an HTTP session or a process pool on its own,
+and nothing else wires the core together: the summarisers (one per mode, sharing one
+`ServerHealth`), the answerer, the chat commands and the scheduler are all made here from
+plain imports. Adapters are chosen in `adapters/launch.py` and get what they need from an
+`App`. Tests build one with an injected clock (and, when needed, a fake resolver or an
+in-process parser).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from aiohttp.abc import AbstractResolver
 
+from bot.channels.ask import ExtractiveAnswerer
+from bot.channels.commands import Commands
+from bot.channels.daily import BuildDeps
+from bot.channels.delivery import DeliveryPolicy, Poster
+from bot.channels.scheduler import Scheduler
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
@@ -23,21 +32,40 @@ from bot.feeds.poll import PollOutcome, poll_feeds
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, open_database
 from bot.store.feeds import Backoff, FeedStore
+from bot.summarise.base import Answerer, Summariser
+from bot.summarise.factory import make_answerer, make_summariser
 
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
-
-    from bot.channels import Summarisers
-    from bot.channels.commands import Commands
-    from bot.channels.delivery import Poster
-    from bot.channels.scheduler import Scheduler
-
-Clock = Callable[[], datetime]
+    from bot.summarise.llm import ServerHealth
 
 
-def utc_now() -> datetime:
-    """The real clock: aware UTC now."""
-    return datetime.now(UTC)
+@dataclass
+class Summarisers:
+    """One summariser per mode (auto | llm | extractive), made on first use and kept."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    _made: dict[str, Summariser] = field(default_factory=dict)
+    health: ServerHealth = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Any channel may switch to the LLM. Loading the openai SDK takes 1-1.6 s of CPU that
+        # would otherwise block the event loop inside the first such digest's tick, delaying
+        # the 3-second acknowledgements of slash commands arriving meanwhile; pay it when the
+        # summarisers are first needed, not when `bot.app` is imported (the `feeds` commands
+        # never summarise).
+        from bot.summarise.llm import ServerHealth
+
+        # One for every mode and for `ask`: what one learns about the server, all know.
+        self.health = ServerHealth()
+
+    def __call__(self, mode: str) -> Summariser:
+        if mode not in self._made:
+            self._made[mode] = make_summariser(
+                self.settings, mode, db=self.db, clock=self.clock, health=self.health
+            )
+        return self._made[mode]
 
 
 @dataclass
@@ -57,25 +85,19 @@ class App:
     def summarisers(self) -> Summarisers:
         """One summariser per mode (auto | llm | extractive), shared by commands and digests."""
         if self._summarisers is None:
-            from bot.channels import Summarisers
-
-            self._summarisers = Summarisers(self)
+            self._summarisers = Summarisers(self.settings, self.db, self.clock)
         return self._summarisers
 
     @property
     def commands(self) -> Commands:
         """The chat commands every adapter calls (built once)."""
         if self._commands is None:
-            from bot.channels import build_commands
-
-            self._commands = build_commands(self, self.summarisers)
+            self._commands = build_commands(self)
         return self._commands
 
     def scheduler(self, posters: MutableMapping[str, Poster]) -> Scheduler:
         """The digest scheduler delivering through `posters` (keyed by platform)."""
-        from bot.channels import build_scheduler
-
-        return build_scheduler(self, posters, self.summarisers)
+        return build_scheduler(self, posters)
 
     @property
     def feeds(self) -> FeedStore:
@@ -157,4 +179,52 @@ async def build_app(
         parser=parser,
         clock=clock or utc_now,
         _resources=resources,
+    )
+
+
+def build_answerer(app: App) -> Answerer:
+    """The LLM answerer (grounded, extractive fallback) when configured, else extractive."""
+    extractive = ExtractiveAnswerer()
+    llm = make_answerer(
+        app.settings,
+        fallback=extractive,
+        db=app.db,
+        clock=app.clock,
+        health=app.summarisers.health,
+    )
+    return llm or extractive
+
+
+def build_commands(app: App) -> Commands:
+    """The chat commands over the app's database, feed stage and clock."""
+    return Commands(
+        db=app.db,
+        fetcher=app.fetcher,
+        parser=app.parser,
+        config=app.settings,
+        clock=app.clock,
+        summariser_for=app.summarisers,
+        answerer=build_answerer(app),
+    )
+
+
+def build_scheduler(app: App, posters: MutableMapping[str, Poster]) -> Scheduler:
+    """The tick runner: polls through `app.poll`, builds digests, delivers via `posters`."""
+
+    async def poll(feed_ids: Sequence[int], now: datetime) -> Sequence[PollOutcome]:
+        return await app.poll(feed_ids)
+
+    return Scheduler(
+        db=app.db,
+        build=BuildDeps(
+            db=app.db,
+            summariser_for=app.summarisers,
+            clock=app.clock,
+            max_age_hours=app.settings.digest.window_hours * 2,
+        ),
+        posters=posters,
+        clock=app.clock,
+        poll_feeds=poll,
+        policy=DeliveryPolicy(lease_s=app.settings.scheduler.delivery_lease_s),
+        tick_s=app.settings.scheduler.tick_s,
     )

@@ -45,6 +45,20 @@ class Sentence:
     sources: tuple[Source, ...]
 
 
+def outlet_list(names: list[str] | tuple[str, ...]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _distinct_names(sources: tuple[Source, ...]) -> list[str]:
+    seen: dict[str, None] = {}
+    for source in sources:
+        seen.setdefault(source.name, None)
+    return list(seen)
+
+
 @dataclass(frozen=True)
 class Story:
     """Articles from one or more outlets about the same event."""
@@ -78,10 +92,22 @@ class DigestItem:
 
     @property
     def summary(self) -> str:
-        """Exactly the summary text a channel sees for this item, sources included."""
-        from bot.digest.render import item_summary_text
+        """Exactly the summary a channel shows for this item, with the outlets named.
 
-        return item_summary_text(self)
+        One outlet: "<sentences> (Outlet)". Several: "Reported by A, B and C." followed by
+        each sentence tagged with the outlet(s) it came from, so disagreements stay
+        attributed. Adapters, the CLI and the batch `summarise` contract all show this text.
+        """
+        outlets = _distinct_names(self.sources)
+        if not self.sentences:
+            return f"No summary: {outlet_list(outlets) or 'the source'} gave a headline only."
+        if len(outlets) <= 1 and all(_distinct_names(s.sources) == outlets for s in self.sentences):
+            text = " ".join(s.text for s in self.sentences)
+            return f"{text} ({outlets[0]})" if outlets else text
+        tagged = " ".join(
+            f"{s.text} ({outlet_list(_distinct_names(s.sources))})" for s in self.sentences
+        )
+        return f"Reported by {outlet_list(outlets)}. {tagged}"
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.digest.render import outlet_list
-from bot.models import Article, Reply, Sentence, Source
+from bot.models import Article, Reply, Sentence, Source, outlet_list
 from bot.store import digests as digest_store
 from bot.store.db import Database
 from bot.store.search import count_matches, search_articles

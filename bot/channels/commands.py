@@ -20,13 +20,13 @@ from urllib.parse import urljoin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import ask as ask_module
-from bot.channels.build import (
+from bot.channels.daily import (
     BuildCache,
     SummariserFor,
     compose_digest,
     select_candidates,
 )
-from bot.channels.schedule import latest_digest_at, next_digest_at, parse_time, parse_zone
+from bot.channels.timing import latest_digest_at, next_digest_at, parse_time, parse_zone
 from bot.channels.topics import (
     Candidate,
     clean_words,
@@ -35,6 +35,7 @@ from bot.channels.topics import (
     split_word_list,
     topic_words,
 )
+from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import BadInput, FeedError, NewsbotError, NotAFeed, PermissionDenied
 from bot.feeds.fetch import Fetcher
@@ -52,8 +53,6 @@ from bot.store.feeds import Backoff, FeedStore
 from bot.store.schema import ChannelRow
 from bot.summarise.base import Answerer
 from bot.summarise.sentences import content_words
-
-Clock = Callable[[], datetime]
 
 HELP = """\
 newsbot commands:

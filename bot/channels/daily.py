@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.delivery import ReadyPost
-from bot.channels.schedule import PERIOD_PREFIX, Period, parse_time, parse_zone, period_for
+from bot.channels.timing import PERIOD_PREFIX, Period, parse_time, parse_zone, period_for
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
+from bot.clock import Clock
 from bot.digest.render import digest_to_dict
 from bot.models import Article, ChannelRef, Digest, DigestItem, Story
 from bot.store import channels as channel_store
@@ -33,7 +34,6 @@ from bot.store.schema import ChannelRow
 from bot.summarise.base import Summariser
 from bot.summarise.cluster import cluster_articles
 
-Clock = Callable[[], datetime]
 SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
 
 

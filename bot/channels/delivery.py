@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.clock import Clock
 from bot.digest.render import digest_from_dict
 from bot.models import ChannelRef, Digest
 from bot.store import outbox as outbox_store
@@ -26,7 +27,6 @@ from bot.store.outbox import LeasedPost
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 DeliveryOutcome = Literal["sent", "found", "retry", "failed", "skipped"]
 
 

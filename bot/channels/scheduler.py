@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.channels.build import (
+from bot.channels.daily import (
     BuildCache,
     BuildDeps,
     ChannelJob,
@@ -32,13 +32,14 @@ from bot.channels.build import (
     prefetch_articles,
 )
 from bot.channels.delivery import DeliveryPolicy, Poster, ReadyPost, deliver_outbox_row
-from bot.channels.schedule import (
+from bot.channels.timing import (
     latest_digest_at,
     local_date_of,
     next_digest_at,
     parse_time,
     parse_zone,
 )
+from bot.clock import Clock
 from bot.feeds.poll import PollOutcome
 from bot.store import channels as channel_store
 from bot.store import outbox as outbox_store
@@ -48,7 +49,6 @@ from bot.store.schema import FeedRow
 log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "newsbot-tick"
-Clock = Callable[[], datetime]
 # Poll these feeds now; returns one outcome per feed (bot.feeds.poll.poll_feeds).
 PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Sequence[PollOutcome]]]
 BUILD_RETRY = timedelta(minutes=5)

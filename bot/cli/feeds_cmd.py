@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot.app import build_app, utc_now
+from bot.app import build_app
 from bot.cli.args import parse_duration
+from bot.clock import utc_now
 from bot.config import Settings
 from bot.errors import BadInput, FeedError
 from bot.feeds.fetch import Fetcher

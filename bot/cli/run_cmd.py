@@ -2,8 +2,8 @@
 
 With no Discord or Slack credentials it opens the console channel on this terminal (the
 embedded default: try every command without any account). With credentials it starts those
-adapters, and the console too when asked (`--console`). Adapters are imported only when
-configured, so a console-only run never loads discord.py or slack-bolt.
+adapters, and the console too when asked (`--console`). Which adapters start is decided in
+`adapters/launch.py`; this module owns the process: signals, start order and shutdown.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import signal
 import threading
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
-from typing import Any, Protocol
+from typing import Any
 
-from bot.app import App, build_app
-from bot.channels.delivery import Poster
+from adapters.launch import LaunchOptions, check_options, launch_adapters
+from bot.app import build_app
 from bot.config import Settings
 
 log = logging.getLogger("newsbot.run")
@@ -27,17 +27,6 @@ log = logging.getLogger("newsbot.run")
 # How long a stop may take before the process exits anyway. Nothing is lost by exiting:
 # a digest interrupted mid-post is found again through the outbox on the next start.
 SHUTDOWN_GRACE_SECONDS = 20.0
-
-
-class Adapter(Protocol):
-    """What `run` needs of a chat adapter (see docs: channels contract)."""
-
-    @property
-    def poster(self) -> Poster: ...
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 def register(subparsers: Any) -> None:
@@ -65,38 +54,12 @@ def register(subparsers: Any) -> None:
     run.set_defaults(handler=run_bot)
 
 
-def discord_configured(settings: Settings) -> bool:
-    return settings.discord.token is not None
-
-
-def slack_configured(settings: Settings) -> bool:
-    slack = settings.slack
-    return slack.bot_token is not None or slack.client_id is not None
-
-
-def chat_adapters(app: App, settings: Settings) -> list[Adapter]:
-    """The Discord and Slack adapters whose credentials are set, imported only then."""
-    adapters: list[Adapter] = []
-    if discord_configured(settings):
-        from adapters.discord_bot import DiscordAdapter
-
-        adapters.append(DiscordAdapter(app, settings))
-    if slack_configured(settings):
-        from adapters.slack_bot import SlackAdapter
-
-        adapters.append(SlackAdapter(app, settings))
-    return adapters
-
-
 async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     """Start everything, serve until end of console input or a stop signal, shut down."""
     # APScheduler logs every tick at INFO; our own tick log says what was done.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    if args.webhook:
-        # Checked before anything starts, not found out at the first digest's delivery.
-        from adapters.webhook import check_webhook_url
-
-        check_webhook_url(args.webhook)
+    options = LaunchOptions(console=args.console, no_console=args.no_console, webhook=args.webhook)
+    check_options(options)
     watchdog = ShutdownWatchdog(SHUTDOWN_GRACE_SECONDS)
     # Handled from the first moment: a stop that arrives while adapters are still starting
     # must shut down in order too, not kill the process under its parser workers.
@@ -104,13 +67,10 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     async with AsyncExitStack() as stack:
         app = await build_app(settings)
         stack.push_async_callback(app.aclose)
-        adapters = chat_adapters(app, settings)
-        posters: dict[str, Poster] = {a.poster.platform: a.poster for a in adapters}
-        console = None
-        if args.console or (not adapters and not args.no_console) or args.webhook:
-            console = await _console(app, args, posters, stack, interactive=not args.no_console)
+        launched = await launch_adapters(app, options, stack)
+        posters, console = launched.posters, launched.console
         scheduler = app.scheduler(posters)
-        for adapter in adapters:
+        for adapter in launched.adapters:
             await adapter.start()
             stack.push_async_callback(adapter.close)
         scheduler.start()
@@ -128,29 +88,6 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             watchdog.arm()
     watchdog.disarm()
     return 0
-
-
-async def _console(
-    app: App,
-    args: argparse.Namespace,
-    posters: dict[str, Poster],
-    stack: AsyncExitStack,
-    *,
-    interactive: bool,
-) -> Any:
-    from adapters.console import CONSOLE_CHANNEL, ConsoleAdapter
-    from bot.models import ChannelRef
-
-    if not args.webhook:
-        console = ConsoleAdapter(app.commands)
-        posters[console.poster.platform] = console.poster
-        return console
-    from adapters.webhook import PLATFORM, WebhookPoster
-
-    poster = await stack.enter_async_context(WebhookPoster(args.webhook))
-    posters[PLATFORM] = poster
-    where = ChannelRef(PLATFORM, CONSOLE_CHANNEL.workspace, "default")
-    return ConsoleAdapter(app.commands, where=where) if interactive else None
 
 
 def _stop_on_signals() -> asyncio.Event:

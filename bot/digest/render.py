@@ -1,7 +1,8 @@
 """A `Digest` as people read it (text, Markdown) and as it is stored (a JSON-ready dict).
 
-`item_summary_text` is the one place that decides how an item's summary reads, outlet names
-included; adapters, the CLI and the batch `summarise` contract all show exactly this text.
+How an item's summary reads, outlet names included, is decided in one place:
+`DigestItem.summary` (`item_summary_text` here), shown alike by adapters, the CLI and the
+batch `summarise` contract.
 """
 
 from __future__ import annotations
@@ -18,34 +19,9 @@ _SUMMARISERS: tuple[SummariserName, ...] = ("extractive", "llm")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~>])")
 
 
-def outlet_list(names: list[str] | tuple[str, ...]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _distinct(sources: tuple[Source, ...]) -> list[str]:
-    seen: dict[str, None] = {}
-    for source in sources:
-        seen.setdefault(source.name, None)
-    return list(seen)
-
-
 def item_summary_text(item: DigestItem) -> str:
-    """Exactly the summary a channel shows for one item, with the outlets named.
-
-    One outlet: "<sentences> (Outlet)". Several: "Reported by A, B and C." followed by
-    each sentence tagged with the outlet(s) it came from, so disagreements stay attributed.
-    """
-    outlets = _distinct(item.sources)
-    if not item.sentences:
-        return f"No summary: {outlet_list(outlets) or 'the source'} gave a headline only."
-    if len(outlets) <= 1 and all(_distinct(s.sources) == outlets for s in item.sentences):
-        text = " ".join(s.text for s in item.sentences)
-        return f"{text} ({outlets[0]})" if outlets else text
-    tagged = " ".join(f"{s.text} ({outlet_list(_distinct(s.sources))})" for s in item.sentences)
-    return f"Reported by {outlet_list(outlets)}. {tagged}"
+    """Exactly the summary a channel shows for one item (`DigestItem.summary`)."""
+    return item.summary
 
 
 def _period(digest: Digest) -> str:

@@ -48,6 +48,17 @@ _BEGIN_OPTION = "newsbot_begin"
 log = logging.getLogger(__name__)
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
+# The session type units of work receive: modules outside the store name it from here, so
+# only `bot/store` imports SQLAlchemy.
+Session = AsyncSession
+
+
+def database_location(url: str) -> tuple[str, str]:
+    """(backend, database) of a database URL: ("sqlite", "path/newsbot.db"),
+    ("postgresql", "news"); the database is "" when the URL names none."""
+    parsed = make_url(url)
+    return parsed.get_backend_name(), parsed.database or ""
+
 
 @dataclass
 class Database:

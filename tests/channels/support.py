@@ -6,9 +6,9 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.build import BuildDeps
+from bot.channels.daily import BuildDeps
 from bot.channels.delivery import PostError, PostResult
-from bot.channels.schedule import latest_digest_at, parse_zone
+from bot.channels.timing import latest_digest_at, parse_zone
 from bot.models import Article, ChannelRef, Digest
 from bot.store import channels as channel_store
 from bot.store.articles import ArticleStore

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.channels.schedule import latest_digest_at, parse_zone
+from bot.channels.timing import latest_digest_at, parse_zone
 from bot.models import ChannelRef
 from bot.store.db import open_database
 from bot.store.schema import OutboxRow

@@ -33,7 +33,7 @@ async def next_digest(db: Database, channel_id: int):  # type: ignore[no-untyped
 
 async def schedule_channel(db: Database, clock: Clock, **kwargs: str) -> int:
     """A channel scheduled the way `subscribe` leaves it."""
-    from bot.channels.schedule import next_digest_at, parse_time, parse_zone
+    from bot.channels.timing import next_digest_at, parse_time, parse_zone
     from bot.store.channels import set_next_digest
 
     channel_id, _ = await add_channel(db, clock(), **kwargs)

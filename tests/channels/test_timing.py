@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from bot.channels.schedule import (
+from bot.channels.timing import (
     latest_digest_at,
     next_digest_at,
     parse_time,

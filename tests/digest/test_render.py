@@ -11,12 +11,11 @@ from bot.digest.render import (
     digest_from_dict,
     digest_to_dict,
     item_summary_text,
-    outlet_list,
     render_markdown,
     render_text,
 )
 from bot.errors import BadInput
-from bot.models import Digest, DigestItem, Sentence, Source
+from bot.models import Digest, DigestItem, Sentence, Source, outlet_list
 
 WIRE = Source("Coastline Wire", "https://coastlinewire.example/a", "a1")
 POST = Source("Marlow Evening Post", "https://marlowpost.example/b", "b1")
