@@ -4,8 +4,8 @@ Single-workspace mode needs only a bot token (`xoxb-`). Multi-workspace mode run
 OAuth v2 install flow (bolt's `AsyncOAuthSettings`) and keeps installations and OAuth state
 in the project's own database (SQLite or PostgreSQL) through slack_sdk's
 `AsyncSQLAlchemyInstallationStore` and `AsyncSQLAlchemyOAuthStateStore`. Both take an
-SQLAlchemy `AsyncEngine`, so they share the bot's engine (aiosqlite or asyncpg) and never
-block the event loop; no sync store wrapped in threads is needed. Their tables
+SQLAlchemy `AsyncEngine`, so they share the bot's own (`Database.engine`: aiosqlite or
+asyncpg) and never block the event loop; no sync store wrapped in threads is needed. Their tables
 (`slack_installations`, `slack_bots`, `slack_oauth_states`) are slack_sdk's own schema, so
 they are created by slack_sdk's `create_tables()` (CREATE IF NOT EXISTS) when the adapter
 starts rather than by our Alembic migrations.
@@ -19,10 +19,10 @@ from typing import Protocol
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SlackSettings
 from bot.errors import ConfigError
+from bot.store.db import Database
 
 
 class NotInstalled(LookupError):
@@ -77,16 +77,16 @@ def is_multi_workspace(slack: SlackSettings) -> bool:
     return bool(slack.client_id and slack.client_secret)
 
 
-def oauth_setup(slack: SlackSettings, engine: AsyncEngine) -> OAuthSetup:
-    """Bolt OAuth settings whose installation and state stores live on `engine`."""
+def oauth_setup(slack: SlackSettings, db: Database) -> OAuthSetup:
+    """Bolt OAuth settings whose installation and state stores live in newsbot's database."""
     if not (slack.client_id and slack.client_secret):
         raise ConfigError(
             "Slack OAuth needs both slack.client_id and NEWSBOT_SLACK__CLIENT_SECRET; "
             "set both, or use a single workspace with NEWSBOT_SLACK__BOT_TOKEN."
         )
-    installations = AsyncSQLAlchemyInstallationStore(client_id=slack.client_id, engine=engine)
+    installations = AsyncSQLAlchemyInstallationStore(client_id=slack.client_id, engine=db.engine)
     states = AsyncSQLAlchemyOAuthStateStore(
-        expiration_seconds=slack.oauth_state_expiration_s, engine=engine
+        expiration_seconds=slack.oauth_state_expiration_s, engine=db.engine
     )
     settings = AsyncOAuthSettings(
         client_id=slack.client_id,

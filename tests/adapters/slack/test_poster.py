@@ -11,7 +11,7 @@ import time
 import pytest
 
 from adapters.slack_bot import ChannelPacer, SlackPoster, make_web_client
-from adapters.slack_install import SingleWorkspaceTokens
+from adapters.slack_bot.install import SingleWorkspaceTokens
 from bot.channels.delivery import PostError, PostResult
 from bot.models import ChannelRef
 from tests.adapters.slack.conftest import slack_settings

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from adapters.slack_render import cut_text, escape, link, render_digest, render_reply
+from adapters.slack_bot.render import cut_text, escape, link, render_digest, render_reply
 from bot.channels.ask import reply_from_answer
 from bot.models import Digest, DigestItem, Reply, Sentence, Source
 from bot.summarise.base import Answer

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import cast
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
 from adapters.slack_bot import SlackAdapter, plain_text_of, question_text
-from adapters.slack_render import render_digest
+from adapters.slack_bot.render import render_digest
+from bot.channels.ports import ChatCommands
 from bot.config import Settings
 from bot.errors import ConfigError, NewsbotError
 from bot.store.db import Database
@@ -307,7 +309,8 @@ async def test_failed_start_leaves_nothing_listening(slack: FakeSlack, sqlite_db
     adapter = SlackAdapter(
         TranscriptCore(TranscriptCommands(), sqlite_db),  # type: ignore[arg-type]
         Settings(slack=settings),
-        commands=TranscriptCommands(),
+        # Only what the Slack listeners call (execute, ask) is implemented.
+        commands=cast(ChatCommands, TranscriptCommands()),
     )
     with pytest.raises(ConfigError):
         await adapter.start()

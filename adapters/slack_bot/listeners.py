@@ -1,0 +1,270 @@
+"""Bolt listeners: each turns one Slack request into one core call and the reply back.
+
+- `/news ...` is acknowledged at once (Slack allows 3 s) and run in a bolt lazy listener.
+- `@newsbot question`, and a plain reply in a thread under one of newsbot's messages, are
+  questions; a digest's thread gives the core its context.
+- Every failure meets the user in `show_failure`, the adapter's one error handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_bot.payloads import MessageEvent, SlashCommand, plain_text_of, question_text
+from adapters.slack_bot.permissions import caller_can_manage
+from adapters.slack_bot.poster import PLATFORM, PrivateNote, SlackPoster
+from adapters.slack_bot.render import SlackMessage, escape, render_digest, render_reply
+from bot.channels.delivery import PostError
+from bot.channels.ports import ChatCommands
+from bot.config import SlackSettings
+from bot.errors import NewsbotError, user_message
+from bot.models import Caller, ChannelRef, Reply
+
+log = logging.getLogger(__name__)
+
+# Subcommands that may take a while: acknowledged with a short "working on it" note.
+SLOW_SUBCOMMANDS = frozenset({"subscribe", "summary", "digest", "ask"})
+TAKEN_MEMORY = 2000  # questions remembered to answer a re-sent event only once
+# Slack takes up to 5 messages through one command's response_url ("up to five times within
+# 30 minutes"); it drops later ones without telling the user.
+RESPONSE_URL_USES = 5
+
+
+def failure_text(error: Exception) -> str:
+    """The one sentence a user sees for a failed request: our own errors say what to do;
+    anything else is a bug, logged with its traceback and shown as the generic text."""
+    if isinstance(error, PostError):
+        log.warning("slack: command failed: %s", error)
+        # Only digests are queued and retried; an answer or reply is not.
+        return f"{error} Please try again in a minute." if error.retryable else str(error)
+    if isinstance(error, NewsbotError):
+        log.warning("slack: command failed: %s", error)
+    else:
+        log.error("slack: unexpected error while handling a request", exc_info=error)
+    return user_message(error)
+
+
+class SlackListeners:
+    """Bolt listeners: each translates one Slack request into one core call and back."""
+
+    def __init__(self, commands: ChatCommands, poster: SlackPoster, slack: SlackSettings):
+        self.commands = commands
+        self.poster = poster
+        self.admin_usergroup = slack.admin_usergroup
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        # (channel, ts) of the latest questions taken: Slack re-sends an event it thinks was
+        # not acknowledged in time, and a question must be answered once.
+        self._taken: dict[tuple[str, str], None] = {}
+
+    @asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        """Count this request's work as in flight, so shutdown can let it finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait (up to `timeout_s`) for commands and answers still running, then cancel them."""
+        pending = {t for t in self._in_flight if t is not asyncio.current_task()}
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=timeout_s)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("slack: %d request(s) still running at shutdown were cancelled", len(late))
+
+    def register(self, app: AsyncApp) -> None:
+        app.command("/news")(ack=self.ack_news, lazy=[self.run_news])
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        app.error(self.on_error)
+
+    # --- /news ------------------------------------------------------------------------------
+
+    async def ack_news(self, ack: AsyncAck, command: SlashCommand) -> None:
+        """Answer Slack within its 3 s; the command itself runs in `run_news`."""
+        words = plain_text_of(str(command.get("text") or "")).split()
+        if words and words[0].lower() in SLOW_SUBCOMMANDS:
+            await ack(text=f"Working on `/news {escape(words[0].lower())}`…")
+        else:
+            await ack()
+
+    async def run_news(
+        self,
+        command: SlashCommand,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Run `/news TEXT` in the core and show the reply."""
+        where = ChannelRef(PLATFORM, str(command["team_id"]), str(command["channel_id"]))
+        async with self._tracked():
+            try:
+                await self._run_news(where, command, client, respond, context)
+            except Exception as error:
+                await self.show_failure(error, respond=respond)
+
+    async def _run_news(
+        self,
+        where: ChannelRef,
+        command: SlashCommand,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        user_id = str(command["user_id"])
+        caller = Caller(
+            user_id=user_id,
+            can_manage=await caller_can_manage(client, user_id, self.admin_usergroup),
+            display_name=str(command.get("user_name") or ""),
+        )
+        text = plain_text_of(str(command.get("text") or ""))
+        reply = await self.commands.execute(where, caller, text)
+        await self.show_command_reply(where, reply, respond, token=context.bot_token)
+
+    async def show_command_reply(
+        self, where: ChannelRef, reply: Reply, respond: AsyncRespond, *, token: str | None
+    ) -> None:
+        """A digest goes to the channel (it becomes a thread for questions); the rest goes
+        back through the command's response_url, ephemeral when the core says so."""
+        if reply.digest is not None and reply.ok and not reply.ephemeral:
+            messages = render_digest(reply.digest)
+            posted = 0
+            try:
+                for message in messages:
+                    await self.poster.send(where, message, token=token)
+                    posted += 1
+                return
+            except PostError as error:
+                # Not in the channel, or Slack busy: the caller still gets the digest, or
+                # what the channel did not get of it.
+                reason = "Slack did not accept the post just now." if error.retryable else error
+                what = "the rest of the digest" if posted else "the digest"
+                note = Reply(text=f"{reason} Here is {what}, visible only to you.")
+                rest = (
+                    "Run /news digest again in a moment."
+                    if error.retryable
+                    else "To see it all, invite newsbot to this channel with /invite @newsbot."
+                )
+                shown = [*render_reply(note), *messages[posted:]]
+                await self.respond(respond, shown, True, rest=rest)
+                return
+        await self.respond(respond, render_reply(reply), reply.ephemeral or not reply.ok)
+
+    @staticmethod
+    async def respond(
+        respond: AsyncRespond, messages: list[SlackMessage], ephemeral: bool, *, rest: str = ""
+    ) -> None:
+        """Send `messages` through the command's response_url. Slack takes only
+        RESPONSE_URL_USES there and drops later ones silently, so a longer reply ends with
+        a note saying what did not fit, and `rest`: how to see it."""
+        if len(messages) > RESPONSE_URL_USES:
+            kept = messages[: RESPONSE_URL_USES - 1]
+            left = len(messages) - len(kept)
+            note = Reply(
+                text=f"{left} more messages did not fit: Slack lets newsbot answer a command "
+                f"with at most {RESPONSE_URL_USES} messages. {rest}".strip()
+            )
+            messages = [*kept, *render_reply(note)]
+        for message in messages:
+            await respond(
+                text=message.text,
+                blocks=list(message.blocks),
+                response_type="ephemeral" if ephemeral else "in_channel",
+                replace_original=False,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+    # --- questions --------------------------------------------------------------------------
+
+    async def on_mention(self, event: MessageEvent, context: AsyncBoltContext) -> None:
+        """`@newsbot question`: answered in the thread (a digest's thread gives context)."""
+        thread_ts = event.get("thread_ts")
+        await self.answer(event, context, thread_id=str(thread_ts) if thread_ts else None)
+
+    async def on_message(self, event: MessageEvent, context: AsyncBoltContext) -> None:
+        """A plain reply in a thread under one of our messages is a question too."""
+        thread_ts = event.get("thread_ts")
+        # Plain user messages only ("also send to channel" replies too): no edits, joins, bots.
+        if event.get("subtype") not in (None, "thread_broadcast"):
+            return
+        if event.get("bot_id") or not thread_ts:
+            return
+        if thread_ts == event.get("ts") or event.get("parent_user_id") != context.bot_user_id:
+            return
+        if f"<@{context.bot_user_id}" in str(event.get("text") or ""):
+            return  # it mentions us: the app_mention listener answers it
+        await self.answer(event, context, thread_id=str(thread_ts))
+
+    async def answer(
+        self, event: MessageEvent, context: AsyncBoltContext, *, thread_id: str | None
+    ) -> None:
+        """Ask the core; post the answer in the thread (privately when the reply says so)."""
+        if not self._take_once(str(event.get("channel")), str(event.get("ts"))):
+            log.debug("slack: message %s delivered again; already answered", event.get("ts"))
+            return
+        async with self._tracked():
+            await self._answer(event, context, thread_id=thread_id)
+
+    def _take_once(self, channel: str, ts: str) -> bool:
+        """True the first time this message is seen (among the last TAKEN_MEMORY)."""
+        key = (channel, ts)
+        if key in self._taken:
+            return False
+        self._taken[key] = None
+        if len(self._taken) > TAKEN_MEMORY:
+            del self._taken[next(iter(self._taken))]  # dicts keep insertion order
+        return True
+
+    async def _answer(
+        self, event: MessageEvent, context: AsyncBoltContext, *, thread_id: str | None
+    ) -> None:
+        team = str(context.team_id or event.get("team") or "")
+        where = ChannelRef(PLATFORM, team, str(event["channel"]))
+        reply_in = thread_id or str(event["ts"])
+        user = str(event.get("user") or "")
+        private = PrivateNote(where, user, reply_in, context.bot_token)
+        try:
+            question = question_text(str(event.get("text") or ""))
+            reply = await self.commands.ask(where, Caller(user), question, thread_id=thread_id)
+            for message in render_reply(reply):
+                if reply.ephemeral:  # e.g. "ask a question": for the asker only
+                    await self.poster.send_ephemeral(private, message)
+                else:
+                    await self.poster.send(where, message, token=private.token, thread_ts=reply_in)
+        except Exception as error:
+            await self.show_failure(error, private=private)
+
+    # --- the one error handler --------------------------------------------------------------
+
+    async def show_failure(
+        self,
+        error: Exception,
+        *,
+        respond: AsyncRespond | None = None,
+        private: PrivateNote | None = None,
+    ) -> None:
+        """The one place errors meet users: privately, in one sentence (`failure_text`)."""
+        message = render_reply(Reply(text=failure_text(error), ok=False, ephemeral=True))
+        with suppress(Exception):  # the failure report itself may fail; the log has it
+            if respond is not None:
+                await self.respond(respond, message, True)
+            elif private is not None:
+                await self.poster.send_ephemeral(private, message[0])
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: bolt could not handle a %s request: %r", body.get("type"), error)
