@@ -10,7 +10,16 @@
    loaded phrases that reach the summary.
 3. Mixes every roundup article into one pile and reports how well `cluster_articles` puts
    each story's outlets together (with the stories' dates, and with all dates equal).
-4. With `--ceiling`: the best ROUGE-1 any choice of 3 of the sentences the summariser may
+4. Folds: every row of each set falls in one of 5 folds by a hash of its id. Folds 0-2 are
+   the ones rules were tuned on, 3-4 are held out; every figure is reported fold by fold, so
+   a rule that helps one fold only shows as noise. Besides `score.py`'s figures, each fold
+   reports fragments among shown sentences (unbalanced quotation marks, a lower-case or
+   punctuation start, under four words) and annotated loaded spans in headlines.
+5. The same rows through the whole pipeline: per-outlet RSS files written to a temporary
+   folder at run time (one feed per outlet, roundup articles with their story's date), read
+   by `newsbot digest --feeds DIR --format json`, each digest item mapped back to its row by
+   its sources' links and scored the same way.
+6. With `--ceiling`: the best ROUGE-1 any choice of 3 of the sentences the summariser may
    show (usable, not loaded) reaches when the choice is made *knowing the reference*
    (greedy), rendered exactly as a channel shows it. It tells how far a target is from what
    the summary format allows at all; it is a measurement, never used by the summariser.
@@ -21,12 +30,15 @@ Evaluation texts are read from the shared folder only; nothing is copied into th
 from __future__ import annotations
 
 import argparse
+import hashlib
+import html
 import json
+import re
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.cli.digest_cmd import job_from_line  # noqa: E402
-from bot.digest.render import item_summary_text  # noqa: E402
+from bot.digest.render import digest_from_dict, item_summary_text  # noqa: E402
 from bot.models import Article, DigestItem, Sentence, Source  # noqa: E402
 from bot.summarise import extractive  # noqa: E402
 from bot.summarise.cluster import cluster_articles  # noqa: E402
@@ -85,7 +97,8 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def score(eval_dir: Path, work: Path) -> dict[str, Any]:
+def score(eval_dir: Path, work: Path, folders: dict[str, Path]) -> dict[str, Any]:
+    """Every row through `newsbot summarise`, scored fold by fold."""
     source, output = work / "eval.in.jsonl", work / "eval.out.jsonl"
     count = batch_input(eval_dir, source)
     start = time.perf_counter()
@@ -95,14 +108,280 @@ def score(eval_dir: Path, work: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"newsbot summarise failed ({done.returncode}):\n{done.stderr}")
-    scored = subprocess.run(
-        [sys.executable, str(eval_dir / "score.py"), str(eval_dir), f"jsonl:{output}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    report: dict[str, Any] = json.loads(scored.stdout.strip().splitlines()[-1])
+    report = score_folds(eval_dir, folders, output, read_outputs(output))
     report["lines"] = count
+    report["cli_seconds"] = round(seconds, 2)
+    return report
+
+
+# ----------------------------------------------------------------------------- folds
+
+FOLDS = 5
+TUNED = (0, 1, 2)
+HELD_OUT = (3, 4)
+SETS = ("cnndm", "roundups", "propaganda")
+# The annotated techniques `score.py` counts as loaded language.
+LOADED_TECHNIQUES = frozenset(
+    {
+        "Loaded_Language",
+        "Name_Calling,Labeling",
+        "Exaggeration,Minimization",
+        "Exaggeration,Minimisation",
+        "Appeal_to_fear-prejudice",
+    }
+)
+_OPENING_QUOTES = "\"“‘'"
+
+
+def fold_of(row_id: Any) -> int:
+    """A row's fold: stable across runs and machines (a hash of its id, not its order)."""
+    return int(hashlib.sha256(str(row_id).encode()).hexdigest()[:8], 16) % FOLDS
+
+
+def fold_groups() -> dict[str, tuple[int, ...]]:
+    groups = {f"fold{k}": (k,) for k in range(FOLDS)}
+    return {**groups, "tuned": TUNED, "held_out": HELD_OUT}
+
+
+def write_fold_sets(eval_dir: Path, work: Path) -> dict[str, Path]:
+    """One folder per fold group holding only its rows of each set (score.py reads folders)."""
+    folders = {}
+    for name, folds in fold_groups().items():
+        folder = work / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for set_name in SETS:
+            rows = [
+                r for r in read_rows(eval_dir / f"{set_name}.jsonl") if fold_of(r["id"]) in folds
+            ]
+            (folder / f"{set_name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        folders[name] = folder
+    return folders
+
+
+def is_fragment(sentence: str) -> bool:
+    """What a reader sees as a broken sentence: the issue's fragment test."""
+    text = sentence.strip()
+    if len(text.split()) < 4:
+        return True
+    first = text[0]
+    if first.islower() or (not first.isalnum() and first not in _OPENING_QUOTES):
+        return True
+    unbalanced_curly = text.count("“") != text.count("”") or text.count("‘") > text.count("’")
+    return unbalanced_curly or text.count('"') % 2 == 1
+
+
+def loaded_spans(row: dict[str, Any], text: str) -> int:
+    """Annotated loaded spans of a propaganda row that appear verbatim in `text`."""
+    low = text.lower()
+    return sum(
+        1
+        for span in row["spans"]
+        if span["technique"] in LOADED_TECHNIQUES
+        and len(span["text"]) > 3
+        and span["text"].lower() in low
+    )
+
+
+def _word_total(texts: list[str]) -> int:
+    return sum(len(re.findall(r"[A-Za-z']+", t)) for t in texts)
+
+
+def extra_metrics(
+    eval_dir: Path, outputs: dict[str, dict[str, Any]], folds: tuple[int, ...]
+) -> dict[str, Any]:
+    """Fragments among shown sentences and loaded spans in headlines, for rows in `folds`."""
+    sentences: list[str] = []
+    for set_name in SETS:
+        for row in read_rows(eval_dir / f"{set_name}.jsonl"):
+            out = outputs.get(str(row["id"]))
+            if out is not None and fold_of(row["id"]) in folds:
+                sentences.extend(s["text"] for s in out.get("sentences", []))
+    report: dict[str, Any] = {
+        "shown_sentences": len(sentences),
+        "fragments_pct": round(100 * sum(map(is_fragment, sentences)) / max(1, len(sentences)), 2),
+    }
+    headlines, leaked = [], 0
+    for row in read_rows(eval_dir / "propaganda.jsonl"):
+        out = outputs.get(str(row["id"]))
+        if out is not None and fold_of(row["id"]) in folds and out.get("headline"):
+            headlines.append(out["headline"])
+            leaked += loaded_spans(row, out["headline"])
+    if headlines:
+        words = _word_total(headlines)
+        report["headline_loaded_spans_per_100w"] = round(100 * leaked / max(1, words), 2)
+    return report
+
+
+def score_folds(
+    eval_dir: Path, folders: dict[str, Path], output: Path, outputs: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """`score.py` on each fold group's rows, plus fragments and headline spans."""
+    report = {}
+    for name, folder in folders.items():
+        scored = subprocess.run(
+            [sys.executable, str(eval_dir / "score.py"), str(folder), f"jsonl:{output}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures: dict[str, Any] = json.loads(scored.stdout.strip().splitlines()[-1])
+        figures.pop("system", None)
+        figures.update(extra_metrics(eval_dir, outputs, fold_groups()[name]))
+        report[name] = figures
+    return report
+
+
+def read_outputs(path: Path) -> dict[str, dict[str, Any]]:
+    return {str(r["id"]): r for r in read_rows(path)}
+
+
+# ----------------------------------------------------------------------------- digest path
+
+_BASE_DAY = datetime(2025, 1, 6, 12, tzinfo=UTC)
+# Stories per `newsbot digest` run: a digest holds at most 50 items, and an outlet's story
+# can be split by clustering.
+_ROWS_PER_DIGEST = 15
+
+
+def _rss(outlet: str, items: list[dict[str, Any]]) -> str:
+    entries = "".join(
+        "<item><title>{}</title><link>{}</link><guid>{}</guid><pubDate>{}</pubDate>"
+        "<description>{}</description></item>".format(
+            html.escape(item["title"]),
+            html.escape(item["url"]),
+            html.escape(item["url"]),
+            item["published"].strftime("%a, %d %b %Y %H:%M:%S +0000"),
+            html.escape(item["text"]),
+        )
+        for item in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{html.escape(outlet)}</title><link>https://example.org/</link>"
+        f"<description>{html.escape(outlet)}</description>{entries}</channel></rss>"
+    )
+
+
+def _feed_articles(set_name: str, row: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """A row's articles as feed entries: outlet, title, text, link and date."""
+    url = f"https://example.org/{set_name}/{row['id']}"
+    if set_name == "roundups":
+        when = datetime.fromisoformat(row["date"]).astimezone(UTC)
+        return [
+            {
+                "outlet": a["outlet"],
+                "title": a["title"],
+                "text": a["text"],
+                "url": f"{url}/{i}",
+                "published": when,
+            }
+            for i, a in enumerate(row["articles"])
+        ]
+    # Single articles a week apart, so that unrelated rows are not one story.
+    when = _BASE_DAY + timedelta(days=7 * index)
+    if set_name == "cnndm":
+        title, text, outlet = "", row["text"], row["source"]
+    else:  # propaganda: the first line is the article's title
+        title, _, text = row["text"].partition("\n")
+        outlet = "Sample Outlet"
+    return [
+        {
+            "outlet": outlet,
+            "title": title.strip(),
+            "text": text.strip(),
+            "url": url,
+            "published": when,
+        }
+    ]
+
+
+def _digest_batch(
+    rows: list[tuple[str, int, dict[str, Any]]], folder: Path
+) -> list[dict[str, Any]]:
+    """Per-outlet RSS files for `rows`, one `newsbot digest --format json`, its items."""
+    feeds: dict[str, list[dict[str, Any]]] = {}
+    for set_name, index, row in rows:
+        for entry in _feed_articles(set_name, row, index):
+            feeds.setdefault(entry["outlet"], []).append(entry)
+    folder.mkdir(parents=True)
+    for number, (outlet, entries) in enumerate(sorted(feeds.items())):
+        (folder / f"outlet{number:02d}.xml").write_text(_rss(outlet, entries))
+    done = run_cli(
+        [
+            "digest",
+            "--feeds",
+            str(folder),
+            "--format",
+            "json",
+            "--max-items",
+            "50",
+            "--summariser",
+            "extractive",
+        ]
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"newsbot digest failed ({done.returncode}):\n{done.stderr}")
+    items: list[dict[str, Any]] = json.loads(done.stdout)["items"]
+    return items
+
+
+def digest_outputs(eval_dir: Path, work: Path) -> tuple[dict[str, dict[str, Any]], float]:
+    """Every row through `newsbot digest`: {row id: {summary, sentences, sources, headline}}."""
+    outputs: dict[str, dict[str, Any]] = {}
+    start = time.perf_counter()
+    batch_number = 0
+    for set_name in SETS:
+        rows = read_rows(eval_dir / f"{set_name}.jsonl")
+        for first in range(0, len(rows), _ROWS_PER_DIGEST):
+            batch = [
+                (set_name, first + i, r)
+                for i, r in enumerate(rows[first : first + _ROWS_PER_DIGEST])
+            ]
+            batch_number += 1
+            items = _digest_batch(batch, work / f"feeds{batch_number:03d}")
+            outputs.update(_items_by_row(set_name, items))
+    return outputs, time.perf_counter() - start
+
+
+def _items_by_row(set_name: str, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each row's item: the one holding most of its articles (the first such in the digest)."""
+    prefix = f"https://example.org/{set_name}/"
+    best: dict[str, tuple[int, dict[str, Any]]] = {}
+    digest = digest_from_dict(
+        {
+            "title": "x",
+            "period_start": _BASE_DAY.isoformat(),
+            "period_end": _BASE_DAY.isoformat(),
+            "items": items,
+        }
+    )
+    for raw, item in zip(items, digest.items, strict=True):
+        counts: dict[str, int] = {}
+        for source in raw["sources"]:
+            url = source.get("url", "")
+            if url.startswith(prefix):
+                row_id = url[len(prefix) :].split("/")[0]
+                counts[row_id] = counts.get(row_id, 0) + 1
+        for row_id, count in counts.items():
+            if row_id not in best or count > best[row_id][0]:
+                best[row_id] = (
+                    count,
+                    {
+                        "id": row_id,
+                        "summary": item_summary_text(item),
+                        "sentences": raw["sentences"],
+                        "sources": raw["sources"],
+                        "headline": raw["headline"],
+                    },
+                )
+    return {row_id: record for row_id, (_, record) in best.items()}
+
+
+def pipeline_scores(eval_dir: Path, work: Path, folders: dict[str, Path]) -> dict[str, Any]:
+    outputs, seconds = digest_outputs(eval_dir, work)
+    output = work / "digest.out.jsonl"
+    output.write_text("".join(json.dumps(r) + "\n" for r in outputs.values()))
+    report = score_folds(eval_dir, folders, output, outputs)
     report["cli_seconds"] = round(seconds, 2)
     return report
 
@@ -261,8 +540,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as folder:
         work = Path(folder)
+        folders = write_fold_sets(args.eval_dir, work / "folds")
         report = {
-            "scores": score(args.eval_dir, work),
+            "summarise": score(args.eval_dir, work, folders),
+            "digest": pipeline_scores(args.eval_dir, work, folders),
             "clustering_roundups": clustering(args.eval_dir),
         }
         if args.seeds_dir.exists():

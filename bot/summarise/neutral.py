@@ -322,6 +322,9 @@ _KEEP_WHEN_REPAIRING = frozenset(
 _ADJECTIVES = frozenset(LOADED_ADJECTIVES) - _KEEP_WHEN_REPAIRING
 _INTENSIFIERS = frozenset(INTENSIFIERS)
 _SARCASTIC_QUALIFIERS = frozenset({"so-called", "self-styled", "self-proclaimed", "self-titled"})
+# Phrases that add drama to a plain statement and can go without changing it: "met none
+# other than the mayor" -> "met the mayor". A sentence with one is repaired, not dropped.
+_DROPPABLE_PHRASES = frozenset({"none other than", "the likes of", "as it turns out", "of course"})
 
 
 def _phrase_index(phrases: list[str]) -> dict[str, list[tuple[tuple[str, ...], int]]]:
@@ -561,9 +564,33 @@ def _scare_quotes(
     found = []
     for start, end in quoted_spans(sentence) if quotes is None else quotes:
         inner = sentence[start + 1 : end - 1].strip()
-        if 0 < len(inner.split()) <= 3:
+        if _could_be_scare_quote(sentence, start, inner):
             found.append(sentence[start:end])
     return found
+
+
+# Words after which quotation marks name something: a title, a nickname, a term.
+_NAMING_BEFORE = re.compile(
+    r"\b(?:called|dubbed|named|nicknamed|titled|entitled|labell?ed|termed|branded|known as|"
+    r"described as|the words?|the phrase|the term|the slogan|the motto|the hashtag|"
+    r"said|says|wrote|writes|tweeted|told|asked|added)\s*[,:]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _could_be_scare_quote(sentence: str, start: int, inner: str) -> bool:
+    """1-3 quoted lower-case words nobody is said to have said: the writer's distance.
+
+    Quoted capitalised words are titles, names and nicknames ("the film “Dark Water”",
+    “Mad Dog” Mattis), and a quoted term after "called" or "dubbed" is what someone named
+    it: their marks stay and they cost nothing.
+    """
+    words = inner.split()
+    if not 0 < len(words) <= 3:
+        return False
+    if any(word[:1].isupper() for word in words):
+        return False
+    return _NAMING_BEFORE.search(sentence[max(0, start - 40) : start]) is None
 
 
 def repair_sentence(sentence: str) -> str:
@@ -578,12 +605,88 @@ def repair_sentence(sentence: str) -> str:
     text = _drop_removable_terms(text)
     text = re.sub(r"\s{2,}", " ", text)
     text = re.sub(r"\s+([,.;:])", r"\1", text)
-    text = re.sub(r"\b(a|A)\s+(?=[aeiouAEIOU])", r"\1n ", text)
-    text = re.sub(
-        r"\b(an|An)\s+(?=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])", lambda m: m.group(1)[0] + " ", text
-    )
+    text = _fix_articles(sentence, text)
     text = text.strip().lstrip(",;: ")
-    return text[:1].upper() + text[1:]
+    text = text[:1].upper() + text[1:]
+    return text if _keeps_speakers(sentence, text) else sentence
+
+
+def _keeps_speakers(original: str, repaired: str) -> bool:
+    """A repair may not change who said what: attribution and real quotations survive it."""
+    if is_attributed(original) and not is_attributed(repaired):
+        return False
+    for start, end in quoted_spans(original):
+        quotation = original[start:end]
+        inner = quotation[1:-1].strip()
+        if quotation in repaired:
+            continue
+        if _could_be_scare_quote(original, start, inner) and inner in repaired:
+            continue  # scare quotes taken off a short unattributed term
+        return False
+    return True
+
+
+_ARTICLE_PAIR = re.compile(r"\b([Aa]n?)(\s+)([\"“‘'(]*)([\w.-]+)")
+# Letters whose spoken name starts with a vowel sound: "an FBI agent", "an MP", "a US firm".
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+# Vowel letters sounded as a consonant ("a union", "a one-off", "a European") and silent h.
+_CONSONANT_SOUND_STARTS = (
+    "uni",
+    "use",
+    "usu",
+    "uti",
+    "ura",
+    "uro",
+    "ubi",
+    "ukr",
+    "eu",
+    "ewe",
+    "one",
+    "once",
+)
+_VOWEL_SOUND_H = ("hour", "honest", "honor", "honour", "heir")
+
+
+def indefinite_article(word: str) -> str:
+    """ "a" or "an" for `word` as it is spoken (acronyms by their letters, numbers by name)."""
+    token = word.lstrip("\"“‘'(")
+    if not token:
+        return "a"
+    head = re.match(r"[A-Za-z]+", token)
+    if head is None:
+        digits = re.match(r"\d[\d,]*", token)
+        if digits is None:
+            return "a"
+        number = digits.group(0).replace(",", "")
+        eleven = number[:2] in ("11", "18") and len(number) in (2, 5, 6)
+        return "an" if number.startswith("8") or eleven else "a"
+    letters = head.group(0)
+    if letters.isupper() and (len(letters) >= 2 or len(token) == 1 or token[1] in "-."):
+        spoken_as_word = len(letters) >= 4 and any(v in letters[1:] for v in "AEIOU")
+        if not spoken_as_word:
+            return "an" if letters[0] in _VOWEL_SOUND_LETTERS else "a"
+    lower = letters.lower()
+    if lower.startswith(_VOWEL_SOUND_H):
+        return "an"
+    if lower[0] in "aeiou" and not lower.startswith(_CONSONANT_SOUND_STARTS):
+        return "an"
+    return "a"
+
+
+def _fix_articles(original: str, repaired: str) -> str:
+    """Choose a/an by sound where a deletion put a new word after the article."""
+    before = {(m.group(1).lower(), m.group(4)) for m in _ARTICLE_PAIR.finditer(original)}
+
+    def choose(match: re.Match[str]) -> str:
+        article, space, marks, word = match.groups()
+        if (article.lower(), word) in before:
+            return match.group(0)  # the outlet's own wording: never "corrected"
+        wanted = indefinite_article(word)
+        if article[0].isupper():
+            wanted = wanted.capitalize()
+        return f"{wanted}{space}{marks}{word}"
+
+    return _ARTICLE_PAIR.sub(choose, repaired)
 
 
 _ASIDE = re.compile(
@@ -621,7 +724,12 @@ def _drop_removable_terms(text: str) -> str:
     for term in find_terms(text):
         if _inside(term.start, quotes) or term.start < last:
             continue
-        removable = term.kind == "intensifier" or term.text.lower() in _SARCASTIC_QUALIFIERS
+        lowered = " ".join(term.text.lower().split())
+        removable = (
+            term.kind == "intensifier"
+            or lowered in _SARCASTIC_QUALIFIERS
+            or lowered in _DROPPABLE_PHRASES
+        )
         if term.kind == "adjective":
             following = text[term.end : term.end + 2]
             in_front_of_noun = re.match(r",?\s\w", following) is not None

@@ -62,10 +62,74 @@ def split_sentences(text: str) -> list[str]:
 
 def iter_sentences(text: str) -> Iterator[str]:
     """`split_sentences` one at a time, so a caller that needs only the first few stops early."""
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if line and not _PUBLISHED_LINE.match(line):
-            yield from _split_line(line)
+    for line in _logical_lines(text):
+        yield from _split_line(line)
+
+
+# Footnote and citation markers pasted from reference pages: "[4][5]", "[citation needed]".
+_FOOTNOTE = re.compile(r"\s?\[(?:\d{1,3}|[a-z]|citation needed|note \d{1,3}|nb \d{1,2})\]", re.I)
+_LAST_WORD = re.compile(r"(\S+)$")
+_FIRST_WORD = re.compile(r"^[\"“‘'(]*([\w’'-]+)")
+# A line this long that still "continues" is not a wrapped sentence: stop joining.
+_MAX_JOINED = 1200
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Lines of text, with a line joined to the next where the break cannot end a sentence.
+
+    A break after an initial or abbreviation ("H.R.⏎McMaster", "Sen.⏎Ortiz") or inside a
+    quotation still open at a line without a full stop is a wrapped line, not a sentence end:
+    split there, half a name opens the next sentence and a quotation never closes.
+    """
+    pending, maybe = "", False
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line or _PUBLISHED_LINE.match(line):
+            if pending:
+                yield pending
+                pending = ""
+            continue
+        if "[" in line:
+            line = _FOOTNOTE.sub("", line).strip()
+        if pending:
+            if maybe and _starts_sentence(line):
+                yield pending  # "... in the U.S.⏎The next day": the acronym ended it
+            else:
+                line = f"{pending} {line}"
+            pending = ""
+        join = _continues(line) if len(line) < _MAX_JOINED else _NO
+        if join == _NO:
+            yield line
+        else:
+            pending, maybe = line, join == _MAYBE
+    if pending:
+        yield pending
+
+
+_NO, _YES, _MAYBE = 0, 1, 2
+_TERMINAL_CHARS = (".", "!", "?", "…", "。", "！", "？", '."', ".”", ".’", "?”", "!”")
+
+
+def _continues(line: str) -> int:
+    """Whether `line` stops where no sentence can end, so the next line belongs to it."""
+    last = _LAST_WORD.search(line)
+    if last is None:
+        return _NO
+    word = last.group(1)
+    bare = word.rstrip(".").lower().lstrip("'’(\"“")
+    if word.endswith(".") and (bare in ABBREVIATIONS or (len(bare) == 1 and bare.isalpha())):
+        return _YES  # "Mr.", "Sen.", "J."
+    if word.endswith(".") and "." in word[:-1] and all(len(p) == 1 for p in word.split(".") if p):
+        return _MAYBE  # "H.R." goes on to a name; "U.S." may end a sentence
+    if line.endswith(_TERMINAL_CHARS):
+        return _NO
+    return _YES if _inside_open_quote(line[-_MAX_QUOTED:]) else _NO
+
+
+def _starts_sentence(line: str) -> bool:
+    """A line opening with a function word ("The", "He", "In") starts a sentence of its own."""
+    first = _FIRST_WORD.match(line)
+    return first is None or first.group(1).lower() in STOPWORDS
 
 
 def strip_dateline(sentence: str) -> str:

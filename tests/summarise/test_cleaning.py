@@ -1,0 +1,122 @@
+"""Sentence cleaning and repairs that keep meaning (issue 13: points 4 and 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.summarise.neutral import assess, indefinite_article, repair_sentence
+from bot.summarise.sentences import split_sentences
+
+
+def test_a_line_break_after_initials_does_not_split_a_name() -> None:
+    text = 'The columnist mocked "General J.K.\nHolloway, the supposed strongman" on Friday.'
+    sentences = split_sentences(text)
+    assert sentences == [
+        'The columnist mocked "General J.K. Holloway, the supposed strongman" on Friday.'
+    ]
+    assert sentences[0].count('"') == 2  # the quotation opens and closes in one sentence
+
+
+def test_a_line_break_after_an_abbreviation_does_not_split() -> None:
+    assert split_sentences("The motion was tabled by Sen.\nOrtiz on Monday.") == [
+        "The motion was tabled by Sen. Ortiz on Monday."
+    ]
+
+
+def test_an_acronym_ending_a_line_still_ends_the_sentence() -> None:
+    assert split_sentences("The ships docked in the U.S.\nThe crews went ashore.") == [
+        "The ships docked in the U.S.",
+        "The crews went ashore.",
+    ]
+
+
+def test_a_quotation_left_open_at_a_line_break_continues_on_the_next_line() -> None:
+    text = '"We will keep the ferry running\nuntil the bridge opens," the mayor said.'
+    assert split_sentences(text) == [
+        '"We will keep the ferry running until the bridge opens," the mayor said.'
+    ]
+
+
+def test_footnote_markers_are_removed() -> None:
+    text = "The river flooded in 1921.[4][5] She has studied it since.[citation needed]"
+    assert split_sentences(text) == ["The river flooded in 1921.", "She has studied it since."]
+
+
+@pytest.mark.parametrize(
+    ("word", "article"),
+    [
+        ("US", "a"),
+        ("FBI", "an"),
+        ("MP", "an"),
+        ("NATO", "a"),
+        ("NHS", "an"),
+        ("hour-long", "an"),
+        ("union", "a"),
+        ("European", "a"),
+        ("apple", "an"),
+        ("8%", "an"),
+        ("11-year-old", "an"),
+        ("18th", "an"),
+        ("one-off", "a"),
+    ],
+)
+def test_indefinite_article_is_chosen_by_sound(word: str, article: str) -> None:
+    assert indefinite_article(word) == article
+
+
+def test_a_repair_before_an_acronym_chooses_the_article_by_sound() -> None:
+    assert repair_sentence("It was a shocking FBI raid on the depot.") == (
+        "It was an FBI raid on the depot."
+    )
+    assert repair_sentence("She joined an outrageous US nonprofit in May.") == (
+        "She joined a US nonprofit in May."
+    )
+
+
+def test_a_repair_never_corrects_the_outlets_own_article() -> None:
+    # "an historic" is the outlet's choice; only articles next to a deletion are chosen.
+    sentence = "It was an historic and utterly shocking vote in the council."
+    assert repair_sentence(sentence).startswith("It was an historic")
+
+
+def test_quotation_marks_stay_around_titles_and_nicknames() -> None:
+    title = 'The council screened "Harbour Lights" at the old depot on Monday.'
+    nickname = 'Residents know the ferry captain as "Big Tom" along the coast.'
+    for sentence in (title, nickname):
+        assert repair_sentence(sentence) == sentence
+        assert assess(sentence).clean
+
+
+def test_a_term_someone_named_keeps_its_marks() -> None:
+    sentence = 'The union called the offer "a slap in the face" on Tuesday.'
+    assert repair_sentence(sentence) == sentence
+
+
+def test_scare_quotes_around_a_plain_word_come_off() -> None:
+    assert repair_sentence('The group moved its "headquarters" to a barn.') == (
+        "The group moved its headquarters to a barn."
+    )
+
+
+def test_a_quotation_with_a_named_speaker_keeps_its_speaker() -> None:
+    # Dropping the dashed aside would drop who said it: the repair is refused.
+    sentence = (
+        "The cuts are a disgrace — so said the furious Mayor Ilse Brandt — and must be reversed."
+    )
+    repaired = repair_sentence(sentence)
+    assert "Brandt" in repaired
+
+
+def test_a_quotation_inside_a_dropped_aside_is_kept() -> None:
+    sentence = (
+        "The shameful plan (“a shameful betrayal of every tenant,” in Ms Brandt's words) passed."
+    )
+    repaired = repair_sentence(sentence)
+    assert "“a shameful betrayal of every tenant,”" in repaired
+
+
+def test_a_dramatic_idiom_is_repaired_instead_of_dropping_the_lead() -> None:
+    sentence = "The prize went to none other than the harbour master, Ruth Okafor."
+    repaired = repair_sentence(sentence)
+    assert repaired == "The prize went to the harbour master, Ruth Okafor."
+    assert not assess(repaired).strong
