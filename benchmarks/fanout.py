@@ -33,10 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from bot.channels.daily import BuildCache, BuildDeps, compose_digest
+from bot.channels.daily import BuildDeps
 from bot.channels.delivery import PostError, PostResult
 from bot.channels.scheduler import Scheduler
 from bot.channels.timing import latest_digest_at, parse_zone
+from bot.digest.compose import BuildCache, compose_digest
 from bot.models import Article, ChannelRef, Digest
 from bot.store.db import Database, open_database
 from bot.store.schema import (

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.digest.build import build_digest  # noqa: E402
+from bot.digest.compose import compose_digest  # noqa: E402
 from bot.models import Article, Story  # noqa: E402
 from bot.summarise.cluster import cluster_articles, story_id  # noqa: E402
 from bot.summarise.extractive import ExtractiveSummariser  # noqa: E402
@@ -209,15 +209,15 @@ def main() -> None:
     cluster_s = time.perf_counter() - start
     start = time.perf_counter()
     digest = asyncio.run(
-        build_digest(
+        compose_digest(
             articles,
-            ExtractiveSummariser(),
             title="Benchmark",
-            period_start=articles[0].published,
-            period_end=articles[-1].published,
+            start=articles[0].published,
+            end=articles[-1].published,
             max_items=20,
+            summariser=ExtractiveSummariser(),
         )
-    )
+    )[0]
     build_s = time.perf_counter() - start
     print(
         f"digest of {len(articles)} articles from {len(OUTLETS)} outlets: {build_s * 1000:.0f} ms "

@@ -41,7 +41,9 @@ class NotAFeed(FeedError):
 
 # What a user sees when something failed that is not their doing: the details go to the log,
 # never to the channel. Every adapter's one error handler uses this text.
-UNEXPECTED_ERROR_TEXT = "Something went wrong on newsbot's side; it has been logged. Please try again."
+UNEXPECTED_ERROR_TEXT = (
+    "Something went wrong on newsbot's side; it has been logged. Please try again."
+)
 
 
 def user_message(error: BaseException) -> str:

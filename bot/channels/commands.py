@@ -20,12 +20,7 @@ from urllib.parse import urljoin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import ask as ask_module
-from bot.channels.daily import (
-    BuildCache,
-    SummariserFor,
-    compose_digest,
-    select_candidates,
-)
+from bot.channels.daily import SummariserFor, select_candidates
 from bot.channels.timing import latest_digest_at, next_digest_at, parse_time, parse_zone
 from bot.channels.topics import (
     Candidate,
@@ -37,6 +32,7 @@ from bot.channels.topics import (
 )
 from bot.clock import Clock
 from bot.config import Settings
+from bot.digest.compose import BuildCache, compose_digest
 from bot.errors import BadInput, FeedError, NewsbotError, NotAFeed, PermissionDenied
 from bot.feeds.fetch import Fetcher
 from bot.feeds.guard import check_url

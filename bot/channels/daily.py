@@ -14,7 +14,7 @@ and shared by every channel that sees them (`BuildCache`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -24,38 +24,17 @@ from bot.channels.delivery import ReadyPost
 from bot.channels.timing import PERIOD_PREFIX, Period, parse_time, parse_zone, period_for
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
 from bot.clock import Clock
+from bot.digest.compose import BuildCache, compose_digest
 from bot.digest.render import digest_to_dict
-from bot.models import Article, ChannelRef, Digest, DigestItem, Story
+from bot.models import Article, ChannelRef
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
 from bot.store.channels import SubscriptionView, run_write
 from bot.store.db import Database, WriteBatcher
 from bot.store.schema import ChannelRow
 from bot.summarise.base import Summariser
-from bot.summarise.cluster import cluster_articles
 
 SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
-
-
-@dataclass
-class BuildCache:
-    """Work shared by every digest built in one tick: articles, clusters and summaries.
-
-    Ten thousand channels over a few hundred feeds see the same few stories; clustering and
-    summarising them once per tick instead of once per channel is what makes fan-out cheap.
-    """
-
-    feed_articles: dict[tuple[int, datetime, datetime], tuple[Article, ...]] = field(
-        default_factory=dict
-    )
-    topic_articles: dict[tuple[tuple[str, ...], datetime, datetime], tuple[Article, ...]] = field(
-        default_factory=dict
-    )
-    stories: dict[tuple[str, ...], tuple[Story, ...]] = field(default_factory=dict)
-    items: dict[tuple[str, str], DigestItem] = field(default_factory=dict)
-    summarised_stories: int = 0
-    reused_items: int = 0
-    clusterings: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,55 +149,6 @@ async def _articles_of(
         )
         cache.topic_articles[key] = tuple(a for a in found if matches_topic(a, words))
     return cache.topic_articles[key]
-
-
-async def compose_digest(
-    articles: Sequence[Article],
-    *,
-    title: str,
-    start: datetime,
-    end: datetime,
-    max_items: int,
-    summariser: Summariser,
-    cache: BuildCache,
-    scope: str = "",
-    digest_id: str = "",
-) -> tuple[Digest, tuple[Story, ...]]:
-    """Cluster, pick the top stories and summarise them, reusing the tick's shared work.
-
-    Returns the digest and the stories it shows (their articles are the digest's articles).
-    """
-    key = tuple(sorted(a.id for a in articles))
-    stories = cache.stories.get(key)
-    if stories is None:
-        stories = _stories_of(articles, start, end, cache)
-        cache.stories[key] = stories
-    chosen = stories[:max_items]
-    name = getattr(summariser, "name", type(summariser).__name__)
-    missing = [s for s in chosen if (s.id, name) not in cache.items]
-    if missing:
-        made = await summariser.summarise_stories(missing, scope=scope)
-        for story, item in zip(missing, made, strict=True):
-            cache.items[(story.id, name)] = item
-        cache.summarised_stories += len(missing)
-    cache.reused_items += len(chosen) - len(missing)
-    items = tuple(cache.items[(s.id, name)] for s in chosen)
-    digest = Digest(title=title, period_start=start, period_end=end, items=items, id=digest_id)
-    return digest, chosen
-
-
-def _stories_of(
-    articles: Sequence[Article], start: datetime, end: datetime, cache: BuildCache
-) -> tuple[Story, ...]:
-    """The channel's stories. Channels with the same articles share one clustering (the
-    cache key is the article set) and, through the stable story ids, one summary per story.
-
-    Clustering everything of a period once and cutting it per channel was tried: its cost
-    grows with the square of the period's articles (12 s for 2,000 here), a channel's pile
-    stays small, so per-pile clustering scales better.
-    """
-    cache.clusterings += 1
-    return tuple(cluster_articles(articles))
 
 
 @dataclass(frozen=True)

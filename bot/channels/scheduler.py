@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels.daily import (
-    BuildCache,
     BuildDeps,
     ChannelJob,
     build_job,
@@ -40,6 +39,7 @@ from bot.channels.timing import (
     parse_zone,
 )
 from bot.clock import Clock
+from bot.digest.compose import BuildCache
 from bot.feeds.poll import PollOutcome
 from bot.store import channels as channel_store
 from bot.store import outbox as outbox_store

@@ -25,8 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import bot
 from bot.cli.args import parse_duration
 from bot.config import Settings
-from bot.digest.build import build_digest
-from bot.digest.render import digest_to_dict, item_summary_text, render_markdown, render_text
+from bot.digest.compose import compose_digest, summarise_stories
+from bot.digest.render import digest_to_dict, render_markdown, render_text
 from bot.errors import BadInput, FeedError
 from bot.feeds.urls import display_url
 from bot.models import Article, DigestItem, Story
@@ -119,13 +119,13 @@ async def run_digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.since is not None:
         start = end - args.since
         articles = [a for a in articles if start <= a.published <= end]
-    digest = await build_digest(
+    digest, _ = await compose_digest(
         articles,
-        _summariser(settings, args),
         title=args.title,
-        period_start=start,
-        period_end=end,
+        start=start,
+        end=end,
         max_items=max_items,
+        summariser=_summariser(settings, args),
     )
     if args.format == "json":
         output = json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=2) + "\n"
@@ -275,8 +275,11 @@ async def run_summarise(args: argparse.Namespace, settings: Settings) -> int:
         task = progress.add_task("summarising", total=len(jobs))
         for start in range(0, len(jobs), _BATCH):
             batch = jobs[start : start + _BATCH]
-            items = await summariser.summarise_stories(
-                [job.story for job in batch], max_sentences=args.max_sentences, scope="cli"
+            items = await summarise_stories(
+                [job.story for job in batch],
+                summariser,
+                max_sentences=args.max_sentences,
+                scope="cli",
             )
             for job, item in zip(batch, items, strict=True):
                 out.write(json.dumps(output_record(job.id, item), ensure_ascii=False) + "\n")
@@ -424,7 +427,7 @@ def output_record(line_id: str, item: DigestItem) -> dict[str, Any]:
     """One output line of the batch contract; `summary` is the text a channel shows."""
     return {
         "id": line_id,
-        "summary": item_summary_text(item),
+        "summary": item.summary,
         "sentences": [
             {"text": s.text, "sources": [{"name": x.name, "url": x.url} for x in s.sources]}
             for s in item.sentences

@@ -1,8 +1,8 @@
-"""build_digest: clustering, ordering by coverage then recency, item limit."""
+"""compose_digest: clustering, ordering by coverage then recency, item limit, shared work."""
 
 from __future__ import annotations
 
-from bot.digest.build import build_digest
+from bot.digest.compose import BuildCache, compose_digest
 from bot.summarise.extractive import ExtractiveSummariser
 from tests.summarise.fixtures import (
     BASE,
@@ -19,13 +19,13 @@ ARTICLES = [LIBRARY, FIRE_B, BRIDGE_WIRE, FOOTBALL, BRIDGE_LOCAL, FIRE_A, BRIDGE
 
 
 async def test_items_are_ordered_by_how_widely_then_how_recently_covered() -> None:
-    digest = await build_digest(
+    digest, shown = await compose_digest(
         ARTICLES,
-        ExtractiveSummariser(),
         title="Daily",
-        period_start=BASE,
-        period_end=BASE,
+        start=BASE,
+        end=BASE,
         max_items=10,
+        summariser=ExtractiveSummariser(),
     )
     outlets = [len({s.name for s in item.sources}) for item in digest.items]
     assert outlets == [3, 2, 1, 1]
@@ -33,16 +33,17 @@ async def test_items_are_ordered_by_how_widely_then_how_recently_covered() -> No
     assert "Harwick" in digest.items[2].headline
     assert "library" in digest.items[3].headline.lower()
     assert digest.title == "Daily"
+    assert [story.id for story in shown] == [item.story_id for item in digest.items]
 
 
 async def test_each_story_appears_once_and_the_limit_holds() -> None:
-    digest = await build_digest(
+    digest, _ = await compose_digest(
         [*ARTICLES, BRIDGE_WIRE],
-        ExtractiveSummariser(),
         title="D",
-        period_start=BASE,
-        period_end=BASE,
+        start=BASE,
+        end=BASE,
         max_items=2,
+        summariser=ExtractiveSummariser(),
     )
     assert len(digest.items) == 2
     ids = [item.story_id for item in digest.items]
@@ -50,7 +51,32 @@ async def test_each_story_appears_once_and_the_limit_holds() -> None:
 
 
 async def test_no_articles_gives_an_empty_digest() -> None:
-    digest = await build_digest(
-        [], ExtractiveSummariser(), title="D", period_start=BASE, period_end=BASE, max_items=5
+    digest, shown = await compose_digest(
+        [], title="D", start=BASE, end=BASE, max_items=5, summariser=ExtractiveSummariser()
     )
-    assert digest.items == ()
+    assert digest.items == () and shown == ()
+
+
+async def test_two_digests_of_the_same_stories_share_one_clustering_and_summary() -> None:
+    cache = BuildCache()
+    first, _ = await compose_digest(
+        ARTICLES,
+        title="A",
+        start=BASE,
+        end=BASE,
+        max_items=3,
+        summariser=ExtractiveSummariser(),
+        cache=cache,
+    )
+    second, _ = await compose_digest(
+        ARTICLES,
+        title="B",
+        start=BASE,
+        end=BASE,
+        max_items=2,
+        summariser=ExtractiveSummariser(),
+        cache=cache,
+    )
+    assert second.items == first.items[:2]
+    assert cache.clusterings == 1
+    assert (cache.summarised_stories, cache.reused_items) == (3, 2)
