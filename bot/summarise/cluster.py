@@ -5,6 +5,12 @@ weighted up (outlets word the same event differently but keep its names and figu
 damped by the time between articles, then average-linkage agglomerative clustering with a
 similarity threshold. Only pairs that share a term are ever compared, so a thousand
 articles cluster in well under a second.
+
+Two articles are only ever linked when they report the same event, which similarity alone
+does not prove on real feeds: they must share specific content besides names (two people
+called Paterson, or one company's two launches on one day, are different events), generic
+words ("test", "review", "news", weekdays) count for nothing, and articles further apart
+than the window (`window_days`, 3 by default) are never in one story.
 """
 
 from __future__ import annotations
@@ -16,15 +22,20 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.models import Article, Story
+from bot.summarise import furniture
 from bot.summarise.sentences import STOPWORDS, content_words, stem, word_count
 
+# Outlets report one event within a few days; a story never spans more than this.
+DEFAULT_WINDOW_DAYS = 3.0
+
 # Average similarity at or above which two groups are the same story (tuned, see NEUTRALITY.md).
-DEFAULT_THRESHOLD = 0.15
-# Outlets cover one event within a day or two; beyond that, similarity fades out.
+DEFAULT_THRESHOLD = 0.08
+# Outlets cover one event within a day or two; beyond that, similarity fades out, reaching
+# nothing at the window's end.
 SAME_EVENT_HOURS = 48.0
-FADE_HOURS = 96.0
 # An outlet seldom runs two separate articles on one event in a single digest period.
 SAME_OUTLET_FACTOR = 0.8
 # Extra weight of capitalised names: they survive paraphrase better than other words.
@@ -36,6 +47,38 @@ STRAY_AVERAGE = 0.5
 # Pretend documents that contain no term, so that tiny piles still get sensible weights.
 _PRIOR_DOCS = 10
 _LEAD_WORDS = 80
+_LEAD_CHARS = 2000
+
+
+def _listed(words: str) -> list[str]:
+    return words.split()
+
+
+# Two articles share at least this many terms, and this much of their similarity comes from
+# terms other than names (x threshold): a shared name alone is not a shared event.
+MIN_SHARED_TERMS = 2
+MIN_SHARED_CONTENT = 2
+# Similarity (x threshold) that must remain without the pair's strongest shared word: one
+# word in common ("buy", "library") is a topic, not an event.
+BEYOND_ONE_WORD = 0.5
+# Articles whose titles share no specific word join only on this much similarity (x threshold).
+UNLIKE_TITLES = 2.0
+CONTENT_SHARE = 0.3
+# Words that name a kind of post, a routine or a day rather than an event (stemmed).
+GENERIC_WORDS = frozenset(
+    stem(word)
+    for word in _listed(
+        "test tests testing review reviews news update updates podcast episode episodes show "
+        "links link week weekly today daily tonight morning evening afternoon night live video "
+        "videos photo photos picture pictures opinion analysis column letter letters blog post "
+        "posts release released version announce announces announced announcement report "
+        "reports reported company companies people thing things day days month months first "
+        "latest part series guide story stories watch read listen more here now help via "
+        "monday tuesday wednesday thursday friday saturday sunday january february march april "
+        "may june july august september october november december dollar dollars percent "
+        "hour hours minute minutes weekend"
+    )
+)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'’-]+|[A-Z]{2,})")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 
@@ -44,20 +87,29 @@ _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 class _Doc:
     article: Article
     vector: dict[str, float]
+    names: frozenset[str]  # terms this article writes as a name (capitalised mid-sentence)
+    title: frozenset[str]  # the title's specific words
 
 
 def cluster_articles(
-    articles: Iterable[Article], *, threshold: float = DEFAULT_THRESHOLD
+    articles: Iterable[Article],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    window_days: float = DEFAULT_WINDOW_DAYS,
 ) -> list[Story]:
-    """Cluster articles into stories, most widely covered first, then most recent."""
+    """Cluster articles into stories, most widely covered first, then most recent.
+
+    Articles published more than `window_days` apart are never in one story.
+    """
     unique = {a.id: a for a in articles}
     ordered = sorted(unique.values(), key=lambda a: (a.published, a.id))
     if not ordered:
         return []
+    window = timedelta(days=window_days)
     docs = _vectorise(ordered)
-    similar = _similar_pairs(docs)
-    groups = _agglomerate(len(docs), similar, threshold)
-    groups = _attach_strays(groups, docs, similar, threshold)
+    similar = _similar_pairs(docs, window, threshold)
+    groups = _agglomerate(docs, similar, threshold, window)
+    groups = _attach_strays(groups, docs, similar, threshold, window)
     stories = [_story(tuple(docs[i].article for i in sorted(group))) for group in groups]
     return sorted(stories, key=lambda s: (-len(s.outlets), -s.latest.timestamp(), s.id))
 
@@ -72,17 +124,23 @@ def _story(articles: tuple[Article, ...]) -> Story:
     return Story(id=story_id(articles), articles=articles)
 
 
-def _features(article: Article) -> Counter[str]:
-    lead = " ".join(article.text.split()[:_LEAD_WORDS])
+def _features(article: Article) -> tuple[Counter[str], frozenset[str]]:
+    # Sponsor reads, captions and link lists say nothing about the event: never group by them.
+    content = furniture.content_text(article.title, article.text[:_LEAD_CHARS])
+    lead = " ".join(content.split()[:_LEAD_WORDS])
     counts: Counter[str] = Counter()
     for word in content_words(article.title):
         counts[word] += 2
     for word in content_words(lead):
         counts[word] += 1
+    names = set()
     for match in _NAME.finditer(f"{article.title} {lead}"):
         token = stem(match.group(1).lower().replace("’", "'").removesuffix("'s"))
         if token not in STOPWORDS:
             counts[token] += NAME_BOOST  # names count again: they survive paraphrase
+            names.add(token)
+    for word in GENERIC_WORDS.intersection(counts):
+        del counts[word]
     for match in _NUMBER.finditer(f"{article.title} {lead}"):
         number = match.group(0).rstrip(".,")
         if len(number) > 1:
@@ -91,25 +149,28 @@ def _features(article: Article) -> Counter[str]:
         # Scripts without spaces: fall back to character pairs of the title and lead.
         text = (article.title + lead).replace(" ", "")
         counts.update(text[i : i + 2] for i in range(len(text) - 1))
-    return counts
+    return counts, frozenset(names)
 
 
 def _vectorise(articles: Sequence[Article]) -> list[_Doc]:
     features = [_features(a) for a in articles]
     df: Counter[str] = Counter()
-    for counts in features:
+    for counts, _ in features:
         df.update(counts.keys())
     n = len(articles) + _PRIOR_DOCS
     docs = []
-    for article, counts in zip(articles, features, strict=True):
+    for article, (counts, names) in zip(articles, features, strict=True):
         vector = {t: (1 + math.log(c)) * math.log(n / (df[t] + 0.5)) for t, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        docs.append(_Doc(article, {t: v / norm for t, v in vector.items()}))
+        title = frozenset(content_words(article.title)) - GENERIC_WORDS
+        docs.append(_Doc(article, {t: v / norm for t, v in vector.items()}, names, title))
     return docs
 
 
-def _similar_pairs(docs: Sequence[_Doc]) -> dict[tuple[int, int], float]:
-    """Cosine similarity of every pair sharing a term, damped by time and same outlet."""
+def _similar_pairs(
+    docs: Sequence[_Doc], window: timedelta, threshold: float
+) -> dict[tuple[int, int], float]:
+    """Cosine similarity of every pair reporting alike, damped by time and same outlet."""
     postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, doc in enumerate(docs):
         for term, weight in doc.vector.items():
@@ -117,7 +178,12 @@ def _similar_pairs(docs: Sequence[_Doc]) -> dict[tuple[int, int], float]:
     # Terms in a large share of a big pile link everything to everything and say little.
     too_common = max(50, len(docs) // 3)
     dots: defaultdict[tuple[int, int], float] = defaultdict(float)
-    for entries in postings.values():
+    # The part of each dot product that comes from terms other than names, and term counts.
+    content: defaultdict[tuple[int, int], float] = defaultdict(float)
+    shared: Counter[tuple[int, int]] = Counter()
+    shared_content: Counter[tuple[int, int]] = Counter()
+    strongest: defaultdict[tuple[int, int], float] = defaultdict(float)
+    for term, entries in postings.items():
         if len(entries) < 2 or len(entries) > too_common:
             continue
         for a in range(len(entries)):
@@ -125,10 +191,24 @@ def _similar_pairs(docs: Sequence[_Doc]) -> dict[tuple[int, int], float]:
             for b in range(a + 1, len(entries)):
                 j, wj = entries[b]
                 dots[(i, j)] += wi * wj
+                shared[(i, j)] += 1
+                strongest[(i, j)] = max(strongest[(i, j)], wi * wj)
+                if term not in docs[i].names or term not in docs[j].names:
+                    content[(i, j)] += wi * wj
+                    shared_content[(i, j)] += 1
     pairs = {}
     for (i, j), dot in dots.items():
+        if (
+            shared[(i, j)] < MIN_SHARED_TERMS
+            or shared_content[(i, j)] < MIN_SHARED_CONTENT
+            or content[(i, j)] < CONTENT_SHARE * threshold
+            or dot - strongest[(i, j)] < BEYOND_ONE_WORD * threshold
+        ):
+            continue  # a name or one word in common is not a shared event
+        if docs[i].title.isdisjoint(docs[j].title) and dot < UNLIKE_TITLES * threshold:
+            continue  # titles with nothing in common need texts that clearly agree
         first, second = docs[i].article, docs[j].article
-        factor = _time_factor(first, second)
+        factor = _time_factor(first, second, window)
         if first.outlet == second.outlet:
             factor *= SAME_OUTLET_FACTOR
         if factor > 0:
@@ -141,6 +221,7 @@ def _attach_strays(
     docs: Sequence[_Doc],
     pairs: dict[tuple[int, int], float],
     threshold: float,
+    window: timedelta,
 ) -> list[list[int]]:
     """Join a lone article to the story it is closest to when that story lacks its outlet.
 
@@ -165,6 +246,8 @@ def _attach_strays(
             others = groups[target]
             if len(others) < 2 or any(docs[o].article.outlet == outlet for o in others):
                 continue
+            if _span(docs, [*others, lone]) > window:
+                continue
             average = sum(pairs.get((min(lone, o), max(lone, o)), 0.0) for o in others)
             if average / len(others) >= threshold * STRAY_AVERAGE and strongest > best_link:
                 best, best_link = target, strongest
@@ -179,16 +262,33 @@ def _attach_strays(
     return [sorted(m) for m in merged if m]
 
 
-def _time_factor(first: Article, second: Article) -> float:
+def _time_factor(first: Article, second: Article, window: timedelta) -> float:
+    """1 within the same-event hours, fading to 0 at the window's end (0 beyond it)."""
     hours = abs((first.published - second.published).total_seconds()) / 3600
-    if hours <= SAME_EVENT_HOURS:
+    window_hours = window.total_seconds() / 3600
+    full = min(SAME_EVENT_HOURS, window_hours)
+    if hours <= full:
         return 1.0
-    return max(0.0, 1.0 - (hours - SAME_EVENT_HOURS) / FADE_HOURS)
+    if hours > window_hours:
+        return 0.0
+    # Half weight at the window's end: a follow-up two days on still reads as one story.
+    return 1.0 - 0.5 * (hours - full) / max(1e-9, window_hours - full)
 
 
-def _agglomerate(n: int, pairs: dict[tuple[int, int], float], threshold: float) -> list[list[int]]:
-    """Average-linkage clustering; pairs never compared count as similarity 0."""
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+def _span(docs: Sequence[_Doc], members: Iterable[int]) -> timedelta:
+    times = [docs[i].article.published for i in members]
+    return max(times) - min(times)
+
+
+def _agglomerate(
+    docs: Sequence[_Doc], pairs: dict[tuple[int, int], float], threshold: float, window: timedelta
+) -> list[list[int]]:
+    """Average-linkage clustering; pairs never compared count as similarity 0.
+
+    Two groups whose articles would span more than the window are never merged, so a
+    chain of follow-ups cannot grow one story across weeks.
+    """
+    members: dict[int, list[int]] = {i: [i] for i in range(len(docs))}
     sums: defaultdict[int, dict[int, float]] = defaultdict(dict)
     for (i, j), sim in pairs.items():
         sums[i][j] = sim
@@ -202,6 +302,8 @@ def _agglomerate(n: int, pairs: dict[tuple[int, int], float], threshold: float) 
         current = sums[i].get(j, 0.0) / (len(members[i]) * len(members[j]))
         if abs(current + negative) > 1e-12:
             continue  # stale entry: one side grew since it was pushed
+        if _span(docs, members[i] + members[j]) > window:
+            continue
         _merge(i, j, members, sums)
         for k, total in sums[i].items():
             average = total / (len(members[i]) * len(members[k]))
