@@ -52,6 +52,13 @@ class DatabaseSettings(_Section):
         description="SQLAlchemy URL, e.g. sqlite+aiosqlite:///newsbot.db or "
         "postgresql+asyncpg://user@host/db",
     )
+    retention_days: int = Field(
+        30,
+        ge=0,
+        le=36500,
+        description="days articles, digests, sent posts and LLM usage are kept (at least what "
+        "a digest still needs); 0 = keep everything",
+    )
 
     @field_validator("url")
     @classmethod
@@ -253,6 +260,59 @@ class SchedulerSettings(_Section):
     delivery_lease_s: float = Field(
         60.0, gt=0, le=3600, description="how long a post being delivered is hidden from retries"
     )
+
+
+class WebSettings(_Section):
+    host: str = Field(
+        "127.0.0.1", description="dashboard address; any other needs a Discord or Slack login"
+    )
+    port: int = Field(8080, ge=0, le=65535, description="dashboard port; 0 = any free port")
+    public_url: str | None = Field(
+        None, description="the dashboard's address as browsers reach it (OAuth callbacks)"
+    )
+    session_secret: SecretStr | None = Field(
+        None, description="env only: NEWSBOT_WEB__SESSION_SECRET; unset = new at each start"
+    )
+    session_max_age_s: int = Field(
+        3600, ge=60, le=7 * 86400, description="a login lasts this long; then permissions are re-read"
+    )
+    discord_client_id: str | None = None
+    discord_client_secret: SecretStr | None = Field(
+        None, description="env only: NEWSBOT_WEB__DISCORD_CLIENT_SECRET"
+    )
+    discord_url: str = Field("https://discord.com", description="Discord (tests: a local fake)")
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = Field(
+        None, description="env only: NEWSBOT_WEB__SLACK_CLIENT_SECRET"
+    )
+    slack_openid_configuration: str = Field(
+        "https://slack.com/.well-known/openid-configuration",
+        description="Sign in with Slack discovery document (tests: a local fake)",
+    )
+
+
+# The longest one platform call of a post may legitimately take: the HTTP deadline of a
+# post (webhook, Slack) or a rate-limit wait (Slack waits out at most 30 s, Discord up to
+# discord.max_ratelimit_wait_s); the margin covers the database writes around it.
+POST_CALL_S = 30.0
+LEASE_MARGIN_S = 10.0
+
+
+def min_delivery_lease_s(settings: Settings) -> float:
+    """The shortest `scheduler.delivery_lease_s` that cannot expire while a post is in flight."""
+    return max(POST_CALL_S, settings.discord.max_ratelimit_wait_s) + LEASE_MARGIN_S
+
+
+def check_delivery_lease(settings: Settings) -> None:
+    """Refuse a lease a post can outlive: another runner would then post the digest again."""
+    least = min_delivery_lease_s(settings)
+    lease = settings.scheduler.delivery_lease_s
+    if lease < least:
+        raise ConfigError(
+            f"invalid setting scheduler.delivery_lease_s ({lease:g}): a post may take "
+            f"{least - LEASE_MARGIN_S:g} s (discord.max_ratelimit_wait_s or a platform's "
+            f"timeout), so the lease must be at least {least:g} s or it can be posted twice."
+        )
 
 
 class Settings(BaseSettings):
