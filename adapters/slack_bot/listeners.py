@@ -17,8 +17,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack_bot.payloads import MessageEvent, SlashCommand, plain_text_of, question_text
-from adapters.slack_bot.permissions import caller_can_manage
+from adapters.slack_bot.payloads import (
+    MessageEvent,
+    SlashCommand,
+    command_words,
+    plain_text_of,
+    question_text,
+)
+from adapters.slack_bot.permissions import caller_can_manage, posting_refusal
 from adapters.slack_bot.poster import PLATFORM, PrivateNote, SlackPoster
 from adapters.slack_bot.render import SlackMessage, escape, render_digest, render_reply
 from bot.channels.delivery import PostError
@@ -49,6 +55,11 @@ def failure_text(error: Exception) -> str:
     else:
         log.error("slack: unexpected error while handling a request", exc_info=error)
     return user_message(error)
+
+
+def refused(text: str) -> Reply:
+    """A refusal or failure: one sentence, shown only to the person who asked."""
+    return Reply(text=text, ok=False, ephemeral=True)
 
 
 class SlackListeners:
@@ -96,9 +107,9 @@ class SlackListeners:
 
     async def ack_news(self, ack: AsyncAck, command: SlashCommand) -> None:
         """Answer Slack within its 3 s; the command itself runs in `run_news`."""
-        words = plain_text_of(str(command.get("text") or "")).split()
-        if words and words[0].lower() in SLOW_SUBCOMMANDS:
-            await ack(text=f"Working on `/news {escape(words[0].lower())}`…")
+        name, _ = command_words(plain_text_of(str(command.get("text") or "")))
+        if name in SLOW_SUBCOMMANDS:
+            await ack(text=f"Working on `/news {escape(name)}`…")
         else:
             await ack()
 
@@ -125,13 +136,20 @@ class SlackListeners:
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
+        text = plain_text_of(str(command.get("text") or ""))
+        name, target = command_words(text)
+        if name == "subscribe" and target:
+            # Subscribing where newsbot cannot post would only fail every digest later.
+            refusal = await posting_refusal(client, where.channel)
+            if refusal is not None:
+                await self.respond(respond, render_reply(refused(refusal)), True)
+                return
         user_id = str(command["user_id"])
         caller = Caller(
             user_id=user_id,
             can_manage=await caller_can_manage(client, user_id, self.admin_usergroup),
             display_name=str(command.get("user_name") or ""),
         )
-        text = plain_text_of(str(command.get("text") or ""))
         reply = await self.commands.execute(where, caller, text)
         await self.show_command_reply(where, reply, respond, token=context.bot_token)
 
@@ -259,7 +277,7 @@ class SlackListeners:
         private: PrivateNote | None = None,
     ) -> None:
         """The one place errors meet users: privately, in one sentence (`failure_text`)."""
-        message = render_reply(Reply(text=failure_text(error), ok=False, ephemeral=True))
+        message = render_reply(refused(failure_text(error)))
         with suppress(Exception):  # the failure report itself may fail; the log has it
             if respond is not None:
                 await self.respond(respond, message, True)

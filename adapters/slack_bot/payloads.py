@@ -48,6 +48,18 @@ def is_direct_message(event: MessageEvent) -> bool:
     return event.get("channel_type") == "im"
 
 
+def command_words(text: str) -> tuple[str, str]:
+    """(subcommand, the rest) of a command's plain text: `subscribe URL` or `/news list`.
+
+    Split as the core splits it, so the adapter's checks see the command the core will run.
+    """
+    words = text.strip().lstrip("/").split(None, 1)
+    if words and words[0].lower() == "news":
+        words = words[1].split(None, 1) if len(words) > 1 else []
+    name = words[0].lower() if words else ""
+    return name, words[1].strip() if len(words) > 1 else ""
+
+
 def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
     """Message metadata that lets `find_posted` recognise a digest post after a crash."""
     payload: dict[str, Any] = {"key": key, "part": part, "parts": parts}

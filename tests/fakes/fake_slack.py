@@ -4,8 +4,9 @@ It is a real aiohttp server on 127.0.0.1, so slack_sdk / slack-bolt talk to it e
 they talk to Slack (`AsyncWebClient(base_url=fake.api_url)`). It records every call, keeps
 the messages posted per channel (for `conversations.history`), and rejects what Slack
 rejects: too many blocks, section or header text over its limit, too many characters of
-blocks in one message, a too long `text`, posting where the bot is not a member, and 429s
-scripted by the test (with `Retry-After`).
+blocks in one message, a too long `text`, posting where the bot is not a member (a private
+channel it is not in does not exist for it), and 429s scripted by the test (with
+`Retry-After`). `conversations.info` answers `is_member` as Slack does.
 
 Error shapes follow Slack: HTTP 200 with `{"ok": false, "error": ...}` (plus
 `response_metadata.messages` for `invalid_blocks`), and HTTP 429 with a `Retry-After` header
@@ -113,6 +114,8 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.not_in_channel: set[str] = set()
         self.missing_channels: set[str] = set()
+        # Private channels: one newsbot is not in does not exist for it (`channel_not_found`).
+        self.private_channels: set[str] = set()
         # channel -> error chat.postMessage / chat.postEphemeral answer there, as Slack does
         # for an archived channel (`is_archived`) or one where only admins may post
         # (`restricted_action_read_only_channel`); its history stays readable.
@@ -360,6 +363,32 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _m_conversations_info(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+        """The conversation object as Slack shows it to the bot: `is_member` for channels,
+        none for a DM (`D...`), which the bot only sees when it is its own."""
+        channel = str(args.get("channel", ""))
+        refusal = self._channel_refusal(channel)
+        if refusal is not None and refusal["error"] == "channel_not_found":
+            return refusal
+        if channel.startswith("D"):
+            return {"ok": True, "channel": {"id": channel, "is_im": True, "user": "U-MEMBER"}}
+        private = channel in self.private_channels
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": not private,
+                "is_group": private,
+                "is_im": False,
+                "is_mpim": False,
+                "is_private": private,
+                "is_archived": self.refuse_posts.get(channel) == "is_archived",
+                "is_member": channel not in self.not_in_channel,
+                "context_team_id": ws.team_id,
+            },
+        }
+
     def _m_users_info(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get((ws.team_id, str(args.get("user", ""))))
         if user is None:
@@ -403,6 +432,8 @@ class FakeSlack:
 
     def _channel_refusal(self, channel: str) -> dict[str, Any] | None:
         if not channel or channel in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_in_channel and channel in self.private_channels:
             return {"ok": False, "error": "channel_not_found"}
         if channel in self.not_in_channel:
             return {"ok": False, "error": "not_in_channel"}

@@ -482,3 +482,39 @@ async def test_channel_that_refuses_posts_costs_one_log_line_and_keeps_the_diges
     assert len(bot.slack.calls_to("chat.postMessage")) == 1  # no retries, no futile notice
     (row,) = await bot.outbox()
     assert row.state == "pending"  # kept for when the channel takes posts again
+
+
+@pytest.mark.parametrize("private", [False, True])
+async def test_subscribing_a_channel_newsbot_is_not_in_says_how_to_invite_it(
+    bot: Bot, private: bool
+) -> None:
+    feed_url = bot.feeds.url("/harbour.xml")
+    bot.slack.not_in_channel.add("C-NEWS")
+    if private:  # Slack shows a private channel newsbot is not in as `channel_not_found`
+        bot.slack.private_channels.add("C-NEWS")
+    await bot.command(f"subscribe {feed_url}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    refusal = bot.slack.responses[0]
+    assert refusal["response_type"] == "ephemeral"
+    assert "/invite @newsbot" in refusal["text"]
+    assert bot.feeds.requests_for("/harbour.xml") == []
+    await bot.command("list")
+    await eventually(lambda: len(bot.slack.responses) == 2)
+    assert "follows nothing" in bot.slack.responses[1]["text"]
+
+    # Once invited, the same command subscribes.
+    bot.slack.not_in_channel.discard("C-NEWS")
+    await bot.command(f"subscribe {feed_url}")
+    await eventually(lambda: len(bot.slack.responses) == 3)
+    assert "Subscribed to" in bot.slack.responses[2]["text"]
+
+
+async def test_subscribe_goes_ahead_when_slack_cannot_say_whether_newsbot_is_in(
+    bot: Bot,
+) -> None:
+    # An install from before newsbot asked for channels:read: the check is skipped.
+    bot.slack.fail_once("conversations.info", "missing_scope")
+    await bot.command(f"subscribe {bot.feeds.url('/harbour.xml')}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    assert "Subscribed to" in bot.slack.responses[0]["text"]
+    assert len(bot.slack.calls_to("conversations.info")) == 1
