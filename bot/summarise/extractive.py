@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Article, DigestItem, Sentence, Source, Story
-from bot.summarise import grounding, neutral
+from bot.summarise import furniture, grounding, headline, neutral
 from bot.summarise.sentences import (
     STOPWORDS,
     content_words,
     iter_sentences,
-    split_sentences,
     strip_dateline,
 )
 
@@ -57,6 +56,8 @@ SAME_CLAIM = 0.5
 # Two sentences this similar with different figures are a disagreement worth showing.
 SAME_TOPIC = 0.3
 MIN_WORDS = 5
+# A sentence shown only because the article has no better one still needs this many words.
+MIN_FALLBACK_WORDS = 3
 MAX_WORDS_SENTENCE = 70
 _PRIOR_SENTENCES = 5
 MAX_CANDIDATES_PER_ARTICLE = 10
@@ -113,7 +114,6 @@ _NUMBER_CONTEXT = re.compile(r"(\w+)?\s*\b(\d[\d,.]*)\b\s*(\w+)?")
 _TAIL_CLOSE_SINGLE = frozenset((".’", "!’", "?’"))
 _TAIL_CLOSE_STRAIGHT = frozenset(('."', '!"', '?"', ".'", "!'", "?'"))
 _OPEN_STRAIGHT = re.compile(r"(?:^|\s)['\"]\w")
-_OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
 
 
 @dataclass(frozen=True)
@@ -176,17 +176,47 @@ class ExtractiveSummariser:
             chosen = _select(scored, max_sentences, budget, multi=multi)
             chosen = _add_disagreements(chosen, scored, max_sentences)
             note = ""
+        if not chosen:
+            # Text present means a summary: a short or plainly written article still has one.
+            chosen = _first_content_sentence(story.articles)
+            if not chosen and _has_text(story.articles):
+                note = note or furniture.NOTHING_TO_QUOTE
         sentences = tuple(
             Sentence(text=c.text, sources=_supporting(c, candidates, sources)) for c in chosen
         )
         return DigestItem(
             story_id=story.id,
-            headline=choose_headline(story.articles, chosen),
+            headline=headline.choose_headline(story.articles, chosen[0].text if chosen else ""),
             sentences=sentences,
             sources=sources,
             summariser="extractive",
             note=note,
         )
+
+
+def _has_text(articles: Sequence[Article]) -> bool:
+    return any(a.text.strip() for a in articles)
+
+
+def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
+    """The first sentence of the story that is content and reads as neutral, if any.
+
+    Used when no sentence passed the usual bar (too short, no final full stop, a title-like
+    line): an article with text still gets a summary, but never furniture or a fragment.
+    """
+    for article in articles:
+        for text in furniture.content_sentences(article.title, article.text):
+            text = strip_dateline(text)
+            words = text.count(" ") + 1
+            if words < MIN_FALLBACK_WORDS or words > MAX_WORDS_SENTENCE or not text[0].isupper():
+                continue
+            if text.rstrip(" .").lower() == article.title.rstrip(" .").lower():
+                continue
+            loaded = neutral.assess(text)
+            if loaded.strong or loaded.score >= LOADED_LIMIT:
+                continue
+            return [_Candidate(text, article, 0, {}, loaded, words)]
+    return []
 
 
 def _sources(articles: Sequence[Article]) -> tuple[Source, ...]:
@@ -259,6 +289,8 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
     """
     raw: list[tuple[str, Article, int, dict[str, int]]] = []
     for article in articles:
+        if furniture.is_link_post(article.title):
+            continue  # a list of other pages: nothing in it is this story's content
         position = 0
         for sentence in iter_sentences(article.text):
             if position >= MAX_CANDIDATES_PER_ARTICLE:
@@ -266,6 +298,8 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
             text = strip_dateline(sentence) if position == 0 else sentence
             if "(" in text:
                 text = _PHOTO_DIRECTION.sub("", text)
+            if furniture.is_furniture(text):
+                continue  # sponsor reads, captions, polls, pasted logs: never content
             if english and not _usable(text, article.title):
                 continue
             raw.append((text, article, position, _counts(content_words(text))))
@@ -521,53 +555,3 @@ def _supporting(
             support.append(_source_of(other.article, sources))
             outlets.add(other.article.outlet)
     return tuple(support)
-
-
-def _safe_title(title: str) -> str:
-    """The title's first sentence without an outlet suffix (adapters make text inert)."""
-    return _first_sentence(_OUTLET_SUFFIX.sub("", " ".join(title.split())))
-
-
-def _first_sentence(title: str) -> str:
-    """ "Council spends 1.4m on art. Yes, really." -> its first sentence, the claim."""
-    parts = split_sentences(title)
-    return parts[0] if len(parts) > 1 else title
-
-
-def _shouts(title: str, text: str) -> bool:
-    """A word in capitals that the article itself writes in lower case: emphasis."""
-    lower_text = f" {text.lower()} "
-    return any(
-        word.isupper() and len(word) > 2 and f" {word.lower()} " in lower_text and word not in text
-        for word in re.findall(r"[A-Za-z]+", title)
-    )
-
-
-def choose_headline(articles: Sequence[Article], chosen: Sequence[_Candidate]) -> str:
-    """The most neutral of the outlets' own titles, de-loaded; never a made-up one.
-
-    Among equally neutral titles the one sharing most words with the others wins: it
-    states what the outlets agree on rather than one outlet's angle.
-    """
-    titles = [_safe_title(a.title) for a in articles]
-    words = [set(content_words(title)) for title in titles]
-    best: tuple[float, int, str] | None = None
-    for index, title in enumerate(titles):
-        if not title:
-            continue
-        repaired = neutral.deload_headline(title)
-        loaded = neutral.assess(repaired)
-        cost = loaded.score + (3.0 if loaded.strong else 0.0) + max(0, len(repaired) - 110) / 40
-        cost += 3.0 * ("?" in repaired) + 2.0 * _shouts(repaired, articles[index].text)
-        others = [w for i, w in enumerate(words) if i != index and w]
-        if others and words[index]:
-            shared = sum(len(words[index] & w) / len(words[index] | w) for w in others)
-            cost -= 0.5 * shared / len(others)
-        if best is None or (cost, index) < best[:2]:
-            best = (cost, index, repaired)
-    if best is not None and best[0] < 1.0:
-        return best[2]
-    if chosen:
-        first = chosen[0].text.split()
-        return " ".join(first[:14]) + ("…" if len(first) > 14 else "")
-    return best[2] if best else "Untitled story"

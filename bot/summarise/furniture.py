@@ -16,6 +16,9 @@ import re
 
 from bot.summarise.sentences import split_sentences
 
+# An item's note when its text is all furniture: a summary would say "headline only" falsely.
+NOTHING_TO_QUOTE = "the text is only sponsor reads, links or other page furniture; see the link."
+
 # Sponsor reads and promotions, in any position of a sentence (compared lower-case).
 _SPONSOR = re.compile(
     r"\bsponsored by\b|\bbrought to you by\b|\bthanks to (?:our|this week's) sponsors?\b"

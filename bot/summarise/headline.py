@@ -1,0 +1,152 @@
+"""A digest item's headline: the outlet's own title, at most with words taken out.
+
+A title is what the outlet chose to call its piece: its case ("iPad", "eBay"), its full text
+(full stops inside included), its numbering ("309: ...", "221 - ...") and its form (first
+person and questions are normal on blogs and podcasts) are kept. Loaded wording is handled
+by removing words (`neutral.deload_headline`), and only when what is left is the title with
+words removed and the first letter as the outlet wrote it. A summary clause stands in only
+when no article has a title of its own, or when the best title stays name-calling or
+shouting after that; it ends at a clause boundary, never mid-phrase, and it is never page
+furniture because the summariser never chooses furniture.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.models import Article
+from bot.summarise import furniture, neutral
+from bot.summarise.sentences import content_words
+
+# Costs that make one outlet's title lose to another's in a multi-outlet story.
+QUESTION_COST = 3.0
+SHOUT_COST = 2.0
+STRONG_COST = 3.0
+LONG_TITLE_CHARS = 110
+# A fallback clause runs to a clause boundary within this many words (whole if short).
+CLAUSE_WORDS = 16
+MIN_CLAUSE_WORDS = 4
+UNTITLED = "Untitled story"
+_SEPARATORS = ("|", "–", "—", "-", "·", ":")
+_CLAUSE_END = re.compile(r"[,;:–—]\s|\s[–—-]\s")
+_WORD = re.compile(r"[\w'’$%.-]+")
+
+
+def choose_headline(articles: Sequence[Article], first_sentence: str = "") -> str:
+    """The most neutral of the outlets' own titles; a clause of `first_sentence` if none.
+
+    Among equally neutral titles the one sharing most words with the others wins: it
+    states what the outlets agree on rather than one outlet's angle.
+    """
+    titles = [own_title(a) for a in articles]
+    words = [set(content_words(title)) for title in titles]
+    best: tuple[float, int, str] | None = None
+    for index, title in enumerate(titles):
+        if not title:
+            continue
+        shown = deload_title(title)
+        cost = _title_cost(shown, articles[index].text) if len(articles) > 1 else 0.0
+        others = [w for i, w in enumerate(words) if i != index and w]
+        if others and words[index]:
+            shared = sum(len(words[index] & w) / len(words[index] | w) for w in others)
+            cost -= 0.5 * shared / len(others)
+        if best is None or (cost, index) < best[:2]:
+            best = (cost, index, shown)
+    clause = summary_clause(first_sentence)
+    if best is not None and not (clause and still_loaded(best[2])):
+        return best[2]
+    return clause or (best[2] if best else UNTITLED)
+
+
+def still_loaded(title: str) -> bool:
+    """Name-calling, shouting or exclamations that removing words could not take out.
+
+    A question mark or a first-person title is a blog's or a podcast's normal form, not
+    loaded language, so neither counts here.
+    """
+    return neutral.assess(title.rstrip().rstrip("?")).strong
+
+
+def own_title(article: Article) -> str:
+    """The article's title without an outlet suffix; '' when the feed gave none.
+
+    A feed entry without a title gets the start of its text as one when it is parsed; that
+    is not the outlet's title, so it counts as none.
+    """
+    title = " ".join(article.title.split())
+    if not title or _made_from_text(title, article.text):
+        return ""
+    return _without_outlet(title, article.outlet)
+
+
+def _made_from_text(title: str, text: str) -> bool:
+    start = " ".join(text.split())
+    stem = title.removesuffix("…").rstrip()
+    return len(stem) > 20 and start.startswith(stem) and len(start) > len(stem)
+
+
+def _without_outlet(title: str, outlet: str) -> str:
+    """ "Storm closes port | Harbour Gazette" -> "Storm closes port"; other suffixes stay."""
+    name = outlet.strip().lower()
+    if not name:
+        return title
+    for separator in _SEPARATORS:
+        head, found, tail = title.rpartition(f" {separator} ")
+        if found and head and tail.strip().lower() == name:
+            return head.strip()
+    return title
+
+
+def deload_title(title: str) -> str:
+    """The title with loaded words removed, if that leaves it otherwise as written.
+
+    The result is always the title or the title with some words taken out, first letter
+    in the outlet's own case; a repair that would rewrite words keeps the title instead.
+    """
+    repaired = neutral.deload_headline(title).strip()
+    if not repaired:
+        return title
+    if repaired[:1].lower() == title[:1].lower():
+        repaired = title[:1] + repaired[1:]  # "iPad", "eBay": never a forced capital
+    if repaired != title and not _words_removed_only(repaired, title):
+        return title
+    return repaired
+
+
+def _words_removed_only(shorter: str, title: str) -> bool:
+    rest = iter(_WORD.findall(title))
+    return all(any(word == other for other in rest) for word in _WORD.findall(shorter))
+
+
+def _title_cost(title: str, text: str) -> float:
+    loaded = neutral.assess(title)
+    cost = loaded.score + (STRONG_COST if loaded.strong else 0.0)
+    cost += max(0, len(title) - LONG_TITLE_CHARS) / 40
+    cost += QUESTION_COST * ("?" in title) + SHOUT_COST * _shouts(title, text)
+    return cost
+
+
+def _shouts(title: str, text: str) -> bool:
+    """A word in capitals that the article itself writes in lower case: emphasis."""
+    lower_text = f" {text.lower()} "
+    return any(
+        word.isupper() and len(word) > 2 and f" {word.lower()} " in lower_text and word not in text
+        for word in re.findall(r"[A-Za-z]+", title)
+    )
+
+
+def summary_clause(sentence: str) -> str:
+    """A headline from a summary sentence: whole when short, else its first clause.
+
+    It ends where the sentence's own punctuation ends a clause, never after a count of words.
+    """
+    text = " ".join(sentence.split())
+    if not text or furniture.is_furniture(text):
+        return ""
+    if len(text.split()) > CLAUSE_WORDS:
+        for match in _CLAUSE_END.finditer(text):
+            head = text[: match.start()].rstrip(" ,;:")
+            if len(head.split()) >= MIN_CLAUSE_WORDS:
+                return head
+    return text.rstrip(".")
