@@ -534,6 +534,11 @@ def main() -> None:
         action="store_true",
         help="also report the reference-aware best choice of sentences (slow: ~1 min)",
     )
+    parser.add_argument(
+        "--summarise-only",
+        action="store_true",
+        help="skip the digest path, clustering and seeds (quick check while tuning)",
+    )
     args = parser.parse_args()
     if not (args.eval_dir / "score.py").exists():
         print(f"No evaluation sets in {args.eval_dir}: nothing to score.")
@@ -541,11 +546,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as folder:
         work = Path(folder)
         folders = write_fold_sets(args.eval_dir, work / "folds")
-        report = {
-            "summarise": score(args.eval_dir, work, folders),
-            "digest": pipeline_scores(args.eval_dir, work, folders),
-            "clustering_roundups": clustering(args.eval_dir),
-        }
+        report = {"summarise": score(args.eval_dir, work, folders)}
+        if args.summarise_only:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return
+        report["digest"] = pipeline_scores(args.eval_dir, work, folders)
+        report["clustering_roundups"] = clustering(args.eval_dir)
         if args.seeds_dir.exists():
             report["seed_articles"] = seed_check(args.seeds_dir, work)
         if args.ceiling:

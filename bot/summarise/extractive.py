@@ -263,9 +263,16 @@ def _usable(sentence: str, title: str) -> bool:
         return False  # the tail of a sentence broken across lines
     if _quote_tail(sentence):
         return False  # the end of a quotation begun earlier: the speaker is not named
+    if _quote_left_open(sentence):
+        return False  # a quotation going on past the sentence: shown alone it never closes
     long_words = [w for w in sentence.split() if len(w) > 3]
     capitalised = sum(1 for w in long_words if w[0].isupper())
     return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
+
+
+def _quote_left_open(sentence: str) -> bool:
+    """ "“It is not rude to people.": opens a quotation that ends in a later sentence."""
+    return sentence.count("“") > sentence.count("”") or sentence.count('"') % 2 == 1
 
 
 def _quote_tail(sentence: str) -> bool:

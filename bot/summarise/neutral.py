@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.summarise.subjectivity import SUBJECTIVE_ADJECTIVES
+
 
 def _words(text: str) -> list[str]:
     """A word list written as prose (keeps long lexicons readable)."""
@@ -223,6 +225,15 @@ LOADED_PHRASES = [
     "heads will roll",
     "feeding frenzy",
     "war of words",
+    # Sneers: the writer's verdict slipped into a report.
+    "so much for",
+    "how convenient",
+    "of all people",
+    "to put it mildly",
+    "believe it or not",
+    "go figure",
+    "what a joke",
+    "yet another",
 ]
 
 # First person outside quotes: the writer speaking, not reporting.
@@ -277,6 +288,22 @@ _EDITORIAL_OPENERS = (
     "laughably",
     "mercifully",
     "alas",
+)
+# Verbs a writer uses to address the reader in the imperative ("Focus instead on ...",
+# "Consider the ..."): commentary, not report, when they open a sentence outside quotes.
+_IMPERATIVE_VERBS = frozenset(
+    _words("""
+    consider look focus note think ask take keep stop see watch read listen try expect believe
+    trust recall picture compare ignore notice face admit understand judge blame thank mark
+    don't do never let
+    """)
+)
+# What follows an imperative verb (and rarely a subject noun such as "Officials at ...").
+_AFTER_IMPERATIVE = frozenset(
+    _words("""
+    the a an this that these those what how why who whether it its your you yourself them him
+    her his their our instead again back out up about at on for to no not just only carefully
+    """)
 )
 # Verbs and phrases that say who made a claim.
 ATTRIBUTION_WORDS = frozenset(
@@ -509,6 +536,10 @@ def assess(sentence: str) -> Loadedness:
         score += 1.5
         strong = True
         terms.append("editorial opener")
+    if _imperative_to_reader(sentence):
+        score += 1.5
+        strong = True
+        terms.append("imperative")
     if "!" in unquoted:
         score += 2.0
         strong = True
@@ -542,6 +573,14 @@ def assess(sentence: str) -> Loadedness:
         strong = True
         terms.append("…")
     return Loadedness(score=score, strong=strong, terms=tuple(terms))
+
+
+def _imperative_to_reader(sentence: str) -> bool:
+    """ "Focus instead on the photos ...": the writer telling the reader what to think."""
+    words = _WORD.findall(sentence[:60].lower().replace("’", "'"))
+    if len(words) < 3 or sentence.lstrip()[:1] in _QUOTE_CHARS:
+        return False
+    return words[0] in _IMPERATIVE_VERBS and words[1] in _AFTER_IMPERATIVE
 
 
 def _without_quotes(sentence: str, quotes: list[tuple[int, int]]) -> str:
@@ -752,3 +791,37 @@ def deload_headline(title: str) -> str:
     text = re.sub(r"[!]+", "", text).strip()
     text = re.sub(r"\s*(?:\.\.\.|…)$", "", text)
     return text[:1].upper() + text[1:] if text else text
+
+
+def subjective_share(sentence: str) -> float:
+    """Share of the writer's own words (quotations left out) that the published lexicons
+    judge evaluative ("brilliant", "pathetic"): high in opinion, low in reporting."""
+    unquoted = (
+        _without_quotes(sentence, quoted_spans(sentence))
+        if _QUOTE_CHARS.intersection(sentence)
+        else sentence
+    )
+    words = _WORD.findall(unquoted.lower())
+    if not words:
+        return 0.0
+    return sum(map(SUBJECTIVE_ADJECTIVES.__contains__, words)) / len(words)
+
+
+def deload_title(title: str) -> str | None:
+    """`title` with removable loaded wording taken out, or None when it stays loaded.
+
+    For headline choice: None means "do not show this title", because what is left would
+    still carry name-calling, a sneer, a verdict or an appeal to the reader. First-person
+    and question titles are not judged here (blogs and podcasts title that way).
+    """
+    repaired = deload_headline(title)
+    if not repaired:
+        return None
+    found = assess(repaired)
+    loaded_terms = [t for t in found.terms if t not in ("?", "opinion", "you")]
+    if any(t in ("!", "…", "editorial opener", "imperative") for t in loaded_terms):
+        return None
+    score = found.score - sum(
+        {"?": 2.0, "opinion": 1.0, "you": 0.5}.get(t, 0.0) for t in found.terms
+    )
+    return repaired if score < 1.0 else None

@@ -48,6 +48,10 @@ _DATELINE = re.compile(
         \s*[-–—]{1,2}\s+)(?=[A-Z"“‘'])""",
     re.VERBOSE,
 )
+# An agency's name in brackets opening the text, glued on or followed by a dash.
+_AGENCY_TAG = re.compile(
+    r"^\([A-Z][A-Za-z.&]{1,15}(?: [A-Z][A-Za-z.&]{1,15})?\)\s*(?:[-–—]{1,2}\s*)?(?=[A-Z\"“‘])"
+)
 _PUBLISHED_LINE = re.compile(
     r"^(?:By [A-Z][\w.' -]{1,60}|PUBLISHED:.*|UPDATED:.*|Last updated.*"
     r"|\d{1,2}:\d{2} (?:GMT|EST|BST).*)$",
@@ -134,6 +138,9 @@ def _starts_sentence(line: str) -> bool:
 
 def strip_dateline(sentence: str) -> str:
     """Remove a leading dateline ("GENEVA (Reuters) - ") that is not part of the claim."""
+    agency = _AGENCY_TAG.match(sentence)
+    if agency is not None:
+        return sentence[agency.end() :]  # "(CNN)As the earth shook ..." / "(AP) -- Police ..."
     match = _DATELINE.match(sentence)
     if match is None:
         return sentence

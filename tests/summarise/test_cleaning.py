@@ -120,3 +120,18 @@ def test_a_dramatic_idiom_is_repaired_instead_of_dropping_the_lead() -> None:
     repaired = repair_sentence(sentence)
     assert repaired == "The prize went to the harbour master, Ruth Okafor."
     assert not assess(repaired).strong
+
+
+def test_an_agency_tag_glued_to_the_first_word_is_removed() -> None:
+    from bot.summarise.sentences import strip_dateline
+
+    assert strip_dateline("(NBN)As the river rose, the ferry stopped.") == (
+        "As the river rose, the ferry stopped."
+    )
+    assert strip_dateline("(NBN) -- Police closed the bridge.") == "Police closed the bridge."
+
+
+def test_imperatives_to_the_reader_are_strong_markers() -> None:
+    assert assess("Focus instead on the photos of the empty stands at the match.").strong
+    assert assess("Consider the cost of the new harbour wall to every tenant.").strong
+    assert not assess("Officials at the port said the wall would cost 4 million.").strong
