@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -21,6 +22,8 @@ from adapters.slack_bot.payloads import (
     MessageEvent,
     SlashCommand,
     command_words,
+    is_direct_message,
+    looks_like_command,
     plain_text_of,
     question_text,
 )
@@ -31,7 +34,7 @@ from bot.channels.delivery import PostError
 from bot.channels.ports import ChatCommands
 from bot.config import SlackSettings
 from bot.errors import NewsbotError, user_message
-from bot.models import Caller, ChannelRef, Reply
+from bot.models import Caller, ChannelRef, Digest, Reply
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,22 @@ def failure_text(error: Exception) -> str:
     else:
         log.error("slack: unexpected error while handling a request", exc_info=error)
     return user_message(error)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a message to newsbot was written and where its reply goes."""
+
+    where: ChannelRef
+    user_id: str
+    thread_id: str | None  # the thread it was written in: the core's context
+    reply_in: str | None  # the thread the reply goes to; None: the conversation itself
+    token: str | None
+    dm: bool = False  # newsbot's own DM with this person: nothing there needs hiding
+
+    @property
+    def private(self) -> PrivateNote:
+        return PrivateNote(self.where, self.user_id, self.reply_in, self.token)
 
 
 def refused(text: str) -> Reply:
@@ -159,12 +178,9 @@ class SlackListeners:
         """A digest goes to the channel (it becomes a thread for questions); the rest goes
         back through the command's response_url, ephemeral when the core says so."""
         if reply.digest is not None and reply.ok and not reply.ephemeral:
-            messages = render_digest(reply.digest)
-            posted = 0
+            posted: list[str] = []
             try:
-                for message in messages:
-                    await self.poster.send(where, message, token=token)
-                    posted += 1
+                await self.post_digest(where, reply.digest, token=token, posted=posted)
                 return
             except PostError as error:
                 # Not in the channel, or Slack busy: the caller still gets the digest, or
@@ -177,10 +193,25 @@ class SlackListeners:
                     if error.retryable
                     else "To see it all, invite newsbot to this channel with /invite @newsbot."
                 )
-                shown = [*render_reply(note), *messages[posted:]]
+                unposted = render_digest(reply.digest)[len(posted) :]
+                shown = [*render_reply(note), *unposted]
                 await self.respond(respond, shown, True, rest=rest)
                 return
         await self.respond(respond, render_reply(reply), reply.ephemeral or not reply.ok)
+
+    async def post_digest(
+        self,
+        where: ChannelRef,
+        digest: Digest,
+        *,
+        token: str | None,
+        posted: list[str] | None = None,
+    ) -> None:
+        """Post a digest asked for (`digest`, `summary`) as messages of its own; the ts of
+        each message posted is added to `posted`. Raises PostError."""
+        posted = [] if posted is None else posted
+        for message in render_digest(digest):
+            posted.append(await self.poster.send(where, message, token=token))
 
     @staticmethod
     async def respond(
@@ -207,36 +238,76 @@ class SlackListeners:
                 unfurl_media=False,
             )
 
-    # --- questions --------------------------------------------------------------------------
+    # --- messages: mentions, thread replies, direct messages --------------------------------
 
-    async def on_mention(self, event: MessageEvent, context: AsyncBoltContext) -> None:
+    async def on_mention(
+        self, event: MessageEvent, context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         """`@newsbot question`: answered in the thread (a digest's thread gives context)."""
         thread_ts = event.get("thread_ts")
-        await self.answer(event, context, thread_id=str(thread_ts) if thread_ts else None)
+        thread_id = str(thread_ts) if thread_ts else None
+        reply_in = thread_id or str(event.get("ts"))
+        await self.answer(event, context, client, thread_id=thread_id, reply_in=reply_in)
 
-    async def on_message(self, event: MessageEvent, context: AsyncBoltContext) -> None:
-        """A plain reply in a thread under one of our messages is a question too."""
-        thread_ts = event.get("thread_ts")
+    async def on_message(
+        self, event: MessageEvent, context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        """A direct message to newsbot, or a plain reply in a thread under one of its
+        messages: both are meant for newsbot without mentioning it."""
         # Plain user messages only ("also send to channel" replies too): no edits, joins, bots.
-        if event.get("subtype") not in (None, "thread_broadcast"):
+        if event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id"):
             return
-        if event.get("bot_id") or not thread_ts:
+        if is_direct_message(event):
+            await self.on_direct_message(event, context, client)
             return
-        if thread_ts == event.get("ts") or event.get("parent_user_id") != context.bot_user_id:
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or thread_ts == event.get("ts"):
+            return
+        if event.get("parent_user_id") != context.bot_user_id:
             return
         if f"<@{context.bot_user_id}" in str(event.get("text") or ""):
             return  # it mentions us: the app_mention listener answers it
-        await self.answer(event, context, thread_id=str(thread_ts))
+        await self.answer(event, context, client, thread_id=str(thread_ts), reply_in=thread_ts)
+
+    async def on_direct_message(
+        self, event: MessageEvent, context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        """A message in newsbot's DM: a command when it looks like one, else a question.
+        Answered in the DM itself, or in the thread it was written in."""
+        thread_ts = event.get("thread_ts")
+        thread_id = str(thread_ts) if thread_ts and thread_ts != event.get("ts") else None
+        await self.answer(event, context, client, thread_id=thread_id, reply_in=thread_id, dm=True)
 
     async def answer(
-        self, event: MessageEvent, context: AsyncBoltContext, *, thread_id: str | None
+        self,
+        event: MessageEvent,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        *,
+        thread_id: str | None,
+        reply_in: str | None,
+        dm: bool = False,
     ) -> None:
-        """Ask the core; post the answer in the thread (privately when the reply says so)."""
+        """Run the message in the core once, however often Slack delivers it; post the reply."""
         if not self._take_once(str(event.get("channel")), str(event.get("ts"))):
             log.debug("slack: message %s delivered again; already answered", event.get("ts"))
             return
+        team = str(context.team_id or event.get("team") or "")
+        chat = Conversation(
+            where=ChannelRef(PLATFORM, team, str(event["channel"])),
+            user_id=str(event.get("user") or ""),
+            thread_id=thread_id,
+            reply_in=reply_in,
+            token=context.bot_token,
+            dm=dm,
+        )
         async with self._tracked():
-            await self._answer(event, context, thread_id=thread_id)
+            try:
+                text = question_text(str(event.get("text") or ""))
+                reply = await self._run_message(chat, text, client)
+                await self.post_reply(chat, reply)
+            except Exception as error:
+                await self.show_failure(error, chat=chat)
 
     def _take_once(self, channel: str, ts: str) -> bool:
         """True the first time this message is seen (among the last TAKEN_MEMORY)."""
@@ -248,24 +319,28 @@ class SlackListeners:
             del self._taken[next(iter(self._taken))]  # dicts keep insertion order
         return True
 
-    async def _answer(
-        self, event: MessageEvent, context: AsyncBoltContext, *, thread_id: str | None
-    ) -> None:
-        team = str(context.team_id or event.get("team") or "")
-        where = ChannelRef(PLATFORM, team, str(event["channel"]))
-        reply_in = thread_id or str(event["ts"])
-        user = str(event.get("user") or "")
-        private = PrivateNote(where, user, reply_in, context.bot_token)
-        try:
-            question = question_text(str(event.get("text") or ""))
-            reply = await self.commands.ask(where, Caller(user), question, thread_id=thread_id)
-            for message in render_reply(reply):
-                if reply.ephemeral:  # e.g. "ask a question": for the asker only
-                    await self.poster.send_ephemeral(private, message)
-                else:
-                    await self.poster.send(where, message, token=private.token, thread_ts=reply_in)
-        except Exception as error:
-            await self.show_failure(error, private=private)
+    async def _run_message(self, chat: Conversation, text: str, client: AsyncWebClient) -> Reply:
+        """A question for the core, or in a DM a command that looks like one."""
+        if chat.dm and looks_like_command(text):
+            can_manage = await caller_can_manage(client, chat.user_id, self.admin_usergroup)
+            caller = Caller(user_id=chat.user_id, can_manage=can_manage)
+            return await self.commands.execute(chat.where, caller, text, thread_id=chat.thread_id)
+        caller = Caller(chat.user_id)
+        return await self.commands.ask(chat.where, caller, text, thread_id=chat.thread_id)
+
+    async def post_reply(self, chat: Conversation, reply: Reply) -> None:
+        """The reply where the message was: a digest as its own messages (a thread for
+        questions); the rest privately when the core says so, except in a DM (private)."""
+        if reply.digest is not None and reply.ok:
+            await self.post_digest(chat.where, reply.digest, token=chat.token)
+            return
+        for message in render_reply(reply):
+            if reply.ephemeral and not chat.dm:  # e.g. "ask a question": for the asker only
+                await self.poster.send_ephemeral(chat.private, message)
+            else:
+                await self.poster.send(
+                    chat.where, message, token=chat.token, thread_ts=chat.reply_in
+                )
 
     # --- the one error handler --------------------------------------------------------------
 
@@ -274,15 +349,19 @@ class SlackListeners:
         error: Exception,
         *,
         respond: AsyncRespond | None = None,
-        private: PrivateNote | None = None,
+        chat: Conversation | None = None,
     ) -> None:
         """The one place errors meet users: privately, in one sentence (`failure_text`)."""
         message = render_reply(refused(failure_text(error)))
         with suppress(Exception):  # the failure report itself may fail; the log has it
             if respond is not None:
                 await self.respond(respond, message, True)
-            elif private is not None:
-                await self.poster.send_ephemeral(private, message[0])
+            elif chat is not None and chat.dm:  # a DM is private already
+                await self.poster.send(
+                    chat.where, message[0], token=chat.token, thread_ts=chat.reply_in
+                )
+            elif chat is not None:
+                await self.poster.send_ephemeral(chat.private, message[0])
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: bolt could not handle a %s request: %r", body.get("type"), error)

@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 DIGEST_EVENT_TYPE = "newsbot_digest"  # message metadata that marks our digest posts
+# `/news` subcommands (the core's); a direct message starting with one is a command.
+SUBCOMMANDS = frozenset(
+    {"subscribe", "unsubscribe", "list", "summary", "digest", "ask", "settings", "status", "help"}
+)
 
 _MENTION = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _SLACK_TOKEN = re.compile(r"<([^<>]+)>")
@@ -58,6 +62,18 @@ def command_words(text: str) -> tuple[str, str]:
         words = words[1].split(None, 1) if len(words) > 1 else []
     name = words[0].lower() if words else ""
     return name, words[1].strip() if len(words) > 1 else ""
+
+
+def looks_like_command(text: str) -> bool:
+    """Whether a direct message is a command (`list`, `/news digest`, `subscribe URL`, `ask
+    ...`) rather than a question: it starts with a subcommand's name, and a bare name
+    followed by more words is a command only when it does not end as a question does
+    ("status of the bridge?" is a question)."""
+    name, rest = command_words(text)
+    if name not in SUBCOMMANDS:
+        return False
+    typed_as_command = text.lstrip().startswith("/") or name == "ask" or not rest
+    return typed_as_command or not text.rstrip().endswith("?")
 
 
 def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:

@@ -126,7 +126,7 @@ async def bot(slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
     settings = Settings(
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"),
         fetch=FetchSettings(allow_private_addresses=True, timeout_s=5),
-        digest=DigestSettings(summariser="extractive", max_items=40),
+        digest=DigestSettings(summariser="extractive", max_items=25),
         slack=slack_settings(slack, admin_usergroup="S-EDITORS"),
     )
     slack.usergroups["S-EDITORS"] = ["U-EDITOR"]
@@ -518,3 +518,72 @@ async def test_subscribe_goes_ahead_when_slack_cannot_say_whether_newsbot_is_in(
     await eventually(lambda: len(bot.slack.responses) == 1)
     assert "Subscribed to" in bot.slack.responses[0]["text"]
     assert len(bot.slack.calls_to("conversations.info")) == 1
+
+
+async def direct_message(
+    bot: Bot, text: str, ts: str, *, user: str = "U-MEMBER", thread_ts: str | None = None
+) -> list[dict[str, Any]]:
+    """`text` written to newsbot in its DM with `user`; returns what newsbot posted there."""
+    channel = f"D-{user}"
+    before = len(bot.slack.posts(channel))
+    event = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        **({"thread_ts": thread_ts} if thread_ts else {}),
+    }
+    status, _, _ = await send_event(bot.port, event_callback(event))
+    assert status == 200
+    await eventually(lambda: len(bot.slack.posts(channel)) > before)
+    await asyncio.sleep(0.1)  # a digest takes more than one message
+    return bot.slack.posts(channel)[before:]
+
+
+async def test_direct_messages_are_answered_as_questions_or_commands(bot: Bot) -> None:
+    feed_url = bot.feeds.url("/harbour.xml")
+    await bot.command(f"subscribe {feed_url}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    bot.feeds.serve("/harbour.xml", rss(OLD_ITEMS + NEW_ITEMS))
+    bot.clock.now = DIGEST_AT
+    await bot.scheduler.tick()
+
+    # A question, answered in the DM itself (not in a new thread), with its source.
+    (answer,) = await direct_message(bot, "How much will the pier repair cost?", "1764160000.1")
+    assert "2.4 million euros" in blocks_text(answer)
+    assert "<https://harbour.example/pier-repair|" in blocks_text(answer)
+    assert "thread_ts" not in answer
+
+    # Words that look like a command run as one; its reply is simply posted in the DM.
+    (listing,) = await direct_message(bot, "list", "1764160000.2")
+    assert "follows nothing" in blocks_text(listing)
+    (refusal,) = await direct_message(bot, f"subscribe {feed_url}", "1764160000.3")
+    assert "Only people who can manage" in blocks_text(refusal)
+    (done,) = await direct_message(
+        bot, f"/news subscribe {feed_url}", "1764160000.4", user="U-ADMIN"
+    )
+    assert "Subscribed to" in blocks_text(done)
+    assert bot.slack.ephemerals == []
+
+    # A question that starts like a command is still a question.
+    (status_answer,) = await direct_message(bot, "status of the pier repair?", "1764160000.5")
+    assert "2.4 million euros" in blocks_text(status_answer)
+
+
+async def test_direct_messages_from_bots_and_edits_are_not_answered(bot: Bot) -> None:
+    for number, extra in enumerate(({"bot_id": "B-OTHER"}, {"subtype": "message_changed"})):
+        event = {
+            "type": "message",
+            "channel": "D-U-MEMBER",
+            "channel_type": "im",
+            "user": "U-MEMBER",
+            "text": "list",
+            "ts": f"1764170000.{number}",
+            **extra,
+        }
+        status, _, _ = await send_event(bot.port, event_callback(event))
+        assert status == 200
+    await asyncio.sleep(0.3)
+    assert bot.slack.posts("D-U-MEMBER") == []

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from adapters.slack_bot import SlackAdapter, plain_text_of, question_text
+from adapters.slack_bot.payloads import looks_like_command
 from adapters.slack_bot.render import render_digest
 from bot.channels.ports import ChatCommands
 from bot.config import Settings
@@ -90,6 +91,25 @@ async def test_socket_mode_slash_command_round_trip(slack: FakeSlack, sqlite_db:
         await eventually(lambda: len(slack.responses) == 1)
     assert commands.calls[0].text == "summary topic: harbour"
     assert "ran: summary topic: harbour" in slack.responses[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("list", True),
+        ("/news digest", True),
+        ("subscribe https://harbour.example/feed.xml", True),
+        ("ask what did the council decide?", True),
+        ("status of the pier repair?", False),
+        ("summary of today's news?", False),
+        ("what did the council decide?", False),
+        ("clear", False),
+    ],
+)
+def test_a_direct_message_is_a_command_only_when_it_looks_like_one(
+    text: str, command: bool
+) -> None:
+    assert looks_like_command(text) is command
 
 
 def test_question_text_drops_mentions() -> None:
