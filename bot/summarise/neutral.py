@@ -793,18 +793,19 @@ def deload_headline(title: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def subjective_share(sentence: str) -> float:
-    """Share of the writer's own words (quotations left out) that the published lexicons
-    judge evaluative ("brilliant", "pathetic"): high in opinion, low in reporting."""
-    unquoted = (
-        _without_quotes(sentence, quoted_spans(sentence))
-        if _QUOTE_CHARS.intersection(sentence)
-        else sentence
-    )
-    words = _WORD.findall(unquoted.lower())
-    if not words:
-        return 0.0
-    return sum(map(SUBJECTIVE_ADJECTIVES.__contains__, words)) / len(words)
+def evaluative_words(text: str) -> list[str]:
+    """The writer's own evaluative adjectives ("stunning", "pathetic") by the published
+    lexicons (subjectivity.py), quotations left out."""
+    quotes = quoted_spans(text) if _QUOTE_CHARS.intersection(text) else []
+    own = _without_quotes(text, quotes).lower()
+    return [w for w in _WORD.findall(own) if w in SUBJECTIVE_ADJECTIVES and w not in _LOADED]
+
+
+# Obligation stated by the writer: "X must go", "Y has to resign", "Z should be fired".
+_VERDICT = re.compile(r"\b(?:should|must|ought to|has to|have to|needs? to)\b", re.IGNORECASE)
+# A title's evaluative adjective costs this much: titles are short, so one verdict word
+# ("Stunning", "Pathetic") frames the whole story.
+W_TITLE_EVALUATIVE = 0.5
 
 
 def deload_title(title: str) -> str | None:
@@ -819,9 +820,13 @@ def deload_title(title: str) -> str | None:
         return None
     found = assess(repaired)
     loaded_terms = [t for t in found.terms if t not in ("?", "opinion", "you")]
-    if any(t in ("!", "…", "editorial opener", "imperative") for t in loaded_terms):
+    if any(t in ("!", "…", "editorial opener") for t in loaded_terms):
         return None
+    if _VERDICT.search(repaired) and not is_attributed(repaired):
+        return None  # "..., the Mayor Has to Go": the writer's verdict, not news
+    # Podcast and blog titles talk to the reader ("Do Not Expect ...") and ask questions.
     score = found.score - sum(
-        {"?": 2.0, "opinion": 1.0, "you": 0.5}.get(t, 0.0) for t in found.terms
+        {"?": 2.0, "opinion": 1.0, "you": 0.5, "imperative": 1.5}.get(t, 0.0) for t in found.terms
     )
+    score += W_TITLE_EVALUATIVE * len(evaluative_words(repaired))
     return repaired if score < 1.0 else None

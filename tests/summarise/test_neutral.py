@@ -132,3 +132,33 @@ def test_headline_loses_exclamations_and_loaded_adjectives() -> None:
         deload_headline("Shocking bridge closure angers drivers!")
         == "Bridge closure angers drivers"
     )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Stunning, pathetic collapse of the harbour plan",  # verdict words (lexicons)
+        "Thugs storm the council chamber",  # name-calling
+        "If the Ferry Story Is True, the Mayor Has to Go",  # the writer's verdict
+    ],
+)
+def test_deload_title_refuses_a_title_that_stays_loaded(title: str) -> None:
+    from bot.summarise.neutral import deload_title
+
+    assert deload_title(title) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Council approves harbour budget", "Council approves harbour budget"),
+        ("Embattled council approves harbour budget", "Council approves harbour budget"),
+        ("Why I quit my job at the harbour?", "Why I quit my job at the harbour?"),
+        ("Do Not Expect Five Nines From My Router", "Do Not Expect Five Nines From My Router"),
+        ("Mayor must resign, union says", "Mayor must resign, union says"),
+    ],
+)
+def test_deload_title_keeps_news_blog_and_podcast_titles(title: str, expected: str) -> None:
+    from bot.summarise.neutral import deload_title
+
+    assert deload_title(title) == expected
