@@ -28,6 +28,8 @@ LONG_TITLE_CHARS = 110
 CLAUSE_WORDS = 16
 MIN_CLAUSE_WORDS = 4
 UNTITLED = "Untitled story"
+# What `neutral.assess` finds in a title's form rather than its wording.
+_TITLE_FORMS = frozenset({"?", "opinion", "you", "imperative"})
 _SEPARATORS = ("|", "–", "—", "-", "·", ":")
 _CLAUSE_END = re.compile(r"[,;:–—]\s|\s[–—-]\s")
 _WORD = re.compile(r"[\w'’$%.-]+")
@@ -62,10 +64,11 @@ def choose_headline(articles: Sequence[Article], first_sentence: str = "") -> st
 def still_loaded(title: str) -> bool:
     """Name-calling, shouting or exclamations that removing words could not take out.
 
-    A question mark or a first-person title is a blog's or a podcast's normal form, not
-    loaded language, so neither counts here.
+    A question, a first-person or an imperative title ("Do Not Expect Five Nines") is a
+    blog's or a podcast's normal form, not loaded language, so none counts here.
     """
-    return neutral.assess(title.rstrip().rstrip("?")).strong
+    loaded = neutral.assess(title)
+    return loaded.strong and any(term not in _TITLE_FORMS for term in loaded.terms)
 
 
 def own_title(article: Article) -> str:
@@ -107,16 +110,36 @@ def deload_title(title: str) -> str:
     repaired = neutral.deload_headline(title).strip()
     if not repaired:
         return title
-    if repaired[:1].lower() == title[:1].lower():
-        repaired = title[:1] + repaired[1:]  # "iPad", "eBay": never a forced capital
+    first = _WORD.search(repaired)
+    if first is not None:
+        written = _as_written(first.group(0), title)
+        repaired = repaired[: first.start()] + written + repaired[first.end() :]
     if repaired != title and not _words_removed_only(repaired, title):
         return title
     return repaired
 
 
+def _as_written(word: str, title: str) -> str:
+    """The word as the title writes it ("iPad", "eBay"); capitalised only if all lower case.
+
+    When the title's first word is removed, the next one starts the headline: "tax" becomes
+    "Tax", but a brand written "iPad" never becomes "IPad".
+    """
+    written: list[str] = _WORD.findall(title)
+    for index, other in enumerate(written):
+        if other.lower() == word.lower():
+            if index == 0 or not other.islower():
+                return other
+            return other[:1].upper() + other[1:]
+    return word
+
+
 def _words_removed_only(shorter: str, title: str) -> bool:
-    rest = iter(_WORD.findall(title))
-    return all(any(word == other for other in rest) for word in _WORD.findall(shorter))
+    rest = iter(w.lower() for w in _WORD.findall(title))
+    words = _WORD.findall(shorter)
+    if words and words[0] != _as_written(words[0], title):
+        return False
+    return all(any(word.lower() == other for other in rest) for word in words)
 
 
 def _title_cost(title: str, text: str) -> float:

@@ -6,8 +6,9 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.models import Article
+from bot.models import Article, Story
 from bot.summarise.cluster import cluster_articles
+from tests.summarise import messy
 from tests.summarise.fixtures import (
     BRIDGE_LOADED,
     BRIDGE_LOCAL,
@@ -126,3 +127,86 @@ def test_a_differently_worded_partisan_take_joins_the_story_it_clearly_belongs_t
     # The same text from an outlet the story already has stays apart.
     same_outlet = replace(rant, id="again", outlet="Coastline Wire")
     assert frozenset({"again"}) in _groups([wire, local, same_outlet])
+
+
+# -- real-world feeds (issue 14): the project's messy feeds through the real parser -------
+
+
+def _story_of(stories: list[Story], article: Article) -> frozenset[str]:
+    return next(frozenset(a.title for a in s.articles) for s in stories if article in s.articles)
+
+
+def test_three_outlets_reporting_one_recall_form_one_story() -> None:
+    stories = cluster_articles(messy.all_articles())
+    recall = messy.entry("northwire.xml", "Lumina Mobile recalls")
+    assert _story_of(stories, recall) == {
+        "Lumina Mobile recalls Lumen X2 handsets after battery reports",
+        "Lumina recalls 80,000 Lumen X2 phones over battery swelling",
+        "Lumen X2 recall: what owners need to know",
+    }
+
+
+def test_two_events_sharing_a_name_on_one_day_stay_apart() -> None:
+    stories = cluster_articles(messy.all_articles())
+    fire = messy.entry("northwire.xml", "Paterson Hall fire")
+    fares = messy.entry("valley-courier.xml", "Mayor Paterson")
+    assert _story_of(stories, fire) == {fire.title}
+    assert _story_of(stories, fares) == {fares.title}
+
+
+def test_one_company_two_announcements_on_one_day_are_two_stories() -> None:
+    stories = cluster_articles(messy.all_articles())
+    tablet = messy.entry("byte-ledger.rss", "Lumina unveils")
+    assert _story_of(stories, tablet) == {tablet.title}
+
+
+def test_one_event_over_two_days_is_one_story() -> None:
+    stories = cluster_articles(messy.all_articles())
+    strike = messy.entry("northwire.xml", "Dock workers at Port Selwyn")
+    assert _story_of(stories, strike) == {
+        "Dock workers at Port Selwyn begin 48-hour strike over pay",
+        "Port Selwyn strike enters second day as cargo ships wait offshore",
+    }
+
+
+def test_a_shared_generic_word_never_joins_articles() -> None:
+    stories = cluster_articles(messy.all_articles())
+    for feed, title in (
+        ("kestrel-devlog.xml", "Test"),
+        ("byte-ledger.rss", "ZenCheck"),
+        ("lena-notebook.atom", "Review: a year"),
+        ("circuit-daily.xml", "Review: Delta"),
+    ):
+        lone = messy.entry(feed, title)
+        assert _story_of(stories, lone) == {lone.title}
+
+
+def test_sponsor_reads_shared_by_episodes_do_not_make_them_one_story() -> None:
+    stories = cluster_articles(messy.feed("gadget-hour.xml"))
+    assert len(stories) == 3
+
+
+def test_no_story_spans_more_than_the_window() -> None:
+    strike = messy.entry("northwire.xml", "Dock workers at Port Selwyn")
+    later = replace(strike, id="later", url="https://northwire.example/later", outlet="Other")
+    four_days = replace(later, published=strike.published + timedelta(days=4))
+    assert len(cluster_articles([strike, four_days])) == 2
+    assert len(cluster_articles([strike, four_days], window_days=5)) == 1
+    one_day = replace(later, published=strike.published + timedelta(days=1))
+    assert len(cluster_articles([strike, one_day])) == 1
+
+
+def test_a_chain_of_follow_ups_cannot_grow_a_story_past_the_window() -> None:
+    strike = messy.entry("northwire.xml", "Dock workers at Port Selwyn")
+    days = [
+        replace(
+            strike,
+            id=f"d{n}",
+            url=f"https://o{n}.example/s",
+            outlet=f"Outlet {n}",
+            published=strike.published + timedelta(days=2 * n),
+        )
+        for n in range(4)
+    ]
+    for story in cluster_articles(days):
+        assert story.latest - min(a.published for a in story.articles) <= timedelta(days=3)

@@ -1,0 +1,108 @@
+"""Headlines are the outlet's own titles (issue 14.2), read from project-written feeds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.models import Article
+from bot.summarise.extractive import ExtractiveSummariser
+from bot.summarise.headline import choose_headline, deload_title, summary_clause
+from tests.summarise import messy
+from tests.summarise.fixtures import BRIDGE_LOADED, BRIDGE_WIRE, story
+
+SUMMARISER = ExtractiveSummariser()
+
+
+def _headline(article: Article) -> str:
+    return SUMMARISER.summarise_story(story(article)).headline
+
+
+@pytest.mark.parametrize(
+    ("feed", "title"),
+    [
+        ("lena-notebook.atom", "I Moved My Photo Library Off the Cloud. Here Is What Broke"),
+        ("lena-notebook.atom", "Should you buy a refurbished laptop?"),
+        ("kestrel-devlog.xml", "We finally fixed our flaky deploys"),
+        ("gadget-hour.xml", "309: Do Not Expect Five Nines From My Home Server"),
+        ("gadget-hour.xml", "310: Should We Still Buy Optical Discs?"),
+        ("night-signal.xml", "221 - The Fog Choir, Explained"),
+        ("kestrel-devlog.xml", "‘Absolutely Right’: notes from our design review"),
+        ("northwire.xml", "U.S. regulators fine FastPay $4.2 million over hidden fees"),
+        ("tagesblick.xml", "Landgericht Bremen I verurteilt Betrüger zu drei Jahren Haft"),
+        ("kestrel-devlog.xml", "Test"),
+    ],
+)
+def test_a_blog_or_podcast_title_is_the_headline_whole(feed: str, title: str) -> None:
+    """First person, questions, numbering, full stops inside and quoted titles all stay."""
+    assert _headline(messy.entry(feed, title)) == title
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "iPad mini 7 rumours point to a spring launch",
+        "eBay Inc. reports a 6% rise in third-quarter revenue",
+        "iCloud outage leaves some users without backups for three hours",
+    ],
+)
+def test_a_lower_case_brand_keeps_its_first_letter(title: str) -> None:
+    feed = "circuit-daily.xml" if not title.startswith("eBay") else "byte-ledger.rss"
+    assert _headline(messy.entry(feed, title)) == title
+
+
+def test_a_sponsor_read_is_never_the_headline() -> None:
+    for article in messy.feed("gadget-hour.xml"):
+        headline = _headline(article)
+        assert headline == article.title
+        assert "code" not in headline.lower()
+
+
+def test_a_loaded_title_loses_words_and_nothing_else() -> None:
+    title = "Council approves a very controversial flood barrier"
+    assert deload_title(title) == "Council approves a controversial flood barrier"
+    assert deload_title("Outrageous tax hike approved") == "Tax hike approved"
+    # A repair that would rewrite the title rather than drop words keeps the title.
+    assert deload_title("eBay shares rise") == "eBay shares rise"
+
+
+def test_a_name_calling_title_gives_way_to_a_neutral_clause_of_the_summary() -> None:
+    headline = _headline(BRIDGE_LOADED)
+    assert "Useless" not in headline and "!" not in headline
+    assert headline.startswith("Inspectors found cracked bearings")
+
+
+def test_without_a_title_the_headline_is_a_summary_clause_ending_at_a_boundary() -> None:
+    untitled = replace(BRIDGE_WIRE, title="")
+    item = SUMMARISER.summarise_story(story(untitled))
+    assert item.headline
+    assert not item.headline.endswith("…")
+    assert item.sentences[0].text.startswith(item.headline)
+    long = (
+        "The roads agency closed the Tanner Street bridge on Monday, after inspectors found "
+        "cracked bearings under its central span during a routine check of the crossing."
+    )
+    assert summary_clause(long) == "The roads agency closed the Tanner Street bridge on Monday"
+
+
+def test_a_title_the_parser_made_from_the_text_counts_as_none() -> None:
+    text = (
+        "Use code SAVE for 10% off. The harbour ferry will run every twenty minutes from "
+        "Monday, the operator said on Friday in a statement to passengers."
+    )
+    made_up = replace(BRIDGE_WIRE, title=text[:60].rsplit(" ", 1)[0] + "…", text=text)
+    headline = choose_headline([made_up], "The harbour ferry will run every twenty minutes.")
+    assert headline == "The harbour ferry will run every twenty minutes"
+
+
+def test_an_outlet_suffix_goes_only_when_it_names_the_outlet() -> None:
+    named = replace(BRIDGE_WIRE, title="Bridge shut after cracks found | Coastline Wire")
+    assert choose_headline([named]) == "Bridge shut after cracks found"
+    numbered = replace(BRIDGE_WIRE, title="221 - The Fog Choir, Explained")
+    assert choose_headline([numbered]) == "221 - The Fog Choir, Explained"
+
+
+def test_no_headline_is_ever_empty() -> None:
+    bare = replace(BRIDGE_WIRE, title="", text="")
+    assert choose_headline([bare]) == "Untitled story"
