@@ -1,0 +1,105 @@
+"""Dashboard sessions: a signed, expiring cookie that names a session this process opened.
+
+Starlette's `SessionMiddleware` signs the cookie (a forged one reads as empty) and stamps it
+with its age. The cookie carries only a random session id; who the person is, what they may
+manage and their CSRF token stay here, in memory. So a cookie replayed after logging out, after
+expiry or after a restart names no session and is refused, and no token from Discord or Slack
+ever reaches the browser.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.channels.overview import Viewer
+
+SESSION_KEY = "sid"
+FLASH_KEY = "flash"
+
+
+@dataclass(frozen=True)
+class Session:
+    """One signed-in person (or the local operator) and the token their forms carry."""
+
+    viewer: Viewer
+    csrf_token: str
+    expires_at: float
+    provider: str  # "discord" | "slack" | "local"
+    labels: Mapping[tuple[str, str], str] = field(default_factory=dict)  # workspace names
+
+    def label(self, platform: str, workspace: str) -> str:
+        """A workspace's name as the platform told it at login, else its id."""
+        return self.labels.get((platform, workspace), workspace)
+
+
+@dataclass
+class SessionRegistry:
+    """The sessions this process opened; a cookie naming any other id is refused."""
+
+    max_age_s: float
+    clock: Callable[[], float] = time.monotonic
+    _open: dict[str, Session] = field(default_factory=dict)
+
+    def open(
+        self,
+        viewer: Viewer,
+        *,
+        provider: str,
+        labels: Mapping[tuple[str, str], str] | None = None,
+    ) -> tuple[str, Session]:
+        """A new session for `viewer`: its id (for the cookie) and its record."""
+        self._forget_expired()
+        session_id = secrets.token_urlsafe(32)
+        session = Session(
+            viewer=viewer,
+            csrf_token=secrets.token_urlsafe(32),
+            expires_at=self.clock() + self.max_age_s,
+            provider=provider,
+            labels=dict(labels or {}),
+        )
+        self._open[session_id] = session
+        return session_id, session
+
+    def find(self, session_id: object) -> Session | None:
+        """The open session with this id, or None (unknown, closed or expired)."""
+        if not isinstance(session_id, str):
+            return None
+        session = self._open.get(session_id)
+        if session is None:
+            return None
+        if session.expires_at <= self.clock():
+            del self._open[session_id]
+            return None
+        return session
+
+    def close(self, session_id: object) -> None:
+        """End a session: its cookie is refused from now on."""
+        if isinstance(session_id, str):
+            self._open.pop(session_id, None)
+
+    def _forget_expired(self) -> None:
+        now = self.clock()
+        for session_id in [k for k, s in self._open.items() if s.expires_at <= now]:
+            del self._open[session_id]
+
+
+def csrf_matches(session: Session, sent: object) -> bool:
+    """True when a form's token is this session's (compared in constant time)."""
+    return isinstance(sent, str) and secrets.compare_digest(sent, session.csrf_token)
+
+
+def add_flash(cookie: dict[str, Any], text: str, *, ok: bool) -> None:
+    """A message shown once, on the next page (after the redirect that follows a form)."""
+    cookie[FLASH_KEY] = {"text": text[:2000], "ok": ok}
+
+
+def pop_flash(cookie: dict[str, Any]) -> tuple[str, bool] | None:
+    """The waiting message, removed so it shows once."""
+    flash = cookie.pop(FLASH_KEY, None)
+    if not isinstance(flash, dict) or not isinstance(flash.get("text"), str):
+        return None
+    return flash["text"], bool(flash.get("ok"))
