@@ -1,5 +1,10 @@
-"""newsbot on Discord (discord.py): `/news` slash commands, digest posts with threads, answers."""
+"""newsbot on Discord (discord.py): `/news` slash commands, digest posts with threads, answers.
 
-from adapters.discord_bot.adapter import DiscordAdapter, DiscordPoster
+`DiscordAdapter` is what `newsbot run` starts; the modules are listed in `adapter`.
+"""
 
-__all__ = ["DiscordAdapter", "DiscordPoster"]
+from adapters.discord_bot.adapter import DiscordAdapter
+from adapters.discord_bot.context import PLATFORM
+from adapters.discord_bot.poster import DiscordPoster
+
+__all__ = ["PLATFORM", "DiscordAdapter", "DiscordPoster"]

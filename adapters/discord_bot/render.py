@@ -1,11 +1,12 @@
 """Digest and Reply -> Discord messages (content + embeds), inside every Discord limit.
 
 Discord rejects a whole message with a 400 when any limit is exceeded, so every piece of text
-is fitted before it is placed, and messages are packed item by item: a long digest is split
-between whole items, text is shortened only at word boundaries and a source link is either
-shown whole or not at all. All feed and model text is escaped (mentions and markdown), so a
-feed can neither ping anyone nor smuggle formatting or masked links; the only markdown in the
-output is what this module writes itself.
+is fitted before it is placed (`adapters.discord_bot.text`), and messages are packed item by
+item: a long digest is split between whole items, text is shortened only at word boundaries
+and a source link is either shown whole or not at all (`adapters.discord_bot.links`). All feed
+and model text is escaped (mentions and markdown), so a feed can neither ping anyone nor
+smuggle formatting or masked links; the only markdown in the output is what this package
+writes itself.
 """
 
 from __future__ import annotations
@@ -13,22 +14,27 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
 
 import discord
 
+from adapters.discord_bot.links import join_links, safe_link_url, source_link
+from adapters.discord_bot.text import (
+    cut,
+    discord_length,
+    escape,
+    fit,
+    plain_fit,
+    split_text,
+)
 from bot.digest.render import item_summary_text
 from bot.models import Digest, DigestItem, Reply, Source
 
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits),
+# all counted in code points (see `adapters.discord_bot.text`).
 CONTENT_LIMIT = 2000
 EMBEDS_PER_MESSAGE = 10
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_FIELDS_LIMIT = 25
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
 MESSAGE_EMBED_TOTAL = 6000
 THREAD_NAME_LIMIT = 100
 NONCE_LIMIT = 25
@@ -38,13 +44,10 @@ SUMMARY_BUDGET = 1500  # about 250 words: a 1-3 sentence summary fits whole
 SOURCES_BUDGET = 700
 FOOTER_BUDGET = 300
 MARKER_RESERVE = 80  # room kept in each message for the "ref" marker of the last footer
-LONGEST_LINK_URL = 600  # longer URLs are named, not linked, so one link never eats the budget
 
-ELLIPSIS = "…"
 DIGEST_COLOUR = 0x2B6CB0
 REPLY_COLOUR = 0x4A5568
 REF_PREFIX = "ref "
-_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use stand-ins for brackets while escaping
 
 
 @dataclass(frozen=True)
@@ -58,44 +61,6 @@ class DiscordMessage:
     def embed_total(self) -> int:
         """Characters Discord counts against the 6000 limit for this message."""
         return sum(len(embed) for embed in self.embeds)
-
-
-def escape(text: str) -> str:
-    """Feed or model text made inert: no mentions, no markdown, no masked links."""
-    # escape_markdown treats "[...](...)" greedily as one span: it escapes only the first
-    # "[" and leaves everything inside unescaped ("**bold**", a second masked link...). With
-    # the brackets swapped out first, no such span exists and every marker gets escaped.
-    text = discord.utils.escape_mentions(text).replace(_OPEN, "").replace(_CLOSE, "")
-    text = text.replace("[", _OPEN).replace("]", _CLOSE)
-    escaped = discord.utils.escape_markdown(text)
-    return escaped.replace(_OPEN, "\\[").replace(_CLOSE, "\\]")
-
-
-def fit(text: str, limit: int) -> str:
-    """`text` escaped and, when too long, shortened at a word boundary with an ellipsis."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    words = text.split()
-    # Shorten the plain text, then escape: cutting escaped text could split a "\*" pair.
-    low, high = 0, len(words)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if len(escape(" ".join(words[:middle]))) + len(ELLIPSIS) <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    if low == 0:
-        # A single word longer than the limit (no spaces to cut at): cut the word itself,
-        # never leaving a dangling escape backslash.
-        return _cut_escaped(escaped, limit - len(ELLIPSIS)) + ELLIPSIS
-    return escape(" ".join(words[:low])) + ELLIPSIS
-
-
-def _cut_escaped(escaped: str, limit: int) -> str:
-    cut = escaped[:limit]
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    return cut[: len(cut) - 1] if trailing % 2 else cut
 
 
 def idempotency_ref(key: str) -> str:
@@ -130,47 +95,7 @@ def parse_ref_marker(footer: str) -> tuple[str, int, int] | None:
 
 def thread_name(digest: Digest) -> str:
     """A thread name of at most 100 characters (thread names show no markdown or pings)."""
-    name = discord.utils.escape_mentions(" ".join(f"Questions: {digest.title}".split()))
-    if len(name) <= THREAD_NAME_LIMIT:
-        return name
-    return name[: THREAD_NAME_LIMIT - 1].rsplit(" ", 1)[0] + ELLIPSIS
-
-
-def safe_link_url(url: str) -> str | None:
-    """The URL made safe inside `[name](url)`, or None when it must not be linked."""
-    if not url.startswith(("https://", "http://")) or len(url) > LONGEST_LINK_URL:
-        return None
-    # Characters that would end the markdown link or the URL early are percent-encoded.
-    return quote(url, safe=":/?#@!$&'*+,;=%~._-[]")
-
-
-def source_link(source: Source) -> str:
-    """One source as a masked link to its article; the outlet name is escaped."""
-    # Brackets would end the link text early; parentheses read the same and are harmless.
-    plain = (source.name or "source").replace("[", "(").replace("]", ")")
-    if "://" in plain:  # link text that looks like another address misleads: name the host
-        plain = urlsplit(source.url).hostname or "source"
-    name = fit(plain, 80)
-    url = safe_link_url(source.url)
-    return f"[{name}]({url})" if url else name
-
-
-def join_links(links: Sequence[str], budget: int, *, label: str = "Sources: ") -> str:
-    """Whole links joined within `budget`; the ones that do not fit are counted, not cut."""
-    shown: list[str] = []
-    used = len(label)
-    for index, link in enumerate(links):
-        rest = len(links) - index - 1
-        tail = len(f" and {rest} more") if rest else 0
-        if used + len(link) + 3 + tail > budget:
-            break
-        shown.append(link)
-        used += len(link) + 3
-    if not shown:
-        return ""
-    hidden = len(links) - len(shown)
-    text = label + " · ".join(shown)
-    return text + (f" and {hidden} more" if hidden else "")
+    return plain_fit(f"Questions: {digest.title}", THREAD_NAME_LIMIT)
 
 
 def summariser_label(item: DigestItem) -> str:
@@ -194,23 +119,14 @@ def item_embed(item: DigestItem) -> discord.Embed:
     description = _summary_text(item)
     if sources:
         description = f"{description}\n{sources}" if description else sources
-    first_url = safe_link_url(item.sources[0].url) if item.sources else None
     embed = discord.Embed(
         title=fit(item.headline or "Untitled story", EMBED_TITLE_LIMIT),
         description=description or "No summary available.",
-        url=first_url,
+        url=safe_link_url(item.sources[0].url) if item.sources else None,
         colour=DIGEST_COLOUR,
     )
-    embed.set_footer(text=_plain_fit(summariser_label(item), FOOTER_BUDGET))
+    embed.set_footer(text=plain_fit(summariser_label(item), FOOTER_BUDGET))
     return embed
-
-
-def _plain_fit(text: str, limit: int) -> str:
-    """Fit text that Discord shows without markdown (footers): mentions still escaped."""
-    text = discord.utils.escape_mentions(" ".join(text.split()))
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + ELLIPSIS
 
 
 def pack_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
@@ -218,7 +134,7 @@ def pack_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
     groups: list[list[discord.Embed]] = [[]]
     total = 0
     for embed in embeds:
-        size = len(embed)
+        size = len(embed)  # discord.py sums the counted fields' code points, as Discord does
         current = groups[-1]
         if current and (
             len(current) >= EMBEDS_PER_MESSAGE
@@ -241,7 +157,7 @@ def digest_header(digest: Digest, part: int, parts: int, *, lead: str = "") -> s
         header += f" · part {part} of {parts}"
     if lead and part == 1:
         header = f"{fit(lead, 1500)}\n{header}"
-    return header[:CONTENT_LIMIT]
+    return cut(header, CONTENT_LIMIT)
 
 
 def render_digest(digest: Digest, *, key: str = "", lead: str = "") -> list[DiscordMessage]:
@@ -265,47 +181,6 @@ def _add_marker(embed: discord.Embed, marker: str) -> None:
     embed.set_footer(text=f"{footer} · {marker}" if footer else marker)
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Already-escaped text split into chunks of at most `limit`, at line then word ends."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for piece in _split_line(line, limit):
-            candidate = f"{current}\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = piece
-    if current:
-        chunks.append(current)
-    return chunks or [""]
-
-
-def _split_line(line: str, limit: int) -> list[str]:
-    if len(line) <= limit:
-        return [line]
-    pieces: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        while len(word) > limit:  # a single enormous "word": no boundary to cut at
-            head = _cut_escaped(word, limit)
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(head)
-            word = word[len(head) :]
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = word
-    if current:
-        pieces.append(current)
-    return pieces
-
-
 def citations_text(citations: Sequence[Source]) -> str:
     """Numbered source links for an answer."""
     links = [f"{i + 1}. {source_link(s)}" for i, s in enumerate(citations)]
@@ -324,9 +199,9 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
         rows = "\n".join(escape(line) for line in reply.lines)
         body = f"{body}\n{rows}" if body else rows
     cited = citations_text(reply.citations) if reply.citations else ""
-    if not cited and len(body) <= CONTENT_LIMIT:
+    if not cited and discord_length(body) <= CONTENT_LIMIT:
         return [DiscordMessage(content=body or "Done.")]
-    if cited and len(body) + len(cited) + 2 <= EMBED_DESCRIPTION_LIMIT - 100:
+    if cited and discord_length(body) + len(cited) + 2 <= EMBED_DESCRIPTION_LIMIT - 100:
         body, cited = f"{body}\n\n{cited}" if body else cited, ""  # an answer and its sources
     chunks = split_text(body, EMBED_DESCRIPTION_LIMIT - 100) if body else []
     embeds = [discord.Embed(description=chunk, colour=REPLY_COLOUR) for chunk in chunks if chunk]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -12,6 +13,7 @@ from sqlalchemy import text
 
 from adapters.discord_bot import DiscordAdapter, DiscordPoster
 from adapters.discord_bot.render import part_nonce
+from bot.app import build_app
 from bot.channels.delivery import PostError
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -24,7 +26,7 @@ from tests.fakes.fake_discord import (
 )
 from tests.fakes.feed_server import FeedServer
 
-from .conftest import BOT_TOKEN, OLD_ITEMS, Bot, BotFactory, rss
+from .conftest import BOT_TOKEN, OLD_ITEMS, Bot, BotFactory, Clock, rss
 from .helpers import make_digest
 from .test_scenarios import eventually, subscribe
 
@@ -220,14 +222,16 @@ async def test_close_is_graceful_and_the_token_is_never_logged(
     assert BOT_TOKEN not in caplog.text
 
 
-async def test_adapter_needs_a_token() -> None:
-    class NoCore:
-        commands: Any = None
-
-    adapter = DiscordAdapter(NoCore(), Settings())
-    with pytest.raises(ConfigError, match="NEWSBOT_DISCORD__TOKEN"):
-        await adapter.start()
-    await adapter.close()
+async def test_adapter_needs_a_token(tmp_path: Path, clock: Clock) -> None:
+    settings = Settings(database={"url": f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"})
+    app = await build_app(settings, clock=clock, parse_in_process=True)
+    adapter = DiscordAdapter(app, settings)
+    try:
+        with pytest.raises(ConfigError, match="NEWSBOT_DISCORD__TOKEN"):
+            await adapter.start()
+    finally:
+        await adapter.close()
+        await app.aclose()
 
 
 async def test_long_retry_after_goes_to_the_outbox_and_a_lost_answer_is_not_reposted(

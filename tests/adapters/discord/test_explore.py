@@ -62,9 +62,9 @@ async def test_feed_autocomplete_answers_in_time_while_the_database_is_slow(
 ) -> None:
     # Discord drops an autocomplete answered after 3 s (404 Unknown interaction): the member
     # sees "loading options failed". An empty list in time is better. Scaled down here.
-    import adapters.discord_bot.adapter
+    import adapters.discord_bot.commands
 
-    monkeypatch.setattr(adapters.discord_bot.adapter, "AUTOCOMPLETE_WAIT_S", 0.2)
+    monkeypatch.setattr(adapters.discord_bot.commands, "AUTOCOMPLETE_WAIT_S", 0.2)
     bot.fake.interaction_deadline_s = 1.0
     database_back = asyncio.Event()
 

@@ -9,16 +9,14 @@ import pytest
 
 from adapters.discord_bot.render import (
     DiscordMessage,
-    escape,
-    fit,
     parse_ref_marker,
     part_nonce,
     ref_marker,
     render_digest,
     render_reply,
-    split_text,
     thread_name,
 )
+from adapters.discord_bot.text import escape, fit, split_text
 from bot.channels.ask import reply_from_answer
 from bot.models import Digest, DigestItem, Reply, Sentence, Source
 from bot.summarise.base import Answer
