@@ -179,8 +179,8 @@ class ExtractiveSummariser:
         if not chosen:
             # Text present means a summary: a short or plainly written article still has one.
             chosen = _first_content_sentence(story.articles)
-            if not chosen and _has_text(story.articles):
-                note = note or furniture.NOTHING_TO_QUOTE
+            if not chosen:  # nothing shown: say why only when there was text to show
+                note = furniture.NOTHING_TO_QUOTE if _has_text(story.articles) else ""
         sentences = tuple(
             Sentence(text=c.text, sources=_supporting(c, candidates, sources)) for c in chosen
         )
