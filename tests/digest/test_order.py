@@ -1,0 +1,60 @@
+"""Digest order (issue 14.5): recency within the window, then breadth; old never leads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.digest.order import order_stories, story_rank
+from bot.models import Article, Story
+
+END = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+START = END - timedelta(days=3)
+
+
+def _story(name: str, outlets: int, hours_before_end: float) -> Story:
+    when = END - timedelta(hours=hours_before_end)
+    articles = tuple(
+        Article(
+            id=f"{name}-{n}",
+            url=f"https://outlet{n}.example/{name}",
+            title=f"{name} title",
+            text="Text.",
+            outlet=f"Outlet {n}",
+            published=when,
+        )
+        for n in range(outlets)
+    )
+    return Story(id=name, articles=articles)
+
+
+def _order(*stories: Story) -> list[str]:
+    return [s.id for s in order_stories(stories, period_start=START, period_end=END)]
+
+
+def test_a_new_single_outlet_story_outranks_an_old_three_outlet_one() -> None:
+    fresh = _story("fresh", 1, hours_before_end=2)
+    old_wide = _story("old-wide", 3, hours_before_end=50)
+    assert _order(old_wide, fresh) == ["fresh", "old-wide"]
+
+
+def test_on_the_same_day_the_widely_covered_story_leads() -> None:
+    single = _story("single", 1, hours_before_end=3)
+    wide = _story("wide", 3, hours_before_end=6)
+    assert _order(single, wide) == ["wide", "single"]
+
+
+def test_nothing_from_before_the_window_leads_however_widely_covered() -> None:
+    archive = _story("archive", 5, hours_before_end=24 * 365 * 17)
+    lone = _story("lone", 1, hours_before_end=70)
+    assert _order(archive, lone) == ["lone", "archive"]
+
+
+def test_rank_is_recency_plus_breadth() -> None:
+    assert story_rank(_story("a", 1, 0), period_end=END) == 1.0
+    assert story_rank(_story("b", 1, 24), period_end=END) == 0.5
+    assert story_rank(_story("c", 2, 24), period_end=END) == 0.5 + 0.35
+
+
+def test_order_is_stable_for_equal_ranks() -> None:
+    first, second = _story("x", 2, 5), _story("y", 2, 5)
+    assert _order(second, first) == _order(first, second) == ["x", "y"]
