@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _SNIFF = 2048
+_FOLDER_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".feed", ".opml", ".html", ".htm")
 # Outlet names a parser falls back to when a feed names none: another copy's name is better.
 _NAMELESS = ("unknown outlet",)
 
@@ -101,9 +102,9 @@ def _classify(sources: Sequence[str]) -> tuple[list[_Local], list[str], list[str
 def _expand_local(path: Path, named: str, urls: list[str], warnings: list[str]) -> list[_Local]:
     """A file, or every visible file of a folder; OPML files add the feeds they list."""
     if path.is_dir():
-        entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        entries = sorted(p for p in path.iterdir() if _may_be_feed(p))
         if not entries:
-            warnings.append(f"{named}: skipped, the folder holds no files.")
+            warnings.append(f"{named}: skipped, the folder holds no feed files.")
         found: list[_Local] = []
         for entry in entries:
             found.extend(_expand_file(entry, str(entry), urls, warnings))
@@ -112,6 +113,28 @@ def _expand_local(path: Path, named: str, urls: list[str], warnings: list[str]) 
         warnings.append(f"{named}: skipped, no such file or folder.")
         return []
     return _expand_file(path, named, urls, warnings)
+
+
+def _may_be_feed(path: Path) -> bool:
+    """Files of a folder worth reading: feeds, OPML lists, saved pages, JSON Feeds.
+
+    A README or a data file beside the feeds is not a source the user meant, so it is
+    passed over without a warning; a saved page or a broken feed gets one.
+    """
+    if path.name.startswith(".") or not path.is_file():
+        return False
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return _head_contains(path, b"jsonfeed.org/version")
+    return suffix in _FOLDER_SUFFIXES
+
+
+def _head_contains(path: Path, marker: bytes) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return marker in handle.read(_SNIFF).lower()
+    except OSError:
+        return False
 
 
 def _expand_file(path: Path, named: str, urls: list[str], warnings: list[str]) -> list[_Local]:
@@ -143,12 +166,7 @@ def _expand_file(path: Path, named: str, urls: list[str], warnings: list[str]) -
 
 
 def _looks_like_opml(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_SNIFF).lower()
-    except OSError:
-        return False
-    return b"<opml" in head
+    return _head_contains(path, b"<opml")
 
 
 def _reason(error: Exception) -> str:
