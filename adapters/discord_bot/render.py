@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import discord
 
-from adapters.discord_bot.links import join_links, safe_link_url, source_link
+from adapters.discord_bot.links import as_uri, join_links, source_link
 from adapters.discord_bot.text import (
     cut,
     discord_length,
@@ -122,7 +122,7 @@ def item_embed(item: DigestItem) -> discord.Embed:
     embed = discord.Embed(
         title=fit(item.headline or "Untitled story", EMBED_TITLE_LIMIT),
         description=description or "No summary available.",
-        url=safe_link_url(item.sources[0].url) if item.sources else None,
+        url=as_uri(item.sources[0].url) if item.sources else None,
         colour=DIGEST_COLOUR,
     )
     embed.set_footer(text=plain_fit(summariser_label(item), FOOTER_BUDGET))

@@ -6,7 +6,8 @@ where Discord is strict:
 - every REST answer carries `Content-Type: application/json` exactly;
 - an interaction acknowledged more than 3 s after it was dispatched gets
   `404 Unknown interaction` and is recorded in `violations` (tests assert it stays empty);
-- message and embed limits are checked and answered with Discord's 400 error shape;
+- message and embed limits are checked and answered with Discord's 400 error shape; so is
+  an embed link that is not a valid URI (the API schema's `format: uri`);
 - scripted rate limits answer 429 with `retry_after` (and `Via`), per route or global;
 - a channel where the bot lacks permission answers 403 Missing Permissions;
 - `enforce_nonce` dedupes a re-sent message; threads and channel history are kept.
@@ -140,6 +141,45 @@ def embed_length(embed: dict[str, Any]) -> int:
     return total
 
 
+# RFC 3986 `URI`, the syntax the API schema's `format: uri` asks of an embed's links.
+_PCT = r"%[0-9A-Fa-f]{2}"
+_UNRESERVED = r"A-Za-z0-9\-._~"
+_SUB_DELIMS = r"!$&'()*+,;="
+_PCHAR = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|{_PCT})"
+_HOST = (
+    rf"(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[{_UNRESERVED}{_SUB_DELIMS}:]+\]"
+    rf"|(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*)"
+)
+_AUTHORITY = rf"(?:(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*@)?{_HOST}(?::[0-9]*)?"
+_HIER_PART = rf"(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
+_QUERY = rf"(?:{_PCHAR}|[/?])*"
+URI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_HIER_PART}(?:\?{_QUERY})?(?:#{_QUERY})?")
+EMBED_LINKS_AT = (("url",), ("author", "url"), ("footer", "icon_url"), ("image", "url"))
+
+
+def is_uri(value: str) -> bool:
+    """Whether `value` is a URI by RFC 3986 (no raw brackets outside an IPv6 host, no spaces,
+    no raw non-ASCII, every "%" starting an escape)."""
+    return URI.fullmatch(value) is not None
+
+
+def link_errors(embed: dict[str, Any], where: str) -> list[str]:
+    """The embed's links that Discord refuses: not http(s), or not a well-formed URI."""
+    errors = []
+    for path in EMBED_LINKS_AT:
+        value: Any = embed
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        name = f"{where}.{'.'.join(path)}"
+        if not str(value).startswith(("http://", "https://")):
+            errors.append(f"{name}: Scheme not supported.")
+        elif not is_uri(str(value)):
+            errors.append(f"{name}: Not a well formed URL.")
+    return errors
+
+
 def limit_errors(payload: dict[str, Any]) -> list[str]:
     """Every Discord message/embed limit the payload breaks (empty list = accepted)."""
     errors: list[str] = []
@@ -169,9 +209,7 @@ def limit_errors(payload: dict[str, Any]) -> list[str]:
             errors.append(f"{where}.footer.text: Must be 2048 or fewer in length.")
         if len((embed.get("author") or {}).get("name") or "") > 256:
             errors.append(f"{where}.author.name: Must be 256 or fewer in length.")
-        url = embed.get("url")
-        if url is not None and not str(url).startswith(("http://", "https://")):
-            errors.append(f"{where}.url: Scheme not supported.")
+        errors += link_errors(embed, where)
         total += embed_length(embed)
     if total > 6000:
         errors.append(f"embeds: Embed size exceeds maximum size of 6000 ({total}).")
