@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Article, DigestItem, Sentence, Source, Story
-from bot.summarise import furniture, grounding, headline, neutral
+from bot.summarise import furniture, grounding, headline, neutral, opinion
 from bot.summarise.sentences import (
     STOPWORDS,
     content_words,
@@ -43,6 +43,9 @@ W_TITLE = 0.3
 # Several outlets: a second sentence from the same article must be clearly better.
 W_SAME_ARTICLE = 0.3
 W_LENGTH_MULTI = 2.0
+# Several outlets: a sentence of an opinion piece must be much better to take a slot, and
+# never leads (news first, commentary after, labelled).
+W_OPINION = 1.0
 FULL_SENTENCE_WORDS = 50
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
@@ -153,7 +156,8 @@ class ExtractiveSummariser:
 
     def summarise_story(self, story: Story, *, max_sentences: int = 3) -> DigestItem:
         """The digest item of one story: neutral headline, attributed sentences, sources."""
-        sources = _sources(story.articles)
+        opinions = frozenset(a.id for a in story.articles if opinion.is_opinion(a))
+        sources = _sources(story.articles, opinions)
         multi = len(story.outlets) > 1
         english = _looks_english(story.articles)
         candidates = _candidates(story.articles, english=english)
@@ -169,11 +173,11 @@ class ExtractiveSummariser:
                 # Commentary more than report: keep to its most neutral, attributed sentence.
                 max_sentences = min(max_sentences, PARTISAN_SENTENCES)
             scored = _neutral_scores(
-                _content_scores(candidates, story.articles, multi=multi),
+                _content_scores(candidates, story.articles, multi=multi, opinions=opinions),
                 wanted=wanted,
                 strict=partisan,
             )
-            chosen = _select(scored, max_sentences, budget, multi=multi)
+            chosen = _select(scored, max_sentences, budget, multi=multi, opinions=opinions)
             chosen = _add_disagreements(chosen, scored, max_sentences)
             note = ""
         if not chosen:
@@ -186,7 +190,9 @@ class ExtractiveSummariser:
         )
         return DigestItem(
             story_id=story.id,
-            headline=headline.choose_headline(story.articles, chosen[0].text if chosen else ""),
+            headline=headline.choose_headline(
+                _news_first(story.articles, opinions), chosen[0].text if chosen else ""
+            ),
             sentences=sentences,
             sources=sources,
             summariser="extractive",
@@ -219,11 +225,21 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
     return []
 
 
-def _sources(articles: Sequence[Article]) -> tuple[Source, ...]:
+def _news_first(articles: Sequence[Article], opinions: frozenset[str]) -> Sequence[Article]:
+    """The articles whose titles may headline the story: news reports, when there are any."""
+    news = [a for a in articles if a.id not in opinions]
+    return news or articles
+
+
+def _sources(
+    articles: Sequence[Article], opinions: frozenset[str] = frozenset()
+) -> tuple[Source, ...]:
+    """Each article's outlet, news first, opinion pieces labelled ("National Review (opinion)")."""
     seen: dict[str, Source] = {}
-    for article in articles:
+    for article in sorted(articles, key=lambda a: a.id in opinions):
         key = article.url or article.id
-        seen.setdefault(key, Source(name=article.outlet, url=article.url, article_id=article.id))
+        name = opinion.labelled_outlet(article) if article.id in opinions else article.outlet
+        seen.setdefault(key, Source(name=name, url=article.url, article_id=article.id))
     return tuple(seen.values())
 
 
@@ -368,7 +384,11 @@ def _title_vector(articles: Sequence[Article]) -> dict[str, float]:
 
 
 def _content_scores(
-    candidates: list[_Candidate], articles: Sequence[Article], *, multi: bool
+    candidates: list[_Candidate],
+    articles: Sequence[Article],
+    *,
+    multi: bool,
+    opinions: frozenset[str] = frozenset(),
 ) -> list[_Scored]:
     """Centrality, position, headline overlap and cross-outlet coverage: worth as news."""
     centroid = _centroid([c.vector for c in candidates])
@@ -397,6 +417,8 @@ def _content_scores(
         if multi:
             # Several outlets: fuller sentences carry more of the shared facts per slot.
             score += W_LENGTH_MULTI * min(1.0, c.words / FULL_SENTENCE_WORDS)
+            if c.article.id in opinions:
+                score -= W_OPINION
         scored.append(_Scored(c, score))
     return scored
 
@@ -441,7 +463,12 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
 
 
 def _select(
-    scored: list[_Scored], max_sentences: int, budget: int, *, multi: bool = False
+    scored: list[_Scored],
+    max_sentences: int,
+    budget: int,
+    *,
+    multi: bool = False,
+    opinions: frozenset[str] = frozenset(),
 ) -> list[_Candidate]:
     """Greedy MMR within the sentence and word budget; near-duplicates are never repeated."""
     chosen: list[_Candidate] = []
@@ -465,13 +492,16 @@ def _select(
             continue
         chosen.append(best.candidate)
         words += best.candidate.words
-    return _in_reading_order(chosen)
+    return _in_reading_order(chosen, opinions)
 
 
-def _in_reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
-    """One article: its own order. Several: best first, each outlet's sentences in order."""
+def _in_reading_order(
+    chosen: list[_Candidate], opinions: frozenset[str] = frozenset()
+) -> list[_Candidate]:
+    """One article: its own order. Several: best first, each outlet's sentences in order,
+    news before opinion (commentary never leads a story)."""
     rank = {c.article.id: i for i, c in reversed(list(enumerate(chosen)))}
-    return sorted(chosen, key=lambda c: (rank[c.article.id], c.position))
+    return sorted(chosen, key=lambda c: (c.article.id in opinions, rank[c.article.id], c.position))
 
 
 def _lead_sentences(

@@ -29,11 +29,14 @@ def _words(text: str) -> set[str]:
 def test_multi_outlet_story_names_every_outlet_and_tags_each_sentence() -> None:
     item = SUMMARISER.summarise_story(story(BRIDGE_WIRE, BRIDGE_LOCAL, BRIDGE_LOADED))
     text = item_summary_text(item)
-    assert text.startswith("Reported by Coastline Wire, Marlow Evening Post and The Daily Klaxon.")
+    # The Klaxon's piece reads as commentary (name-calling, sneers): labelled as opinion.
+    assert text.startswith(
+        "Reported by Coastline Wire, Marlow Evening Post and The Daily Klaxon (opinion)."
+    )
     assert {s.name for s in item.sources} == {
         "Coastline Wire",
         "Marlow Evening Post",
-        "The Daily Klaxon",
+        "The Daily Klaxon (opinion)",
     }
     assert all(s.url.startswith("https://") for s in item.sources)
     for sentence in item.sentences:
@@ -76,7 +79,7 @@ def test_a_loaded_single_source_is_summarised_only_with_its_neutral_sentences() 
     text = item_summary_text(item)
     assert text == (
         "Inspectors found cracked bearings under the central span on Monday, the agency "
-        "admitted. (The Daily Klaxon)"
+        "admitted. (The Daily Klaxon (opinion))"
     )
     assert "!" not in item.headline and "Useless" not in item.headline
 
