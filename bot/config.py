@@ -180,6 +180,12 @@ class LlmSettings(_Section):
         description="send the rules as a system message; false puts them at the top of the "
         "user message, for models without a system role (e.g. Gemma on llama.cpp)",
     )
+    verify: bool = Field(
+        False,
+        description="one more LLM call per summary or answer, asking the model whether each "
+        "sentence is supported by the passage it cites, before the code check",
+    )
+
 
     @model_validator(mode="after")
     def _sdk_variables(self) -> LlmSettings:

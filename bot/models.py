@@ -80,6 +80,16 @@ class Story:
 
 
 @dataclass(frozen=True)
+class SentenceCheck:
+    """The verdict on one sentence an LLM wrote: shown, or withheld and why (for `--explain`)."""
+
+    text: str
+    shown: bool
+    reason: str = ""  # why it was withheld; empty when shown
+    passage: str = ""  # where the cited article supports it, e.g. "sentences 2-3 of Outlet"
+
+
+@dataclass(frozen=True)
 class DigestItem:
     """One story in a digest: neutral headline, 1-3 sentence summary, its sources."""
 
@@ -89,6 +99,9 @@ class DigestItem:
     sources: tuple[Source, ...]
     summariser: SummariserName
     note: str = ""  # e.g. why the LLM summary was replaced by the extractive one
+    # LLM sentences the check withheld, and the verdict on each sentence the LLM wrote.
+    withheld: int = 0
+    checks: tuple[SentenceCheck, ...] = ()
 
     @property
     def summary(self) -> str:

@@ -8,19 +8,31 @@ quotation in each, and a good share of its content words (`MIN_SOURCE_COVERAGE`)
 is credited with what only another one said. Anything else is a reason to show the extractive
 summary instead.
 
+Then the sentence must rest on a span (`bot.summarise.support`): one window of a few
+neighbouring sentences of a cited article holds its names, numbers and content words together,
+in the same relations (order, which figure counts what, negation and "may" kept). Words
+scattered over the article are not support.
+
 Sentences of an article that address the model ("ignore previous instructions...") are left
 out of what counts as support, so text that obeys an instruction hidden in an article has
-nothing to rest on and fails.
+nothing to rest on and fails; such a sentence is `hostile`, and its whole reply is refused.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Article
+from bot.summarise.support import (
+    SpanThresholds,
+    check_support,
+    instruction_sentences,
+    normalise,
+)
+
+__all__ = ["instruction_sentences", "normalise"]  # re-exported: they began here
 
 # Loaded-language finder: returns the loaded words or phrases found in a text.
 LoadedFinder = Callable[[str], Sequence[str]]
@@ -44,15 +56,6 @@ _URL = re.compile(
 _QUOTE = re.compile(r"[\"“”„«»]([^\"“”„«»]{3,})[\"“”„«»]")
 _NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?")
-# Sentences in an article that speak to the model rather than to the reader.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules?|"
-    r"directions?)\b|\b(?:system prompt|language model|as an ai|you are (?:an? )?(?:ai|assistant|"
-    r"chatbot|model)|ai assistant|new instructions?|(?:summaries|summary|summariser|the model|"
-    r"assistants?|bots?) (?:must|should|shall)|when summari[sz]ing)\b",
-    re.IGNORECASE,
-)
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -90,7 +93,6 @@ STOPWORDS = _words(
     reporting stated states announced announces added adds noted notes wrote writes write per
     while during between through against among until since not no nor new"""
 )
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _FIRST_WORD_LENIENT = STOPWORDS | _words(
     "officials residents police authorities researchers scientists critics workers"
 )
@@ -105,12 +107,6 @@ _FIRST_WORD_LENIENT = STOPWORDS | _words(
 MIN_SOURCE_COVERAGE = 0.5
 
 
-def normalise(text: str) -> str:
-    """NFKC, plain quotes and dashes, single spaces: what "verbatim" compares."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    return " ".join(text.split())
-
-
 def _stem(word: str) -> str:
     word = word.lower().strip("'.-").removesuffix("'s")
     for suffix in ("ing", "ies", "ied", "es", "ed", "s", "ly"):
@@ -122,11 +118,6 @@ def _stem(word: str) -> str:
 def _number_key(token: str) -> str:
     # "5,000" and "5000" are the same number; "3.5" keeps its point.
     return token.replace(",", "")
-
-
-def instruction_sentences(text: str) -> list[str]:
-    """Sentences of `text` that address an AI model instead of the reader."""
-    return [part for part in _SENTENCE_BREAK.split(text) if _INSTRUCTION.search(part)]
 
 
 @dataclass(frozen=True)
@@ -165,6 +156,20 @@ class SourceText:
         )
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on one sentence: `reason` is None when it may be shown.
+
+    `hostile` marks what no honest reply contains (a mention, a link elsewhere, Markdown, text
+    obeying an instruction hidden in an article): the whole reply is refused, not just the
+    sentence. `passage` names the sentences of the article that support it.
+    """
+
+    reason: str | None
+    hostile: bool = False
+    passage: str = ""
+
+
 def check_sentence(
     text: str,
     cited: Sequence[Article],
@@ -174,39 +179,74 @@ def check_sentence(
     min_source_coverage: float = MIN_SOURCE_COVERAGE,
     loaded: LoadedFinder | None = None,
     headline: bool = False,
+    span: SpanThresholds | None = None,
 ) -> str | None:
     """None when `text` is supported by the `cited` articles, else the reason it is not.
 
+    The arguments are those of `judge_sentence`.
+    """
+    return judge_sentence(
+        text,
+        cited,
+        allowed_urls=allowed_urls,
+        min_coverage=min_coverage,
+        min_source_coverage=min_source_coverage,
+        loaded=loaded,
+        headline=headline,
+        span=span,
+    ).reason
+
+
+def judge_sentence(
+    text: str,
+    cited: Sequence[Article],
+    *,
+    allowed_urls: Iterable[str] = (),
+    min_coverage: float = 0.75,
+    min_source_coverage: float = MIN_SOURCE_COVERAGE,
+    loaded: LoadedFinder | None = None,
+    headline: bool = False,
+    span: SpanThresholds | None = None,
+) -> Judgement:
+    """Whether `text` is supported by the `cited` articles, and if not why.
+
     `allowed_urls` are the story's own article URLs (the only links allowed); `loaded` finds
     loaded language (the neutral lexicon). A sentence citing several articles must also be
-    supported by each one (`min_source_coverage` of its content words). `headline` relaxes
+    supported by each one (`min_source_coverage` of its content words). `span` are the
+    thresholds of the span check (default `SpanThresholds()`). `headline` relaxes
     capitalisation, since headlines may be written in title case, and checks against the
-    articles together only: a headline credits no outlet, the item names them all.
+    articles together only, without the span check: a headline credits no outlet, the item
+    names them all, and it may draw on the whole story.
     """
     if not text.strip():
-        return "empty sentence"
+        return Judgement("empty sentence")
     if not cited:
-        return "sentence cites no source"
+        return Judgement("sentence cites no source")
     text = normalise(text)
     for form_check in (_check_mentions, _check_markdown):
         reason = form_check(text)
         if reason:
-            return reason
+            return Judgement(reason, hostile=True)
     reason = _check_links(text, allowed_urls)
     if reason:
-        return reason
+        return Judgement(reason, hostile=True)
     if not headline:
         reason = _check_complete(text)
         if reason:
-            return reason
+            return Judgement(reason)
     # The allowed links are citations, not words of the claim.
     words_only = _URL.sub(" ", text)
     reason = _check_loaded(words_only, loaded) or _check_facts(
         words_only, SourceText.of(cited), min_coverage, headline=headline
     )
-    if reason or headline or len(cited) < 2:
-        return reason
-    return _check_each_source(words_only, cited, min_source_coverage)
+    if not reason and not headline and len(cited) > 1:
+        reason = _check_each_source(words_only, cited, min_source_coverage)
+    if headline:
+        return Judgement(reason)
+    support = check_support(words_only, cited, span)
+    if support.hostile:
+        return Judgement(support.reason, hostile=True)
+    return Judgement(reason or support.reason, passage=support.where)
 
 
 def _check_facts(
@@ -269,6 +309,8 @@ def _check_links(text: str, allowed_urls: Iterable[str]) -> str | None:
     return None
 
 
+# "...from Ukraine in 1991." ends with a year, not with "in".
+_LAST_TOKEN = re.compile(r"[^\W_](?:[\w'’.-]*\w)?")
 _DANGLING = _words(
     "a an the of to and or but with for in on at by from that as than into its their"
 )
@@ -283,7 +325,7 @@ def _check_complete(text: str) -> str | None:
         return "incomplete sentence (no capital at the start)"
     if closing.endswith((",", ";", ":", "-", "–", "—")):
         return "incomplete sentence (ends with a comma or dash)"
-    last = _WORD.findall(closing)[-1:] or [""]
+    last = _LAST_TOKEN.findall(closing)[-1:] or [""]
     if last[0].lower() in _DANGLING:
         return f"incomplete sentence (ends with {last[0]!r})"
     return None

@@ -1,7 +1,9 @@
 """The LLM summariser against a fake OpenAI server, through the real `openai` SDK.
 
-Every bad reply must end as the extractive item for that story, labelled and with the reason,
-within the digest's time budget; a grounded reply is shown as written by the LLM.
+A hostile or unusable reply must end as the extractive item for that story, labelled and with
+the reason, within the digest's time budget; a sentence its sources do not support is withheld
+and the rest shown as the LLM's while it still tells the lead fact; a grounded reply is shown
+as written by the LLM.
 """
 
 from __future__ import annotations
@@ -74,19 +76,62 @@ async def test_grounded_reply_is_shown_as_llm(fake_openai: FakeOpenAI) -> None:
     assert "<<<DATA" in user and "Mara Lindqvist" in user.split("<<<DATA", 1)[1]
 
 
-BAD_FERRY_REPLIES = {
+UNSUPPORTED_SENTENCES = {
     "invented number": (
-        with_sentence(GOOD_FERRY, "The ferry will carry 5,000 passengers a day.", ["A1"]),
+        "The ferry will carry 5,000 passengers a day.",
         "number 5,000 not in sources",
     ),
     "fabricated quote": (
-        with_sentence(
-            GOOD_FERRY,
-            'Lindqvist said "the ferry will transform island life forever".',
-            ["A1"],
-        ),
+        'Lindqvist said "the ferry will transform island life forever".',
         "quotation",
     ),
+    "invented name": ("Mayor Johan Ekdahl welcomed the ferry route.", "name"),
+}
+
+
+def assert_withheld(item: DigestItem, withheld: str, reason: str) -> None:
+    """The LLM's item without `withheld`, its note and verdict saying why."""
+    assert item.summariser == "llm"
+    assert [s.text for s in item.sentences] == [s["text"] for s in GOOD_FERRY["sentences"]]
+    assert item.withheld == 1
+    assert item.note.startswith("1 sentence of the LLM summary withheld") and reason in item.note
+    [refused] = [c for c in item.checks if not c.shown]
+    assert refused.text == withheld and reason in refused.reason
+
+
+@pytest.mark.parametrize("case", sorted(UNSUPPORTED_SENTENCES))
+async def test_an_unsupported_sentence_is_withheld_and_the_rest_shown(
+    fake_openai: FakeOpenAI, case: str
+) -> None:
+    text, reason = UNSUPPORTED_SENTENCES[case]
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, text, ["A1"])))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_withheld(item, text, reason)
+
+
+async def test_an_unsupported_first_sentence_means_the_extractive_item(
+    fake_openai: FakeOpenAI,
+) -> None:
+    # Without its lead fact the rest does not tell the story.
+    invented = "The ferry will carry 5,000 passengers a day."
+    reply = {
+        **GOOD_FERRY,
+        "sentences": [{"text": invented, "sources": ["A1"]}, *GOOD_FERRY["sentences"]],
+    }
+    fake_openai.script(json_reply(reply))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_extractive(item, await extractive_of(FERRY), "its first sentence")
+    assert item.withheld == 1 and [c.shown for c in item.checks] == [False, True, True]
+
+
+async def test_a_repeated_sentence_is_withheld(fake_openai: FakeOpenAI) -> None:
+    again = GOOD_FERRY["sentences"][1]["text"]
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, again, ["A1"])))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_withheld(item, again, "repeats an earlier sentence")
+
+
+HOSTILE_FERRY_REPLIES = {
     "link to another site": (
         with_sentence(GOOD_FERRY, "Tickets are at https://cheap-ferries.example/gull now.", ["A1"]),
         "link",
@@ -105,10 +150,6 @@ BAD_FERRY_REPLIES = {
         with_sentence(GOOD_FERRY, "The route was approved.", ["A7"]),
         "unknown source",
     ),
-    "invented name": (
-        with_sentence(GOOD_FERRY, "Mayor Johan Ekdahl welcomed the ferry route.", ["A1"]),
-        "name",
-    ),
 }
 
 
@@ -116,25 +157,23 @@ async def test_an_outlet_is_never_credited_with_another_outlets_figure(
     fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Only the Harbour Gazette (A1) gives the ferry's capacity; the sentence cites both.
-    reply = with_sentence(
-        GOOD_FERRY, "The first ferry will carry up to 180 passengers.", ["A1", "A2"]
-    )
-    fake_openai.script(json_reply(reply))
-    caplog.set_level(logging.INFO, logger="newsbot.llm")
+    text = "The first ferry will carry up to 180 passengers."
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, text, ["A1", "A2"])))
+    caplog.set_level(logging.DEBUG, logger="newsbot.llm")
     [item] = await summarise(fake_openai, [FERRY])
     reason = "cites 'Northfield Post', which does not say it (number 180 not in that source)"
-    assert_extractive(item, await extractive_of(FERRY), reason)
+    assert_withheld(item, text, reason)
     assert reason in caplog.text
     for sentence in item.sentences:
         if "180" in sentence.text:
             assert [s.name for s in sentence.sources] == ["Harbour Gazette"]
 
 
-@pytest.mark.parametrize("case", sorted(BAD_FERRY_REPLIES))
-async def test_ungrounded_reply_falls_back_to_extractive(
+@pytest.mark.parametrize("case", sorted(HOSTILE_FERRY_REPLIES))
+async def test_a_hostile_or_malformed_reply_falls_back_to_extractive(
     fake_openai: FakeOpenAI, case: str
 ) -> None:
-    reply, reason = BAD_FERRY_REPLIES[case]
+    reply, reason = HOSTILE_FERRY_REPLIES[case]
     fake_openai.script(json_reply(reply))
     [item] = await summarise(fake_openai, [FERRY])
     assert_extractive(item, await extractive_of(FERRY), reason)
@@ -366,7 +405,7 @@ async def test_one_bad_item_does_not_spoil_the_others(fake_openai: FakeOpenAI) -
         )
     )
     ferry, library = await summarise(fake_openai, [FERRY, LIBRARY_STORY])
-    assert ferry.summariser == "extractive" and "number 9" in ferry.note
+    assert ferry.summariser == "llm" and ferry.withheld == 1 and "number 9" in ferry.note
     assert library.summariser == "llm"
 
 

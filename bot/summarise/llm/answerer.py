@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from bot.config import LlmSettings
 from bot.models import Article, Sentence
 from bot.summarise.base import Answer, Answerer
 from bot.summarise.grounding import with_full_stop
 from bot.summarise.llm.budget import UsageBudget
+from bot.summarise.llm.checking import check_drafts
 from bot.summarise.llm.client import Deadline, LlmClient, LlmFailure
 from bot.summarise.llm.drafts import (
+    Draft,
     GroundingRules,
     Rejected,
     articles_payload,
@@ -22,6 +23,7 @@ from bot.summarise.llm.drafts import (
     source_of,
 )
 from bot.summarise.llm.prompts import Prompts, answer_schema, chat_messages, data_block, render
+from bot.summarise.llm.verify import second_opinion
 
 log = logging.getLogger("newsbot.llm")
 
@@ -94,11 +96,7 @@ class LlmAnswerer:
                 await self._budget.record(scope, error.tokens)
             return None
         await self._budget.record(scope, completion.tokens)
-        return self._grounded_answer(completion.data, ids, articles)
-
-    def _grounded_answer(
-        self, data: dict[str, Any], ids: dict[str, Article], articles: Sequence[Article]
-    ) -> Answer | None:
+        data = completion.data
         if data.get("found") is not True:
             return None  # the extractive answerer may still find it; it says so if not
         try:
@@ -106,16 +104,42 @@ class LlmAnswerer:
         except Rejected as error:
             log.info("LLM answer rejected: %s", error.for_log())
             return None
-        urls = [a.url for a in articles]
-        for draft in drafts:
-            reason = self._rules.check(draft, urls)
-            if reason:
-                log.info("LLM answer rejected: %s", Rejected(reason, quoted=draft.text).for_log())
-                return None
         if not drafts:
+            return None
+        refused = await self._second_opinion(drafts, ids, scope, deadline)
+        return self._grounded_answer(drafts, articles, refused)
+
+    async def _second_opinion(
+        self, drafts: Sequence[Draft], ids: dict[str, Article], scope: str, deadline: Deadline
+    ) -> frozenset[int]:
+        """With `llm.verify`, the drafts the model itself calls unsupported; its tokens count."""
+        if not self._settings.verify or await self._budget.spent(scope):
+            return frozenset()
+        try:
+            opinion = await second_opinion(
+                self._client, self._prompts, self._settings, drafts, ids, deadline
+            )
+        except LlmFailure as error:
+            log.info("LLM second opinion on an answer failed: %s", error)
+            if error.tokens:
+                await self._budget.record(scope, error.tokens)
+            return frozenset()
+        await self._budget.record(scope, opinion.tokens)
+        return opinion.refused
+
+    def _grounded_answer(
+        self, drafts: Sequence[Draft], articles: Sequence[Article], refused: frozenset[int]
+    ) -> Answer | None:
+        """The supported sentences, when they still answer (the first one is among them)."""
+        checked = check_drafts(drafts, self._rules, [a.url for a in articles], refused=refused)
+        for check in checked.checks:
+            if not check.shown:
+                log.info("LLM answer sentence withheld: %s", check.reason)
+        if checked.refusal is not None:
+            log.info("LLM answer rejected: %s", checked.refusal)
             return None
         sentences = tuple(
             Sentence(text=with_full_stop(d.text), sources=tuple(source_of(a) for a in d.cited))
-            for d in drafts
+            for d in checked.shown
         )
         return Answer(sentences=sentences, summariser="llm", found=True)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.models import Article, Source, Story
-from bot.summarise.grounding import MIN_SOURCE_COVERAGE, LoadedFinder, check_sentence
+from bot.summarise.grounding import (
+    MIN_SOURCE_COVERAGE,
+    Judgement,
+    LoadedFinder,
+    check_sentence,
+    judge_sentence,
+)
+from bot.summarise.support import SpanThresholds
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class GroundingRules:
     min_coverage: float = 0.75
     loaded: LoadedFinder | None = None
     min_source_coverage: float = MIN_SOURCE_COVERAGE
+    span: SpanThresholds = field(default_factory=SpanThresholds)
 
     def check(
         self, draft: Draft, allowed_urls: Sequence[str], *, headline: bool = False
@@ -137,4 +145,15 @@ class GroundingRules:
             min_source_coverage=self.min_source_coverage,
             loaded=self.loaded,
             headline=headline,
+        )
+
+    def judge(self, text: str, cited: Sequence[Article], allowed_urls: Sequence[str]) -> Judgement:
+        """The verdict on one sentence, without the loaded-language check (see `checking`)."""
+        return judge_sentence(
+            text,
+            cited,
+            allowed_urls=allowed_urls,
+            min_coverage=self.min_coverage,
+            min_source_coverage=self.min_source_coverage,
+            span=self.span,
         )

@@ -12,6 +12,9 @@ from typing import Any
 from bot.errors import ConfigError
 
 PROMPT_NAMES = ("system", "story_summary", "digest_headline", "answer")
+# Used only with `llm.verify`; a prompts_dir without it gets the bundled one, so folders
+# written before it existed keep working.
+OPTIONAL_PROMPT_NAMES = ("verify",)
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Prompts:
     story_summary: str
     digest_headline: str
     answer: str
+    verify: str
 
     @classmethod
     def load(cls, folder: str | Path = "") -> Prompts:
@@ -37,6 +41,14 @@ class Prompts:
                     f"prompt template {path} cannot be read; set llm.prompts_dir to a folder "
                     f"holding {', '.join(n + '.md' for n in PROMPT_NAMES)}."
                 ) from None
+        for name in OPTIONAL_PROMPT_NAMES:
+            path = where / f"{name}.md"
+            if not path.is_file():
+                path = bundled_prompts_dir() / f"{name}.md"
+            try:
+                texts[name] = path.read_text(encoding="utf-8").strip()
+            except OSError:
+                raise ConfigError(f"prompt template {path} cannot be read.") from None
         return cls(**texts)
 
 
@@ -121,5 +133,30 @@ def answer_schema(ids: Sequence[str], max_sentences: int) -> dict[str, Any]:
             "sentences": sentences_schema(ids, min_items=0, max_items=max_sentences),
         },
         "required": ["found", "sentences"],
+        "additionalProperties": False,
+    }
+
+
+def verify_schema(count: int) -> dict[str, Any]:
+    """The reply of a second opinion: one verdict per sentence, by index."""
+    return {
+        "type": "object",
+        "properties": {
+            "verdicts": {
+                "type": "array",
+                "minItems": count,
+                "maxItems": count,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "index": {"type": "integer"},
+                        "supported": {"type": "boolean"},
+                    },
+                    "required": ["index", "supported"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["verdicts"],
         "additionalProperties": False,
     }

@@ -6,13 +6,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from bot.config import LlmSettings
 from bot.models import Article, DigestItem, Sentence, Story
 from bot.summarise.base import Summariser
 from bot.summarise.grounding import with_full_stop
 from bot.summarise.llm.budget import UsageBudget
+from bot.summarise.llm.checking import Checked, check_drafts
 from bot.summarise.llm.client import Deadline, LlmClient, LlmFailure
 from bot.summarise.llm.drafts import (
     Draft,
@@ -26,6 +26,7 @@ from bot.summarise.llm.drafts import (
     story_sources,
 )
 from bot.summarise.llm.prompts import Prompts, chat_messages, data_block, render, summary_schema
+from bot.summarise.llm.verify import second_opinion
 
 log = logging.getLogger("newsbot.llm")
 
@@ -107,10 +108,42 @@ class LlmSummariser:
             return _labelled(fallback, f"LLM unavailable: {error}")
         await self._budget.record(scope, completion.tokens)
         try:
-            return self._grounded_item(story, ids, completion.data, max_sentences, fallback)
+            drafts = read_drafts(completion.data, ids, max_sentences)
+            if not drafts:
+                raise Rejected("the LLM reply has no sentences")
         except Rejected as error:
             log.info("LLM summary of story %s rejected: %s", story.id, error.for_log())
             return _labelled(fallback, f"LLM summary rejected: {error}")
+        refused = await self._second_opinion(drafts, ids, scope, deadline)
+        urls = [a.url for a in story.articles]
+        checked = check_drafts(drafts, self._rules, urls, refused=refused)
+        _log_checks(story.id, checked)
+        if checked.refusal is not None:
+            log.info("LLM summary of story %s rejected: %s", story.id, checked.refusal)
+            rejected = _labelled(fallback, f"LLM summary rejected: {checked.refusal}")
+            return replace(rejected, withheld=checked.withheld, checks=checked.checks)
+        return self._item(story, checked, completion.data.get("headline"), urls, fallback)
+
+    async def _second_opinion(
+        self, drafts: Sequence[Draft], ids: dict[str, Article], scope: str, deadline: Deadline
+    ) -> frozenset[int]:
+        """With `llm.verify`, the drafts the model itself calls unsupported; its tokens count."""
+        if not self._settings.verify:
+            return frozenset()
+        if await self._budget.spent(scope):
+            log.info("LLM second opinion skipped: today's token budget is spent")
+            return frozenset()
+        try:
+            opinion = await second_opinion(
+                self._client, self._prompts, self._settings, drafts, ids, deadline
+            )
+        except LlmFailure as error:
+            log.info("LLM second opinion failed, the code check decides alone: %s", error)
+            if error.tokens:
+                await self._budget.record(scope, error.tokens)
+            return frozenset()
+        await self._budget.record(scope, opinion.tokens)
+        return opinion.refused
 
     def _messages(self, ids: dict[str, Article], max_sentences: int) -> list[dict[str, str]]:
         payload = {"articles": articles_payload(ids, self._settings.max_article_chars)}
@@ -122,33 +155,29 @@ class LlmSummariser:
         )
         return chat_messages(self._prompts.system, user, system_role=self._settings.system_role)
 
-    def _grounded_item(
+    def _item(
         self,
         story: Story,
-        ids: dict[str, Article],
-        data: dict[str, Any],
-        max_sentences: int,
+        checked: Checked,
+        headline: object,
+        urls: Sequence[str],
         fallback: DigestItem,
     ) -> DigestItem:
-        drafts = read_drafts(data, ids, max_sentences)
-        if not drafts:
-            raise Rejected("the LLM reply has no sentences")
-        urls = [a.url for a in story.articles]
-        for draft in drafts:
-            reason = self._rules.check(draft, urls)
-            if reason:
-                raise Rejected(reason, quoted=draft.text)
-        headline, note = self._headline(story, data.get("headline"), urls, fallback)
+        """The LLM's item: the sentences shown, noted when some were withheld."""
+        headline, headline_note = self._headline(story, headline, urls, fallback)
+        note = "; ".join(n for n in (checked.withheld_note(), headline_note) if n)
         return DigestItem(
             story_id=story.id,
             headline=headline,
             sentences=tuple(
                 Sentence(text=with_full_stop(d.text), sources=tuple(source_of(a) for a in d.cited))
-                for d in drafts
+                for d in checked.shown
             ),
             sources=story_sources(story),
             summariser="llm",
             note=note,
+            withheld=checked.withheld,
+            checks=checked.checks,
         )
 
     def _headline(
@@ -166,6 +195,17 @@ class LlmSummariser:
         if reason is None:
             return headline, ""
         return fallback.headline, f"headline by the extractive summariser (LLM headline: {reason})"
+
+
+def _log_checks(story_id: str, checked: Checked) -> None:
+    """Each sentence's verdict at DEBUG, so an operator can see why an item fell back."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    for number, check in enumerate(checked.checks, start=1):
+        verdict = f"shown ({check.passage})" if check.shown else f"withheld: {check.reason}"
+        log.debug("LLM summary of story %s, sentence %d: %s", story_id, number, verdict)
+    if checked.refusal is not None:
+        log.debug("LLM summary of story %s falls back to extractive: %s", story_id, checked.refusal)
 
 
 def _labelled(item: DigestItem, note: str) -> DigestItem:

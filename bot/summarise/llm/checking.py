@@ -1,0 +1,131 @@
+"""Per-sentence decisions on a reply: which sentences are shown, which withheld, and whether
+what remains may still be shown as the LLM's.
+
+A sentence is withheld when its sources do not support it (see `bot.summarise.grounding`), when
+it repeats an earlier one, or when it stays loaded after the repair the extractive summariser
+applies to its own sentences (`bot.summarise.neutral`). A hostile sentence (a mention, a
+foreign link, Markdown, text obeying an instruction hidden in an article) refuses the whole
+reply. The rest of the reply is kept when it still tells the lead fact: its first sentence is
+shown, and so is at least half of what it said once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.models import SentenceCheck
+from bot.summarise import neutral
+from bot.summarise.extractive import LOADED_LIMIT
+from bot.summarise.llm.drafts import Draft, GroundingRules
+from bot.summarise.support.text import tokenize
+
+# Why a sentence the model itself called unsupported (`llm.verify`) is withheld.
+VERIFY_REASON = "on a second look the model found its source does not state it"
+# Share of a sentence's claim words an earlier sentence already holds for it to be a repeat.
+REPEAT_SHARE = 0.8
+# LaTeX-style quotes (`word') some models write: an opening backtick closed by an apostrophe
+# is a quotation mark, not Markdown code.
+_TEX_QUOTE = re.compile(r"`(?=[^`']*')")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A reply after the check: drafts to show, a verdict per draft, why it is refused if so."""
+
+    shown: tuple[Draft, ...]
+    checks: tuple[SentenceCheck, ...]
+    refusal: str | None  # the whole reply is not used: hostile, or its lead fact withheld
+
+    @property
+    def withheld(self) -> int:
+        return sum(1 for c in self.checks if not c.shown)
+
+    def withheld_note(self) -> str:
+        """What readers are told when sentences were left out of an item still shown."""
+        if not self.withheld:
+            return ""
+        first = next(c.reason for c in self.checks if not c.shown)
+        count = "1 sentence" if self.withheld == 1 else f"{self.withheld} sentences"
+        return f"{count} of the LLM summary withheld ({first})"
+
+
+def plain_quotes(text: str) -> str:
+    """`text` with LaTeX-style opening quotes (`like this') as apostrophes."""
+    return _TEX_QUOTE.sub("'", text) if "`" in text else text
+
+
+def check_drafts(
+    drafts: Sequence[Draft],
+    rules: GroundingRules,
+    allowed_urls: Sequence[str],
+    *,
+    refused: frozenset[int] = frozenset(),
+) -> Checked:
+    """Judge each draft, then decide whether what is left may be shown.
+
+    `refused` are the positions of drafts the model's second opinion called unsupported.
+    """
+    checks: list[SentenceCheck] = []
+    shown: list[Draft] = []
+    repeats = 0
+    for index, draft in enumerate(drafts):
+        text = plain_quotes(draft.text)
+        if _repeats(text, [d.text for d in drafts[:index]]):
+            checks.append(SentenceCheck(text, False, "it repeats an earlier sentence"))
+            repeats += 1
+            continue
+        judged = rules.judge(text, draft.cited, allowed_urls)
+        if judged.hostile:
+            refusal = judged.reason or "hostile"
+            checks.append(SentenceCheck(text, False, refusal))
+            return Checked((), tuple(checks), refusal)
+        if index in refused:
+            checks.append(SentenceCheck(text, False, VERIFY_REASON))
+            continue
+        text, loaded = _neutral(text)
+        if judged.reason is None and loaded is None and text != plain_quotes(draft.text):
+            judged = rules.judge(text, draft.cited, allowed_urls)  # the repaired wording
+        reason = judged.reason or loaded
+        checks.append(SentenceCheck(text, reason is None, reason or "", judged.passage))
+        if reason is None:
+            shown.append(replace(draft, text=text))
+    return Checked(tuple(shown), tuple(checks), _refusal(checks, len(drafts) - repeats))
+
+
+def _refusal(checks: list[SentenceCheck], said: int) -> str | None:
+    if not checks:
+        return "the LLM reply has no sentences"
+    lead = checks[0]
+    if not lead.shown:
+        return f"{lead.reason} (its first sentence)"
+    if 2 * sum(1 for c in checks if c.shown) < said:
+        first = next(c.reason for c in checks if not c.shown)
+        return f"most of its sentences were withheld, the first because {first}"
+    return None
+
+
+def _repeats(text: str, earlier: Sequence[str]) -> bool:
+    keys = {t.key for t in tokenize(text) if t.claims}
+    if not keys:
+        return False
+    for other in earlier:
+        held = {t.key for t in tokenize(other) if t.claims}
+        if len(keys & held) >= REPEAT_SHARE * len(keys):
+            return True
+    return False
+
+
+def _neutral(text: str) -> tuple[str, str | None]:
+    """The sentence repaired as the extractive summariser repairs its own; a reason if it
+    stays too loaded to show (a strong marker, or loadedness at `LOADED_LIMIT`)."""
+    loaded = neutral.assess(text)
+    if loaded.clean:
+        return text, None
+    repaired = neutral.repair_sentence(text)
+    loaded = neutral.assess(repaired)
+    if loaded.strong or loaded.score >= LOADED_LIMIT:
+        term = loaded.terms[0] if loaded.terms else "loaded wording"
+        return text, f"loaded language {term!r}"
+    return repaired, None

@@ -1,0 +1,84 @@
+"""An article as the passages that can support a sentence: its title and its sentences.
+
+Sentences that address an AI model ("ignore previous instructions...") are kept apart: they
+support nothing, and a sentence resting on them shows that the model obeyed them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from bot.models import Article
+from bot.summarise.sentences import split_sentences
+from bot.summarise.support.text import Token, tokenize
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+# Sentences in an article that speak to the model rather than to the reader.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules?|"
+    r"directions?)\b|\b(?:system prompt|language model|as an ai|you are (?:an? )?(?:ai|assistant|"
+    r"chatbot|model)|ai assistant|new instructions?|(?:summaries|summary|summariser|the model|"
+    r"assistants?|bots?) (?:must|should|shall)|when summari[sz]ing)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def normalise(text: str) -> str:
+    """NFKC, plain quotes and dashes, single spaces: what "verbatim" compares."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    return " ".join(text.split())
+
+
+def instruction_sentences(text: str) -> list[str]:
+    """Sentences of `text` that address an AI model instead of the reader."""
+    return [part for part in _SENTENCE_BREAK.split(text) if _INSTRUCTION.search(part)]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One sentence (or the title) of an article, tokenised."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    keys: frozenset[str]  # keys of its names, numbers and content words
+
+
+@dataclass(frozen=True)
+class ArticleIndex:
+    """What one article can support: passages in order, outlet, instruction-like sentences."""
+
+    article: Article
+    passages: tuple[Passage, ...]
+    outlet_keys: frozenset[str]
+    instructions: tuple[frozenset[str], ...]
+
+    @cached_property
+    def all_keys(self) -> frozenset[str]:
+        return frozenset().union(*(p.keys for p in self.passages))
+
+
+def passage_of(text: str) -> Passage:
+    """`text` as a passage."""
+    tokens = tokenize(text)
+    return Passage(text=text, tokens=tokens, keys=frozenset(t.key for t in tokens if t.claims))
+
+
+@lru_cache(maxsize=512)  # the sentences of one story are checked against the same articles
+def article_index(article: Article) -> ArticleIndex:
+    """The passages of `article`: its title first, then its sentences minus instructions."""
+    body = normalise(article.text)
+    instructions = instruction_sentences(body)
+    for sentence in instructions:
+        body = body.replace(sentence, "\n")
+    texts = [normalise(article.title)] if article.title.strip() else []
+    texts.extend(split_sentences(body))
+    return ArticleIndex(
+        article=article,
+        passages=tuple(passage_of(t) for t in texts if t.strip()),
+        outlet_keys=passage_of(article.outlet).keys,
+        instructions=tuple(passage_of(s).keys for s in instructions),
+    )

@@ -1,0 +1,213 @@
+"""Support from a span: the few neighbouring sentences of one article that hold a sentence.
+
+A sentence is supported when one window of at most `MAX_SPAN` neighbouring passages of a
+cited article holds its names and numbers, most of its content words, and holds them in the
+same relations: the words stand in the same order (who did what to whom), each figure sits
+next to the same thing it counts, a negation or a "may" of the source is kept and none is
+added. Words found scattered over the article are not support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from bot.summarise.support.passages import ArticleIndex, Passage
+from bot.summarise.support.text import Token
+
+# Neighbouring passages one claim may draw on ("X said on Monday. The plan costs $5m.").
+MAX_SPAN = 3
+# Two words next to each other in a sentence stand in the same relation in the source when
+# the source has them in the same order at most this many content words apart.
+PAIR_GAP = 4
+# A figure belongs to the same thing when one of the content words within `FIGURE_BESIDE`
+# of it in the sentence is within `FIGURE_REACH` of it in the source.
+FIGURE_BESIDE = 3
+FIGURE_REACH = 4
+# Cues (not, may) count for the word they stand this many tokens before.
+CUE_REACH = 3
+# Scale words belong to their figure ("4.2 million euros"): not what the figure counts.
+SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "cent", "per"})
+# A larger window must add this much support to be preferred to a smaller one.
+_SPAN_COST = 0.02
+
+
+@dataclass(frozen=True)
+class SpanThresholds:
+    """What the best window must reach; tuned on held-out folds (benchmarks/eval_grounding.py)."""
+
+    coverage: float = 0.8  # share of the sentence's claim words in the window
+    order: float = 0.5  # share of neighbouring word pairs in the same order there
+
+
+@dataclass(frozen=True)
+class SpanSupport:
+    """The best window of one article for a sentence, and what it fails to hold."""
+
+    index: ArticleIndex
+    start: int
+    end: int  # exclusive
+    coverage: float
+    order: float
+    missing: tuple[str, ...]  # names and numbers the window lacks
+    problem: str | None  # a relation the window contradicts (figure, negation, modality)
+
+    @property
+    def where(self) -> str:
+        """Which sentences of the article support it, for the explanation."""
+        first, last = self.start + 1, self.end
+        span = f"sentence {first}" if first == last else f"sentences {first}-{last}"
+        return f"{span} of {self.index.article.outlet or 'the article'}"
+
+    def reason(self, limits: SpanThresholds, label: str) -> str | None:
+        """None when the window supports the sentence, else why not (readers may see it)."""
+        if self.missing:
+            return f"{self.missing[0]!r} is not in the passage of {label} that holds the rest"
+        if self.problem:
+            return self.problem
+        if self.coverage < limits.coverage:
+            return f"only {self.coverage:.0%} of its words are in one passage of {label}"
+        if self.order < limits.order:
+            return f"its words are in {label} but not in these relations"
+        return None
+
+
+def claims(tokens: Sequence[Token], outlet_keys: frozenset[str]) -> list[Token]:
+    """The tokens a source must hold: names, numbers, words, minus the outlet's own name."""
+    return [t for t in tokens if t.claims and t.key not in outlet_keys]
+
+
+def best_span(tokens: Sequence[Token], index: ArticleIndex) -> SpanSupport | None:
+    """The window of `index` that holds most of `tokens` (names and numbers count double)."""
+    needed = claims(tokens, index.outlet_keys)
+    if not needed or not index.passages:
+        return None
+    weights: dict[str, int] = {}
+    for token in needed:
+        weights[token.key] = max(weights.get(token.key, 0), 1 if token.kind == "word" else 2)
+    total = sum(weights.values())
+    wanted = weights.keys()
+    hits = [wanted & p.keys for p in index.passages]
+    best = (-1.0, 0, 1)
+    for start in range(len(hits)):
+        found: set[str] = set()
+        for end in range(start + 1, min(start + MAX_SPAN, len(hits)) + 1):
+            found |= hits[end - 1]
+            score = sum(weights[k] for k in found) / total - _SPAN_COST * (end - start - 1)
+            if score > best[0]:
+                best = (score, start, end)
+    _, start, end = best
+    return _judge(needed, tokens, index, start, end)
+
+
+def _judge(
+    needed: list[Token], tokens: Sequence[Token], index: ArticleIndex, start: int, end: int
+) -> SpanSupport:
+    window = [t for p in index.passages[start:end] for t in p.tokens]
+    keys = frozenset().union(*(p.keys for p in index.passages[start:end]))
+    covered = [t for t in needed if t.key in keys]
+    missing = tuple(
+        t.text
+        for i, t in enumerate(needed)
+        if t.kind != "word" and t.key not in keys and not _named_in_full(needed, i, keys, index)
+    )
+    return SpanSupport(
+        index=index,
+        start=start,
+        end=end,
+        coverage=len(covered) / len(needed),
+        order=_order(needed, window, keys),
+        missing=missing,
+        problem=_figures(needed, window) or _cues(tokens, window),
+    )
+
+
+def _named_in_full(needed: list[Token], i: int, keys: frozenset[str], index: ArticleIndex) -> bool:
+    """ "Douglas Bader" where the passage says "Bader" and the article "Douglas Bader"."""
+    if needed[i].kind != "name" or needed[i].key not in index.all_keys:
+        return False
+    beside = needed[max(0, i - 1) : i] + needed[i + 1 : i + 2]
+    return any(t.kind == "name" and t.key in keys for t in beside)
+
+
+def _positions(sequence: Sequence[Token]) -> dict[str, list[int]]:
+    where: dict[str, list[int]] = {}
+    for position, token in enumerate(sequence):
+        where.setdefault(token.key, []).append(position)
+    return where
+
+
+def _order(needed: list[Token], window: list[Token], keys: frozenset[str]) -> float:
+    """Share of neighbouring claim words that the window has in the same order, close by."""
+    present = [t for t in needed if t.key in keys]
+    pairs = list(pairwise(present))
+    if not pairs:
+        return 1.0
+    where = _positions([t for t in window if t.claims])
+    kept = sum(
+        1
+        for a, b in pairs
+        if a.key == b.key or any(0 < q - p <= PAIR_GAP for p in where[a.key] for q in where[b.key])
+    )
+    return kept / len(pairs)
+
+
+def _figures(needed: list[Token], window: list[Token]) -> str | None:
+    """A figure of the sentence that the window attaches to something else."""
+    sequence = [t for t in needed if t.key not in SCALE]
+    source = [t for t in window if t.claims and t.key not in SCALE]
+    where = _positions(source)
+    for i, token in enumerate(sequence):
+        # "One website", "two screeners": a spelled-out small number is mostly a determiner.
+        if token.kind != "number" or token.key not in where or not token.text[0].isdigit():
+            continue
+        beside = {t.key for t in sequence[max(0, i - FIGURE_BESIDE) : i + FIGURE_BESIDE + 1]} - {
+            token.key
+        }
+        if not beside:
+            continue
+        near = {
+            source[j].key
+            for p in where[token.key]
+            for j in range(max(0, p - FIGURE_REACH), min(len(source), p + FIGURE_REACH + 1))
+        }
+        if beside.isdisjoint(near):
+            return f"the figure {token.text} belongs to something else in the source"
+    return None
+
+
+def _cued(sequence: Sequence[Token], kind: str) -> set[int]:
+    """Positions of the first claim word after each cue of `kind` (within `CUE_REACH`)."""
+    found: set[int] = set()
+    for position, token in enumerate(sequence):
+        if token.kind != kind:
+            continue
+        for after in range(position + 1, min(len(sequence), position + CUE_REACH + 1)):
+            if sequence[after].claims:
+                found.add(after)
+                break
+    return found
+
+
+def _cues(tokens: Sequence[Token], window: list[Token]) -> str | None:
+    """A negation added or dropped, or a "may" of the source stated as fact."""
+    where = _positions(window)
+    negated, hedged = _cued(tokens, "negation"), _cued(tokens, "hedge")
+    source_negated, source_hedged = _cued(window, "negation"), _cued(window, "hedge")
+    for i, token in enumerate(tokens):
+        if token.kind != "word" or token.key not in where:
+            continue
+        occurrences = where[token.key]
+        if i in negated and source_negated.isdisjoint(occurrences):
+            return f"it negates {token.text!r} where the source does not"
+        if i not in negated and source_negated.issuperset(occurrences):
+            return f"it leaves out the source's negation of {token.text!r}"
+        if i not in hedged | negated and source_hedged.issuperset(occurrences):
+            return f"it states as fact what the source says only may be ({token.text!r})"
+    return None
+
+
+def passage_text(passages: Sequence[Passage]) -> str:
+    """The window's sentences as one text (for the operator's explanation)."""
+    return " ".join(p.text for p in passages)
