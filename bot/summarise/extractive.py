@@ -45,7 +45,7 @@ W_SAME_ARTICLE = 0.3
 W_LENGTH_MULTI = 2.0
 # Several outlets: a sentence of an opinion piece must be much better to take a slot, and
 # never leads (news first, commentary after, labelled).
-W_OPINION = 1.0
+W_OPINION = 2.0
 FULL_SENTENCE_WORDS = 50
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
@@ -58,6 +58,8 @@ W_ATTRIBUTED_STRICT = 0.3
 SAME_CLAIM = 0.5
 # Two sentences this similar with different figures are a disagreement worth showing.
 SAME_TOPIC = 0.3
+# Two outlets' sentences this similar that give the same figure state the same fact.
+SAME_FACT_TOPIC = 0.25
 MIN_WORDS = 5
 # A sentence shown only because the article has no better one still needs this many words.
 MIN_FALLBACK_WORDS = 3
@@ -179,7 +181,7 @@ class ExtractiveSummariser:
             )
             chosen = _select(scored, max_sentences, budget, multi=multi, opinions=opinions)
             chosen = _add_disagreements(chosen, scored, max_sentences)
-            note = ""
+            note = _differences_note(chosen, sources)
         if not chosen:
             # Text present means a summary: a short or plainly written article still has one.
             chosen = _first_content_sentence(story.articles)
@@ -483,7 +485,11 @@ def _select(
             )
             repeats = sum(1 for c in chosen if c.article.id == item.candidate.article.id)
             value = item.score - w_redundancy * redundancy - W_SAME_ARTICLE * repeats
-            if redundancy < SAME_CLAIM and value > best_value:
+            if (
+                redundancy < SAME_CLAIM
+                and value > best_value
+                and not (multi and any(_same_fact(item.candidate, c) for c in chosen))
+            ):
                 best, best_value = item, value
         if best is None:
             break
@@ -539,6 +545,59 @@ def disagree(first: str, second: str) -> bool:
     return any(a[word].isdisjoint(b[word]) for word in a.keys() & b.keys())
 
 
+def _figures(text: str) -> set[str]:
+    """The figures a sentence states, years left out ("400,000", "2", not "2021")."""
+    return {
+        number
+        for numbers in _numbers_in_context(text).values()
+        for number in numbers
+        if number.replace(",", "").replace(".", "").isdigit()
+    }
+
+
+def _same_fact(first: _Candidate, second: _Candidate) -> bool:
+    """Two sentences state the same fact: near-identical wording, or the same figures on
+    the same topic ("expected to raise 400,000 pounds" / "expected to reach 400,000 pounds").
+
+    Outlets retell a fact in their own words, so wording alone misses most repeats; a shared
+    figure with some shared wording does not. Different figures are never the same fact.
+    """
+    if first.article.id == second.article.id or disagree(first.text, second.text):
+        return False
+    similarity = _cosine(first.vector, second.vector)
+    if similarity >= SAME_CLAIM:
+        return True
+    return similarity >= SAME_FACT_TOPIC and bool(_figures(first.text) & _figures(second.text))
+
+
+def _differences_note(chosen: list[_Candidate], sources: tuple[Source, ...]) -> str:
+    """ "Outlets differ: 150 dead (Fox News), 180 (NPR)." for each disagreeing pair shown."""
+    parts = []
+    for index, first in enumerate(chosen):
+        for second in chosen[index + 1 :]:
+            if first.article.outlet == second.article.outlet or not _pair(first, second):
+                continue
+            figures = _differing_figures(first.text, second.text)
+            if figures is not None:
+                a, b = figures
+                name_a = _source_of(first.article, sources).name
+                name_b = _source_of(second.article, sources).name
+                parts.append(f"{a} ({name_a}), {b} ({name_b})")
+    return f"Outlets differ: {'; '.join(parts)}." if parts else ""
+
+
+def _differing_figures(first: str, second: str) -> tuple[str, str] | None:
+    """The first figure two sentences give differently for the same thing, as shown."""
+    a, b = _numbers_in_context(first), _numbers_in_context(second)
+    for word in sorted(a.keys() & b.keys()):
+        if a[word].isdisjoint(b[word]):
+            mine, theirs = sorted(a[word])[0], sorted(b[word])[0]
+            if re.search(rf"\b{re.escape(mine)}\s+{re.escape(word)}\b", first.lower()):
+                return f"{mine} {word}", theirs
+            return f"{word} {mine}", theirs
+    return None
+
+
 def _add_disagreements(
     chosen: list[_Candidate], scored: list[_Scored], max_sentences: int
 ) -> list[_Candidate]:
@@ -584,11 +643,7 @@ def _supporting(
             continue
         # Similar wording is not enough to name an outlet: its article must state the
         # sentence's own figures, names and quotations too.
-        if (
-            _cosine(shown.vector, other.vector) >= SAME_CLAIM
-            and not disagree(shown.text, other.text)
-            and grounding.states_facts_of(shown.text, other.article)
-        ):
+        if _same_fact(shown, other) and grounding.states_facts_of(shown.text, other.article):
             support.append(_source_of(other.article, sources))
             outlets.add(other.article.outlet)
     return tuple(support)
