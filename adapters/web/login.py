@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuthError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from joserfc.errors import JoseError
 
 from adapters.web.auth import SignedIn, discord_user, slack_user
 from adapters.web.context import (
@@ -81,9 +83,12 @@ async def sign_in_callback(request: Request, provider: str) -> Response:
             if provider == "discord"
             else await slack_user(token, board.slack_check)
         )
-    except OAuthError as error:
+    except OAuthError as error:  # a wrong or missing state, a refused code...
         log.warning("web: %s sign-in refused: %s", provider, error.error)
         return _page(request, f"Signing in with {name} failed ({error.error}); try again.", 400)
+    except (AuthlibBaseError, JoseError) as error:  # an id_token that does not verify
+        log.warning("web: %s sign-in refused: %s", provider, type(error).__name__)
+        return _page(request, f"Signing in with {name} failed (invalid token); try again.", 400)
     except (httpx.HTTPError, ValueError) as error:
         log.warning("web: %s sign-in failed: %s", provider, type(error).__name__)
         return _page(request, f"{name} did not answer as expected; try signing in again.", 502)

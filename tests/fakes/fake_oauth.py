@@ -86,6 +86,8 @@ class FakeOAuth:
     discord_user: DiscordUser | None = None
     slack_user: SlackUser | None = None
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    id_token_claims: dict[str, Any] = field(default_factory=dict)  # overrides (e.g. a wrong aud)
+    sign_with_unknown_key: bool = False  # an id_token the JWKS cannot verify
     _grants: dict[str, Grant] = field(default_factory=dict)
     _tokens: dict[str, DiscordUser | SlackUser] = field(default_factory=dict)
     _key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, {"kid": "fake-1"}))
@@ -293,4 +295,8 @@ class FakeOAuth:
             "https://slack.com/team_id": user.team_id,
             "https://slack.com/team_name": user.team_name,
         }
+        claims.update(self.id_token_claims)
+        if self.sign_with_unknown_key:
+            stranger = RSAKey.generate_key(2048, {"kid": "fake-1"})
+            return jwt.encode({"alg": "RS256", "kid": "fake-1"}, claims, stranger)
         return jwt.encode({"alg": "RS256", "kid": "fake-1"}, claims, self._key)
