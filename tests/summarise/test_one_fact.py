@@ -1,0 +1,74 @@
+"""One fact per slot: same-fact sentences merge under joint credit; differing figures flagged."""
+
+from __future__ import annotations
+
+from bot.digest.render import item_summary_text
+from bot.models import Article
+from bot.summarise.extractive import ExtractiveSummariser
+from tests.summarise.fixtures import article, story
+
+SUMMARISER = ExtractiveSummariser()
+
+
+def _quay(outlet: str, lead: str, slug: str, hours: float) -> Article:
+    return article(
+        outlet,
+        f"Storm closes Marlow quay ({outlet})",
+        lead + " Harbour staff moved small boats to the inner basin before the storm arrived. "
+        "The ferry to Hollin Island will not sail until the quay reopens.",
+        hours=hours,
+        slug=slug,
+    )
+
+
+def test_the_same_fact_from_three_outlets_is_shown_once_with_joint_credit() -> None:
+    wire = _quay(
+        "Coastline Wire",
+        "A storm closed Marlow quay on Sunday, and repairs will cost 1.2 million pounds, the "
+        "harbour board said.",
+        "quay-wire",
+        0,
+    )
+    post = _quay(
+        "Marlow Evening Post",
+        "Marlow quay was shut by Sunday's storm and the harbour board put the repair bill at "
+        "1.2 million pounds.",
+        "quay-post",
+        1,
+    )
+    radio = _quay(
+        "Hollin Radio",
+        "The harbour board expects repairs to Marlow quay after the Sunday storm to cost 1.2 "
+        "million pounds.",
+        "quay-radio",
+        2,
+    )
+    item = SUMMARISER.summarise_story(story(wire, post, radio))
+    stating = [s for s in item.sentences if "1.2 million" in s.text]
+    assert len(stating) == 1  # the repair bill once, not three times
+    assert len(stating[0].sources) >= 2  # credited jointly
+    assert "Outlets differ" not in item.note
+
+
+def test_two_outlets_giving_different_figures_are_both_shown_and_flagged() -> None:
+    gazette = article(
+        "The Harbour Gazette",
+        "Dockworkers march through Marlow",
+        "Some 5,000 dockworkers marched through Marlow Ferry on Saturday against the port "
+        "closure plan, according to the union. The march ended peacefully at the town hall.",
+        slug="march-gazette",
+    )
+    wire = article(
+        "Meridian Wire Service",
+        "Thousands march in Marlow over port plan",
+        "About 2,000 dockworkers marched through Marlow Ferry on Saturday against the port "
+        "closure plan, police said. The council will debate the plan next week.",
+        hours=1,
+        slug="march-wire",
+    )
+    item = SUMMARISER.summarise_story(story(gazette, wire))
+    text = item_summary_text(item)
+    assert "5,000" in text and "2,000" in text  # both versions, each attributed
+    assert item.note.startswith("Outlets differ: ")
+    assert "(The Harbour Gazette)" in item.note and "(Meridian Wire Service)" in item.note
+    assert "5,000 dockworkers" in item.note or "2,000 dockworkers" in item.note
