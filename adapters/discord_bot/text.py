@@ -1,15 +1,25 @@
-"""Feed and model text made inert, and fitted to Discord's limits."""
+"""Feed and model text made inert, and fitted to Discord's limits the way Discord counts.
+
+Discord's API counts a string's length in Unicode code points (its API is Python; a Discord
+engineer says so in discord/discord-api-docs#1315, and the limits table says "characters"),
+not in UTF-16 units: 200 emoji use 200 of a title's 256, which is what `len` counts here.
+Where text must be shortened it is cut between grapheme clusters, so an emoji keeps its skin
+tone, a flag both its letters and a family all its members, and no accent is left on its own.
+"""
 
 from __future__ import annotations
+
+import unicodedata
 
 import discord
 
 ELLIPSIS = "…"
+ZWJ = "\u200d"  # joins emoji into one picture (a family, a profession)
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use stand-ins for brackets while escaping
 
 
 def discord_length(text: str) -> int:
-    """`text`'s length as measured against a Discord limit."""
+    """`text`'s length as Discord measures it against a limit: in code points."""
     return len(text)
 
 
@@ -24,9 +34,46 @@ def escape(text: str) -> str:
     return escaped.replace(_OPEN, "\\[").replace(_CLOSE, "\\]")
 
 
+def _joins_previous(char: str) -> bool:
+    """A code point shown as part of the character before it."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in {"Mn", "Mc", "Me"}  # accents, variation selectors
+        or char == ZWJ
+        or 0x1F3FB <= code <= 0x1F3FF  # emoji skin tones
+        or 0xE0020 <= code <= 0xE007F  # emoji tag letters (subdivision flags)
+        or 0x1160 <= code <= 0x11FF  # Hangul vowel and final jamo
+    )
+
+
+def _regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF  # two of these make one flag
+
+
+def is_boundary(text: str, index: int) -> bool:
+    """Whether `text` may be cut before `text[index]` without splitting what reads as one
+    character (a close reading of Unicode's grapheme cluster rules for emoji and accents)."""
+    if index <= 0 or index >= len(text):
+        return True
+    if _joins_previous(text[index]) or text[index - 1] == ZWJ:
+        return False
+    if _regional(text[index]) and _regional(text[index - 1]):
+        run = 0
+        while index - run - 1 >= 0 and _regional(text[index - run - 1]):
+            run += 1
+        return run % 2 == 0  # flags pair up from the start of the run
+    return True
+
+
 def cut(text: str, limit: int) -> str:
-    """The start of `text`, at most `limit` code points long."""
-    return text[: max(limit, 0)]
+    """The longest start of `text` of at most `limit` code points that ends between
+    characters; a single "character" longer than the limit is cut where it must be."""
+    if discord_length(text) <= limit:
+        return text
+    end = max(limit, 0)
+    while end > 0 and not is_boundary(text, end):
+        end -= 1
+    return text[: end or max(limit, 0)]
 
 
 def cut_escaped(escaped: str, limit: int) -> str:
@@ -62,7 +109,12 @@ def plain_fit(text: str, limit: int) -> str:
     text = discord.utils.escape_mentions(" ".join(text.split()))
     if discord_length(text) <= limit:
         return text
-    return cut(text, limit - len(ELLIPSIS)).rsplit(" ", 1)[0] + ELLIPSIS
+    head = cut(text, limit - len(ELLIPSIS))
+    if not text[len(head)].isspace():
+        # Drop the word cut in two, unless it is most of the text (a title without spaces).
+        whole_words = head.rsplit(" ", 1)[0]
+        head = whole_words if len(whole_words) >= len(head) // 2 else head
+    return head.rstrip() + ELLIPSIS
 
 
 def split_text(text: str, limit: int) -> list[str]:

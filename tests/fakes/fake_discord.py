@@ -6,8 +6,9 @@ where Discord is strict:
 - every REST answer carries `Content-Type: application/json` exactly;
 - an interaction acknowledged more than 3 s after it was dispatched gets
   `404 Unknown interaction` and is recorded in `violations` (tests assert it stays empty);
-- message and embed limits are checked and answered with Discord's 400 error shape; so is
-  an embed link that is not a valid URI (the API schema's `format: uri`);
+- message and embed limits are checked, counted in code points as Discord counts them, and
+  answered with Discord's 400 error shape; so is an embed link that is not a valid URI (the
+  API schema's `format: uri`);
 - scripted rate limits answer 429 with `retry_after` (and `Via`), per route or global;
 - a channel where the bot lacks permission answers 403 Missing Permissions;
 - `enforce_nonce` dedupes a re-sent message; threads and channel history are kept.
@@ -131,13 +132,24 @@ def message_text(message: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def length(text: str) -> int:
+    """A string's length as Discord counts it against a limit: in Unicode code points.
+
+    Discord's API is written in Python and measures with `len` (a Discord engineer in
+    discord/discord-api-docs#1315: "the API calculates length based on the number of
+    codepoints"), so an emoji outside the BMP counts 1 here, not the 2 UTF-16 units a
+    JavaScript client would count. Leading and trailing whitespace is trimmed first.
+    """
+    return len(text.strip())
+
+
 def embed_length(embed: dict[str, Any]) -> int:
     """Characters Discord counts against the 6000 limit."""
-    total = len(embed.get("title") or "") + len(embed.get("description") or "")
+    total = length(embed.get("title") or "") + length(embed.get("description") or "")
     for item in embed.get("fields") or []:
-        total += len(item.get("name") or "") + len(item.get("value") or "")
-    total += len((embed.get("footer") or {}).get("text") or "")
-    total += len((embed.get("author") or {}).get("name") or "")
+        total += length(item.get("name") or "") + length(item.get("value") or "")
+    total += length((embed.get("footer") or {}).get("text") or "")
+    total += length((embed.get("author") or {}).get("name") or "")
     return total
 
 
@@ -185,29 +197,29 @@ def limit_errors(payload: dict[str, Any]) -> list[str]:
     errors: list[str] = []
     content = payload.get("content") or ""
     embeds = payload.get("embeds") or []
-    if len(content) > 2000:
-        errors.append(f"content: Must be 2000 or fewer in length ({len(content)}).")
+    if length(content) > 2000:
+        errors.append(f"content: Must be 2000 or fewer in length ({length(content)}).")
     if len(embeds) > 10:
         errors.append(f"embeds: Must be 10 or fewer in length ({len(embeds)}).")
     total = 0
     for index, embed in enumerate(embeds):
         where = f"embeds.{index}"
         for key, limit in (("title", 256), ("description", 4096)):
-            if len(embed.get(key) or "") > limit:
+            if length(embed.get(key) or "") > limit:
                 errors.append(f"{where}.{key}: Must be {limit} or fewer in length.")
         fields = embed.get("fields") or []
         if len(fields) > 25:
             errors.append(f"{where}.fields: Must be 25 or fewer in length.")
         for number, item in enumerate(fields):
-            if not (1 <= len(item.get("name") or "") <= 256):
+            if not (1 <= length(item.get("name") or "") <= 256):
                 errors.append(f"{where}.fields.{number}.name: Must be between 1 and 256 in length.")
-            if not (1 <= len(item.get("value") or "") <= 1024):
+            if not (1 <= length(item.get("value") or "") <= 1024):
                 errors.append(
                     f"{where}.fields.{number}.value: Must be between 1 and 1024 in length."
                 )
-        if len((embed.get("footer") or {}).get("text") or "") > 2048:
+        if length((embed.get("footer") or {}).get("text") or "") > 2048:
             errors.append(f"{where}.footer.text: Must be 2048 or fewer in length.")
-        if len((embed.get("author") or {}).get("name") or "") > 256:
+        if length((embed.get("author") or {}).get("name") or "") > 256:
             errors.append(f"{where}.author.name: Must be 256 or fewer in length.")
         errors += link_errors(embed, where)
         total += embed_length(embed)
@@ -915,6 +927,11 @@ class FakeDiscord:
             record.choices = data.get("choices", [])
             if len(record.choices) > 25:
                 return self._error(400, 50035, "Invalid Form Body", ["choices: 25 or fewer"])
+            too_long = [
+                c for c in record.choices if length(c["name"]) > 100 or len(c["value"]) > 100
+            ]
+            if too_long:
+                return self._error(400, 50035, "Invalid Form Body", ["choices: 100 or fewer"])
             record.answered.set()
         elif kind in (4, 5):
             errors = limit_errors(data) if kind == 4 else []
@@ -1083,7 +1100,7 @@ class FakeDiscord:
         name = (body or {}).get("name") or ""
         duration = (body or {}).get("auto_archive_duration", 1440)
         errors = []
-        if not (1 <= len(name) <= 100):
+        if not (1 <= length(name) <= 100):
             errors.append("name: Must be between 1 and 100 in length.")
         if duration not in ARCHIVE_DURATIONS:
             errors.append("auto_archive_duration: Value must be one of (60, 1440, 4320, 10080).")

@@ -1,22 +1,38 @@
 """What Discord's API schema and limits ask of newsbot's messages: embed links that are valid
-URIs (RFC 3986), and lengths counted the way Discord counts them."""
+URIs (RFC 3986), and lengths counted the way Discord counts them (code points, not UTF-16
+units), with text cut only between the characters a reader sees."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from adapters.discord_bot.links import as_uri, safe_link_url
-from adapters.discord_bot.render import DiscordMessage, render_digest
+from adapters.discord_bot.render import DiscordMessage, render_digest, thread_name
 from bot.models import Digest, DigestItem, Sentence, Source
-from tests.fakes.fake_discord import is_uri, limit_errors
+from tests.fakes.fake_discord import is_uri, limit_errors, message_text
+from tests.fakes.feed_server import FeedServer
 
-from .conftest import Bot
+from .conftest import OLD_ITEMS, Bot, Clock, rss
 from .helpers import START
+from .test_scenarios import publish_and_reach_digest_time, subscribe
 
 BRACKET_LINK = "https://tags.example/list?filter[tag]=harbour&page=2"
 BRACKET_URI = "https://tags.example/list?filter%5Btag%5D=harbour&page=2"
+NEWSPAPER = "\U0001f4f0"  # one code point, two UTF-16 units
+FLAGS = "\U0001f1e9\U0001f1ea\U0001f1eb\U0001f1f7\U0001f1ee\U0001f1f9\U0001f1ea\U0001f1f8"
+# What reads as one character but is several code points: a flag, a family joined by ZWJs,
+# a thumbs-up with its skin tone, an accent on its letter, a keycap.
+CLUSTERS = [
+    "\U0001f1e9\U0001f1ea",
+    "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",
+    "\U0001f44d\U0001f3fd",
+    "e\u0301",
+    "1\ufe0f\u20e3",
+]
+REGIONAL_RUN = re.compile("[\U0001f1e6-\U0001f1ff]+")
 
 
 def payload(message: DiscordMessage) -> dict[str, Any]:
@@ -96,3 +112,49 @@ async def test_a_digest_with_a_bracket_link_is_accepted_by_discord(bot: Bot) -> 
     (post,) = bot.fake.posted()
     assert post["id"] == result.message_id
     assert post["embeds"][0]["url"] == BRACKET_URI
+
+
+def test_the_fake_counts_code_points_as_discord_does() -> None:
+    # 256 emoji are 512 UTF-16 units; Discord counts 256 code points and takes the title.
+    assert limit_errors({"embeds": [{"title": NEWSPAPER * 256}]}) == []
+    assert limit_errors({"embeds": [{"title": NEWSPAPER * 257}]}) == [
+        "embeds.0.title: Must be 256 or fewer in length."
+    ]
+    assert limit_errors({"content": NEWSPAPER * 2000}) == []
+
+
+def whole(text: str, cluster: str) -> bool:
+    return text == cluster * (len(text) // len(cluster))
+
+
+@pytest.mark.parametrize("cluster", CLUSTERS)
+def test_a_long_headline_is_cut_between_characters_never_inside_one(cluster: str) -> None:
+    (message,) = render_digest(story("https://news.example/a", headline=cluster * 200))
+    title = message.embeds[0].title or ""
+    assert len(title) <= 256 and title.endswith("…")
+    assert whole(title.removesuffix("…"), cluster)
+    name = thread_name(Digest("x" + cluster * 80, START, START, ()))
+    assert len(name) <= 100 and whole(name.removeprefix("Questions: x").removesuffix("…"), cluster)
+
+
+async def test_an_emoji_heavy_feed_gets_its_digest_posted_whole(
+    bot: Bot, feed_server: FeedServer, clock: Clock
+) -> None:
+    # 200 flags in the feed's title (400 code points, 800 UTF-16 units) and 200 emoji in a
+    # headline (400 UTF-16 units against the title's 256, counted as 200 by Discord).
+    outlet = FLAGS * 50
+    headline = NEWSPAPER * 200
+    text = "The harbour bridge repair was approved on Tuesday. Work starts in May."
+    feed_server.serve("/flags.xml", rss(outlet, OLD_ITEMS, clock(), host="flags"))
+    record = await subscribe(bot, feed_server.url("/flags.xml"))
+    assert "Subscribed" in record.text
+    await publish_and_reach_digest_time(
+        bot, feed_server, clock, "/flags.xml", outlet, [("bridge", headline, text)], host="flags"
+    )
+    (post,) = bot.fake.posted()
+    assert [c.status for c in bot.fake.calls if c.status == 400] == []
+    (embed,) = post["embeds"]
+    assert embed["title"] == headline  # not shortened: it fits as Discord counts
+    shown = message_text(post)
+    assert all(len(run) % 2 == 0 for run in REGIONAL_RUN.findall(shown))  # no half flags
+    assert not any(0xD800 <= ord(char) <= 0xDFFF for char in shown)  # no lone surrogates
