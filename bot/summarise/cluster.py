@@ -31,6 +31,9 @@ from bot.summarise.sentences import STOPWORDS, content_words, stem, word_count
 # Outlets report one event within a few days; a story never spans more than this.
 DEFAULT_WINDOW_DAYS = 3.0
 
+# Two groups of several articles each merge only at this many times the threshold: two
+# stories each told by several outlets are more often related events than one event.
+GROUPS_MERGE = 2.0
 # Average similarity at or above which two groups are the same story (tuned, see NEUTRALITY.md).
 DEFAULT_THRESHOLD = 0.08
 # Outlets cover one event within a day or two; beyond that, similarity fades out, reaching
@@ -304,6 +307,8 @@ def _agglomerate(
             continue  # stale entry: one side grew since it was pushed
         if _span(docs, members[i] + members[j]) > window:
             continue
+        if min(len(members[i]), len(members[j])) > 1 and current < threshold * GROUPS_MERGE:
+            continue  # two stories already told by several outlets: related, not the same
         _merge(i, j, members, sums)
         for k, total in sums[i].items():
             average = total / (len(members[i]) * len(members[k]))
