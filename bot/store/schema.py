@@ -107,8 +107,9 @@ class FeedArticleRow(Base):
     feed_id: Mapped[int] = mapped_column(
         ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
     )
+    # Indexed on its own too (migration 0004): deleting an article cascades by this column.
     article_id: Mapped[str] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
@@ -173,8 +174,9 @@ class DigestArticleRow(Base):
     digest_id: Mapped[str] = mapped_column(
         ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True
     )
+    # Indexed on its own too (migration 0004): deleting an article cascades by this column.
     article_id: Mapped[str] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
