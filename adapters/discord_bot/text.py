@@ -119,40 +119,36 @@ def plain_fit(text: str, limit: int) -> str:
 
 def split_text(text: str, limit: int) -> list[str]:
     """Already-escaped text split into chunks of at most `limit`, at line then word ends."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for piece in _split_line(line, limit):
-            candidate = f"{current}\n{piece}" if current else piece
-            if discord_length(candidate) <= limit:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = piece
-    if current:
-        chunks.append(current)
-    return chunks or [""]
+    pieces = [piece for line in text.split("\n") for piece in _split_line(line, limit)]
+    return _pack(pieces, limit, "\n") or [""]
 
 
 def _split_line(line: str, limit: int) -> list[str]:
     if discord_length(line) <= limit:
         return [line]
     pieces: list[str] = []
-    current = ""
+    words: list[str] = []
     for word in line.split(" "):
         while discord_length(word) > limit:  # a single enormous "word": no boundary to cut at
             head = cut_escaped(word, limit)
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(head)
+            pieces += [*_pack(words, limit, " "), head]
+            words = []
             word = word[len(head) :]
-        candidate = f"{current} {word}" if current else word
+        words.append(word)
+    return pieces + _pack(words, limit, " ")
+
+
+def _pack(pieces: list[str], limit: int, joiner: str) -> list[str]:
+    """Pieces (each within `limit`) joined in order into as few chunks as fit."""
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}{joiner}{piece}" if current else piece
         if discord_length(candidate) <= limit:
             current = candidate
         else:
-            pieces.append(current)
-            current = word
+            chunks.append(current)
+            current = piece
     if current:
-        pieces.append(current)
-    return pieces
+        chunks.append(current)
+    return chunks
