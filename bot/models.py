@@ -89,6 +89,11 @@ class SentenceCheck:
     passage: str = ""  # where the cited article supports it, e.g. "sentences 2-3 of Outlet"
 
 
+# An item's note when its articles had text but none of it was content (sponsor reads, a
+# list of links): its summary must not claim the outlet gave a headline only.
+NOTHING_TO_QUOTE = "the text is only sponsor reads, links or other page furniture; see the link."
+
+
 @dataclass(frozen=True)
 class DigestItem:
     """One story in a digest: neutral headline, 1-3 sentence summary, its sources."""
@@ -113,6 +118,8 @@ class DigestItem:
         """
         outlets = _distinct_names(self.sources)
         if not self.sentences:
+            if self.note.endswith(NOTHING_TO_QUOTE):  # text there, none of it content
+                return f"No summary: {NOTHING_TO_QUOTE}"
             return f"No summary: {outlet_list(outlets) or 'the source'} gave a headline only."
         if len(outlets) <= 1 and all(_distinct_names(s.sources) == outlets for s in self.sentences):
             text = " ".join(s.text for s in self.sentences)

@@ -41,6 +41,8 @@ DEFAULT_THRESHOLD = 0.08
 SAME_EVENT_HOURS = 48.0
 # An outlet seldom runs two separate articles on one event in a single digest period.
 SAME_OUTLET_FACTOR = 0.8
+# Weight of a title word against a word of the lead: the title states the event.
+TITLE_WEIGHT = 2
 # Extra weight of capitalised names: they survive paraphrase better than other words.
 NAME_BOOST = 1
 # A lone article joins a story lacking its outlet on one link this strong (x threshold)...
@@ -133,7 +135,7 @@ def _features(article: Article) -> tuple[Counter[str], frozenset[str]]:
     lead = " ".join(content.split()[:_LEAD_WORDS])
     counts: Counter[str] = Counter()
     for word in content_words(article.title):
-        counts[word] += 2
+        counts[word] += TITLE_WEIGHT
     for word in content_words(lead):
         counts[word] += 1
     names = set()

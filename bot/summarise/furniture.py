@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import re
 
+from bot.models import NOTHING_TO_QUOTE as NOTHING_TO_QUOTE  # the note for furniture only
 from bot.summarise.sentences import split_sentences
-
-# An item's note when its text is all furniture: a summary would say "headline only" falsely.
-NOTHING_TO_QUOTE = "the text is only sponsor reads, links or other page furniture; see the link."
 
 # Sponsor reads and promotions, in any position of a sentence (compared lower-case).
 _SPONSOR = re.compile(

@@ -76,6 +76,7 @@ def test_an_episode_of_only_sponsor_reads_is_title_only_with_its_link() -> None:
     assert item.headline == "311: Listener Mail"
     assert item.sources[0].url == "https://gadgethour.example/episodes/311"
     assert item.note == NOTHING_TO_QUOTE
+    assert item.summary == f"No summary: {NOTHING_TO_QUOTE}"  # not "gave a headline only"
 
 
 def test_pasted_log_output_and_captions_are_never_shown() -> None:
