@@ -29,6 +29,7 @@ from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
 from bot.feeds.poll import PollOutcome, poll_feeds
+from bot.feeds.probe import OpmlListing, probe_and_store
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, open_database
 from bot.store.feeds import Backoff, FeedStore
@@ -128,6 +129,12 @@ class App:
             on_outcome=on_outcome,
         )
 
+    async def add_feed(self, url: str) -> int | OpmlListing:
+        """Add a feed for a chat user: fetched and stored now; see `probe_and_store`."""
+        return await probe_and_store(
+            self.db, self.fetcher, self.parser, url, now=self.now(), settings=self.settings.fetch
+        )
+
     async def poll_due(self, *, limit: int = 500) -> list[PollOutcome]:
         """Poll the feeds whose next poll time has come."""
         return await self.poll(await self.feeds.due_feed_ids(self.now(), limit))
@@ -199,12 +206,11 @@ def build_commands(app: App) -> Commands:
     """The chat commands over the app's database, feed stage and clock."""
     return Commands(
         db=app.db,
-        fetcher=app.fetcher,
-        parser=app.parser,
         config=app.settings,
         clock=app.clock,
         summariser_for=app.summarisers,
         answerer=build_answerer(app),
+        add_feed=app.add_feed,
     )
 
 

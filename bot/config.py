@@ -37,6 +37,10 @@ from bot.errors import ConfigError
 
 SummariserMode = Literal["auto", "llm", "extractive"]
 
+# The most stories one digest may hold: the default here and each channel's own max_items
+# setting (and the range the adapters offer for it) share this one bound.
+MAX_ITEMS = 25
+
 # Keys that hold credentials: refused in the TOML file so secrets never land in a repository.
 SECRET_KEYS = {"api_key", "token", "bot_token", "app_token", "signing_secret", "client_secret"}
 
@@ -112,7 +116,7 @@ class FetchSettings(_Section):
 
 
 class DigestSettings(_Section):
-    max_items: int = Field(8, ge=1, le=50, description="stories per digest")
+    max_items: int = Field(8, ge=1, le=MAX_ITEMS, description="stories per digest")
     default_time: str = Field("08:00", description="local HH:MM of a new channel's daily digest")
     default_timezone: str = Field(
         "UTC", description="IANA zone of a new channel, e.g. Europe/Berlin"

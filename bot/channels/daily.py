@@ -17,9 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.channels.delivery import ReadyPost
 from bot.channels.timing import PERIOD_PREFIX, Period, parse_time, parse_zone, period_for
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
@@ -30,8 +27,7 @@ from bot.models import Article, ChannelRef
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
 from bot.store.channels import SubscriptionView, run_write
-from bot.store.db import Database, WriteBatcher
-from bot.store.schema import ChannelRow
+from bot.store.db import Database, Session, WriteBatcher
 from bot.summarise.base import Summariser
 
 SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
@@ -66,7 +62,7 @@ def digest_title(local_date: date) -> str:
 
 
 async def select_candidates(
-    session: AsyncSession | None,
+    session: Session | None,
     channel_id: int,
     subscriptions: Sequence[SubscriptionView],
     *,
@@ -106,7 +102,7 @@ async def select_candidates(
 
 
 async def _load_feed_articles(
-    session: AsyncSession,
+    session: Session,
     subscriptions: Sequence[SubscriptionView],
     start: datetime,
     end: datetime,
@@ -128,7 +124,7 @@ async def _load_feed_articles(
 
 
 async def _articles_of(
-    session: AsyncSession | None,
+    session: Session | None,
     sub: SubscriptionView,
     start: datetime,
     end: datetime,
@@ -194,13 +190,13 @@ RECENT = timedelta(days=4)  # how far back "already built / already sent" is che
 
 
 async def load_channel_jobs(
-    session: AsyncSession, channel_ids: Sequence[int], *, now: datetime
+    session: Session, channel_ids: Sequence[int], *, now: datetime
 ) -> dict[int, ChannelJob]:
     """Channels, subscriptions and recent digests of many channels in four queries."""
     if not channel_ids:
         return {}
     ids = list(channel_ids)
-    rows = (await session.scalars(select(ChannelRow).where(ChannelRow.id.in_(ids)))).all()
+    channels = await channel_store.channels_by_ids(session, ids)
     subs = await channel_store.subscriptions_of_channels(session, ids)
     since = now - RECENT
     built: dict[int, dict[str, int | None]] = {i: {} for i in ids}
@@ -214,23 +210,23 @@ async def load_channel_jobs(
     ):
         sent[channel_id][article_id] = period_key
     return {
-        row.id: ChannelJob(
-            channel_id=row.id,
-            where=channel_store.channel_ref(row),
-            digest_time=row.digest_time,
-            timezone=row.timezone,
-            max_items=row.max_items,
-            summariser=row.summariser,
-            subscriptions=tuple(subs[row.id]),
-            built=built[row.id],
-            sent=sent[row.id],
+        channel.id: ChannelJob(
+            channel_id=channel.id,
+            where=channel.where,
+            digest_time=channel.digest_time,
+            timezone=channel.timezone,
+            max_items=channel.max_items,
+            summariser=channel.summariser,
+            subscriptions=tuple(subs[channel.id]),
+            built=built[channel.id],
+            sent=sent[channel.id],
         )
-        for row in rows
+        for channel in channels
     }
 
 
 async def prefetch_articles(
-    session: AsyncSession,
+    session: Session,
     jobs: Sequence[tuple[ChannelJob, Period]],
     *,
     max_age_hours: int,
@@ -298,7 +294,7 @@ async def build_job(
     article_ids = [article.id for story in shown for article in story.articles]
     payload, now = digest_to_dict(digest), deps.clock()
 
-    async def store(session: AsyncSession) -> digest_store.StoredDigest:
+    async def store(session: Session) -> digest_store.StoredDigest:
         stored = await digest_store.store_digest_with_outbox(
             session,
             channel_id=job.channel_id,

@@ -42,9 +42,9 @@ from bot.clock import Clock
 from bot.digest.compose import BuildCache
 from bot.feeds.poll import PollOutcome
 from bot.store import channels as channel_store
+from bot.store import feeds as feed_store
 from bot.store import outbox as outbox_store
 from bot.store.db import Database, WriteBatcher
-from bot.store.schema import FeedRow
 
 log = logging.getLogger(__name__)
 
@@ -116,19 +116,8 @@ class Scheduler:
     async def _poll_due_feeds(self, now: datetime) -> int:
         if self.poll_feeds is None:
             return 0
-        from sqlalchemy import select
-
         async with self.db.session() as session:
-            due = list(
-                (
-                    await session.scalars(
-                        select(FeedRow.id)
-                        .where(FeedRow.disabled.is_(False), FeedRow.next_poll_at <= now)
-                        .order_by(FeedRow.next_poll_at)
-                        .limit(self.batch)
-                    )
-                ).all()
-            )
+            due = await feed_store.due_feed_ids(session, now, limit=self.batch)
         if due:
             try:
                 outcomes = await self.poll_feeds(due, now)

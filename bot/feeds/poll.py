@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import FetchSettings, Settings
 from bot.errors import FeedError, NewsbotError
 from bot.feeds.fetch import Fetcher
@@ -25,7 +23,7 @@ from bot.feeds.parse import ParserPool
 from bot.feeds.urls import display_url
 from bot.models import Article
 from bot.store.articles import ArticleStore, write_articles
-from bot.store.db import Database, WriteBatcher
+from bot.store.db import Database, Session, WriteBatcher
 from bot.store.feeds import (
     Backoff,
     Feed,
@@ -159,7 +157,7 @@ class _Poller:
                 len(parsed.articles),
             )
 
-        async def store(session: AsyncSession) -> list[Article]:
+        async def store(session: Session) -> list[Article]:
             new = await write_articles(
                 session,
                 parsed.articles,

@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
-from bot.store.db import Database, WriteBatcher
+from bot.store.db import Database, WriteBatcher, insert_ignoring_conflict
 from bot.store.schema import ChannelRow, FeedRow, SubscriptionRow
 
 T = TypeVar("T")
@@ -66,34 +65,56 @@ class SubscriptionView:
     feed_last_success: datetime | None = None
 
 
-async def insert_ignoring_conflict(
-    session: AsyncSession, table: Any, values: dict[str, Any] | list[dict[str, Any]]
-) -> None:
-    """INSERT (one row or many) that skips rows a unique key already holds (both dialects)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(table).values(values).on_conflict_do_nothing())
+@dataclass(frozen=True)
+class Channel:
+    """A chat channel as stored: where it is, its digest settings and schedule."""
+
+    id: int
+    where: ChannelRef
+    timezone: str
+    digest_time: str  # local HH:MM
+    max_items: int
+    summariser: str  # auto | llm | extractive
+    digest_enabled: bool
+    next_digest_at: datetime | None
+    last_digest_at: datetime | None
 
 
-async def find_channel(session: AsyncSession, where: ChannelRef) -> ChannelRow | None:
-    """The channel row for a platform channel, or None when it never used the bot."""
-    result = await session.execute(
-        select(ChannelRow).where(
-            ChannelRow.platform == where.platform,
-            ChannelRow.workspace == where.workspace,
-            ChannelRow.channel == where.channel,
-        )
+def _to_channel(row: ChannelRow) -> Channel:
+    return Channel(
+        id=row.id,
+        where=ChannelRef(platform=row.platform, workspace=row.workspace, channel=row.channel),
+        timezone=row.timezone,
+        digest_time=row.digest_time,
+        max_items=row.max_items,
+        summariser=row.summariser,
+        digest_enabled=row.digest_enabled,
+        next_digest_at=row.next_digest_at,
+        last_digest_at=row.last_digest_at,
     )
-    return result.scalar_one_or_none()
+
+
+def _where_is(where: ChannelRef) -> Any:
+    return (
+        (ChannelRow.platform == where.platform)
+        & (ChannelRow.workspace == where.workspace)
+        & (ChannelRow.channel == where.channel)
+    )
+
+
+async def find_channel(session: AsyncSession, where: ChannelRef) -> Channel | None:
+    """The channel of a platform channel, or None when it never used the bot."""
+    row = await session.scalar(select(ChannelRow).where(_where_is(where)))
+    return _to_channel(row) if row is not None else None
 
 
 async def ensure_channel(
     session: AsyncSession, where: ChannelRef, defaults: ChannelDefaults, now: datetime
-) -> ChannelRow:
-    """The channel row, created with `defaults` on first use (safe against a concurrent insert)."""
-    row = await find_channel(session, where)
-    if row is not None:
-        return row
+) -> Channel:
+    """The channel, created with `defaults` on first use (safe against a concurrent insert)."""
+    found = await find_channel(session, where)
+    if found is not None:
+        return found
     await insert_ignoring_conflict(
         session,
         ChannelRow,
@@ -109,19 +130,33 @@ async def ensure_channel(
             "created_at": now,
         },
     )
-    row = await find_channel(session, where)
-    assert row is not None
-    return row
+    created = await find_channel(session, where)
+    assert created is not None
+    return created
 
 
-async def channel_by_id(session: AsyncSession, channel_id: int) -> ChannelRow | None:
-    """The channel row with this id."""
-    return await session.get(ChannelRow, channel_id)
+async def channels_by_ids(session: AsyncSession, channel_ids: Sequence[int]) -> list[Channel]:
+    """The channels with these ids that exist (the scheduler loads them in bulk)."""
+    if not channel_ids:
+        return []
+    rows = await session.scalars(select(ChannelRow).where(ChannelRow.id.in_(list(channel_ids))))
+    return [_to_channel(row) for row in rows]
 
 
-def channel_ref(row: ChannelRow) -> ChannelRef:
-    """The platform address of a stored channel."""
-    return ChannelRef(platform=row.platform, workspace=row.workspace, channel=row.channel)
+async def save_settings(session: AsyncSession, channel: Channel) -> None:
+    """Store a channel's digest settings and next digest time as `channel` holds them."""
+    await session.execute(
+        update(ChannelRow)
+        .where(ChannelRow.id == channel.id)
+        .values(
+            timezone=channel.timezone,
+            digest_time=channel.digest_time,
+            max_items=channel.max_items,
+            summariser=channel.summariser,
+            digest_enabled=channel.digest_enabled,
+            next_digest_at=channel.next_digest_at,
+        )
+    )
 
 
 async def set_next_digest(session: AsyncSession, channel_id: int, at: datetime | None) -> None:
@@ -140,12 +175,6 @@ async def due_channel_ids(session: AsyncSession, now: datetime, *, limit: int) -
         .limit(limit)
     )
     return list(result.scalars())
-
-
-async def find_feed_by_url(session: AsyncSession, url: str) -> FeedRow | None:
-    """The feed row for a (canonical) URL."""
-    result = await session.execute(select(FeedRow).where(FeedRow.url == url))
-    return result.scalar_one_or_none()
 
 
 async def add_feed_subscription(
@@ -286,4 +315,4 @@ async def channels_following_feed(session: AsyncSession, feed_id: int) -> list[C
         .where(SubscriptionRow.feed_id == feed_id)
         .distinct()
     )
-    return [channel_ref(row) for row in result.scalars()]
+    return [_to_channel(row).where for row in result.scalars()]

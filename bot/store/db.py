@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -51,6 +52,15 @@ _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 # The session type units of work receive: modules outside the store name it from here, so
 # only `bot/store` imports SQLAlchemy.
 Session = AsyncSession
+
+
+async def insert_ignoring_conflict(
+    session: AsyncSession, table: Any, values: dict[str, Any] | list[dict[str, Any]]
+) -> None:
+    """INSERT (one row or many) that skips rows a unique key already holds (both dialects)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(table).values(values).on_conflict_do_nothing())
 
 
 def database_location(url: str) -> tuple[str, str]:

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Article
 from bot.store.articles import article_from_row
-from bot.store.channels import insert_ignoring_conflict
+from bot.store.db import insert_ignoring_conflict
+from bot.store.outbox import mark_sent
 from bot.store.schema import (
     ArticleRow,
     DigestArticleRow,
@@ -138,6 +139,16 @@ async def _insert_new(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+# Period keys of digests posted on request (`/news digest`), kept only so a reply under them
+# finds their articles: they are not scheduled digests, so they leave "already sent",
+# "already built" and the channel's last digest as they were.
+ON_DEMAND_PREFIX = "on-demand:"
+
+
+def _scheduled() -> Any:
+    return DigestRow.period_key.not_like(ON_DEMAND_PREFIX + "%")
+
+
 async def recent_digests_of_channels(
     session: AsyncSession, channel_ids: Sequence[int], *, since: datetime
 ) -> list[tuple[int, str, int | None]]:
@@ -145,7 +156,11 @@ async def recent_digests_of_channels(
     result = await session.execute(
         select(DigestRow.channel_id, DigestRow.period_key, OutboxRow.id)
         .outerjoin(OutboxRow, OutboxRow.digest_id == DigestRow.id)
-        .where(DigestRow.channel_id.in_(list(channel_ids)), DigestRow.period_end >= since)
+        .where(
+            DigestRow.channel_id.in_(list(channel_ids)),
+            DigestRow.period_end >= since,
+            _scheduled(),
+        )
     )
     return [(cid, key, oid) for cid, key, oid in result]
 
@@ -157,7 +172,11 @@ async def recent_sent_articles(
     result = await session.execute(
         select(DigestRow.channel_id, DigestArticleRow.article_id, DigestRow.period_key)
         .join(DigestRow, DigestRow.id == DigestArticleRow.digest_id)
-        .where(DigestRow.channel_id.in_(list(channel_ids)), DigestRow.period_end >= since)
+        .where(
+            DigestRow.channel_id.in_(list(channel_ids)),
+            DigestRow.period_end >= since,
+            _scheduled(),
+        )
     )
     return [(cid, aid, key) for cid, aid, key in result]
 
@@ -167,7 +186,7 @@ async def latest_digest(session: AsyncSession, channel_id: int) -> DigestSummary
     result = await session.execute(
         select(DigestRow, OutboxRow)
         .outerjoin(OutboxRow, OutboxRow.digest_id == DigestRow.id)
-        .where(DigestRow.channel_id == channel_id)
+        .where(DigestRow.channel_id == channel_id, _scheduled())
         .order_by(DigestRow.period_end.desc())
         .limit(1)
     )
@@ -208,6 +227,46 @@ async def digest_for_thread(session: AsyncSession, channel_id: int, thread_id: s
     return result.scalar_one_or_none()
 
 
+async def record_posted_digest(
+    session: AsyncSession,
+    *,
+    channel_id: int,
+    channel_key: str,
+    period_start: datetime,
+    period_end: datetime,
+    payload: dict[str, Any],
+    article_ids: Sequence[str],
+    message_ids: Sequence[str],
+    now: datetime,
+) -> None:
+    """Remember a digest an adapter posted on request as these messages (the first opens
+    its thread), so a reply under any of them is a question about its articles."""
+    if not message_ids:
+        return
+    first = message_ids[0]
+    stored = await store_digest_with_outbox(
+        session,
+        channel_id=channel_id,
+        channel_key=channel_key,
+        period_key=ON_DEMAND_PREFIX + first[:50],
+        period_start=period_start,
+        period_end=period_end,
+        payload=payload,
+        article_ids=article_ids,
+        now=now,
+    )
+    await mark_sent(
+        session,
+        stored.outbox_id,
+        channel_id=channel_id,
+        message_id=first,
+        thread_id=first,
+        part_ids=message_ids[1:],
+        now=now,
+        scheduled=False,
+    )
+
+
 async def articles_of_digests(session: AsyncSession, digest_ids: Sequence[str]) -> list[Article]:
     """The articles behind these digests."""
     if not digest_ids:
@@ -245,6 +304,7 @@ async def digested_article_ids(
         .where(
             DigestRow.channel_id == channel_id,
             DigestArticleRow.article_id.in_(list(article_ids)),
+            _scheduled(),
         )
     )
     return dict(result.all())
@@ -346,13 +406,23 @@ def _contains(word: str) -> Any:
     )
 
 
-async def find_article(session: AsyncSession, url_or_id: str) -> ArticleRow | None:
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as `status ARTICLE` explains it: the article, and whether it arrived with
+    its feed's first poll (the baseline, never posted)."""
+
+    article: Article
+    baseline: bool
+
+
+async def find_article(session: AsyncSession, url_or_id: str) -> StoredArticle | None:
     """An article by id or by URL (as stored, i.e. canonical)."""
     row = await session.get(ArticleRow, url_or_id)
-    if row is not None:
-        return row
-    result = await session.execute(select(ArticleRow).where(ArticleRow.url == url_or_id))
-    return result.scalar_one_or_none()
+    if row is None:
+        row = await session.scalar(select(ArticleRow).where(ArticleRow.url == url_or_id))
+    if row is None:
+        return None
+    return StoredArticle(article_from_row(row), baseline=row.baseline)
 
 
 async def feed_ids_of_article(session: AsyncSession, article_id: str) -> list[int]:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import FetchSettings
 from bot.errors import BadInput
 from bot.feeds.urls import display_url
-from bot.store.db import Database
+from bot.store.db import Database, insert_ignoring_conflict
 from bot.store.schema import FeedRow
 
 Origin = Literal["operator", "user"]
@@ -190,6 +190,62 @@ async def write_failure(
     return _to_feed(row)
 
 
+def _new_feed(
+    url: str, *, now: datetime, outlet: str, origin: Origin, interval_s: int
+) -> dict[str, Any]:
+    """The columns of a feed just added: never polled, due at once, no baseline yet."""
+    return {
+        "url": url,
+        "title": "",
+        "outlet": outlet,
+        "origin": origin,
+        "poll_interval_s": interval_s,
+        "next_poll_at": now,
+        "last_status": "new",
+        "last_error": "",
+        "consecutive_failures": 0,
+        "disabled": False,
+        "disabled_reason": "",
+        "baselined": False,
+        "created_at": now,
+    }
+
+
+async def feed_by_id(session: AsyncSession, feed_id: int) -> Feed | None:
+    """The feed with this id, if any."""
+    row = await session.get(FeedRow, feed_id)
+    return _to_feed(row) if row is not None else None
+
+
+async def feed_by_url(session: AsyncSession, url: str) -> Feed | None:
+    """The feed stored under this URL, if any."""
+    row = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+    return _to_feed(row) if row is not None else None
+
+
+async def ensure_feed(
+    session: AsyncSession, url: str, *, now: datetime, origin: Origin, interval_s: int
+) -> Feed:
+    """The feed under this URL, added (due at once) when there is none: safe against another
+    process adding the same URL meanwhile, inside the caller's transaction."""
+    values = _new_feed(url, now=now, outlet="", origin=origin, interval_s=interval_s)
+    await insert_ignoring_conflict(session, FeedRow, values)
+    feed = await feed_by_url(session, url)
+    assert feed is not None
+    return feed
+
+
+async def due_feed_ids(session: AsyncSession, now: datetime, *, limit: int) -> list[int]:
+    """Enabled feeds whose next poll time has come, most overdue first."""
+    query = (
+        select(FeedRow.id)
+        .where(FeedRow.disabled.is_(False), FeedRow.next_poll_at <= now)
+        .order_by(FeedRow.next_poll_at, FeedRow.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
 def _existing(feed: Feed, exist_ok: bool) -> Feed:
     if exist_ok:
         return feed
@@ -222,19 +278,7 @@ class FeedStore:
                 if existing is not None:
                     return _existing(_to_feed(existing), exist_ok)
                 row = FeedRow(
-                    url=url,
-                    title="",
-                    outlet=outlet,
-                    origin=origin,
-                    poll_interval_s=interval_s,
-                    next_poll_at=now,
-                    last_status="new",
-                    last_error="",
-                    consecutive_failures=0,
-                    disabled=False,
-                    disabled_reason="",
-                    baselined=False,
-                    created_at=now,
+                    **_new_feed(url, now=now, outlet=outlet, origin=origin, interval_s=interval_s)
                 )
                 session.add(row)
                 await session.flush()
@@ -248,13 +292,11 @@ class FeedStore:
 
     async def get(self, feed_id: int) -> Feed | None:
         async with self._db.session() as session:
-            row = await session.get(FeedRow, feed_id)
-            return _to_feed(row) if row is not None else None
+            return await feed_by_id(session, feed_id)
 
     async def get_by_url(self, url: str) -> Feed | None:
         async with self._db.session() as session:
-            row = await session.scalar(select(FeedRow).where(FeedRow.url == url))
-            return _to_feed(row) if row is not None else None
+            return await feed_by_url(session, url)
 
     async def get_many(self, feed_ids: Sequence[int]) -> list[Feed]:
         """The feeds with these ids that exist, in the order asked."""
@@ -273,14 +315,8 @@ class FeedStore:
 
     async def due_feed_ids(self, now: datetime, limit: int = 500) -> list[int]:
         """Enabled feeds whose next poll time has come, most overdue first."""
-        query = (
-            select(FeedRow.id)
-            .where(FeedRow.disabled.is_(False), FeedRow.next_poll_at <= now)
-            .order_by(FeedRow.next_poll_at, FeedRow.id)
-            .limit(limit)
-        )
         async with self._db.session() as session:
-            return list((await session.scalars(query)).all())
+            return await due_feed_ids(session, now, limit=limit)
 
     async def all_enabled_ids(self) -> list[int]:
         query = select(FeedRow.id).where(FeedRow.disabled.is_(False)).order_by(FeedRow.id)

@@ -150,7 +150,7 @@ async def seed_due_channel(db: Database, where: ChannelRef) -> None:
     due = latest_digest_at(now, datetime.min.time().replace(hour=8), parse_zone("UTC"))
     async with db.session() as session:
         row = await channel_store.ensure_channel(session, where, ChannelDefaults(), now)
-        row.next_digest_at = now - timedelta(minutes=1)
+        await channel_store.set_next_digest(session, row.id, now - timedelta(minutes=1))
         await channel_store.add_topic_subscription(
             session, row.id, "harbour", include=(), exclude=(), now=now - timedelta(days=2)
         )
