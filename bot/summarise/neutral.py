@@ -236,6 +236,74 @@ LOADED_PHRASES = [
     "yet another",
 ]
 
+# Figurative stock phrases (general English idioms and clichés, written for the project):
+# colour that frames rather than reports. They cost like a loaded word; they are not strong
+# markers because a reporter may use one in a plain sentence.
+IDIOMS = [
+    "tip of the iceberg",
+    "slap in the face",
+    "drop in the ocean",
+    "drop in the bucket",
+    "open the floodgates",
+    "opened the floodgates",
+    "can of worms",
+    "add insult to injury",
+    "double-edged sword",
+    "elephant in the room",
+    "jump on the bandwagon",
+    "jumped on the bandwagon",
+    "move the goalposts",
+    "moving the goalposts",
+    "perfect storm",
+    "under the rug",
+    "under the carpet",
+    "fuel to the fire",
+    "fuel on the fire",
+    "house of cards",
+    "writing on the wall",
+    "slippery slope",
+    "recipe for disaster",
+    "turn a blind eye",
+    "turned a blind eye",
+    "turning a blind eye",
+    "nail in the coffin",
+    "play with fire",
+    "playing with fire",
+    "rubbed salt",
+    "salt in the wound",
+    "salt into the wound",
+    "back to square one",
+    "bite the hand",
+    "poisoned chalice",
+    "thin end of the wedge",
+    "trojan horse",
+    "sacrificial lamb",
+    "cherry-picked",
+    "cherry-picking",
+    "dog whistle",
+    "red meat",
+    "smoke and mirrors",
+    "pie in the sky",
+    "lipstick on a pig",
+    "circle the wagons",
+    "circling the wagons",
+    "knee-jerk",
+    "scorched earth",
+    "iron fist",
+    "iron grip",
+    "stranglehold",
+    "powder keg",
+]
+W_EXAGGERATION = 1.0
+W_HYPOTHETICAL = 1.0
+# A superlative stretched to all time ("the worst ... in history"): exaggeration.
+_SUPERLATIVE_ALL_TIME = re.compile(
+    r"\b(?:\w+est|most \w+|worst|best|biggest)\b[^.;:]{0,60}?\b(?:in (?:\w+ )?history|"
+    r"ever|of all time|in living memory|the world has ever)\b",
+    re.IGNORECASE,
+)
+# "If X were to ..., even Y could ...": a hypothetical the writer argues from.
+_HYPOTHETICAL = re.compile(r"^\W*if\b[^.]{3,160}?\b(?:would|could|might)\b", re.IGNORECASE)
 # First person outside quotes: the writer speaking, not reporting.
 _PERSONAL = frozenset(
     _words("i me my mine myself we our ours i'm i've i'd we're let's we've we'll")
@@ -367,10 +435,13 @@ def _phrase_index(phrases: list[str]) -> dict[str, list[tuple[tuple[str, ...], i
 
 
 _PHRASES = _phrase_index(LOADED_PHRASES)
+_IDIOMS = _phrase_index(IDIOMS)
+_IDIOM_WORDS = frozenset(_IDIOMS)
 # Every word that can start a finding, plural forms included.
 _TRIGGERS = frozenset(
     {*_LOADED, *_INTENSIFIERS, "supposed"}
     | set(_PHRASES)
+    | _IDIOM_WORDS
     | {form for name in _NAMES for form in (name, name + "s", name + "es")}
 )
 # Words after which a loaded adjective sits in front of a noun and can simply be dropped.
@@ -387,7 +458,7 @@ class Term:
     start: int
     end: int
     text: str
-    kind: str  # "name" | "phrase" | "loaded" | "adjective" | "intensifier"
+    kind: str  # "name" | "phrase" | "idiom" | "loaded" | "adjective" | "intensifier"
 
 
 def _singular(word: str) -> str:
@@ -410,9 +481,13 @@ def find_terms(text: str) -> list[Term]:
         if i <= taken:
             continue
         first, last = _phrase_around(words, i)
+        kind = "phrase"
+        if last < 0 and words[i] in _IDIOM_WORDS:
+            first, last = _indexed_phrase(_IDIOMS, words, i)
+            kind = "idiom"
         if last >= 0 and first > taken:
             start, end = spans[first][0], spans[last][1]
-            found.append(Term(start, end, text[start:end], "phrase"))
+            found.append(Term(start, end, text[start:end], kind))
             taken = last
             continue
         kind = _word_kind(words[i])
@@ -429,7 +504,13 @@ def _phrase_around(words: list[str], i: int) -> tuple[int, int]:
         # "supposed tough guy" mocks; "was supposed to" is plain English.
         following = words[i + 1] if i + 1 < len(words) else "to"
         return (-1, -1) if following == "to" else (i, i)
-    for phrase, offset in _PHRASES.get(word, ()):
+    return _indexed_phrase(_PHRASES, words, i)
+
+
+def _indexed_phrase(
+    index: dict[str, list[tuple[tuple[str, ...], int]]], words: list[str], i: int
+) -> tuple[int, int]:
+    for phrase, offset in index.get(words[i], ()):
         first = i - offset
         if first >= 0 and tuple(words[first : first + len(phrase)]) == phrase:
             return first, first + len(phrase) - 1
@@ -448,7 +529,14 @@ def _word_kind(word: str) -> str:
     return ""
 
 
-_WEIGHTS = {"name": 2.0, "phrase": 1.5, "adjective": 1.0, "loaded": 1.0, "intensifier": 0.5}
+_WEIGHTS = {
+    "name": 2.0,
+    "phrase": 1.5,
+    "idiom": 1.0,
+    "adjective": 1.0,
+    "loaded": 1.0,
+    "intensifier": 0.5,
+}
 _STRONG = frozenset({"name", "phrase"})
 
 
@@ -536,6 +624,12 @@ def assess(sentence: str) -> Loadedness:
         score += 1.5
         strong = True
         terms.append("editorial opener")
+    if not attributed and _SUPERLATIVE_ALL_TIME.search(unquoted):
+        score += W_EXAGGERATION
+        terms.append("superlative")
+    if not attributed and _HYPOTHETICAL.search(unquoted):
+        score += W_HYPOTHETICAL
+        terms.append("hypothetical")
     if _imperative_to_reader(sentence):
         score += 1.5
         strong = True

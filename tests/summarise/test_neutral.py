@@ -162,3 +162,23 @@ def test_deload_title_keeps_news_blog_and_podcast_titles(title: str, expected: s
     from bot.summarise.neutral import deload_title
 
     assert deload_title(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term"),
+    [
+        ("The levy is only the tip of the iceberg for harbour users.", "tip of the iceberg"),
+        ("It was the worst flooding in the history of the harbour town.", "superlative"),
+        ("If the mayor were to testify, even a junior clerk could expose her.", "hypothetical"),
+    ],
+)
+def test_idioms_exaggeration_and_hypotheticals_cost_but_are_not_strong(
+    sentence: str, term: str
+) -> None:
+    found = assess(sentence)
+    assert term in found.terms
+    assert found.score >= 1.0 and not found.strong
+
+
+def test_a_record_stated_plainly_is_not_exaggeration() -> None:
+    assert assess("The tide was the highest on record at the harbour.").clean
