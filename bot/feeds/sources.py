@@ -218,23 +218,29 @@ def file_not_a_feed(body: bytes) -> str:
 async def _fetch_all(
     urls: list[str], fetch: FetchSettings, fetched_at: datetime
 ) -> tuple[list[Article], list[str]]:
+    """Fetch every URL at once (the fetcher keeps to its connection limits), parse off-loop."""
     from bot.feeds.fetch import Fetcher
     from bot.feeds.parse import parse_feed
 
-    articles: list[Article] = []
-    problems: list[str] = []
     async with Fetcher(fetch) as fetcher:
-        for url in dict.fromkeys(urls):
+
+        async def read(url: str) -> tuple[list[Article], str]:
             try:
                 result = await fetcher.fetch(url)
-                parsed = parse_feed(
-                    result.body, url=result.final_url, headers=result.headers, fetched_at=fetched_at
+                parsed = await asyncio.to_thread(
+                    parse_feed,
+                    result.body,
+                    url=result.final_url,
+                    headers=result.headers,
+                    fetched_at=fetched_at,
                 )
             except FeedError as error:
-                problems.append(f"{display_url(url)}: skipped, {_reason(error)}")
-                continue
-            articles.extend(parsed.articles)
-    return articles, problems
+                return [], f"{display_url(url)}: skipped, {_reason(error)}"
+            return list(parsed.articles), ""
+
+        results = await asyncio.gather(*(read(url) for url in dict.fromkeys(urls)))
+    articles = [article for found, _ in results for article in found]
+    return articles, [problem for _, problem in results if problem]
 
 
 def unique_articles(articles: Sequence[Article]) -> list[Article]:
