@@ -210,9 +210,7 @@ def file_not_a_feed(body: bytes) -> str:
         return "it is a web page (HTML), not a feed."
     if b"<opml" in head:
         return "it is an OPML list of feeds; name it on its own to read the feeds it lists."
-    if not head.startswith((b"<", b"{")):
-        return "it is not an RSS, Atom or JSON feed."
-    return ""
+    return ""  # the parser decides the rest (a UTF-16 feed, say, starts with no "<")
 
 
 async def _fetch_all(
