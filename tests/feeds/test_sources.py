@@ -34,7 +34,7 @@ def test_a_messy_folder_is_read_with_one_warning_per_skipped_source() -> None:
         f"{MESSY / 'reading-list.opml'} lists gone.xml: skipped, no such file.",
     ]
     urls = [a.url for a in read.articles]
-    assert len(urls) == len(set(urls)) == 29  # the mirror and the OPML's copy add nothing
+    assert len(urls) == len(set(urls)) == 33  # the mirror and the OPML's copy add nothing
 
 
 def test_files_beside_the_feeds_that_are_no_sources_are_passed_over(tmp_path: Path) -> None:

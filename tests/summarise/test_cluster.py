@@ -210,3 +210,10 @@ def test_a_chain_of_follow_ups_cannot_grow_a_story_past_the_window() -> None:
     ]
     for story in cluster_articles(days):
         assert story.latest - min(a.published for a in story.articles) <= timedelta(days=3)
+
+
+def test_a_wire_story_run_by_another_outlet_joins_the_story_with_that_outlet() -> None:
+    stories = cluster_articles(messy.all_articles() + list(messy.feed("harbour-herald.xml")))
+    strike = messy.entry("northwire.xml", "Dock workers at Port Selwyn")
+    story = next(s for s in stories if strike in s.articles)
+    assert set(story.outlets) == {"Northwire", "Harbour Herald", "Valley Courier"}

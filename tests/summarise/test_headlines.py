@@ -106,3 +106,12 @@ def test_an_outlet_suffix_goes_only_when_it_names_the_outlet() -> None:
 def test_no_headline_is_ever_empty() -> None:
     bare = replace(BRIDGE_WIRE, title="", text="")
     assert choose_headline([bare]) == "Untitled story"
+
+
+def test_an_entry_without_a_title_is_headlined_by_its_first_clause() -> None:
+    """The parser names an untitled entry by its opening words; that is not a title."""
+    note = next(a for a in messy.feed("quay-notes.xml") if a.text.startswith("Ferry"))
+    assert note.title.endswith("…")
+    assert _headline(note) == (
+        "Ferry service to Kestrel Bay resumes on Monday after the strike at Port Selwyn ended"
+    )
