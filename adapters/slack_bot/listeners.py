@@ -208,10 +208,23 @@ class SlackListeners:
         posted: list[str] | None = None,
     ) -> None:
         """Post a digest asked for (`digest`, `summary`) as messages of its own; the ts of
-        each message posted is added to `posted`. Raises PostError."""
+        each message posted is added to `posted`. Raises PostError.
+
+        The core is told where it went, even when Slack refused a later part: a reply under
+        any message posted is a question about this digest."""
         posted = [] if posted is None else posted
-        for message in render_digest(digest):
-            posted.append(await self.poster.send(where, message, token=token))
+        try:
+            for message in render_digest(digest):
+                posted.append(await self.poster.send(where, message, token=token))
+        finally:
+            if posted:
+                await self._remember_post(where, digest, posted)
+
+    async def _remember_post(self, where: ChannelRef, digest: Digest, posted: list[str]) -> None:
+        try:
+            await self.commands.digest_posted(where, digest, posted)
+        except Exception:  # the digest is out; only its thread's context is lost
+            log.exception("slack: could not record the digest posted in %s", where.key)
 
     @staticmethod
     async def respond(

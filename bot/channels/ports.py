@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from bot.models import Caller, ChannelRef, Reply
+from bot.models import Caller, ChannelRef, Digest, Reply
 
 
 class ChatCommands(Protocol):
@@ -43,6 +43,13 @@ class ChatCommands(Protocol):
     ) -> Reply: ...
 
     async def digest_now(self, where: ChannelRef, caller: Caller) -> Reply: ...
+
+    async def digest_posted(
+        self, where: ChannelRef, digest: Digest, message_ids: Sequence[str]
+    ) -> None:
+        """A digest asked for (`digest_now`, `summary`) was posted as these messages (the
+        first opens its thread): a reply under any of them is a question about it."""
+        ...
 
     async def ask(
         self, where: ChannelRef, caller: Caller, question: str, *, thread_id: str | None = None

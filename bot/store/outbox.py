@@ -102,8 +102,12 @@ async def mark_sent(
     thread_id: str,
     now: datetime,
     part_ids: Sequence[str] = (),
+    scheduled: bool = True,
 ) -> None:
-    """Record a delivered post, where its follow-up thread is, and its later messages."""
+    """Record a delivered post, where its follow-up thread is, and its later messages.
+
+    A scheduled digest also becomes the channel's last digest; one posted on request
+    (`scheduled=False`) leaves the next digest's window where it was."""
     await session.execute(
         update(OutboxRow)
         .where(OutboxRow.id == outbox_id)
@@ -121,9 +125,10 @@ async def mark_sent(
         await session.execute(
             insert(PostPartRow), [{"outbox_id": outbox_id, "message_id": p} for p in parts]
         )
-    await session.execute(
-        update(ChannelRow).where(ChannelRow.id == channel_id).values(last_digest_at=now)
-    )
+    if scheduled:
+        await session.execute(
+            update(ChannelRow).where(ChannelRow.id == channel_id).values(last_digest_at=now)
+        )
 
 
 async def record_failure(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,11 +155,14 @@ class RecordedCall:
 
 @dataclass
 class TranscriptCommands:
-    """Stands in for the core in transport tests: records each call, answers in kind."""
+    """Stands in for the core in transport tests: records each call, answers in kind
+    (only what the Slack listeners call)."""
 
     calls: list[RecordedCall] = field(default_factory=list)
     delay_s: float = 0.0
     digest: Digest | None = None  # what `digest` returns
+    # Where each digest asked for was posted, as the adapter reported it.
+    posted_digests: list[tuple[ChannelRef, tuple[str, ...]]] = field(default_factory=list)
 
     async def execute(
         self, where: ChannelRef, caller: Caller, text: str, *, thread_id: str | None = None
@@ -169,6 +172,11 @@ class TranscriptCommands:
         if text == "digest" and self.digest is not None:
             return Reply(text="Digest so far.", digest=self.digest)
         return Reply(text=f"ran: {text}", ephemeral=True)
+
+    async def digest_posted(
+        self, where: ChannelRef, digest: Digest, message_ids: Sequence[str]
+    ) -> None:
+        self.posted_digests.append((where, tuple(message_ids)))
 
     async def ask(
         self, where: ChannelRef, caller: Caller, question: str, *, thread_id: str | None = None

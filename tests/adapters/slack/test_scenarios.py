@@ -587,3 +587,48 @@ async def test_direct_messages_from_bots_and_edits_are_not_answered(bot: Bot) ->
         assert status == 200
     await asyncio.sleep(0.3)
     assert bot.slack.posts("D-U-MEMBER") == []
+
+
+QUILLON_REVISED = (
+    "quillon-revised",
+    "Quillon bridge repainting to cost 4.8 million euros after all",
+    "The county said on Thursday morning that the repainting of the Quillon bridge will "
+    "cost 4.8 million euros. The painters were needed elsewhere first.",
+    datetime(2026, 11, 26, 7, 10, tzinfo=UTC),
+)
+
+
+async def test_reply_under_a_digest_asked_for_with_news_digest_asks_about_that_digest(
+    bot: Bot,
+) -> None:
+    feed_url = bot.feeds.url("/harbour.xml")
+    await bot.command(f"subscribe {feed_url}")
+    await eventually(lambda: len(bot.slack.responses) == 1)
+    bot.feeds.serve("/harbour.xml", rss([*OLD_ITEMS, QUILLON_FIRST]))
+    bot.clock.now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # before the daily digest
+    await bot.scheduler.tick()
+    await bot.command("digest")
+    await eventually(lambda: len(bot.slack.posts("C-NEWS")) == 1)
+    (asked_for,) = bot.slack.posts("C-NEWS")
+    assert "Quillon" in blocks_text(asked_for)
+
+    # A later article with another figure is stored, but it was not in that digest.
+    bot.feeds.serve("/harbour.xml", rss([*OLD_ITEMS, QUILLON_FIRST, QUILLON_REVISED]))
+    bot.clock.advance(minutes=30)
+    await bot.scheduler.tick()
+    assert len(bot.slack.posts("C-NEWS")) == 1
+
+    question = "How much will the Quillon bridge repainting cost?"
+    answer = await ask_in_thread(bot, asked_for["ts"], question, "1764180000.000100")
+    assert "3.1 million euros" in blocks_text(answer)
+    assert "4.8 million" not in blocks_text(answer)
+    assert linked_urls(answer) == ["https://harbour.example/quillon-cost"]
+
+    # The daily digest still brings the channel everything new since the last one.
+    bot.clock.now = DIGEST_AT
+    await bot.scheduler.tick()
+    daily = bot.slack.posts("C-NEWS")[-1]
+    assert set(linked_urls(daily)) == {
+        "https://harbour.example/quillon-cost",
+        "https://harbour.example/quillon-revised",
+    }

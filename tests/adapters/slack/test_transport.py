@@ -134,6 +134,10 @@ async def test_command_digest_goes_to_the_channel_within_limits(
     shown = str([p["blocks"] for p in slack.posts("C-NEWS")])
     assert all(f"story-{n}?" in shown for n in range(1, stories + 1))
     assert slack.responses == []
+    # The core learns where every part went: a reply under any of them is about this digest.
+    ((where, posted),) = commands.posted_digests
+    assert where.channel == "C-NEWS"
+    assert list(posted) == [p["ts"] for p in slack.posts("C-NEWS")]
 
 
 async def test_digest_where_the_bot_is_not_invited_is_shown_privately(
@@ -148,6 +152,7 @@ async def test_digest_where_the_bot_is_not_invited_is_shown_privately(
     assert note["response_type"] == shown["response_type"] == "ephemeral"
     assert "invite newsbot" in note["text"]
     assert shown["blocks"][0]["type"] == "header"
+    assert commands.posted_digests == []  # nothing in the channel to reply under
     assert slack.posts() == []
 
 
