@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +18,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack_bot.client import error_code, make_web_client
 from adapters.slack_bot.install import OAuthSetup, is_multi_workspace, oauth_setup, token_source
@@ -102,29 +104,21 @@ class SlackAdapter:
             raise
 
     async def _check_bot_token(self) -> None:
-        try:
-            auth = await self.client.auth_test()
-        except SlackApiError as error:
-            raise ConfigError(
-                f"Slack refused NEWSBOT_SLACK__BOT_TOKEN ({error_code(error)}); "
-                "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page."
-            ) from None
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise NewsbotError(self._unreachable(error)) from None
+        auth = await self._start_up_call(
+            self.client.auth_test(),
+            "Slack refused NEWSBOT_SLACK__BOT_TOKEN ({code}); copy the Bot User OAuth Token "
+            "(xoxb-...) from the app's OAuth & Permissions page.",
+        )
         log.info("slack: bot %s in workspace %s", auth.get("user_id"), auth.get("team_id"))
 
     async def _connect_socket(self) -> None:
         app_token = self.settings.app_token.get_secret_value() if self.settings.app_token else ""
-        try:
-            # Asked here so a refused token is one clear error; slack_sdk would retry forever.
-            opened = await self.client.apps_connections_open(app_token=app_token)
-        except SlackApiError as error:
-            raise ConfigError(
-                f"Slack refused NEWSBOT_SLACK__APP_TOKEN ({error_code(error)}); "
-                "create an app-level token with connections:write and enable Socket Mode."
-            ) from None
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise NewsbotError(self._unreachable(error)) from None
+        # Asked here so a refused token is one clear error; slack_sdk would retry forever.
+        opened = await self._start_up_call(
+            self.client.apps_connections_open(app_token=app_token),
+            "Slack refused NEWSBOT_SLACK__APP_TOKEN ({code}); create an app-level token with "
+            "connections:write and enable Socket Mode.",
+        )
         handler = AsyncSocketModeHandler(self.bolt, app_token)
         handler.client.wss_uri = str(opened["url"])
         try:
@@ -138,11 +132,20 @@ class SlackAdapter:
         self._socket = handler
         log.info("slack: connected in Socket Mode")
 
-    def _unreachable(self, error: BaseException) -> str:
-        return (
-            f"Slack could not be reached at {self.settings.api_url} ({type(error).__name__}); "
-            "check the network, or slack.api_url."
-        )
+    async def _start_up_call(
+        self, call: Awaitable[AsyncSlackResponse], refused: str
+    ) -> AsyncSlackResponse:
+        """A call start-up depends on: Slack's refusal becomes `refused` (with its `{code}`),
+        no answer at all one sentence naming the URL tried."""
+        try:
+            return await call
+        except SlackApiError as error:
+            raise ConfigError(refused.format(code=error_code(error))) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise NewsbotError(
+                f"Slack could not be reached at {self.settings.api_url} "
+                f"({type(error).__name__}); check the network, or slack.api_url."
+            ) from None
 
     async def close(self, *, drain_s: float = 10.0) -> None:
         """Stop taking requests, let running ones finish (up to `drain_s`), disconnect.
