@@ -1,8 +1,10 @@
 """Bolt listeners: each turns one Slack request into one core call and the reply back.
 
-- `/news ...` is acknowledged at once (Slack allows 3 s) and run in a bolt lazy listener.
+- `/news ...` is acknowledged at once (Slack allows 3 s) and run in a bolt lazy listener;
+  `subscribe` first checks that newsbot can post in the channel.
 - `@newsbot question`, and a plain reply in a thread under one of newsbot's messages, are
-  questions; a digest's thread gives the core its context.
+  questions; a digest's thread (daily, or posted on request) gives the core its context.
+- A direct message is a command when it looks like one, else a question.
 - Every failure meets the user in `show_failure`, the adapter's one error handler.
 """
 
