@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +32,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
-from sqlalchemy.engine import make_url
 
 from bot.errors import ConfigError
 
@@ -80,12 +80,20 @@ class DatabaseSettings(_Section):
 
 
 def _check_port(url: str) -> None:
-    """Refuse a port the driver would crash on (e.g. 99999 raises OverflowError in connect)."""
-    try:
-        port = make_url(url).port
-    except ValueError:  # int() of what follows the last ":" of the host part
-        raise ValueError("its host:port cannot be read; give HOST or HOST:PORT") from None
-    if port is not None and not 1 <= port <= 65535:
+    """Refuse a port the driver would crash on (e.g. 99999 raises OverflowError in connect).
+
+    Read here rather than with SQLAlchemy's URL parser, which only `bot/store` uses.
+    """
+    address = re.split(r"[/?]", url.partition("://")[2], maxsplit=1)[0]
+    host = address.rpartition("@")[2]
+    if host.startswith("["):  # [IPv6 address]:port
+        host = host.partition("]")[2]
+    _, colon, port = host.rpartition(":")
+    if not colon or not port:
+        return
+    if not (port.isascii() and port.isdigit()):
+        raise ValueError("its host:port cannot be read; give HOST or HOST:PORT")
+    if not 1 <= int(port) <= 65535:
         raise ValueError("the port must be from 1 to 65535")
 
 

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot.config import Settings, env_name, load_settings, secret_fields, unknown_env_warnings
+from bot.config import (
+    MAX_ITEMS,
+    Settings,
+    env_name,
+    load_settings,
+    secret_fields,
+    unknown_env_warnings,
+)
 from bot.errors import ConfigError
 from bot.logs import redact
 
@@ -220,3 +227,34 @@ def test_a_misspelt_top_level_variable_is_named_with_the_likely_spelling() -> No
         "NEWSBOT_FECTH is not a newsbot setting and is ignored; did you mean NEWSBOT_FETCH?",
         "NEWSBOT_LOGLEVEL is not a newsbot setting and is ignored; did you mean NEWSBOT_LOG_LEVEL?",
     ]
+
+
+def test_the_default_max_items_has_the_bound_a_channel_has(tmp_path: Path) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(f"[digest]\nmax_items = {MAX_ITEMS}\n", encoding="utf-8")
+    assert load_settings(path).digest.max_items == MAX_ITEMS
+    path.write_text(f"[digest]\nmax_items = {MAX_ITEMS + 1}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"digest\.max_items"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("postgresql+asyncpg://u:p@ss:w@db.example:5433/news", None),
+        ("postgresql+asyncpg://u@[2001:db8::1]:5432/news", None),
+        ("postgresql+asyncpg://db.example/news?ssl=require", None),
+        ("postgresql+asyncpg://u@[2001:db8::1]:0/news", "the port must be from 1 to 65535"),
+        ("postgresql+asyncpg://db.example:5432x?ssl=require", "host:port cannot be read"),
+        ("sqlite+aiosqlite:///./data/news:2026.db", None),
+    ],
+)
+def test_database_ports_are_checked_wherever_the_host_part_ends(
+    monkeypatch: pytest.MonkeyPatch, url: str, problem: str | None
+) -> None:
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", url)
+    if problem is None:
+        assert load_settings().database.url == url
+        return
+    with pytest.raises(ConfigError, match=problem):
+        load_settings()

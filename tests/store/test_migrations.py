@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -60,3 +65,31 @@ async def test_downgrade_to_empty_and_upgrade_again(db: Database) -> None:
         after_down, after_up = await connection.run_sync(_downgrade_then_upgrade)
     assert after_down == {"alembic_version"}
     assert after_up == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_alembic_run_by_hand_migrates_the_database_the_settings_name(tmp_path: Path) -> None:
+    """`alembic -c bot/store/alembic.ini ...` reads database.url as the bot does (the config
+    file here), not a URL and default of its own."""
+    chosen = tmp_path / "from-settings.db"
+    config = tmp_path / "newsbot.toml"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{chosen}"\n', encoding="utf-8")
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("NEWSBOT_") and not name.startswith("OPENAI_")
+    }
+    environment["NEWSBOT_CONFIG"] = str(config)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", "bot/store/alembic.ini", "upgrade", "head"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(chosen) as connection:
+        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"feeds", "channels", "alembic_version"} <= names

@@ -2,18 +2,19 @@
 
 `open_database` hands Alembic an open connection (`config.attributes["connection"]`), so
 migrations run inside the same transaction and lock as the rest of start-up. Run by hand
-(`alembic -c bot/store/alembic.ini revision --autogenerate -m "..."`) it connects to
-`NEWSBOT_DATABASE_URL` (default: ./newsbot.db).
+(`alembic -c bot/store/alembic.ini revision --autogenerate -m "..."`) it connects to the
+database the bot's own settings name (`database.url`: `$NEWSBOT_CONFIG`, then
+`NEWSBOT_DATABASE_URL`; the default is the settings' default, defined once in bot/config.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 
 from alembic import context
 from sqlalchemy import Connection
 
+from bot.config import load_settings
 from bot.store.schema import Base
 
 target_metadata = Base.metadata
@@ -47,8 +48,7 @@ def main() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = os.environ.get("NEWSBOT_DATABASE_URL", "sqlite+aiosqlite:///newsbot.db")
-    asyncio.run(_run_standalone(url))
+    asyncio.run(_run_standalone(load_settings().database.url))
 
 
 main()
