@@ -158,18 +158,20 @@ class ExtractiveSummariser:
 
     def summarise_story(self, story: Story, *, max_sentences: int = 3) -> DigestItem:
         """The digest item of one story: neutral headline, attributed sentences, sources."""
-        opinions = frozenset(a.id for a in story.articles if opinion.is_opinion(a))
-        sources = _sources(story.articles, opinions)
         multi = len(story.outlets) > 1
         english = _looks_english(story.articles)
         candidates = _candidates(story.articles, english=english)
+        shares = _commentary_shares(story.articles, candidates) if english else {}
+        opinions = frozenset(
+            a.id for a in story.articles if opinion.is_opinion(a, shares.get(a.id, 0.0))
+        )
+        sources = _sources(story.articles, opinions)
         if not english:
             chosen = _lead_sentences(candidates, max_sentences, self.max_words)
             note = "Not in English: the outlet's opening sentences, without the neutrality checks."
         else:
             budget = self.max_words_multi if multi else self.max_words
-            opening = [c.text for c in candidates[:MAX_CANDIDATES_PER_ARTICLE]]
-            partisan = not multi and neutral.commentary_share(opening) >= PARTISAN_SHARE
+            partisan = not multi and max(shares.values(), default=0.0) >= PARTISAN_SHARE
             wanted = max_sentences * _CHECKED_PER_SLOT
             if partisan:
                 # Commentary more than report: keep to its most neutral, attributed sentence.
@@ -225,6 +227,16 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
                 continue
             return [_Candidate(text, article, 0, {}, loaded, words)]
     return []
+
+
+def _commentary_shares(
+    articles: Sequence[Article], candidates: list[_Candidate]
+) -> dict[str, float]:
+    """Each article's share of candidate sentences with strong markers (commentary)."""
+    texts: dict[str, list[str]] = {a.id: [] for a in articles}
+    for c in candidates:
+        texts[c.article.id].append(c.text)
+    return {article_id: neutral.commentary_share(t) for article_id, t in texts.items()}
 
 
 def _news_first(articles: Sequence[Article], opinions: frozenset[str]) -> Sequence[Article]:

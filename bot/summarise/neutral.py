@@ -302,6 +302,7 @@ _SUPERLATIVE_ALL_TIME = re.compile(
     r"ever|of all time|in living memory|the world has ever)\b",
     re.IGNORECASE,
 )
+_ALL_TIME_WORDS = frozenset({"history", "ever", "all", "living"})
 # "If X were to ..., even Y could ...": a hypothetical the writer argues from.
 _HYPOTHETICAL = re.compile(r"^\W*if\b[^.]{3,160}?\b(?:would|could|might)\b", re.IGNORECASE)
 # First person outside quotes: the writer speaking, not reporting.
@@ -624,7 +625,7 @@ def assess(sentence: str) -> Loadedness:
         score += 1.5
         strong = True
         terms.append("editorial opener")
-    if not attributed and _SUPERLATIVE_ALL_TIME.search(unquoted):
+    if not attributed and _ALL_TIME_WORDS & own_words and _SUPERLATIVE_ALL_TIME.search(unquoted):
         score += W_EXAGGERATION
         terms.append("superlative")
     if not attributed and _HYPOTHETICAL.search(unquoted):
@@ -759,7 +760,8 @@ def _keeps_speakers(original: str, repaired: str) -> bool:
     return True
 
 
-_ARTICLE_PAIR = re.compile(r"\b([Aa]n?)(\s+)([\"“‘'(]*)([\w.-]+)")
+_ARTICLE_PAIR = re.compile(r"(?<![\w'’])([Aa]n?)(\s+)([\"“‘'(]*)([\w.-]+)")
+_HAS_ARTICLE = re.compile(r"(?<![\w'’])[Aa]n?\s")
 # Letters whose spoken name starts with a vowel sound: "an FBI agent", "an MP", "a US firm".
 _VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
 # Vowel letters sounded as a consonant ("a union", "a one-off", "a European") and silent h.
@@ -808,6 +810,8 @@ def indefinite_article(word: str) -> str:
 
 def _fix_articles(original: str, repaired: str) -> str:
     """Choose a/an by sound where a deletion put a new word after the article."""
+    if repaired == original or not _HAS_ARTICLE.search(repaired):
+        return repaired
     before = {(m.group(1).lower(), m.group(4)) for m in _ARTICLE_PAIR.finditer(original)}
 
     def choose(match: re.Match[str]) -> str:

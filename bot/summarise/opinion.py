@@ -37,8 +37,11 @@ _OPENING = 10
 LABEL = "opinion"
 
 
-def opinion_reason(article: Article) -> str:
-    """Why `article` reads as opinion ("address", "outlet", "title", "text"), or ""."""
+def opinion_reason(article: Article, commentary: float | None = None) -> str:
+    """Why `article` reads as opinion ("address", "outlet", "title", "text"), or "".
+
+    `commentary`: the article's `neutral.commentary_share`, when the caller has it already.
+    """
     after_host = article.url.split("://", 1)[-1].partition("/")[2]
     if _OPINION_PATH.search("/" + after_host.split("?", 1)[0]):
         return "address"
@@ -46,12 +49,14 @@ def opinion_reason(article: Article) -> str:
         return "outlet"
     if _OPINION_TITLE.match(article.title):
         return "title"
+    if commentary is not None:
+        return "text" if commentary >= COMMENTARY_SHARE else ""
     return "text" if reads_as_commentary(article.text) else ""
 
 
-def is_opinion(article: Article) -> bool:
+def is_opinion(article: Article, commentary: float | None = None) -> bool:
     """True for opinion and commentary: label it, never let it lead or headline a story."""
-    return bool(opinion_reason(article))
+    return bool(opinion_reason(article, commentary))
 
 
 def reads_as_commentary(text: str) -> bool:

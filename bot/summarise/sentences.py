@@ -72,7 +72,6 @@ def iter_sentences(text: str) -> Iterator[str]:
 
 # Footnote and citation markers pasted from reference pages: "[4][5]", "[citation needed]".
 _FOOTNOTE = re.compile(r"\s?\[(?:\d{1,3}|[a-z]|citation needed|note \d{1,3}|nb \d{1,2})\]", re.I)
-_LAST_WORD = re.compile(r"(\S+)$")
 _FIRST_WORD = re.compile(r"^[\"“‘'(]*([\w’'-]+)")
 # A line this long that still "continues" is not a wrapped sentence: stop joining.
 _MAX_JOINED = 1200
@@ -116,10 +115,7 @@ _TERMINAL_CHARS = (".", "!", "?", "…", "。", "！", "？", '."', ".”", ".�
 
 def _continues(line: str) -> int:
     """Whether `line` stops where no sentence can end, so the next line belongs to it."""
-    last = _LAST_WORD.search(line)
-    if last is None:
-        return _NO
-    word = last.group(1)
+    word = line[line.rfind(" ") + 1 :]
     bare = word.rstrip(".").lower().lstrip("'’(\"“")
     if word.endswith(".") and (bare in ABBREVIATIONS or (len(bare) == 1 and bare.isalpha())):
         return _YES  # "Mr.", "Sen.", "J."
