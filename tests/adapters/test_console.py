@@ -8,6 +8,7 @@ import io
 import logging
 import os
 import sys
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from adapters.console import (
     render_reply,
 )
 from bot.channels.ask import reply_from_answer
+from bot.channels.commands import Commands
 from bot.channels.delivery import PostResult
-from bot.models import Digest, Sentence, Source
+from bot.errors import UNEXPECTED_ERROR_TEXT
+from bot.models import Caller, ChannelRef, Digest, Reply, Sentence, Source
 from bot.store.db import Database, open_database
 from bot.store.schema import OutboxRow
 from bot.summarise.base import Answer
@@ -303,3 +306,28 @@ def test_an_answer_lists_each_source_once_on_the_terminal() -> None:
     assert shown.count(gazette.url) == 1 and shown.count(wire.url) == 1
     assert "(Harbour Gazette and Coast Wire)" in shown
     assert shown.count("Sources:") == 1
+
+
+class CrashingCommands(Commands):
+    """The real commands, except that running one hits a bug."""
+
+    async def execute(
+        self, where: ChannelRef, caller: Caller, text: str, *, thread_id: str | None = None
+    ) -> Reply:
+        raise RuntimeError("bug: token=abc123 in a traceback")
+
+
+async def test_a_bug_in_a_command_shows_the_one_unexpected_error_sentence(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    async for app in open_app(sqlite_db, Clock(utc(2026, 4, 1, 10)), allow_private=False):
+        real = app.commands
+        crashing = CrashingCommands(**{f.name: getattr(real, f.name) for f in fields(real)})
+        out = io.StringIO()
+        console = ConsoleAdapter(crashing, stdin=io.StringIO("/list\n/help\n"), stdout=out)
+        with caplog.at_level(logging.ERROR):
+            await asyncio.wait_for(console.serve(), timeout=10)
+        shown = out.getvalue().splitlines()
+        assert shown == [UNEXPECTED_ERROR_TEXT, UNEXPECTED_ERROR_TEXT, "bye"]
+        assert "abc123" not in out.getvalue()  # details go to the log only
+        assert "the console command '/list' failed" in caplog.text
