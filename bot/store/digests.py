@@ -206,6 +206,37 @@ async def latest_digest(session: AsyncSession, channel_id: int) -> DigestSummary
     )
 
 
+@dataclass(frozen=True)
+class CoveringDigest:
+    """A channel's scheduled digest whose period holds a given moment, for `status`."""
+
+    period_key: str
+    period_start: datetime
+    period_end: datetime
+    items: int
+
+
+async def digest_covering(
+    session: AsyncSession, channel_id: int, moment: datetime
+) -> CoveringDigest | None:
+    """The channel's scheduled digest whose period (start, end] holds `moment`, if any."""
+    row = await session.scalar(
+        select(DigestRow)
+        .where(
+            DigestRow.channel_id == channel_id,
+            DigestRow.period_start < moment,
+            DigestRow.period_end >= moment,
+            _scheduled(),
+        )
+        .order_by(DigestRow.period_end.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    items = len(row.payload.get("items", ()))
+    return CoveringDigest(row.period_key, row.period_start, row.period_end, items)
+
+
 async def digest_for_thread(session: AsyncSession, channel_id: int, thread_id: str) -> str | None:
     """The digest posted as (or opening) this platform thread or message in the channel."""
     if not thread_id:

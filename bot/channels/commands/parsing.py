@@ -15,7 +15,7 @@ HELP = """\
 newsbot commands:
   subscribe URL [include:a,b] [exclude:c]   follow an RSS/Atom feed (or every feed of an OPML URL)
   subscribe topic: WORDS [include:..] [exclude:..]   follow a topic across every feed
-  unsubscribe URL|TOPIC|NUMBER              stop following (NUMBER as shown by list)
+  unsubscribe URL|NAME|TOPIC|NUMBER         stop following (NUMBER as shown by list; never reused)
   list                                      this channel's subscriptions and feed health
   summary [hours:N] [feed:URL|NUMBER] [topic:WORDS]   on-demand summary (default: 24 hours)
   digest                                    the digest so far, right now
@@ -32,6 +32,8 @@ MAX_TOPIC_CHARS = 120
 MAX_URL_CHARS = 2000
 MAX_SETTING_CHARS = 100
 _URL_LIKE = re.compile(r"^[\w.-]+\.[a-z]{2,}(?:[/:?]|$)", re.IGNORECASE)
+# "javascript:alert(1)", "mailto:desk@x": a scheme without "//" is still a URL, never a topic.
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\s)\S", re.IGNORECASE)
 
 
 def _sentence(text: str) -> str:
@@ -50,8 +52,17 @@ def refusal(text: str) -> Reply:
     return Reply(text=_sentence(text), ok=False, ephemeral=True)
 
 
+def plural(count: int, noun: str, many: str = "") -> str:
+    """`1 feed`, `3 feeds`: the count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 def looks_like_url(target: str) -> bool:
-    return "://" in target or target.startswith(("/", "~", ".")) or bool(_URL_LIKE.match(target))
+    return (
+        "://" in target
+        or target.startswith(("/", "~", "."))
+        or bool(_URL_LIKE.match(target) or _SCHEME.match(target))
+    )
 
 
 def whole_number(text: str) -> int | None:

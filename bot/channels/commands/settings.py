@@ -14,6 +14,7 @@ from bot.errors import BadInput
 from bot.models import Caller, ChannelRef, Reply
 from bot.store import channels as channel_store
 from bot.store.channels import Channel, ChannelDefaults
+from bot.summarise.factory import llm_configured
 
 SETTING_KEYS = ("time", "timezone", "max_items", "summariser", "digest")
 
@@ -30,6 +31,12 @@ class SettingsCommands(CommandsBase):
                 return _settings_reply(channel, self._defaults())
             self._require_manage(caller)
             values = _validate_settings(changes)
+            if values.get("summariser") == "llm" and not llm_configured(self.config):
+                # Accepting it would only print "LLM unavailable" under every item.
+                raise BadInput(
+                    "summariser=llm needs an LLM and no LLM is configured for this bot; use "
+                    "auto (the LLM once the operator sets one up) or extractive."
+                )
             await self._ensure_channel(where)
             now = self.clock()
             async with self.db.write() as session:

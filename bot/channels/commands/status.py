@@ -12,12 +12,16 @@ from bot.channels.commands.base import (
     next_digest_line,
     since_last_digest_time,
 )
+from bot.channels.daily import select_candidates
+from bot.channels.timing import PERIOD_PREFIX, parse_zone
 from bot.channels.topics import filter_reason, matches_topic, topic_words
-from bot.config import Settings
+from bot.digest.compose import BuildCache
 from bot.models import Article, ChannelRef, Reply
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
 from bot.store.channels import Channel, SubscriptionView
+from bot.store.db import Session
+from bot.summarise.cluster import cluster_articles
 
 
 class StatusCommands(CommandsBase):
@@ -69,21 +73,85 @@ class StatusCommands(CommandsBase):
             subs = await channel_store.list_subscriptions(session, channel.id)
             feed_ids = set(await digest_store.feed_ids_of_article(session, article.id))
             sent = await digest_store.digested_article_ids(session, channel.id, [article.id])
-        reason = _article_reason(
-            article, found.baseline, subs, feed_ids, sent, channel, self.config
-        )
+            reason = _early_reason(article, found.baseline, subs, feed_ids, sent)
+            if reason is None:
+                reason = await self._window_reason(session, channel, subs, article)
         return Reply(text=f"{article.title[:100]!r}: {reason}")
 
+    async def _window_reason(
+        self,
+        session: Session,
+        channel: Channel,
+        subs: Sequence[SubscriptionView],
+        article: Article,
+    ) -> str:
+        """Why an article that passed the channel's filters is (not yet) in a digest."""
+        arrived = article.fetched or article.published
+        window_hours = self.config.digest.window_hours
+        covering = await digest_store.digest_covering(session, channel.id, arrived)
+        if covering is None:
+            if arrived > since_last_digest_time(channel, self.clock()):
+                if article.published < arrived - timedelta(hours=window_hours):
+                    return _old_news(article, window_hours)
+                return WAITING
+            local = arrived.astimezone(parse_zone(channel.timezone))
+            return (
+                f"skipped: it arrived {local:%Y-%m-%d %H:%M} {channel.timezone}, before this "
+                "channel's digests covered it (the feed was followed later, or digests were off)."
+            )
+        if article.published <= covering.period_start - timedelta(hours=window_hours):
+            return _old_news(article, window_hours)
+        candidates = await select_candidates(
+            session,
+            channel.id,
+            subs,
+            start=covering.period_start,
+            end=covering.period_end,
+            max_age_hours=window_hours,
+            cache=BuildCache(),
+        )
+        own = f"duplicate: already in the digest {covering.period_key}"
+        skipped = next((c.skipped for c in candidates if c.article.id == article.id), None)
+        if skipped and skipped != own:
+            return f"skipped: {skipped}."
+        kept = [c.article for c in candidates if c.skipped in (None, own)]
+        stories = cluster_articles(kept)
+        rank = next(
+            (
+                n
+                for n, story in enumerate(stories, 1)
+                if any(a.id == article.id for a in story.articles)
+            ),
+            None,
+        )
+        day = covering.period_key.removeprefix(PERIOD_PREFIX)
+        if rank is None or rank <= covering.items:
+            return f"skipped: it was not chosen for the digest of {day}."
+        return (
+            f"skipped: cut by the item limit: it was #{rank} of {len(stories)} stories in the "
+            f"period of a {covering.items}-item digest ({day}); settings max_items=N makes "
+            "digests longer."
+        )
 
-def _article_reason(
+
+WAITING = "waiting: it will be in the next digest (unless more important stories fill it)."
+
+
+def _old_news(article: Article, window_hours: int) -> str:
+    return (
+        f"skipped: old news, published {article.published:%Y-%m-%d %H:%M} UTC, more than "
+        f"{window_hours} hours before its digest window."
+    )
+
+
+def _early_reason(
     article: Article,
     baseline: bool,
     subs: Sequence[SubscriptionView],
     feed_ids: set[int],
     sent: Mapping[str, str],
-    channel: Channel,
-    settings: Settings,
-) -> str:
+) -> str | None:
+    """The reasons that need no digest window: sent, not followed, baseline, filtered."""
     if article.id in sent:
         return f"posted in the digest {sent[article.id]}."
     covering = [
@@ -102,12 +170,4 @@ def _article_reason(
     reasons = [filter_reason(article, s.include_words, s.exclude_words) for s in covering]
     if all(reasons):
         return f"skipped: {reasons[0]}."
-    last = channel.last_digest_at
-    if article.fetched is not None and last is not None and article.fetched <= last:
-        return "skipped: it arrived before the window of the digests this channel received."
-    oldest = (article.fetched or article.published) - timedelta(
-        hours=settings.digest.window_hours * 2
-    )
-    if article.published < oldest:
-        return "skipped: it was published long before the digest window (old news)."
-    return "waiting: it will be in the next digest (unless more important stories fill it)."
+    return None

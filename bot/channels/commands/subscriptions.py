@@ -16,6 +16,7 @@ from bot.channels.commands.parsing import (
     MAX_URL_CHARS,
     checked_topic_words,
     looks_like_url,
+    plural,
     whole_number,
 )
 from bot.channels.topics import clean_words, topic_words
@@ -56,7 +57,10 @@ class SubscriptionCommands(CommandsBase):
                 if len(text) > MAX_URL_CHARS:
                     raise BadInput(f"a feed URL can have at most {MAX_URL_CHARS} characters.")
                 return await self._subscribe_url(where, text, wanted, excluded)
-            return await self._subscribe_topic(where, text, wanted, excluded)
+            # A bare word is more often a mistyped URL than a topic: say how to ask for either.
+            raise BadInput(
+                f"{text[:60]!r} is not a feed URL; to follow a topic, use: subscribe topic: WORDS."
+            )
 
         return await self._guarded(work)
 
@@ -127,18 +131,18 @@ class SubscriptionCommands(CommandsBase):
                 f"could be used (first problem: {bad[0][1]})"
             )
         channel = await self._ensure_channel(where)
+        added, followed = 0, []
         async with self.db.write() as session:
-            for _, feed_id in good:
-                await channel_store.add_feed_subscription(
+            for entry, feed_id in good:
+                if await channel_store.add_feed_subscription(
                     session, channel.id, feed_id, include=include, exclude=exclude, now=self.clock()
-                )
+                ):
+                    added += 1
+                else:
+                    feed = await feed_store.feed_by_id(session, feed_id)
+                    followed.append((feed.name if feed else "") or display_url(entry.url))
         lines = tuple(f"skipped {display_url(e.url)}: {why}" for e, why in bad)
-        text = (
-            f"Subscribed to {len(good)} feeds from the OPML file{filters_text(include, exclude)}."
-        )
-        if bad:
-            text += f" {len(bad)} could not be used (see below)."
-        return Reply(text=text, lines=lines)
+        return Reply(text=_opml_summary(added, followed, len(bad), include, exclude), lines=lines)
 
     async def unsubscribe(self, where: ChannelRef, caller: Caller, target: str) -> Reply:
         """Stop following a feed (URL), a topic, or the subscription numbered by `list`."""
@@ -173,7 +177,9 @@ class SubscriptionCommands(CommandsBase):
             subs = await channel_store.list_subscriptions(session, channel.id)
         if not subs:
             return Reply(text=NOTHING_FOLLOWED)
-        lines = tuple(f"{n}. {_describe(s)}{feed_health(s)}" for n, s in enumerate(subs, start=1))
+        # Numbered by subscription id, which never changes: `unsubscribe 2` typed twice must
+        # not remove whatever moved up into second place.
+        lines = tuple(f"{s.id}. {_describe(s)}{feed_health(s)}" for s in subs)
         return Reply(text=f"This channel follows {len(subs)}:", lines=lines)
 
     async def feed_choices(self, where: ChannelRef, prefix: str) -> list[str]:
@@ -192,21 +198,43 @@ class SubscriptionCommands(CommandsBase):
 
 
 def pick_subscription(subs: Sequence[SubscriptionView], text: str) -> SubscriptionView | None:
-    """The subscription `text` names: its number in `list`, its feed URL or its topic."""
+    """The subscription `text` names: its number in `list`, its feed URL or name, its topic."""
     number = whole_number(text)
     if number is not None:
-        index = number - 1
-        return subs[index] if 0 <= index < len(subs) else None
+        return next((sub for sub in subs if sub.id == number), None)
     lowered = text.lower()
     if lowered.startswith("topic:"):
         lowered = lowered[6:].strip()
     words = " ".join(topic_words(lowered))
     for sub in subs:
-        if sub.kind == "feed" and sub.feed_url.lower() == lowered:
+        if sub.kind == "feed" and lowered in (sub.feed_url.lower(), sub.feed_title.lower()):
             return sub
         if sub.kind == "topic" and sub.topic == words:
             return sub
     return None
+
+
+def _opml_summary(
+    added: int,
+    followed: Sequence[str],
+    unusable: int,
+    include: Sequence[str],
+    exclude: Sequence[str],
+) -> str:
+    """What an OPML subscribe did: only new feeds counted, those already followed named."""
+    filters = filters_text(include, exclude)
+    if added:
+        text = f"Subscribed to {plural(added, 'feed')} from the OPML file{filters}."
+        if followed:
+            text += f" This channel already follows {', '.join(followed)}."
+    else:
+        text = (
+            f"This channel already follows all {plural(len(followed), 'feed')} of the OPML file "
+            f"that could be used{filters}: {', '.join(followed)}."
+        )
+    if unusable:
+        text += f" {unusable} could not be used (see below)."
+    return text
 
 
 def _describe(sub: SubscriptionView) -> str:

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from bot.channels import ask as ask_module
 from bot.channels.commands.base import NOTHING_FOLLOWED, CommandsBase, since_last_digest_time
-from bot.channels.commands.parsing import checked_topic_words
+from bot.channels.commands.parsing import checked_topic_words, plural
 from bot.channels.commands.subscriptions import pick_subscription
-from bot.channels.topics import matches_topic, topic_words
+from bot.channels.timing import parse_zone
+from bot.channels.topics import Candidate, matches_topic, topic_words
 from bot.digest.compose import compose_digest
 from bot.digest.render import digest_to_dict
 from bot.errors import BadInput
@@ -18,8 +19,23 @@ from bot.models import Article, Caller, ChannelRef, Digest, Reply
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
 from bot.store import feeds as feed_store
+from bot.store.channels import Channel, SubscriptionView
+from bot.store.db import Session
 
 MAX_SUMMARY_HOURS = 24 * 14
+# How far back `digest` looks for the articles it explains leaving out.
+LOOK_BACK = timedelta(days=14)
+
+
+def last_hours(hours: int) -> str:
+    """ "the last hour", "the last 6 hours"."""
+    return "the last hour" if hours == 1 else f"the last {hours} hours"
+
+
+def count_of(count: int, noun: str, *, past: bool = False) -> str:
+    """ "1 article is", "3 articles are" ("was"/"were" when `past`)."""
+    verb = ("was" if count == 1 else "were") if past else ("is" if count == 1 else "are")
+    return f"{plural(count, noun)} {verb}"
 
 
 class SummaryCommands(CommandsBase):
@@ -41,9 +57,9 @@ class SummaryCommands(CommandsBase):
             start = now - timedelta(hours=hours)
             articles, label = await self._summary_articles(where, topic, feed, start, now)
             if not articles:
-                return Reply(text=f"Nothing was published about {label} in the last {hours} hours.")
+                return Reply(text=f"Nothing was published about {label} in {last_hours(hours)}.")
             digest = await self._compose(
-                where, articles, f"Summary of {label}, last {hours} hours", start, now
+                where, articles, f"Summary of {label}, {last_hours(hours)}", start, now
             )
             return Reply(text=f"{digest.title}: {len(digest.items)} stories.", digest=digest)
 
@@ -136,16 +152,71 @@ class SummaryCommands(CommandsBase):
             now = self.clock()
             start = since_last_digest_time(channel, now)
             async with self.db.session() as session:
-                _, candidates = await self._pending_candidates(session, channel, start, now)
-            kept = [c.article for c in candidates if c.skipped is None]
-            if not kept:
-                return Reply(text="Nothing new since the last digest.")
+                subs, candidates = await self._pending_candidates(session, channel, start, now)
+                kept = [c.article for c in candidates if c.skipped is None]
+                if not kept:
+                    return Reply(
+                        text=await self._nothing_new(session, channel, subs, candidates, start)
+                    )
+            local = now.astimezone(parse_zone(channel.timezone))
             digest = await self._compose(
-                where, kept, f"News digest so far ({now:%d %b %Y %H:%M} UTC)", start, now
+                where,
+                kept,
+                f"News digest so far ({local:%d %b %Y %H:%M} {channel.timezone})",
+                start,
+                now,
             )
             return Reply(text=f"{digest.title}: {len(digest.items)} stories.", digest=digest)
 
         return await self._guarded(work)
+
+    async def _nothing_new(
+        self,
+        session: Session,
+        channel: Channel,
+        subs: Sequence[SubscriptionView],
+        candidates: Sequence[Candidate],
+        start: datetime,
+    ) -> str:
+        """Why `digest` has nothing to show, in one sentence: what was left out, and when
+        the next digest comes (before the first one, the feeds' old items are the reason)."""
+        feed_ids = [s.feed_id for s in subs if s.feed_id is not None]
+        seen = {c.article.id for c in candidates}
+        every = await self._feed_article_ids(session, feed_ids, include_baseline=True)
+        fresh = await self._feed_article_ids(session, feed_ids, include_baseline=False)
+        every, fresh = every - seen, fresh - seen
+        baseline = len(every - fresh)
+        duplicates = sum(1 for c in candidates if (c.skipped or "").startswith("duplicate"))
+        parts = [
+            f"{count_of(baseline, 'article')} already in the feeds when they were added "
+            "(never posted)",
+            f"{count_of(len(fresh), 'article')} older than the digest window",
+            f"{count_of(len(candidates) - duplicates, 'new article', past=True)} left out by "
+            "this channel's include/exclude words",
+            f"{count_of(duplicates, 'article', past=True)} in an earlier digest",
+        ]
+        said = "; ".join(p for p in parts if not p.startswith("0 "))
+        first = channel.last_digest_at is None
+        head = (
+            "No digest yet, and nothing new for one"
+            if first
+            else "Nothing new since the last digest"
+        )
+        when = ""
+        if channel.next_digest_at is not None and channel.digest_enabled:
+            local = channel.next_digest_at.astimezone(parse_zone(channel.timezone))
+            when = f" at {local:%Y-%m-%d %H:%M} {channel.timezone}"
+        tail = f"the {'first' if first else 'next'} digest{when} covers what arrives from now"
+        return f"{head}: {said}; {tail}." if said else f"{head}; {tail}."
+
+    async def _feed_article_ids(
+        self, session: Session, feed_ids: Sequence[int], *, include_baseline: bool
+    ) -> set[str]:
+        now = self.clock()
+        found = await digest_store.feed_articles_between(
+            session, feed_ids, start=now - LOOK_BACK, end=now, include_baseline=include_baseline
+        )
+        return {article.id for articles in found.values() for article in articles}
 
     async def digest_posted(
         self, where: ChannelRef, digest: Digest, message_ids: Sequence[str]
