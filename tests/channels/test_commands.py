@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
+from bot.channels.ports import ChatCommands
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
@@ -300,3 +301,16 @@ async def test_second_channel_reuses_the_known_feed(app: App, feed_server: FeedS
     assert await stored_feeds(app) == 1
     assert await app.commands.feed_choices(other, "gazette") == [url]
     assert await app.commands.feed_choices(other, "nothing-like-it") == []
+
+
+async def test_the_commands_are_the_port_every_adapter_calls(app: App) -> None:
+    # Checked by mypy: Commands satisfies ChatCommands, so adapters need nothing else.
+    port: ChatCommands = app.commands
+    wanted = {
+        name
+        for name in vars(ChatCommands)
+        if not name.startswith("_") and callable(getattr(ChatCommands, name))
+    }
+    assert wanted <= set(dir(port))
+    reply = await port.execute(HERE, MEMBER, "settings time=07:00")
+    assert not reply.ok and reply.ephemeral and "manage this channel" in reply.text
