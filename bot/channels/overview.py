@@ -21,7 +21,7 @@ from bot.models import Caller, ChannelRef, DigestItem, Reply
 from bot.store import channels as channel_store
 from bot.store import dashboard as queries
 from bot.store.channels import SubscriptionView
-from bot.store.dashboard import ChannelSummary, FeedHealth
+from bot.store.dashboard import ChannelSummary, DeliveryEntry, FeedHealth
 from bot.store.db import Database
 from bot.store.feeds import Backoff, FeedStore
 
@@ -63,15 +63,9 @@ class ChannelPage:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One digest of a channel: when it was built, what it held, what became of its post."""
+    """One digest of a channel and what became of its post, with the headlines it held."""
 
-    period_key: str
-    built_at: datetime
-    state: str
-    attempts: int
-    last_error: str
-    sent_at: datetime | None
-    next_attempt_at: datetime | None
+    entry: DeliveryEntry
     headlines: tuple[str, ...]
 
 
@@ -150,19 +144,7 @@ class Overview:
         async with self.db.session() as session:
             row = await channel_store.find_channel(session, where)
             entries = await queries.delivery_log(session, row.id) if row else []
-        return [
-            Delivery(
-                period_key=e.period_key,
-                built_at=e.built_at,
-                state=e.state,
-                attempts=e.attempts,
-                last_error=e.last_error,
-                sent_at=e.sent_at,
-                next_attempt_at=e.next_attempt_at,
-                headlines=tuple(item.headline for item in _items(e.payload)),
-            )
-            for e in entries
-        ]
+        return [Delivery(e, tuple(item.headline for item in _items(e.payload))) for e in entries]
 
     async def llm_use(self, viewer: Viewer) -> LlmUse:
         """Today's tokens per channel against the budget; recent fallbacks with their reasons."""

@@ -16,6 +16,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
+from bot.store.feeds import Feed, _to_feed
 from bot.store.schema import ChannelRow, DigestRow, FeedRow, LlmUsageRow, OutboxRow, SubscriptionRow
 
 # (platform, workspace) pairs a viewer may manage; None = all of them.
@@ -39,21 +40,10 @@ class ChannelSummary:
 
 
 @dataclass(frozen=True)
-class FeedHealth:
+class FeedHealth(Feed):
     """A feed's polling health, and how many of the viewer's channels follow it."""
 
-    id: int
-    url: str
-    name: str
-    status: str
-    last_success_at: datetime | None
-    last_polled_at: datetime | None
-    last_error: str
-    consecutive_failures: int
-    next_poll_at: datetime
-    disabled: bool
-    disabled_reason: str
-    followers: int
+    followers: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,20 +155,7 @@ async def feeds_in_scope(session: AsyncSession, scope: Scope) -> list[FeedHealth
 
 
 def _health(row: FeedRow, followers: int) -> FeedHealth:
-    return FeedHealth(
-        id=row.id,
-        url=row.url,
-        name=row.outlet or row.title,
-        status=row.last_status,
-        last_success_at=row.last_success_at,
-        last_polled_at=row.last_polled_at,
-        last_error=row.last_error,
-        consecutive_failures=row.consecutive_failures,
-        next_poll_at=row.next_poll_at,
-        disabled=row.disabled,
-        disabled_reason=row.disabled_reason,
-        followers=followers,
-    )
+    return FeedHealth(**vars(_to_feed(row)), followers=followers)
 
 
 async def feed_in_scope(session: AsyncSession, feed_id: int, scope: Scope) -> bool:

@@ -3,6 +3,7 @@ and says so; its forms run the same commands, with the same checks, as chat."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,14 @@ import pytest
 from adapters.console import CONSOLE_CHANNEL
 from adapters.web.app import check_web_settings
 from bot.config import WebSettings
+from bot.digest.render import digest_to_dict
 from bot.errors import ConfigError
+from bot.store import channels as channel_store
+from bot.store import digests as digest_store
+from bot.store.channels import ChannelDefaults
+from bot.store.outbox import record_failure
 from tests.adapters.web.conftest import Site, dashboard_settings, rss
+from tests.adapters.web.test_overview import digest
 from tests.fakes.feed_server import FeedServer
 
 CONSOLE_PAGE = "/channels/console/local/terminal"
@@ -91,3 +98,28 @@ async def test_settings_are_all_valid_or_nothing_changes(local_site: Site) -> No
     )
     assert "Settings saved" in good.text
     assert 'value="06:45"' in good.text and 'value="Europe/Oslo"' in good.text
+
+
+async def test_the_delivery_log_shows_a_refused_post_and_why(local_site: Site) -> None:
+    app = local_site.app
+    now = app.now()
+    async with app.db.write() as session:
+        channel = await channel_store.ensure_channel(
+            session, CONSOLE_CHANNEL, ChannelDefaults(), now
+        )
+        stored = await digest_store.store_digest_with_outbox(
+            session,
+            channel_id=channel.id,
+            channel_key=CONSOLE_CHANNEL.key,
+            period_key="daily:2026-04-01",
+            period_start=now - timedelta(days=1),
+            period_end=now,
+            payload=digest_to_dict(digest("Ferry service returns", "")),
+            article_ids=(),
+            now=now,
+        )
+        await record_failure(session, stored.outbox_id, error="channel_not_found", retry_at=None)
+    page = await local_site.client.get(f"{CONSOLE_PAGE}/deliveries")
+    assert page.status_code == 200
+    assert "daily:2026-04-01" in page.text and "Ferry service returns" in page.text
+    assert "not posted</span>: channel_not_found" in page.text

@@ -98,9 +98,9 @@ async def test_the_delivery_log_says_what_became_of_each_post(
     db: Database, overview: Overview
 ) -> None:
     await seed(db)
-    (entry,) = await overview.deliveries(ME, MINE)
-    assert entry.state == "failed" and entry.last_error == "missing_access"
-    assert entry.headlines == ("mine headline",)
+    (delivery,) = await overview.deliveries(ME, MINE)
+    assert delivery.entry.state == "failed" and delivery.entry.last_error == "missing_access"
+    assert delivery.headlines == ("mine headline",)
     with pytest.raises(PermissionDenied):
         await overview.deliveries(ME, OTHER)
 
