@@ -9,26 +9,26 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from bot.cli import digest_cmd, feeds_cmd, run_cmd
 from bot.config import Settings, load_settings, unknown_env_warnings
 from bot.errors import NewsbotError
 from bot.logs import redact, setup_logging
 
 # A subcommand handler gets the parsed arguments and the loaded settings, returns an exit code.
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+# Each module adds its subcommands with `register(subparsers)`; a new group is one more here.
+SUBCOMMANDS = (digest_cmd, feeds_cmd, run_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import digest_cmd, feeds_cmd, run_cmd
-
     parser = argparse.ArgumentParser(
         prog="newsbot",
         description="Neutral news digests that name their sources, for Discord and Slack.",
     )
     parser.add_argument("--config", help="TOML settings file (default: $NEWSBOT_CONFIG)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    digest_cmd.register(sub)
-    feeds_cmd.register(sub)
-    run_cmd.register(sub)
+    for group in SUBCOMMANDS:
+        group.register(sub)
     return parser
 
 
