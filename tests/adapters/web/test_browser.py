@@ -187,6 +187,14 @@ def test_manage_a_channel_in_the_browser(
         "06:45"
     )
     shot(page, "04-settings-saved")
+
+    # On a phone: nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("link", name="Feed health").click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_role("link", name="Channels").click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "05-phone")
     assert dialogs == []
 
 
@@ -200,7 +208,13 @@ def test_what_others_and_forgers_get(
     page.goto(channel_url(served, OURS))
     expect(page.get_by_text("You cannot manage this channel")).to_be_visible()
     expect(page.get_by_text("ferry timetable")).to_have_count(0)
-    shot(page, "05-refused")
+    shot(page, "06-refused")
+
+    # Keyboard first: the first Tab reaches "Skip to content", which moves to the page's text.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
 
     # A form posted without its CSRF token (another site's form, or a script) changes nothing.
     fake_oauth.discord_user = ALICE
