@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.models import Article
 from bot.summarise.support import (
@@ -31,6 +32,7 @@ from bot.summarise.support import (
     instruction_sentences,
     normalise,
 )
+from bot.summarise.support.passages import article_index, forget_instructions
 
 __all__ = ["instruction_sentences", "normalise"]  # re-exported: they began here
 
@@ -107,6 +109,7 @@ _FIRST_WORD_LENIENT = STOPWORDS | _words(
 MIN_SOURCE_COVERAGE = 0.5
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     word = word.lower().strip("'.-").removesuffix("'s")
     for suffix in ("ing", "ies", "ied", "es", "ed", "s", "ly"):
@@ -137,6 +140,11 @@ class SourceText:
     @classmethod
     def of(cls, articles: Iterable[Article], *, label: str = "sources") -> SourceText:
         """Support from `articles`: outlet, title and text, minus instruction-like sentences."""
+        return _source_text(tuple(articles), label)
+
+    @classmethod
+    def build(cls, articles: Sequence[Article], label: str) -> SourceText:
+        """`of` without the cache."""
         parts: list[str] = []
         for article in articles:
             body = normalise(article.text)
@@ -144,7 +152,7 @@ class SourceText:
                 body = body.replace(sentence, " ")
             parts.extend((article.outlet, normalise(article.title), body))
         text = " \n ".join(parts)
-        words = frozenset(w.strip("'.-").removesuffix("'s") for w in _WORD.findall(text))
+        words = frozenset(w.strip("'.-").removesuffix("'s") for w in set(_WORD.findall(text)))
         return cls(
             text=text,
             words=words,
@@ -154,6 +162,20 @@ class SourceText:
             names_lower=frozenset(w.lower() for w in words if w[:1].isupper()),
             label=label,
         )
+
+
+# Every sentence of a reply is checked against the same articles: build their words once.
+@lru_cache(maxsize=256)
+def _source_text(articles: tuple[Article, ...], label: str) -> SourceText:
+    return SourceText.build(articles, label)
+
+
+def clear_caches() -> None:
+    """Forget what was built for articles seen so far (benchmarks measure a cold story)."""
+    _source_text.cache_clear()
+    article_index.cache_clear()
+    normalise.cache_clear()
+    forget_instructions()
 
 
 @dataclass(frozen=True)
@@ -168,6 +190,8 @@ class Judgement:
     reason: str | None
     hostile: bool = False
     passage: str = ""
+    coverage: float = 1.0  # how closely the passage holds it (see `SupportVerdict`)
+    order: float = 1.0
 
 
 def check_sentence(
@@ -246,7 +270,12 @@ def judge_sentence(
     support = check_support(words_only, cited, span)
     if support.hostile:
         return Judgement(support.reason, hostile=True)
-    return Judgement(reason or support.reason, passage=support.where)
+    return Judgement(
+        reason or support.reason,
+        passage=support.where,
+        coverage=support.coverage,
+        order=support.order,
+    )
 
 
 def _check_facts(

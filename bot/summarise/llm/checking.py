@@ -19,6 +19,7 @@ from bot.models import SentenceCheck
 from bot.summarise import neutral
 from bot.summarise.extractive import LOADED_LIMIT
 from bot.summarise.llm.drafts import Draft, GroundingRules
+from bot.summarise.support import SpanThresholds
 from bot.summarise.support.text import tokenize
 
 # Why a sentence the model itself called unsupported (`llm.verify`) is withheld.
@@ -69,6 +70,7 @@ def check_drafts(
     """
     checks: list[SentenceCheck] = []
     shown: list[Draft] = []
+    closeness: list[tuple[float, float]] = []  # coverage and order of each shown sentence
     repeats = 0
     for index, draft in enumerate(drafts):
         text = plain_quotes(draft.text)
@@ -78,9 +80,9 @@ def check_drafts(
             continue
         judged = rules.judge(text, draft.cited, allowed_urls)
         if judged.hostile:
-            refusal = judged.reason or "hostile"
-            checks.append(SentenceCheck(text, False, refusal))
-            return Checked((), tuple(checks), refusal)
+            hostile = judged.reason or "hostile"
+            checks.append(SentenceCheck(text, False, hostile))
+            return Checked((), tuple(checks), hostile)
         if index in refused:
             checks.append(SentenceCheck(text, False, VERIFY_REASON))
             continue
@@ -91,7 +93,9 @@ def check_drafts(
         checks.append(SentenceCheck(text, reason is None, reason or "", judged.passage))
         if reason is None:
             shown.append(replace(draft, text=text))
-    return Checked(tuple(shown), tuple(checks), _refusal(checks, len(drafts) - repeats))
+            closeness.append((judged.coverage, judged.order))
+    refusal = _refusal(checks, len(drafts) - repeats) or _loose(closeness, rules.span)
+    return Checked(tuple(shown), tuple(checks), refusal)
 
 
 def _refusal(checks: list[SentenceCheck], said: int) -> str | None:
@@ -103,6 +107,19 @@ def _refusal(checks: list[SentenceCheck], said: int) -> str | None:
     if 2 * sum(1 for c in checks if c.shown) < said:
         first = next(c.reason for c in checks if not c.shown)
         return f"most of its sentences were withheld, the first because {first}"
+    return None
+
+
+def _loose(closeness: list[tuple[float, float]], limits: SpanThresholds) -> str | None:
+    """Why the shown sentences, taken together, rest too loosely on their passages."""
+    if not closeness:
+        return None
+    coverage = sum(c for c, _ in closeness) / len(closeness)
+    order = sum(o for _, o in closeness) / len(closeness)
+    if coverage < limits.mean_coverage:
+        return f"its sentences hold on average only {coverage:.0%} of their words in a passage"
+    if order < limits.mean_order:
+        return "its sentences recombine the words of their passages on average"
     return None
 
 

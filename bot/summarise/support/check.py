@@ -22,6 +22,8 @@ class SupportVerdict:
     reason: str | None
     where: str = ""  # the supporting passage, e.g. "sentences 3-4 of Harbour Gazette"
     hostile: bool = False
+    coverage: float = 1.0  # of the best window: share of the claim words it holds
+    order: float = 1.0  # and share of neighbouring claim words it has in that order
 
 
 def check_support(
@@ -29,6 +31,8 @@ def check_support(
 ) -> SupportVerdict:
     """Whether one window of neighbouring sentences of a cited article supports `text`."""
     limits = limits or SpanThresholds()
+    if not limits.enabled:
+        return SupportVerdict(None)
     found = placeholders(text)
     if found:
         return SupportVerdict(f"a placeholder ({found[0]!r}) instead of a word")
@@ -39,11 +43,9 @@ def check_support(
     best = max(spans, key=_strength)
     label = "its sources" if len(cited) > 1 else "the source"
     reason = best.reason(limits, label)
-    if reason is None:
-        return SupportVerdict(None, where=best.where)
-    if _obeys_an_instruction(tokens, cited):
+    if reason is not None and _obeys_an_instruction(tokens, cited):
         return SupportVerdict("it repeats an instruction hidden in an article", hostile=True)
-    return SupportVerdict(reason, where=best.where)
+    return SupportVerdict(reason, best.where, coverage=best.coverage, order=best.order)
 
 
 def _strength(span: SpanSupport) -> tuple[bool, float]:

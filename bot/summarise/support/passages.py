@@ -27,15 +27,31 @@ _INSTRUCTION = re.compile(
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+@lru_cache(maxsize=4096)  # an article is read by the article-level and the span check
 def normalise(text: str) -> str:
     """NFKC, plain quotes and dashes, single spaces: what "verbatim" compares."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     return " ".join(text.split())
 
 
+# Words one of which every instruction `_INSTRUCTION` finds contains: a cheap test first.
+_INSTRUCTION_WORDS = (
+    "ignore", "disregard", "forget", "override", "prompt", "model", "as an ai", "you are",
+    "assistant", "instruction", "summar", "bot",
+)  # fmt: skip
+
+
 def instruction_sentences(text: str) -> list[str]:
     """Sentences of `text` that address an AI model instead of the reader."""
-    return [part for part in _SENTENCE_BREAK.split(text) if _INSTRUCTION.search(part)]
+    return list(_instructions(text))
+
+
+@lru_cache(maxsize=1024)  # both checks of a story look for them in the same article
+def _instructions(text: str) -> tuple[str, ...]:
+    lower = text.lower()
+    if not any(word in lower for word in _INSTRUCTION_WORDS):
+        return ()
+    return tuple(part for part in _SENTENCE_BREAK.split(text) if _INSTRUCTION.search(part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +98,8 @@ def article_index(article: Article) -> ArticleIndex:
         outlet_keys=passage_of(article.outlet).keys,
         instructions=tuple(passage_of(s).keys for s in instructions),
     )
+
+
+def forget_instructions() -> None:
+    """Empty the cache of instruction-like sentences (benchmarks measure a cold story)."""
+    _instructions.cache_clear()

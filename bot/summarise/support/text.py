@@ -112,7 +112,9 @@ def _classify(word: str, positional: bool) -> Token:
 def tokenize(text: str) -> tuple[Token, ...]:
     """The tokens of one sentence; the first word is capitalised by position, not as a name."""
     found = _TOKEN.findall(text)
-    return tuple(_classify(word, index == 0) for index, word in enumerate(found))
+    if not found:
+        return ()
+    return (_classify(found[0], True), *[_classify(w, False) for w in found[1:]])
 
 
 def placeholders(text: str) -> list[str]:
