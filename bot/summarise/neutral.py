@@ -303,6 +303,12 @@ _SUPERLATIVE_ALL_TIME = re.compile(
     re.IGNORECASE,
 )
 _ALL_TIME_WORDS = frozenset({"history", "ever", "all", "living"})
+# "Never before has a council ...": emphatic inversion, the writer's superlative.
+_NEVER_INVERSION = re.compile(
+    r"^\W*(?:but |and |yet )?never\b[^.]{0,40}?\b(?:has|have|had|did|was|were)\s+"
+    r"(?:there|a|an|the|any|anyone|anybody|so|such)\b",
+    re.IGNORECASE,
+)
 # "If X were to ..., even Y could ...": a hypothetical the writer argues from.
 _HYPOTHETICAL = re.compile(r"^\W*if\b[^.]{3,160}?\b(?:would|could|might)\b", re.IGNORECASE)
 # First person outside quotes: the writer speaking, not reporting.
@@ -628,6 +634,9 @@ def assess(sentence: str) -> Loadedness:
     if not attributed and _ALL_TIME_WORDS & own_words and _SUPERLATIVE_ALL_TIME.search(unquoted):
         score += W_EXAGGERATION
         terms.append("superlative")
+    if not attributed and "never" in own_words and _NEVER_INVERSION.search(unquoted):
+        score += W_EXAGGERATION
+        terms.append("never before")
     if not attributed and _HYPOTHETICAL.search(unquoted):
         score += W_HYPOTHETICAL
         terms.append("hypothetical")

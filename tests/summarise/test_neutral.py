@@ -182,3 +182,8 @@ def test_idioms_exaggeration_and_hypotheticals_cost_but_are_not_strong(
 
 def test_a_record_stated_plainly_is_not_exaggeration() -> None:
     assert assess("The tide was the highest on record at the harbour.").clean
+
+
+def test_never_before_inversion_is_exaggeration() -> None:
+    assert "never before" in assess("Never before has a council spent so much on a wall.").terms
+    assert assess("He never said that the harbour was closed.").clean
