@@ -26,7 +26,7 @@ from adapters.discord_bot.text import (
     plain_fit,
     split_text,
 )
-from bot.digest.render import item_summary_text
+from bot.digest.render import item_summary_text, reader_note
 from bot.models import Digest, DigestItem, Reply, Source
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits),
@@ -101,7 +101,8 @@ def thread_name(digest: Digest) -> str:
 def summariser_label(item: DigestItem) -> str:
     """Who wrote the summary, shown with every item."""
     who = "LLM summary" if item.summariser == "llm" else "Extractive summary (sentences quoted)"
-    return f"{who} · {item.note}" if item.note else who
+    note = reader_note(item)  # why an LLM summary was refused is for the operator's log
+    return f"{who} · {note}" if note else who
 
 
 def _summary_text(item: DigestItem) -> str:

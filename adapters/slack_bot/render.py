@@ -22,9 +22,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
+from bot.digest.render import reader_note
 from bot.models import Digest, DigestItem, Reply, Source
 
 Block = dict[str, Any]
@@ -230,14 +230,16 @@ def item_blocks(number: int, item: DigestItem) -> list[Block]:
     title = f"*{number}. {literal_mrkdwn(shorten(item.headline, 400))}*"
     blocks = [section(title), *text_sections(escape(item_body(item)))]
     noun = "Source" if len(item.sources) == 1 else "Sources"
-    # The note says why an LLM summary was replaced by the extractive one.
-    blocks += context_lines(f"{noun}: ", source_links(item.sources), [escape(item.note)])
+    # Only the note's part for readers: why an LLM summary was refused is for the operator.
+    blocks += context_lines(f"{noun}: ", source_links(item.sources), [escape(reader_note(item))])
     return blocks
 
 
 def _period(digest: Digest) -> str:
-    start, end = digest.period_start.astimezone(UTC), digest.period_end.astimezone(UTC)
-    return f"{start:%d %b %Y %H:%M} – {end:%d %b %Y %H:%M} UTC"
+    # In the zone the digest's times carry: the channel's own (UTC when they are in UTC).
+    start, end = digest.period_start, digest.period_end
+    zone = end.strftime("%Z") or "UTC"
+    return f"{start:%d %b %Y %H:%M} – {end:%d %b %Y %H:%M} {zone}"
 
 
 def render_digest(digest: Digest) -> list[SlackMessage]:

@@ -280,11 +280,12 @@ async def build_job(
         await _reschedule(db, writer, job.channel_id, next_digest_at)
         return BuildOutcome(job.channel_id, period.key, None, False, 0, "nothing new")
     digest_id = digest_store.digest_id_for(job.channel_id, period.key)
+    zone = parse_zone(job.timezone)  # readers see the period in the channel's own time
     digest, shown = await compose_digest(
         kept,
         title=digest_title(local_date),
-        start=period.start,
-        end=period.end,
+        start=period.start.astimezone(zone),
+        end=period.end.astimezone(zone),
         max_items=job.max_items,
         summariser=deps.summariser_for(job.summariser),
         cache=cache,

@@ -13,7 +13,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from bot.errors import BadInput
-from bot.models import Digest, DigestItem, Sentence, Source, SummariserName
+from bot.models import NOTHING_TO_QUOTE, Digest, DigestItem, Sentence, Source, SummariserName
 
 _SUMMARISERS: tuple[SummariserName, ...] = ("extractive", "llm")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~>])")
@@ -24,7 +24,26 @@ def item_summary_text(item: DigestItem) -> str:
     return item.summary
 
 
+# How the notes written for readers begin (by the extractive summariser). Every other note
+# says why the LLM's text was not used, and is for the operator.
+READER_NOTES = ("Outlets differ:", "Not in English:", NOTHING_TO_QUOTE)
+
+
+def reader_note(item: DigestItem) -> str:
+    """The part of an item's note meant for readers ("Outlets differ: ...", "Not in English").
+
+    Why the LLM's summary or headline was not used ("LLM summary rejected: loaded language
+    '...'") is for the operator: it can repeat the very words that were refused, and it is
+    in the log. Readers see only the neutral label (`Summary: extractive`). The LLM's
+    reason comes first when both are there ("<reason>; <reader note>").
+    """
+    note = item.note.strip()
+    starts = [note.find(opening) for opening in READER_NOTES if opening in note]
+    return note[min(starts) :] if starts else ""
+
+
 def _period(digest: Digest) -> str:
+    """The period in the zone its times carry: a channel's digest is built in its own zone."""
     start = digest.period_start.strftime("%Y-%m-%d %H:%M")
     end = digest.period_end.strftime("%Y-%m-%d %H:%M %Z").strip()
     return f"{start} – {end}"
@@ -40,8 +59,8 @@ def render_text(digest: Digest) -> str:
         lines.append(f"   {item_summary_text(item)}")
         sources = ", ".join(f"{s.name} <{s.url}>" if s.url else s.name for s in item.sources)
         lines.append(f"   Sources: {sources}")
-        if item.note:
-            lines.append(f"   Note: {item.note}")
+        if note := reader_note(item):
+            lines.append(f"   Note: {note}")
         lines.append(f"   Summary: {item.summariser}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -70,8 +89,8 @@ def render_markdown(digest: Digest) -> str:
         lines.append(escape_markdown(item_summary_text(item)))
         lines.append("")
         lines.append("Sources: " + " · ".join(_markdown_link(s) for s in item.sources))
-        if item.note:
-            lines.append(f"_{escape_markdown(item.note)}_")
+        if note := reader_note(item):
+            lines.append(f"_{escape_markdown(note)}_")
         lines.append(f"_Summary: {item.summariser}_")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

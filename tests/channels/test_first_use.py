@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import App
+from bot.digest.render import render_text
 from bot.models import Article, Caller, ChannelRef
 from bot.store.channels import set_next_digest
 from tests.channels.conftest import rss
-from tests.channels.support import (
+from tests.channels.helpers import (
     Clock,
     RecordingPoster,
     add_channel,
@@ -175,3 +176,19 @@ async def test_digest_now_names_what_the_filters_left_out(app: App, clock: Clock
     clock.advance(hours=1)
     reply = await app.commands.digest_now(where, ADMIN)
     assert "2 new articles were left out by this channel's include/exclude words" in reply.text
+
+
+async def test_a_daily_digest_shows_its_period_in_the_channels_time(
+    app: App, clock: Clock
+) -> None:
+    channel_id, where = await add_channel(
+        app.db, clock(), channel="news", timezone="Europe/Berlin", time="08:00"
+    )
+    await add_feed_with_articles(app.db, channel_id, [_story(1, "Fish market")], fetched_at=clock())
+    async with app.db.session() as session:
+        await set_next_digest(session, channel_id, utc(2026, 4, 2, 6))
+    clock.now = utc(2026, 4, 2, 6)
+    poster = RecordingPoster()
+    await app.scheduler({"test": poster}).tick()
+    (digest,) = [d for _, d, _ in poster.posts]
+    assert "2026-04-01 08:00 – 2026-04-02 08:00 CEST" in render_text(digest)

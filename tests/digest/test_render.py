@@ -100,10 +100,11 @@ def test_empty_digest_says_so() -> None:
     assert "No stories in this period." in render_markdown(empty)
 
 
-def test_notes_are_shown() -> None:
-    item = _item(SINGLE.sentences, SINGLE.sources, note="LLM timed out; extractive summary.")
+def test_notes_for_readers_are_shown() -> None:
+    note = "Not in English: the outlet's opening sentences, without the neutrality checks."
+    item = _item(SINGLE.sentences, SINGLE.sources, note=f"LLM timed out; {note}")
     digest = Digest("T", DIGEST.period_start, DIGEST.period_end, (item,))
-    assert "Note: LLM timed out; extractive summary." in render_text(digest)
+    assert f"Note: {note}" in render_text(digest) and "LLM" not in render_text(digest)
 
 
 def test_json_round_trip_is_exact_and_carries_the_shown_summary() -> None:

@@ -131,11 +131,12 @@ class SummaryCommands(CommandsBase):
         channel = await self._channel(where)
         max_items = channel.max_items if channel else self.config.digest.max_items
         mode = channel.summariser if channel else self.config.digest.summariser
+        zone = parse_zone(channel.timezone if channel else "UTC")  # the channel's own time
         digest, _ = await compose_digest(
             articles,
             title=title,
-            start=start,
-            end=end,
+            start=start.astimezone(zone),
+            end=end.astimezone(zone),
             max_items=max_items,
             summariser=self.summariser_for(mode),
             scope=where.key,
