@@ -135,3 +135,30 @@ def test_imperatives_to_the_reader_are_strong_markers() -> None:
     assert assess("Focus instead on the photos of the empty stands at the match.").strong
     assert assess("Consider the cost of the new harbour wall to every tenant.").strong
     assert not assess("Officials at the port said the wall would cost 4 million.").strong
+
+
+def test_poll_caption_and_subscribe_lines_never_reach_a_summary() -> None:
+    from bot.digest.render import item_summary_text
+    from bot.summarise.extractive import ExtractiveSummariser
+    from tests.summarise.fixtures import article, story
+
+    text = (
+        "Photo: The quay at dusk (Harbour Gazette/File)\n"
+        "Marlow Ferry council voted 9-4 on Tuesday to close the Tanner Street quay for "
+        "repairs, council leader R.J.\nOkafor said.\n"
+        "Do you support the closure?\n"
+        "* Yes, it is overdue and the council should act.\n"
+        "* No, the ferry needs it every single day.\n"
+        "Completing this poll grants you access to Harbour Gazette updates free of charge.\n"
+        "The repairs will cost 1.4 million pounds and take six months.[3][4] The ferry will "
+        "use the north pier instead.\n"
+        "Subscribe to our newsletter for more local news from the harbour.\n"
+        "Image credit: Harbour Gazette"
+    )
+    item = ExtractiveSummariser().summarise_story(
+        story(article("Harbour Gazette", "Council votes to close quay", text, slug="quay"))
+    )
+    summary = item_summary_text(item)
+    for furniture in ("Photo", "poll", "* ", "Subscribe", "Image credit", "[3]", "support"):
+        assert furniture not in summary
+    assert "council leader R.J. Okafor said." in summary  # one sentence across the break
