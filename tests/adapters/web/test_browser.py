@@ -123,6 +123,11 @@ def test_manage_a_channel_in_the_browser(
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    # A Content-Security-Policy violation (an inline style htmx might add) is logged as an error.
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     feed_server.serve("/harbour.xml", rss([("old", "Old news", "Already in the feed.")]))
     url = feed_server.url("/harbour.xml")
 
@@ -196,6 +201,7 @@ def test_manage_a_channel_in_the_browser(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "05-phone")
     assert dialogs == []
+    assert errors == []
 
 
 def test_what_others_and_forgers_get(

@@ -7,7 +7,9 @@ or posts to its forms by id, is refused; nothing of that server shows anywhere.
 from __future__ import annotations
 
 import pytest
+from fastapi.routing import APIRoute
 
+from adapters.web import login, pages
 from bot.models import ChannelRef
 from tests.adapters.web.conftest import OPERATOR, OURS, THEIRS, Site, rss, sign_in
 from tests.fakes.feed_server import FeedServer
@@ -142,3 +144,29 @@ async def test_a_user_managing_nothing_sees_nothing(site: Site, feed_server: Fee
     assert "C-NEWS" not in home.text and "C-SECRET" not in home.text
     assert (await site.client.get(path_of(OURS))).status_code == 403
     assert "Secret Gazette" not in (await site.client.get("/feeds")).text
+
+
+def test_every_route_is_covered_here() -> None:
+    """A new page or form must come with its permission test in this file."""
+    routes = {
+        (method, route.path)
+        for route in [*pages.router.routes, *login.router.routes]
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    channel = "/channels/{platform}/{workspace}/{channel}"
+    checked = {
+        ("GET", "/"),
+        ("GET", "/feeds"),
+        ("GET", "/llm"),
+        ("POST", "/feeds/{feed_id}/enable"),
+    }
+    checked |= {("GET", channel + tail) for tail in CHANNEL_PAGES}
+    checked |= {("POST", channel + form) for form in CHANNEL_FORMS}
+    signing_in = {  # open to everyone: test_sessions.py covers them
+        ("GET", "/login"),
+        ("GET", "/login/{provider}"),
+        ("GET", "/auth/{provider}"),
+        ("POST", "/logout"),
+    }
+    assert routes == checked | signing_in
