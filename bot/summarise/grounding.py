@@ -33,6 +33,7 @@ from bot.summarise.support import (
     normalise,
 )
 from bot.summarise.support.passages import article_index, forget_instructions
+from bot.summarise.support.text import placeholders
 
 __all__ = ["instruction_sentences", "normalise"]  # re-exported: they began here
 
@@ -255,7 +256,7 @@ def judge_sentence(
     if reason:
         return Judgement(reason, hostile=True)
     if not headline:
-        reason = _check_complete(text)
+        reason = _check_complete(text) or _check_placeholders(text)
         if reason:
             return Judgement(reason)
     # The allowed links are citations, not words of the claim.
@@ -358,6 +359,11 @@ def _check_complete(text: str) -> str | None:
     if last[0].lower() in _DANGLING:
         return f"incomplete sentence (ends with {last[0]!r})"
     return None
+
+
+def _check_placeholders(text: str) -> str | None:
+    found = placeholders(text)
+    return f"a placeholder ({found[0]!r}) instead of a word" if found else None
 
 
 def with_full_stop(text: str) -> str:

@@ -36,8 +36,9 @@ def check_support(
     found = placeholders(text)
     if found:
         return SupportVerdict(f"a placeholder ({found[0]!r}) instead of a word")
-    tokens = tokenize(normalise(text))
-    spans = [s for s in (best_span(tokens, article_index(a)) for a in cited) if s is not None]
+    text = normalise(text)
+    tokens = tokenize(text)
+    spans = [s for s in (best_span(tokens, article_index(a), text) for a in cited) if s]
     if not spans:
         return SupportVerdict(None)  # nothing to check: no names, numbers or content words
     best = max(spans, key=_strength)

@@ -9,12 +9,13 @@ added. Words found scattered over the article are not support.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from bot.summarise.support.passages import ArticleIndex, Passage
-from bot.summarise.support.text import Token, stem
+from bot.summarise.support.text import Token, number_key, stem, tokenize
 
 # Neighbouring passages one claim may draw on ("X said on Monday. The plan costs $5m.").
 MAX_SPAN = 3
@@ -36,6 +37,12 @@ _CALENDAR_WORDS = (
     "november", "december",
 )  # fmt: skip
 CALENDAR = frozenset(stem(w) for w in _CALENDAR_WORDS)
+# A figure and the word it counts, with nothing but a scale word between them.
+_UNIT = re.compile(
+    r"(\d+(?:[.,]\d+)*)\s+(?:(?:million|billion|trillion|thousand|per\s+cent|percent)\s+)?"
+    r"([^\W\d_]+)",
+    re.IGNORECASE,
+)
 # Words that stand for someone named before.
 PRONOUNS = frozenset({"he", "she", "they", "his", "her", "their", "him", "them"})
 # A larger window must add this much support to be preferred to a smaller one.
@@ -99,7 +106,7 @@ def claims(tokens: Sequence[Token], outlet_keys: frozenset[str]) -> list[Token]:
     return [t for t in tokens if t.claims and t.key not in outlet_keys]
 
 
-def best_span(tokens: Sequence[Token], index: ArticleIndex) -> SpanSupport | None:
+def best_span(tokens: Sequence[Token], index: ArticleIndex, text: str = "") -> SpanSupport | None:
     """The window of `index` that holds most of `tokens` (names and numbers count double)."""
     needed = claims(tokens, index.outlet_keys)
     if not needed or not index.passages:
@@ -119,11 +126,16 @@ def best_span(tokens: Sequence[Token], index: ArticleIndex) -> SpanSupport | Non
             if score > best[0]:
                 best = (score, start, end)
     _, start, end = best
-    return _judge(needed, tokens, index, start, end)
+    return _judge(needed, tokens, index, start, end, text)
 
 
 def _judge(
-    needed: list[Token], tokens: Sequence[Token], index: ArticleIndex, start: int, end: int
+    needed: list[Token],
+    tokens: Sequence[Token],
+    index: ArticleIndex,
+    start: int,
+    end: int,
+    text: str,
 ) -> SpanSupport:
     window = [t for p in index.passages[start:end] for t in p.tokens]
     keys = frozenset().union(*(p.keys for p in index.passages[start:end]))
@@ -144,6 +156,7 @@ def _judge(
         missing=missing,
         problem=_other_actor(needed, index.passages[start:end])
         or _figures(needed, window)
+        or _units_differ(text, index.passages[start:end])
         or _cues(tokens, window),
     )
 
@@ -151,30 +164,31 @@ def _judge(
 def _other_actor(needed: list[Token], passages: Sequence[Passage]) -> str | None:
     """A name beside a word in the sentence ("Berg said"), where the only sentences of the
     window saying that word say it of someone else the sentence does not name."""
-    names = {t.key for t in needed if t.kind == "name"}
+    named = {t.key for t in needed}
     for name, word in pairwise(needed):
         # A name then a word: its subject and what it did ("Berg said", "Berg voted").
-        if name.kind != "name" or word.kind != "word":
+        if name.kind != "name" or word.kind != "word" or name.key in CALENDAR:
             continue
         holding = [p for p in passages if word.key in p.keys]
-        if holding and all(_said_of_another(p, word.key, name.key, names) for p in holding):
+        if holding and all(_said_of_another(p, word.key, name.key, named) for p in holding):
             return f"the source says {word.text!r} of someone other than {name.text!r}"
     return None
 
 
 def _said_of_another(passage: Passage, word: str, name: str, named: set[str]) -> bool:
+    """Whether `passage` says `word` of a name the sentence lacks, and not of `name`."""
     if name in passage.keys:
         return False
-    others = False
     for token in passage.tokens:
         if token.key == word:
-            return others
+            break
         if token.key in PRONOUNS:
             return False  # "he said": perhaps the sentence's name, named before
-        others = others or (
-            token.kind == "name" and token.key not in named and token.key not in CALENDAR
-        )
-    return others
+    # The first word is capitalised by position: "Opposition councillor Berg" names Berg.
+    return any(
+        t.kind == "name" and t.key not in named and t.key not in CALENDAR
+        for t in passage.tokens[1:]
+    )
 
 
 def _named_in_full(needed: list[Token], i: int, keys: frozenset[str], index: ArticleIndex) -> bool:
@@ -229,6 +243,31 @@ def _figures(needed: list[Token], window: list[Token]) -> str | None:
         }
         if beside.isdisjoint(near):
             return f"the figure {token.text} belongs to something else in the source"
+    return None
+
+
+def _units(text: str, figures: Collection[str] | None = None) -> dict[str, set[str]]:
+    """What each figure of `text` counts: the word right after it ("12 million euros")."""
+    found: dict[str, set[str]] = {}
+    for figure, word in _UNIT.findall(text):
+        key = number_key(figure)
+        if figures is not None and key not in figures:
+            continue
+        token = tokenize(word)[0]
+        if token.kind == "word":
+            found.setdefault(key, set()).add(token.key)
+    return found
+
+
+def _units_differ(text: str, passages: Sequence[Passage]) -> str | None:
+    """A figure the sentence says counts one thing and the passage another (same figure)."""
+    said = _units(text)
+    if not said:
+        return None
+    source = _units(" ".join(p.text for p in passages), said.keys())
+    for figure, units in said.items():
+        if figure in source and units.isdisjoint(source[figure]):
+            return f"the figure {figure} counts something else in the source"
     return None
 
 

@@ -100,8 +100,8 @@ def _classify(word: str, positional: bool) -> Token:
         return Token(word, NUMBER_WORDS[lower], "number")
     if lower in NEGATIONS or lower.endswith("n't"):
         return Token(word, "not", "negation")
-    if lower in HEDGES:
-        return Token(word, lower, "hedge")
+    if lower in HEDGES and (positional or not word[0].isupper()):
+        return Token(word, lower, "hedge")  # "may", but not the month "May"
     if lower in STOPWORDS or lower in PLACEHOLDERS:
         return Token(word, lower, "stop")
     if word[0].isupper() and not (positional and lower in STOPWORDS):
