@@ -152,7 +152,7 @@ def test_every_route_is_covered_here() -> None:
         (method, route.path)
         for route in [*pages.router.routes, *login.router.routes]
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     }
     channel = "/channels/{platform}/{workspace}/{channel}"
     checked = {
