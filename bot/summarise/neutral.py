@@ -366,11 +366,12 @@ _EDITORIAL_OPENERS = (
 )
 # Verbs a writer uses to address the reader in the imperative ("Focus instead on ...",
 # "Consider the ..."): commentary, not report, when they open a sentence outside quotes.
+# "Watch", "see", "read" and "listen" point to the page's media ("Watch the video: ..."),
+# which is furniture, not the writer's opinion.
 _IMPERATIVE_VERBS = frozenset(
     _words("""
-    consider look focus note think ask take keep stop see watch read listen try expect believe
-    trust recall picture compare ignore notice face admit understand judge blame thank mark
-    don't do never let
+    consider look focus note think ask take keep stop try expect believe trust recall picture
+    compare ignore notice face admit understand judge blame thank mark don't do never let
     """)
 )
 # What follows an imperative verb (and rarely a subject noun such as "Officials at ...").
