@@ -10,9 +10,10 @@ import argparse
 import asyncio
 import signal
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.config import Settings
 from bot.errors import ConfigError
 
@@ -61,22 +62,34 @@ async def run_dashboard(
     settings: Settings, *, stop: asyncio.Event, announce: Callable[[str], None]
 ) -> None:
     """Open the store, serve the dashboard, announce its address, stop when `stop` is set."""
+    check_dashboard(settings)  # before the database is opened
+    async with AsyncExitStack() as stack:
+        app = await build_app(settings)
+        stack.push_async_callback(app.aclose)
+        await start_dashboard(app, stack, announce)
+        announce("Digests are posted by `newsbot run`; `newsbot run --web` serves both.")
+        await stop.wait()
+
+
+def check_dashboard(settings: Settings) -> None:
+    """ConfigError in one sentence when the dashboard cannot be served as configured."""
     try:
         from adapters.web.app import check_web_settings
-        from adapters.web.server import DashboardServer
     except ImportError as error:  # the optional `web` extra is not installed
         raise ConfigError(
             f"the dashboard needs the web extra ({error.name} is missing): "
             "pip install 'newsbot[web]'."
         ) from None
-    check_web_settings(settings.web)  # before the database is opened
-    async with await build_app(settings) as app:
-        server = DashboardServer(app)
-        await server.start()
-        try:
-            mode = f" ({LOCAL_NOTE})" if server.local_only else ""
-            announce(f"newsbot dashboard: open {server.address}{mode}. Stop with Ctrl-C.")
-            announce("Digests are posted by `newsbot run`; `newsbot run --web` serves both.")
-            await stop.wait()
-        finally:
-            await server.close()
+    check_web_settings(settings.web)
+
+
+async def start_dashboard(app: App, stack: AsyncExitStack, announce: Callable[[str], None]) -> None:
+    """Serve the dashboard over `app` until `stack` closes; announce the address to open."""
+    check_dashboard(app.settings)
+    from adapters.web.server import DashboardServer
+
+    server = DashboardServer(app)
+    await server.start()
+    stack.push_async_callback(server.close)
+    mode = f" ({LOCAL_NOTE})" if server.local_only else ""
+    announce(f"newsbot dashboard: open {server.address}{mode}. Stop with Ctrl-C.")
