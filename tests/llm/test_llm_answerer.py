@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bot.channels.ask import ExtractiveAnswerer
 from bot.summarise.base import Answerer
@@ -12,7 +13,7 @@ from tests.llm.conftest import FERRY_GAZETTE, FERRY_POST, LIBRARY, make_settings
 
 ARTICLES = [FERRY_GAZETTE, FERRY_POST, LIBRARY]
 QUESTION = "How much will the ferry route cost?"
-GOOD_ANSWER = {
+GOOD_ANSWER: dict[str, Any] = {
     "found": True,
     "sentences": [
         {
@@ -102,3 +103,23 @@ async def test_not_found_is_left_to_the_extractive_answerer(fake_openai: FakeOpe
     fake_openai.script(json_reply({"found": False, "sentences": []}))
     answer = await answerer(fake_openai, fallback=ExtractiveAnswerer()).answer(QUESTION, ARTICLES)
     assert answer.summariser == "extractive"
+
+
+async def test_an_unsupported_later_sentence_of_an_answer_is_withheld(
+    fake_openai: FakeOpenAI,
+) -> None:
+    invented = {"text": "The ferry will carry 5,000 passengers a day.", "sources": ["A1"]}
+    reply = {**GOOD_ANSWER, "sentences": [*GOOD_ANSWER["sentences"], invented]}
+    fake_openai.script(json_reply(reply))
+    answer = await answerer(fake_openai).answer(QUESTION, ARTICLES)
+    assert answer.summariser == "llm"
+    assert [s.text for s in answer.sentences] == [GOOD_ANSWER["sentences"][0]["text"]]
+
+
+async def test_an_answer_whose_first_sentence_is_unsupported_is_deferred(
+    fake_openai: FakeOpenAI,
+) -> None:
+    invented = {"text": "The ferry will carry 5,000 passengers a day.", "sources": ["A1"]}
+    fake_openai.script(json_reply({**GOOD_ANSWER, "sentences": [invented]}))
+    answer = await answerer(fake_openai).answer(QUESTION, ARTICLES)
+    assert answer.summariser == "extractive" and not answer.found

@@ -418,3 +418,45 @@ async def test_api_key_never_reaches_the_logs(
     assert TEST_KEY not in caplog.text
     # The key did reach the server, as a bearer token: it is the one configured.
     assert fake_openai.requests
+
+
+async def test_a_removable_loaded_word_is_repaired_as_the_extractive_path_does(
+    fake_openai: FakeOpenAI,
+) -> None:
+    loaded = {
+        **GOOD_FERRY,
+        "sentences": [
+            {
+                "text": "The Harbour Council voted 7 to 2 on Tuesday to approve a disastrous new "
+                "ferry route between Port Avery and Gull Island.",
+                "sources": ["A1"],
+            },
+            GOOD_FERRY["sentences"][1],
+        ],
+    }
+    fake_openai.script(json_reply(loaded))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert item.summariser == "llm" and item.withheld == 0
+    assert item.sentences[0].text == GOOD_FERRY["sentences"][0]["text"]
+
+
+async def test_a_sentence_that_stays_loaded_is_withheld(fake_openai: FakeOpenAI) -> None:
+    shouted = "The first ferry will carry up to 180 passengers!"
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, shouted, ["A1"])))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_withheld(item, shouted, "loaded language '!'")
+
+
+async def test_why_an_item_fell_back_is_logged_at_debug(
+    fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    invented = "The ferry will carry 5,000 passengers a day."
+    reply = {**GOOD_FERRY, "sentences": [{"text": invented, "sources": ["A1"]}]}
+    fake_openai.script(json_reply(reply))
+    caplog.set_level(logging.DEBUG, logger="newsbot.llm")
+    [item] = await summarise(fake_openai, [FERRY])
+    assert item.summariser == "extractive"
+    assert "sentence 1: withheld: number 5,000 not in sources" in caplog.text
+    assert "falls back to extractive: number 5,000 not in sources (its first sentence)" in (
+        caplog.text
+    )
