@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+
+import snowballstemmer
 
 from bot.models import Article, Reply, Sentence, Source, outlet_list
 from bot.store import digests as digest_store
@@ -33,7 +36,7 @@ NOT_FOUND = "My sources don't say."
 _QUESTION_WORDS_TEXT = """
     what who whom whose when where why how which tell know explain happen happened happening
     please anything something news latest story stories article articles report reported
-    mean means think much many
+    mean means think much many say says said tell told
 """
 QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 MIN_COVERAGE = 0.6  # share of the question's content words an article or sentence must hold
@@ -47,9 +50,77 @@ MAX_QUESTION_CHARS = 500
 
 
 def question_terms(question: str) -> list[str]:
-    """The question's content words (stemmed, deduplicated, in order)."""
+    """The question's content words (stemmed, deduplicated, in order), as the store's
+    full-text search takes them (the database stems them again its own way)."""
     words = [w for w in content_words(question) if w not in QUESTION_WORDS]
     return list(dict.fromkeys(words))
+
+
+@lru_cache(maxsize=1)
+def _english() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    # Snowball after the light stemmer: "cutting", "cuts" and "cut" all become "cut".
+    return str(_english().stemWord(word))
+
+
+def stems(text: str) -> list[str]:
+    """The content words of `text` by their Snowball stems, for matching word forms."""
+    return [_stem(word) for word in content_words(text)]
+
+
+def question_stems(question: str) -> list[str]:
+    """The question's content words as stems, deduplicated, in order."""
+    return list(dict.fromkeys(_stem(word) for word in question_terms(question)))
+
+
+_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*")
+_REFERS_BACK = re.compile(
+    r"\b(?:it|its|they|them|their|this|that|these|those|he|she|him|his|her)\b", re.I
+)
+_SPEECH = re.compile(r"\b(?:say|says|said|saying|tell|told|claim|claims|claimed)\b", re.I)
+_SPOKE = re.compile(
+    r"\b(?:said|says|told|according to|announced|stated|added|explained|argued)\b", re.I
+)
+
+
+def named_entities(question: str) -> list[str]:
+    """Stems of the names a question mentions ("Intel", "Tim Cook"): capitalised words past
+    its first, which an answer must be about."""
+    first = question.strip().split(" ", 1)[0]
+    names = [m.group(0) for m in _NAME.finditer(question) if m.start() > len(first)]
+    # "NEAR", "NOT": search operators typed in capitals are not names.
+    names = [n for n in names if n not in ("I", "AND", "OR", "NOT", "NEAR")]
+    found = [w for name in names for w in stems(name)]
+    return [w for w in dict.fromkeys(found) if w not in QUESTION_WORDS]
+
+
+def refers_back(question: str) -> bool:
+    """True for a follow-up that names nothing itself: "When will it ship?"."""
+    return bool(_REFERS_BACK.search(question)) and not named_entities(question)
+
+
+@dataclass
+class Conversations:
+    """The last question asked in each conversation (a channel, or one digest's thread), so
+    a follow-up's "it" is read with it. Kept in memory: a restart forgets, as people do."""
+
+    keep: int = 1000
+    _last: OrderedDict[str, str] = field(default_factory=OrderedDict)
+
+    def question_in_context(self, conversation: str, question: str) -> str:
+        """`question`, preceded by the last one that named its subject when it refers back."""
+        previous = self._last.get(conversation, "")
+        if previous and refers_back(question):
+            return f"{previous} {question}"  # the subject stays that earlier question's
+        self._last[conversation] = question
+        self._last.move_to_end(conversation)
+        while len(self._last) > self.keep:
+            self._last.popitem(last=False)
+        return question
 
 
 @dataclass(frozen=True)
@@ -63,10 +134,11 @@ class Ranked:
 
 def rank_articles(question: str, articles: Sequence[Article]) -> list[Ranked]:
     """BM25 (title counted twice) over `articles`, best first; only relevant ones kept."""
-    terms = question_terms(question)
+    terms = question_stems(question)
     if not terms or not articles:
         return []
-    docs = [Counter(content_words(f"{a.title}. {a.title}. {a.text}")) for a in articles]
+    docs = [Counter(stems(f"{a.title}. {a.title}. {a.text}")) for a in articles]
+    names = named_entities(question)
     lengths = [sum(doc.values()) for doc in docs]
     average = sum(lengths) / len(lengths) or 1.0
     frequency = {t: sum(1 for doc in docs if t in doc) for t in terms}
@@ -80,7 +152,8 @@ def rank_articles(question: str, articles: Sequence[Article]) -> list[Ranked]:
                 idf = math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
                 score += idf * count * 2.2 / (count + 1.2 * (0.25 + 0.75 * length / average))
         coverage = sum(1 for t in terms if t in doc) / len(terms)
-        if coverage >= MIN_COVERAGE and score > 0:
+        # An article that never names the company or person asked about does not answer.
+        if coverage >= MIN_COVERAGE and score > 0 and all(n in doc for n in names):
             ranked.append(Ranked(article, score, coverage))
     return sorted(ranked, key=lambda r: (-r.coverage, -r.score, r.article.id))
 
@@ -97,20 +170,26 @@ class ExtractiveAnswerer:
         self, question: str, articles: Sequence[Article], *, scope: str = ""
     ) -> Answer:
         """Best-matching sentences, each citing its article; found=False when none match."""
-        terms = question_terms(question)
+        terms = question_stems(question)
         wants = _wanted_detail(question)
+        names = set(named_entities(question))
+        speech = bool(names) and bool(_SPEECH.search(question))
         scored: list[tuple[float, int, str, Article]] = []
         for rank, article in enumerate(articles):
             # The headline says what every sentence of the article is about.
-            topic = set(content_words(article.title))
+            topic = set(stems(article.title))
             for position, sentence in enumerate(split_sentences(article.text)):
                 if position == 0:  # "SALTMARSH, Nov 24 (Meridian) - " is not part of an answer
                     sentence = strip_dateline(sentence)
-                words = set(content_words(sentence)) | topic
-                hits = [t for t in terms if t in words]
+                own = set(stems(sentence))
+                if not own & set(terms):
+                    continue  # about something else: only the headline matched
+                hits = [t for t in terms if t in own | topic]
                 coverage = len(hits) / len(terms) if terms else 0.0
                 if coverage >= MIN_COVERAGE:
                     bonus = 0.25 if wants is not None and wants.search(sentence) else 0.0
+                    if speech and own & names and _SPOKE.search(sentence):
+                        bonus += 0.3  # the person asked about, saying it: not a view of it
                     scored.append((coverage + bonus - rank * 0.01, rank, sentence, article))
         scored.sort(key=lambda item: (-item[0], item[1]))
         chosen: list[Sentence] = []

@@ -135,7 +135,7 @@ async def test_status_says_an_article_was_cut_by_the_item_limit_with_its_rank(
 async def test_status_says_an_article_arrived_before_the_channel_followed_its_feed(
     app: App, clock: Clock
 ) -> None:
-    channel_id, where = await add_channel(app.db, clock(), channel="news")
+    channel_id, _where = await add_channel(app.db, clock(), channel="news")
     old = _story(1, "Town library")
     await add_feed_with_articles(app.db, channel_id, [old], fetched_at=clock())
     async with app.db.session() as session:
@@ -178,10 +178,8 @@ async def test_digest_now_names_what_the_filters_left_out(app: App, clock: Clock
     assert "2 new articles were left out by this channel's include/exclude words" in reply.text
 
 
-async def test_a_daily_digest_shows_its_period_in_the_channels_time(
-    app: App, clock: Clock
-) -> None:
-    channel_id, where = await add_channel(
+async def test_a_daily_digest_shows_its_period_in_the_channels_time(app: App, clock: Clock) -> None:
+    channel_id, _where = await add_channel(
         app.db, clock(), channel="news", timezone="Europe/Berlin", time="08:00"
     )
     await add_feed_with_articles(app.db, channel_id, [_story(1, "Fish market")], fetched_at=clock())

@@ -10,9 +10,10 @@ here, on every mutating command.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.channels.ask import Conversations
 from bot.channels.commands.parsing import refusal
 from bot.channels.daily import SummariserFor, select_candidates
 from bot.channels.timing import latest_digest_at, next_digest_at, parse_time, parse_zone
@@ -42,6 +43,7 @@ class CommandsBase:
     summariser_for: SummariserFor
     answerer: Answerer
     add_feed: AddFeed  # the feed stage's probe-and-store (bot.feeds.probe)
+    conversations: Conversations = field(default_factory=Conversations)
 
     def _defaults(self) -> ChannelDefaults:
         digest = self.config.digest

@@ -251,10 +251,14 @@ class SummaryCommands(CommandsBase):
             if not question.strip():
                 raise BadInput("ask a question, for example: ask what did the council decide?")
             channel = await self._channel(where)
+            # A follow-up ("when will it ship?") is read with the question before it, in
+            # this thread (a digest's), or else this channel or DM.
+            conversation = f"{where.key}|{thread_id or ''}"
+            asked = self.conversations.question_in_context(conversation, question.strip())
             return await ask_module.answer_question(
                 self.db,
                 self.answerer,
-                question,
+                asked,
                 channel_id=channel.id if channel else None,
                 thread_id=thread_id,
                 now=self.clock(),
