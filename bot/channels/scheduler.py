@@ -266,7 +266,9 @@ class Scheduler:
             log.exception("scheduler tick failed")
             return
         if report.feeds_polled or report.digests_built or report.deliveries:
-            log.info(
+            # Routine, every few seconds: at INFO it would bury (and, on the console,
+            # interrupt) what matters; failures and deliveries are logged where they happen.
+            log.debug(
                 "tick: %d feeds polled, %d digests built, deliveries %s",
                 report.feeds_polled,
                 report.digests_built,
