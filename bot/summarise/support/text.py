@@ -109,12 +109,31 @@ def _classify(word: str, positional: bool) -> Token:
     return Token(word, stem(word), "word")
 
 
+# Words seen before, classified in their usual place (not first): most words of an article
+# have been seen, and a dict lookup is the cheapest way to tokenise it.
+_SEEN: dict[str, Token] = {}
+_SEEN_LIMIT = 200_000
+
+
+def _word(word: str) -> Token:
+    token = _SEEN.get(word)
+    if token is None:
+        if len(_SEEN) >= _SEEN_LIMIT:
+            _SEEN.clear()
+        token = _SEEN[word] = _classify(word, False)
+    return token
+
+
 def tokenize(text: str) -> tuple[Token, ...]:
     """The tokens of one sentence; the first word is capitalised by position, not as a name."""
     found = _TOKEN.findall(text)
     if not found:
         return ()
-    return (_classify(found[0], True), *[_classify(w, False) for w in found[1:]])
+    seen = _SEEN.get
+    return (
+        _classify(found[0], True),
+        *[seen(w) or _word(w) for w in found[1:]],
+    )
 
 
 def placeholders(text: str) -> list[str]:
