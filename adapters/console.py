@@ -11,14 +11,17 @@ bot restarted after a crash does not print one of them twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.channels.ask import looks_like_question
 from bot.channels.delivery import PostResult
 from bot.channels.ports import ChatCommands
 from bot.digest.render import render_text
@@ -36,6 +39,14 @@ KNOWN = frozenset(
 )
 BANNER = (
     "newsbot console: type /help for commands, /subscribe URL to follow a feed, Ctrl-D to quit."
+)
+PROMPT = "> "
+CLEAR_LINE = "\r\x1b[K"  # back to the line's start and erase it: where the prompt was
+PROGRESS_AFTER_S = 1.0  # a command still running after this says what it is waiting for
+PROGRESS_EVERY_S = 5.0
+NOT_A_QUESTION = (
+    "{line!r} is not a command or a question; type /help for the commands, or ask a "
+    "question such as: what did the council decide?"
 )
 
 
@@ -215,9 +226,12 @@ class ConsolePoster:
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO, posted: Path | None = None) -> None:
+    def __init__(
+        self, out: TextIO, posted: Path | None = None, *, prompt: Prompt | None = None
+    ) -> None:
         self._out = out
         self._posted = PostedRecord(posted)
+        self._prompt = prompt or Prompt(out)
         self.last_thread = ""
 
     async def post_digest(
@@ -245,7 +259,7 @@ class ConsolePoster:
         self._write(f"[newsbot] {text}")
 
     def _write(self, text: str) -> None:
-        print(text, file=self._out, flush=True)
+        self._prompt.write(text)
 
 
 class ConsoleAdapter:
@@ -265,12 +279,15 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         where: ChannelRef = CONSOLE_CHANNEL,
+        progress_after_s: float = PROGRESS_AFTER_S,
     ) -> None:
         self.commands = commands
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.where = where
-        self.poster = ConsolePoster(self.stdout, posted)
+        self.progress_after_s = progress_after_s
+        self.prompt = Prompt(self.stdout)
+        self.poster = ConsolePoster(self.stdout, posted, prompt=self.prompt)
 
     async def start(self) -> None:
         """Greet; nothing to connect to."""
@@ -283,15 +300,17 @@ class ConsoleAdapter:
         """Answer lines until end of input (Ctrl-D)."""
         lines = self._read_lines()
         interactive = self.stdin.isatty()
-        while True:
-            if interactive:
-                print("> ", end="", file=self.stdout, flush=True)
-            line = await lines.get()
-            if not line:
-                self._write("bye")
-                return
-            if line.strip():
-                self._write(await self._answer(line))
+        with self.prompt.above_logs() if interactive else contextlib.nullcontext():
+            while True:
+                if interactive:
+                    self.prompt.show()
+                line = await lines.get()
+                self.prompt.answered()
+                if not line:
+                    self._write("bye")
+                    return
+                if line.strip():
+                    self._write(await self.answer_line(line))
 
     def _read_lines(self) -> asyncio.Queue[str]:
         """Lines of stdin, read by a daemon thread: a blocking read must never keep the
@@ -312,23 +331,116 @@ class ConsoleAdapter:
         threading.Thread(target=read, name="console-stdin", daemon=True).start()
         return queue
 
-    async def _answer(self, line: str) -> str:
+    async def answer_line(self, line: str) -> str:
         """The reply to one line: the console's one error handler. A bug is logged, never
-        the end of the session; the person sees the same sentence every adapter shows."""
+        the end of the session; the person sees the same sentence every adapter shows.
+        A command that takes a while (a slow feed server) says what it is waiting for."""
+        work = asyncio.ensure_future(self.handle(line))
+        waited, wait = 0.0, self.progress_after_s
         try:
-            return render_reply(await self.handle(line))
+            while not (await asyncio.wait({work}, timeout=wait))[0]:
+                waited += wait
+                wait = PROGRESS_EVERY_S
+                self._write(progress_text(line, waited))
+            return render_reply(work.result())
         except Exception as error:
             log.exception("the console command %r failed", line.strip()[:80])
             return user_message(error)
+        finally:
+            work.cancel()  # only still running when this task itself was cancelled
 
     async def handle(self, line: str) -> Reply:
         """One typed line -> the core command it names, or a question."""
         text = line.strip()
         word = (text.lstrip("/").split(None, 1) or [""])[0].lower()
         if not text.startswith("/") and word not in KNOWN:
+            if not looks_like_question(text):
+                # "clear", "exit": answering them with quotes that contain the word helps nobody.
+                return Reply(text=NOT_A_QUESTION.format(line=text[:40]), ok=False, ephemeral=True)
             text = f"ask {text}"
         thread = self.poster.last_thread or None
         return await self.commands.execute(self.where, OPERATOR, text, thread_id=thread)
 
     def _write(self, text: str) -> None:
-        print(text, file=self.stdout, flush=True)
+        self.prompt.write(text)
+
+
+def progress_text(line: str, waited: float) -> str:
+    """What a slow command is waiting for, so the terminal never looks frozen."""
+    words = line.strip().lstrip("/").split()
+    if len(words) > 1 and words[0].lower() == "subscribe":
+        return f"… checking {words[1][:200]} (still waiting after {waited:.0f} s)"
+    return f"… still working (after {waited:.0f} s)"
+
+
+class Prompt:
+    """The `> ` prompt, kept below everything printed while it waits for a line.
+
+    Whatever is printed while the prompt shows (a digest, a log line from the scheduler)
+    first takes the prompt off its line, then draws it again underneath: log lines never
+    run on from `> `.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._shown = False
+        self._lock = threading.Lock()  # log lines can come from other threads
+
+    def show(self) -> None:
+        with self._lock:
+            print(PROMPT, end="", file=self._out, flush=True)
+            self._shown = True
+
+    def answered(self) -> None:
+        """The person pressed Enter: the prompt's line is theirs now."""
+        self._shown = False
+
+    def write(self, text: str) -> None:
+        self.around(lambda: print(text, file=self._out, flush=True))
+
+    def around(self, emit: Callable[[], None]) -> None:
+        """Run `emit` (which prints) with the prompt taken away and drawn again after."""
+        with self._lock:
+            if self._shown:
+                print(CLEAR_LINE, end="", file=self._out, flush=True)
+            emit()
+            if self._shown:
+                print(PROMPT, end="", file=self._out, flush=True)
+
+    @contextlib.contextmanager
+    def above_logs(self) -> Iterator[None]:
+        """While serving a terminal, the root logger's handlers print above the prompt."""
+        root = logging.getLogger()
+        originals = list(root.handlers)
+        wrapped = [_AbovePrompt(handler, self) for handler in originals]
+        for original, wrapper in zip(originals, wrapped, strict=True):
+            root.removeHandler(original)
+            root.addHandler(wrapper)
+        try:
+            yield
+        finally:
+            for original, wrapper in zip(originals, wrapped, strict=True):
+                root.removeHandler(wrapper)
+                root.addHandler(original)
+
+
+class _AbovePrompt(logging.Handler):
+    """A log handler that prints through another one, above the console's prompt."""
+
+    def __init__(self, inner: logging.Handler, prompt: Prompt) -> None:
+        super().__init__(inner.level)
+        self.inner = inner
+        self.prompt = prompt
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        shown = False
+
+        def emit() -> None:
+            nonlocal shown
+            shown = bool(self.inner.handle(record))
+
+        self.prompt.around(emit)
+        return shown
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.inner.emit(record)

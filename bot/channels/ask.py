@@ -98,6 +98,20 @@ def named_entities(question: str) -> list[str]:
     return [w for w in dict.fromkeys(found) if w not in QUESTION_WORDS]
 
 
+_OPENERS_TEXT = """
+    what who whom whose when where why how which is are was were do does did can could
+    will would should shall has have had may might tell explain any
+"""
+_OPENERS = frozenset(_OPENERS_TEXT.split())
+
+
+def looks_like_question(text: str) -> bool:
+    """True for text typed as a question: it ends with "?" or opens like one ("who won
+    ..."). A stray word ("clear") is not, and must not be answered with quotes holding it."""
+    words = text.strip().lower().split()
+    return bool(words) and (text.strip().endswith("?") or words[0].strip(",") in _OPENERS)
+
+
 def refers_back(question: str) -> bool:
     """True for a follow-up that names nothing itself: "When will it ship?"."""
     return bool(_REFERS_BACK.search(question)) and not named_entities(question)

@@ -32,7 +32,7 @@ from bot.store.db import Database, open_database
 from bot.store.schema import OutboxRow
 from bot.summarise.base import Answer
 from tests.channels.conftest import open_app, rss
-from tests.channels.support import Clock, seed_due_channel, utc
+from tests.channels.helpers import Clock, seed_due_channel, utc
 from tests.fakes.feed_server import FeedServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -285,7 +285,13 @@ async def test_a_command_typed_with_a_tab_is_run_not_asked(sqlite_db: Database) 
         console = ConsoleAdapter(app.commands, stdout=io.StringIO())
         reply = await console.handle("subscribe\ttopic: harbour bridge")
         assert reply.ok and reply.text == "Subscribed to the topic 'harbour bridge'."
-        assert (await console.handle("list\u00a0")).lines == ("1. topic 'harbour bridge'",)
+        assert (
+            (await console.handle("list\u00a0"))
+            .lines[0]
+            .endswith(
+                ". topic 'harbour bridge'",
+            )
+        )
         assert (await console.handle("/")).text.startswith("newsbot commands:")
 
 
@@ -331,3 +337,98 @@ async def test_a_bug_in_a_command_shows_the_one_unexpected_error_sentence(
         assert shown == [UNEXPECTED_ERROR_TEXT, UNEXPECTED_ERROR_TEXT, "bye"]
         assert "abc123" not in out.getvalue()  # details go to the log only
         assert "the console command '/list' failed" in caplog.text
+
+
+class _TypedLines(io.StringIO):
+    """Keyboard input: a terminal (so the console shows its prompt) that the test types into
+    line by line, and ends with Ctrl-D."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lines: asyncio.Queue[str] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        import queue
+
+        self._queue: queue.Queue[str] = queue.Queue()
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:
+        return self._queue.get()
+
+    def type(self, line: str) -> None:
+        self._queue.put(line)
+
+
+async def _until(out: io.StringIO, text: str, timeout: float = 10.0) -> str:
+    async with asyncio.timeout(timeout):
+        while text not in out.getvalue():
+            await asyncio.sleep(0.02)
+    return out.getvalue()
+
+
+async def test_log_lines_print_above_the_prompt_and_routine_ticks_stay_quiet(
+    sqlite_db: Database,
+) -> None:
+    from bot.logs import setup_logging
+
+    async for app in open_app(sqlite_db, Clock(utc(2026, 4, 1, 10)), allow_private=False):
+        out, keys = io.StringIO(), _TypedLines()
+        handler = setup_logging("INFO", stream=out)
+        try:
+            console = ConsoleAdapter(app.commands, stdin=keys, stdout=out)
+            serving = asyncio.create_task(console.serve())
+            await _until(out, "> ")
+            logging.getLogger("bot.feeds").warning("feed https://news.example/rss failed")
+            await _until(out, "feed https://news.example/rss failed")
+            keys.type("")  # Ctrl-D
+            await asyncio.wait_for(serving, 10)
+        finally:
+            logging.getLogger().removeHandler(handler)
+    shown = out.getvalue()
+    log_line = next(line for line in shown.split("\n") if "news.example/rss failed" in line)
+    # The prompt was taken off its line before the log line and drawn again after it.
+    assert "> " not in log_line.split("\r")[-1].split("\x1b[K")[-1]
+    assert shown.count("> ") >= 2
+
+
+async def test_a_routine_tick_is_logged_at_debug_only(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    where = ChannelRef("test", "w1", "quiet")
+    await seed_due_channel(sqlite_db, where)
+    async for app in open_app(sqlite_db, Clock(datetime.now(UTC)), allow_private=False):
+        from tests.channels.helpers import RecordingPoster
+
+        caplog.set_level(logging.DEBUG, logger="bot.channels.scheduler")
+        await app.scheduler({"test": RecordingPoster()})._run_tick()
+    ticks = [r for r in caplog.records if r.getMessage().startswith("tick:")]
+    assert ticks and all(r.levelno == logging.DEBUG for r in ticks)
+
+
+async def test_a_slow_subscribe_shows_progress(sqlite_db: Database) -> None:
+    with FeedServer() as server:
+        server.serve(
+            "/slow.xml",
+            rss("Valley Courier", [("a", "Apple harvest", "Orchards picked apples.")]),
+            delay_s=1.5,
+        )
+        async for app in open_app(sqlite_db, Clock(utc(2026, 4, 1, 10)), allow_private=True):
+            out = io.StringIO()
+            console = ConsoleAdapter(app.commands, stdout=out, progress_after_s=0.3)
+            shown = await console.answer_line(f"/subscribe {server.url('/slow.xml')}")
+            printed = out.getvalue()
+            assert "checking" in printed and server.url("/slow.xml") in printed, printed
+            assert shown.startswith("Subscribed to Valley Courier")
+
+
+async def test_stray_words_are_not_answered_as_questions(sqlite_db: Database) -> None:
+    async for app in open_app(sqlite_db, Clock(utc(2026, 4, 1, 10)), allow_private=False):
+        console = ConsoleAdapter(app.commands, stdout=io.StringIO())
+        for stray in ("clear", "exit", "ok thanks"):
+            reply = await console.handle(stray)
+            assert not reply.ok and "/help" in reply.text and "?" in reply.text, reply.text
+            assert reply.citations == ()
+        asked = await console.handle("who won the chess final")
+        assert asked.text == "My sources don't say."
