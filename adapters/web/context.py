@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from adapters.web.auth import SlackManageCheck
-from adapters.web.sessions import SESSION_KEY, Session, SessionRegistry, csrf_matches, pop_flash
+from adapters.web.sessions import SESSION_KEY, Session, SessionRegistry, csrf_matches
 from bot.channels.overview import NOT_YOURS, Overview, Viewer
 from bot.channels.ports import ChatCommands
 from bot.errors import PermissionDenied
@@ -114,7 +114,7 @@ def page_context(request: Request, session: Session | None, **values: Any) -> di
         "session": session,
         "viewer": session.viewer if session else None,
         "csrf_token": session.csrf_token if session else "",
-        "flash": pop_flash(request.session),
+        "flash": board.sessions.take_flash(request.session.get(SESSION_KEY)),
         "local_only": board.local_only,
         "providers": board.providers,
         **values,
@@ -125,3 +125,8 @@ def form_text(form: FormData, name: str) -> str:
     """A text field of a form; "" when it is missing or a file. Length limits are the core's."""
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+def flash(request: Request, text: str, *, ok: bool) -> None:
+    """Show `text` once on the next page of this session."""
+    dashboard(request).sessions.flash(request.session.get(SESSION_KEY), text, ok=ok)

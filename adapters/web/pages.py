@@ -22,10 +22,11 @@ from adapters.web.context import (
     ManagedChannel,
     current_session,
     dashboard,
+    flash,
     form_text,
     page_context,
 )
-from adapters.web.sessions import Session, add_flash
+from adapters.web.sessions import Session
 from bot.channels.topics import split_word_list
 from bot.errors import NewsbotError
 from bot.models import ChannelRef, Reply
@@ -59,7 +60,7 @@ def _render(
 def _back(request: Request, where: ChannelRef, reply: Reply) -> RedirectResponse:
     """After a form: the channel page again, with the command's answer shown once."""
     text = "\n".join([reply.text, *reply.lines])
-    add_flash(request.session, text, ok=reply.ok)
+    flash(request, text, ok=reply.ok)
     return RedirectResponse(channel_path(where), status_code=303)
 
 
@@ -181,7 +182,7 @@ async def enable_feed(
         reply = await dashboard(request).overview.enable_feed(session.viewer, feed_id)
     except NewsbotError as error:
         reply = Reply(text=str(error), ok=False)
-    add_flash(request.session, reply.text, ok=reply.ok)
+    flash(request, reply.text, ok=reply.ok)
     return RedirectResponse("/feeds", status_code=303)
 
 

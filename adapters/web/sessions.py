@@ -13,12 +13,10 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.channels.overview import Viewer
 
 SESSION_KEY = "sid"
-FLASH_KEY = "flash"
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,9 @@ class SessionRegistry:
     max_age_s: float
     clock: Callable[[], float] = time.monotonic
     _open: dict[str, Session] = field(default_factory=dict)
+    # One message per session, shown once on the next page. Kept here, not in the cookie: a
+    # long answer (an OPML import's list) would outgrow the 4 KB a browser keeps of a cookie.
+    _flash: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     def open(
         self,
@@ -80,26 +81,24 @@ class SessionRegistry:
         """End a session: its cookie is refused from now on."""
         if isinstance(session_id, str):
             self._open.pop(session_id, None)
+            self._flash.pop(session_id, None)
+
+    def flash(self, session_id: object, text: str, *, ok: bool) -> None:
+        """A message for the next page this session shows (after a form's redirect)."""
+        if isinstance(session_id, str) and session_id in self._open:
+            self._flash[session_id] = (text, ok)
+
+    def take_flash(self, session_id: object) -> tuple[str, bool] | None:
+        """The waiting message, removed so it shows once."""
+        return self._flash.pop(session_id, None) if isinstance(session_id, str) else None
 
     def _forget_expired(self) -> None:
         now = self.clock()
         for session_id in [k for k, s in self._open.items() if s.expires_at <= now]:
             del self._open[session_id]
+            self._flash.pop(session_id, None)
 
 
 def csrf_matches(session: Session, sent: object) -> bool:
     """True when a form's token is this session's (compared in constant time)."""
     return isinstance(sent, str) and secrets.compare_digest(sent, session.csrf_token)
-
-
-def add_flash(cookie: dict[str, Any], text: str, *, ok: bool) -> None:
-    """A message shown once, on the next page (after the redirect that follows a form)."""
-    cookie[FLASH_KEY] = {"text": text[:2000], "ok": ok}
-
-
-def pop_flash(cookie: dict[str, Any]) -> tuple[str, bool] | None:
-    """The waiting message, removed so it shows once."""
-    flash = cookie.pop(FLASH_KEY, None)
-    if not isinstance(flash, dict) or not isinstance(flash.get("text"), str):
-        return None
-    return flash["text"], bool(flash.get("ok"))

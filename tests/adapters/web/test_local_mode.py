@@ -17,7 +17,7 @@ from bot.store import channels as channel_store
 from bot.store import digests as digest_store
 from bot.store.channels import ChannelDefaults
 from bot.store.outbox import record_failure
-from tests.adapters.web.conftest import Site, dashboard_settings, rss
+from tests.adapters.web.conftest import OPERATOR, Site, dashboard_settings, rss
 from tests.adapters.web.test_overview import digest
 from tests.fakes.feed_server import FeedServer
 
@@ -123,3 +123,27 @@ async def test_the_delivery_log_shows_a_refused_post_and_why(local_site: Site) -
     assert page.status_code == 200
     assert "daily:2026-04-01" in page.text and "Ferry service returns" in page.text
     assert "not posted</span>: channel_not_found" in page.text
+
+
+async def test_a_disabled_feed_is_enabled_from_the_feed_health_page(
+    local_site: Site, feed_server: FeedServer
+) -> None:
+    feed_server.serve("/harbour.xml", rss("Harbour Gazette", [("https://h.example/a", "A", "B.")]))
+    app = local_site.app
+    url = feed_server.url("/harbour.xml")
+    assert (await app.commands.subscribe(CONSOLE_CHANNEL, OPERATOR, url)).ok
+    feed = await app.feeds.get_by_url(url)
+    assert feed is not None
+    for _ in range(app.settings.fetch.disable_after_failures):
+        await app.feeds.record_failure(
+            feed.id, now=app.now(), error="the feed server answered 410."
+        )
+    health = await local_site.client.get("/feeds")
+    assert "Disabled" in health.text and "answered 410" in health.text
+    token = await local_site.csrf("/feeds")
+    done = await local_site.client.post(
+        f"/feeds/{feed.id}/enable", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "is enabled and polled next" in done.text
+    enabled = await app.feeds.get(feed.id)
+    assert enabled is not None and not enabled.disabled
