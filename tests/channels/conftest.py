@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
 from bot.store.db import Database
-from tests.channels.support import Clock, utc
+from tests.channels.helpers import Clock, utc
 from tests.fakes.feed_server import FeedServer
 
 

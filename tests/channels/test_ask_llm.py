@@ -14,7 +14,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
 from bot.store.channels import set_next_digest
 from bot.store.db import Database
-from tests.channels.support import (
+from tests.channels.helpers import (
     Clock,
     RecordingPoster,
     add_channel,

@@ -8,7 +8,7 @@ from bot.channels.ask import NOT_FOUND, ExtractiveAnswerer, answer_question
 from bot.models import Article, Reply
 from bot.store.articles import ArticleStore
 from bot.store.db import Database
-from tests.channels.support import utc
+from tests.channels.helpers import utc
 
 NOW = utc(2026, 4, 1, 10)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.app import App
 from bot.channels.ask import NOT_FOUND, ExtractiveAnswerer, rank_articles, reply_from_answer
 from bot.models import Article, Caller, ChannelRef
-from tests.channels.support import (
+from tests.channels.helpers import (
     Clock,
     RecordingPoster,
     add_channel,

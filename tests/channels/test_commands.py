@@ -12,7 +12,7 @@ from bot.feeds.parse import ParserPool
 from bot.models import Caller, ChannelRef
 from bot.store.db import Database
 from tests.channels.conftest import rss
-from tests.channels.support import Clock, RecordingPoster
+from tests.channels.helpers import Clock, RecordingPoster
 from tests.fakes.feed_server import FeedServer
 
 HERE = ChannelRef("test", "w1", "news")

@@ -26,9 +26,9 @@ from bot.channels.timing import latest_digest_at, parse_zone
 from bot.models import ChannelRef
 from bot.store.db import open_database
 from bot.store.schema import OutboxRow
-from tests.channels.sink import Mode, RecordingSink
-from tests.channels.support import seed_due_channel
+from tests.channels.helpers import seed_due_channel
 from tests.conftest import postgres_url_or_skip
+from tests.fakes.webhook_sink import Mode, RecordingSink
 
 pytestmark = pytest.mark.slow
 WHERE = ChannelRef("webhook", "local", "default")

@@ -21,7 +21,7 @@ from bot.channels.scheduler import Scheduler
 from bot.models import ChannelRef, Digest
 from bot.store.channels import set_next_digest
 from bot.store.schema import OutboxRow
-from tests.channels.support import (
+from tests.channels.helpers import (
     Clock,
     RecordingPoster,
     add_channel,

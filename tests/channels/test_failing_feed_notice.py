@@ -20,7 +20,7 @@ from bot.feeds.parse import ParserPool
 from bot.models import ChannelRef
 from bot.store import channels as channel_store
 from bot.store.db import Database
-from tests.channels.support import Clock, RecordingPoster, add_channel
+from tests.channels.helpers import Clock, RecordingPoster, add_channel
 from tests.fakes.feed_server import FeedServer, MappedResolver
 
 # The shipped backoff and threshold (300 s doubling, disabled after 10 failures in a row).

@@ -8,7 +8,7 @@ from bot.channels.delivery import PostError
 from bot.channels.scheduler import Scheduler
 from bot.store.db import Database
 from bot.store.schema import ChannelRow, OutboxRow
-from tests.channels.support import (
+from tests.channels.helpers import (
     Clock,
     RecordingPoster,
     add_channel,

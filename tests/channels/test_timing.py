@@ -15,7 +15,7 @@ from bot.channels.timing import (
     period_for,
 )
 from bot.errors import BadInput
-from tests.channels.support import utc
+from tests.channels.helpers import utc
 
 BERLIN = parse_zone("Europe/Berlin")
 NEW_YORK = parse_zone("America/New_York")
