@@ -15,7 +15,7 @@ HELP = """\
 newsbot commands:
   subscribe URL [include:a,b] [exclude:c]   follow an RSS/Atom feed (or every feed of an OPML URL)
   subscribe topic: WORDS [include:..] [exclude:..]   follow a topic across every feed
-  unsubscribe URL|NAME|TOPIC|NUMBER         stop following (NUMBER as shown by list; never reused)
+  unsubscribe URL|NAME|TOPIC|NUMBER         stop following (NUMBER as shown by list; stable)
   list                                      this channel's subscriptions and feed health
   summary [hours:N] [feed:URL|NUMBER] [topic:WORDS]   on-demand summary (default: 24 hours)
   digest                                    the digest so far, right now
