@@ -65,7 +65,7 @@ class NewsCommands(app_commands.Group):
         name="subscribe", description="Subscribe this channel to a feed, OPML or topic"
     )
     @app_commands.describe(
-        target="A feed URL, an OPML URL, or topic keywords",
+        target="A feed URL, an OPML URL, or topic: WORDS (e.g. topic: climate policy)",
         include="Only stories with one of these words (comma-separated)",
         exclude="Skip stories with any of these words (comma-separated)",
     )
