@@ -58,25 +58,21 @@ async def test_no_articles_gives_an_empty_digest() -> None:
 
 
 async def test_two_digests_of_the_same_stories_share_one_clustering_and_summary() -> None:
-    cache = BuildCache()
-    first, _ = await compose_digest(
-        ARTICLES,
-        title="A",
-        start=BASE,
-        end=BASE,
-        max_items=3,
-        summariser=ExtractiveSummariser(),
-        cache=cache,
-    )
-    second, _ = await compose_digest(
-        ARTICLES,
-        title="B",
-        start=BASE,
-        end=BASE,
-        max_items=2,
-        summariser=ExtractiveSummariser(),
-        cache=cache,
-    )
+    cache, summariser = BuildCache(), ExtractiveSummariser()
+    first, second = [
+        (
+            await compose_digest(
+                ARTICLES,
+                title="D",
+                start=BASE,
+                end=BASE,
+                max_items=size,
+                summariser=summariser,
+                cache=cache,
+            )
+        )[0]
+        for size in (3, 2)
+    ]
     assert second.items == first.items[:2]
     assert cache.clusterings == 1
     assert (cache.summarised_stories, cache.reused_items) == (3, 2)
