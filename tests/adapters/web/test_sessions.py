@@ -107,3 +107,13 @@ async def test_sessions_expire() -> None:
     assert registry.find(session_id) is not None
     now[0] += 61
     assert registry.find(session_id) is None
+
+
+async def test_no_secret_reaches_a_page_or_the_cookie(site: Site, fake_oauth: FakeOAuth) -> None:
+    await sign_in(site)
+    secrets = (fake_oauth.discord_client[1], fake_oauth.slack_client[1])
+    for path in ("/", "/login", "/feeds", "/llm", "/channels/discord/G-OURS/C-NEWS"):
+        page = await site.client.get(path)
+        assert not any(secret in page.text for secret in secrets)
+    cookie = base64.b64decode(session_cookie(site).split(".")[0] + "==").decode()
+    assert set(json.loads(cookie)) == {"sid"}  # no OAuth token, no user data in the browser
