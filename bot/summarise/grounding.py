@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict, Unpack
 
 from bot.models import Article
 from bot.summarise.support import (
@@ -195,31 +196,23 @@ class Judgement:
     order: float = 1.0
 
 
-def check_sentence(
-    text: str,
-    cited: Sequence[Article],
-    *,
-    allowed_urls: Iterable[str] = (),
-    min_coverage: float = 0.75,
-    min_source_coverage: float = MIN_SOURCE_COVERAGE,
-    loaded: LoadedFinder | None = None,
-    headline: bool = False,
-    span: SpanThresholds | None = None,
-) -> str | None:
-    """None when `text` is supported by the `cited` articles, else the reason it is not.
+class CheckOptions(TypedDict, total=False):
+    """The keyword arguments of `judge_sentence`, for `check_sentence` to pass on."""
 
-    The arguments are those of `judge_sentence`.
-    """
-    return judge_sentence(
-        text,
-        cited,
-        allowed_urls=allowed_urls,
-        min_coverage=min_coverage,
-        min_source_coverage=min_source_coverage,
-        loaded=loaded,
-        headline=headline,
-        span=span,
-    ).reason
+    allowed_urls: Iterable[str]
+    min_coverage: float
+    min_source_coverage: float
+    loaded: LoadedFinder | None
+    headline: bool
+    span: SpanThresholds | None
+
+
+def check_sentence(
+    text: str, cited: Sequence[Article], **options: Unpack[CheckOptions]
+) -> str | None:
+    """None when `text` is supported by the `cited` articles, else the reason it is not
+    (`judge_sentence` without the details)."""
+    return judge_sentence(text, cited, **options).reason
 
 
 def judge_sentence(

@@ -64,43 +64,30 @@ def test_words_scattered_over_the_article_are_not_support() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "reason"),
     [
-        "Paul Okafor said the plant will cost 12 million euros.",
-        "Ines Moreau said the works may start in June.",
+        ("Paul Okafor said the plant will cost 12 million euros.", "someone other than"),
+        ("Ines Moreau said the works may start in June.", "someone other than"),
+        ("The plant will serve 12 million homes.", "figure 12"),
+        ("The plant will cost 40,000 euros.", "figure 40,000"),
+        # "not" is in the article (the pipeline): only the passage tells it was added here.
+        ("The board did not approve a new treatment plant on Monday.", "negates 'approve'"),
+        ("The board approved the second pipeline.", "leaves out the source's negation"),
+        ("The works will start in June, engineer Paul Okafor said.", "states as fact"),
+    ],
+    ids=[
+        "swapped subject",
+        "swapped speaker",
+        "figure moved to another noun",
+        "figure moved to another unit",
+        "negation added",
+        "negation dropped",
+        "may stated as fact",
     ],
 )
-def test_a_swapped_subject_is_refused(text: str) -> None:
-    reason = check(text)
-    assert reason is not None and "someone other than" in reason, reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The plant will serve 12 million homes.",
-        "The plant will cost 40,000 euros.",
-    ],
-)
-def test_a_figure_moved_to_another_noun_is_refused(text: str) -> None:
-    reason = check(text)
-    assert reason is not None and "figure" in reason, reason
-
-
-def test_an_added_negation_is_refused() -> None:
-    # "not" is in the article (the pipeline), so only the passage tells it was added here.
-    reason = check("The board did not approve a new treatment plant on Monday.")
-    assert reason is not None and "negates 'approve'" in reason, reason
-
-
-def test_a_dropped_negation_is_refused() -> None:
-    reason = check("The board approved the second pipeline.")
-    assert reason is not None and "leaves out the source's negation" in reason, reason
-
-
-def test_may_stated_as_fact_is_refused() -> None:
-    reason = check("The works will start in June, engineer Paul Okafor said.")
-    assert reason is not None and "states as fact" in reason, reason
+def test_a_sentence_changing_who_did_what_is_refused(text: str, reason: str) -> None:
+    found = check(text)
+    assert found is not None and reason in found, found
 
 
 @pytest.mark.parametrize("placeholder", ["UNK", "<unk>", "[UNK]"])

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.models import DigestItem
 from bot.summarise.factory import make_answerer, make_summariser
 from bot.summarise.llm.checking import VERIFY_REASON
 from tests.fakes.fake_openai import FakeOpenAI, Reply, json_reply
@@ -23,6 +24,14 @@ def server(summary: Reply, verdict: Callable[[Request], Reply]) -> Callable[[Req
     return lambda body: verdict(body) if is_verify(body) else summary
 
 
+async def summarise_ferry(fake: FakeOpenAI, opinion: Reply, **llm: Any) -> DigestItem:
+    """The ferry story summarised with GOOD_FERRY, the second opinion answered by `opinion`."""
+    fake.respond_with(server(json_reply(GOOD_FERRY), always(opinion)))
+    settings = make_settings(fake.base_url, **llm)
+    [item] = await make_summariser(settings, "llm").summarise_stories([FERRY])
+    return item
+
+
 def always(reply: Reply) -> Callable[[Request], Reply]:
     return lambda _: reply
 
@@ -34,10 +43,7 @@ def verdicts(*supported: bool) -> Reply:
 
 
 async def test_verify_is_off_by_default_one_call_per_story(fake_openai: FakeOpenAI) -> None:
-    fake_openai.respond_with(server(json_reply(GOOD_FERRY), lambda _: verdicts(False, False)))
-    [item] = await make_summariser(make_settings(fake_openai.base_url), "llm").summarise_stories(
-        [FERRY]
-    )
+    item = await summarise_ferry(fake_openai, verdicts(False, False))
     assert item.summariser == "llm" and item.withheld == 0
     assert len(fake_openai.chat_requests) == 1 and not is_verify(fake_openai.chat_requests[0])
 
@@ -45,9 +51,7 @@ async def test_verify_is_off_by_default_one_call_per_story(fake_openai: FakeOpen
 async def test_verify_on_asks_about_each_sentence_with_its_cited_articles(
     fake_openai: FakeOpenAI,
 ) -> None:
-    fake_openai.respond_with(server(json_reply(GOOD_FERRY), lambda _: verdicts(True, True)))
-    settings = make_settings(fake_openai.base_url, verify=True)
-    [item] = await make_summariser(settings, "llm").summarise_stories([FERRY])
+    item = await summarise_ferry(fake_openai, verdicts(True, True), verify=True)
     assert item.summariser == "llm" and item.withheld == 0
     first, second = fake_openai.chat_requests
     assert not is_verify(first) and is_verify(second)
@@ -61,9 +65,7 @@ async def test_a_sentence_the_model_calls_unsupported_is_withheld(
     fake_openai: FakeOpenAI,
 ) -> None:
     # The code check alone would show both sentences; the second opinion refuses the second.
-    fake_openai.respond_with(server(json_reply(GOOD_FERRY), lambda _: verdicts(True, False)))
-    settings = make_settings(fake_openai.base_url, verify=True)
-    [item] = await make_summariser(settings, "llm").summarise_stories([FERRY])
+    item = await summarise_ferry(fake_openai, verdicts(True, False), verify=True)
     assert item.summariser == "llm" and item.withheld == 1
     assert [s.text for s in item.sentences] == [GOOD_FERRY["sentences"][0]["text"]]
     assert [c.reason for c in item.checks] == ["", VERIFY_REASON]
@@ -73,9 +75,7 @@ async def test_a_sentence_the_model_calls_unsupported_is_withheld(
 async def test_a_failed_second_opinion_leaves_the_code_check_to_decide(
     fake_openai: FakeOpenAI,
 ) -> None:
-    fake_openai.respond_with(server(json_reply(GOOD_FERRY), lambda _: Reply(status=400)))
-    settings = make_settings(fake_openai.base_url, verify=True)
-    [item] = await make_summariser(settings, "llm").summarise_stories([FERRY])
+    item = await summarise_ferry(fake_openai, Reply(status=400), verify=True)
     assert item.summariser == "llm" and item.withheld == 0
 
 

@@ -23,7 +23,7 @@ from bot.summarise.llm.drafts import (
     source_of,
 )
 from bot.summarise.llm.prompts import Prompts, answer_schema, chat_messages, data_block, render
-from bot.summarise.llm.verify import second_opinion
+from bot.summarise.llm.verify import Verifier
 
 log = logging.getLogger("newsbot.llm")
 
@@ -49,6 +49,7 @@ class LlmAnswerer:
         self._budget = budget
         self._rules = rules or GroundingRules(settings.min_coverage, default_loaded_finder())
         self._prompts = prompts or Prompts.load(settings.prompts_dir)
+        self._verifier = Verifier(client, self._prompts, settings, budget)
         self._probe_first = probe_first
         self._max_sentences = max_sentences
 
@@ -106,26 +107,8 @@ class LlmAnswerer:
             return None
         if not drafts:
             return None
-        refused = await self._second_opinion(drafts, ids, scope, deadline)
+        refused = await self._verifier.refused(drafts, ids, scope, deadline)
         return self._grounded_answer(drafts, articles, refused)
-
-    async def _second_opinion(
-        self, drafts: Sequence[Draft], ids: dict[str, Article], scope: str, deadline: Deadline
-    ) -> frozenset[int]:
-        """With `llm.verify`, the drafts the model itself calls unsupported; its tokens count."""
-        if not self._settings.verify or await self._budget.spent(scope):
-            return frozenset()
-        try:
-            opinion = await second_opinion(
-                self._client, self._prompts, self._settings, drafts, ids, deadline
-            )
-        except LlmFailure as error:
-            log.info("LLM second opinion on an answer failed: %s", error)
-            if error.tokens:
-                await self._budget.record(scope, error.tokens)
-            return frozenset()
-        await self._budget.record(scope, opinion.tokens)
-        return opinion.refused
 
     def _grounded_answer(
         self, drafts: Sequence[Draft], articles: Sequence[Article], refused: frozenset[int]

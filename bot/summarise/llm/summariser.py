@@ -26,7 +26,7 @@ from bot.summarise.llm.drafts import (
     story_sources,
 )
 from bot.summarise.llm.prompts import Prompts, chat_messages, data_block, render, summary_schema
-from bot.summarise.llm.verify import second_opinion
+from bot.summarise.llm.verify import Verifier
 
 log = logging.getLogger("newsbot.llm")
 
@@ -57,6 +57,7 @@ class LlmSummariser:
         self._budget = budget
         self._rules = rules or GroundingRules(settings.min_coverage, default_loaded_finder())
         self._prompts = prompts or Prompts.load(settings.prompts_dir)
+        self._verifier = Verifier(client, self._prompts, settings, budget)
 
     async def summarise_stories(
         self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""
@@ -114,7 +115,7 @@ class LlmSummariser:
         except Rejected as error:
             log.info("LLM summary of story %s rejected: %s", story.id, error.for_log())
             return _labelled(fallback, f"LLM summary rejected: {error}")
-        refused = await self._second_opinion(drafts, ids, scope, deadline)
+        refused = await self._verifier.refused(drafts, ids, scope, deadline)
         urls = [a.url for a in story.articles]
         checked = check_drafts(drafts, self._rules, urls, refused=refused)
         _log_checks(story.id, checked)
@@ -123,27 +124,6 @@ class LlmSummariser:
             rejected = _labelled(fallback, f"LLM summary rejected: {checked.refusal}")
             return replace(rejected, withheld=checked.withheld, checks=checked.checks)
         return self._item(story, checked, completion.data.get("headline"), urls, fallback)
-
-    async def _second_opinion(
-        self, drafts: Sequence[Draft], ids: dict[str, Article], scope: str, deadline: Deadline
-    ) -> frozenset[int]:
-        """With `llm.verify`, the drafts the model itself calls unsupported; its tokens count."""
-        if not self._settings.verify:
-            return frozenset()
-        if await self._budget.spent(scope):
-            log.info("LLM second opinion skipped: today's token budget is spent")
-            return frozenset()
-        try:
-            opinion = await second_opinion(
-                self._client, self._prompts, self._settings, drafts, ids, deadline
-            )
-        except LlmFailure as error:
-            log.info("LLM second opinion failed, the code check decides alone: %s", error)
-            if error.tokens:
-                await self._budget.record(scope, error.tokens)
-            return frozenset()
-        await self._budget.record(scope, opinion.tokens)
-        return opinion.refused
 
     def _messages(self, ids: dict[str, Article], max_sentences: int) -> list[dict[str, str]]:
         payload = {"articles": articles_payload(ids, self._settings.max_article_chars)}

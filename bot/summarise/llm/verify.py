@@ -7,15 +7,19 @@ code check still judges the others. When this call fails the code check decides 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.config import LlmSettings
 from bot.models import Article
+from bot.summarise.llm.budget import UsageBudget
 from bot.summarise.llm.client import Deadline, LlmClient, LlmFailure
 from bot.summarise.llm.drafts import Draft
 from bot.summarise.llm.prompts import Prompts, chat_messages, data_block, render, verify_schema
+
+log = logging.getLogger("newsbot.llm")
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,35 @@ def _refused(data: dict[str, Any], count: int) -> frozenset[int]:
             refused.add(index - 1)
     # A sentence the model gave no verdict on was not vouched for.
     return frozenset(refused | (set(range(count)) - answered))
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """`llm.verify` for one summariser or answerer: asks when it is on, pays from the budget."""
+
+    client: LlmClient
+    prompts: Prompts
+    settings: LlmSettings
+    budget: UsageBudget
+
+    async def refused(
+        self, drafts: Sequence[Draft], ids: dict[str, Article], scope: str, deadline: Deadline
+    ) -> frozenset[int]:
+        """The drafts the model itself calls unsupported; none when verify is off, the
+        budget is spent or the call fails (the code check then decides alone)."""
+        if not self.settings.verify:
+            return frozenset()
+        if await self.budget.spent(scope):
+            log.info("LLM second opinion skipped: today's token budget is spent")
+            return frozenset()
+        try:
+            opinion = await second_opinion(
+                self.client, self.prompts, self.settings, drafts, ids, deadline
+            )
+        except LlmFailure as error:
+            log.info("LLM second opinion failed, the code check decides alone: %s", error)
+            if error.tokens:
+                await self.budget.record(scope, error.tokens)
+            return frozenset()
+        await self.budget.record(scope, opinion.tokens)
+        return opinion.refused

@@ -265,8 +265,9 @@ def _units_differ(text: str, passages: Sequence[Passage]) -> str | None:
     if not said:
         return None
     source = _units(" ".join(p.text for p in passages), said.keys())
-    for figure, units in said.items():
-        if figure in source and units.isdisjoint(source[figure]):
+    for figure, _ in _UNIT.findall(text):
+        key = number_key(figure)
+        if key in source and said[key].isdisjoint(source[key]):
             return f"the figure {figure} counts something else in the source"
     return None
 
