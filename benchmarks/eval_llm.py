@@ -39,6 +39,18 @@ FILES = ("cnndm.jsonl", "roundups.jsonl", "propaganda.jsonl")
 # Note text -> reason category, first match wins.
 REASONS = (
     ("which does not say it", "cites an article that does not say it"),
+    ("instruction hidden", "obeys an instruction hidden in an article"),
+    ("placeholder", "placeholder token"),
+    ("repeats an earlier", "repeated sentence"),
+    ("someone other than", "says of one person what the source says of another"),
+    ("figure", "figure attached to another thing"),
+    ("negat", "negation added or dropped"),
+    ("states as fact", "'may' stated as fact"),
+    ("in the passage of", "name or number not in the supporting passage"),
+    ("in one passage of", "content words not in one passage"),
+    ("not in these relations", "words recombined"),
+    ("on average", "sentences only loosely supported"),
+    ("second look", "refused by the model's second opinion"),
     ("not valid JSON", "invalid JSON"),
     ("not a JSON object", "invalid JSON"),
     ("did not answer within", "timeout"),
@@ -220,6 +232,8 @@ def report(
     ]
     verbatim = sum(copied(text, stories[line_id]) for line_id, text in shown)
     reasons = Counter(reason_of(i.note) for _, i in llm_items if i.summariser != "llm")
+    # Sentences withheld from items still shown as the LLM's, by the reason for each.
+    withheld = Counter(reason_of(c.reason) for i in accepted for c in i.checks if not c.shown)
     per_file: dict[str, dict[str, int]] = {}
     for line_id, item in llm_items:
         counts = per_file.setdefault(kinds[line_id], {"items": 0, "accepted": 0})
@@ -239,6 +253,8 @@ def report(
         "accepted_share": round(len(accepted) / max(1, len(llm_items)), 3),
         "per_file": per_file,
         "rejections_by_reason": dict(reasons.most_common()),
+        "accepted_with_sentences_withheld": sum(1 for i in accepted if i.withheld),
+        "withheld_sentences_by_reason": dict(withheld.most_common()),
         "accepted_with_extractive_headline": dict(headlines_replaced.most_common()),
         "accepted_sentences": len(shown),
         "accepted_sentences_copied_verbatim": verbatim,
