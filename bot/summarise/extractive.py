@@ -307,7 +307,11 @@ def _usable(sentence: str, title: str) -> bool:
 
 def _quote_left_open(sentence: str) -> bool:
     """ "“It is not rude to people.": opens a quotation that ends in a later sentence."""
-    return sentence.count("“") > sentence.count("”") or sentence.count('"') % 2 == 1
+    return (
+        sentence.count("“") > sentence.count("”")
+        or sentence.count("‘") > sentence.count("’")  # ’ is also an apostrophe: only more ‘
+        or sentence.count('"') % 2 == 1
+    )
 
 
 def _quote_tail(sentence: str) -> bool:

@@ -162,3 +162,12 @@ def test_poll_caption_and_subscribe_lines_never_reach_a_summary() -> None:
     for furniture in ("Photo", "poll", "* ", "Subscribe", "Image credit", "[3]", "support"):
         assert furniture not in summary
     assert "council leader R.J. Okafor said." in summary  # one sentence across the break
+
+
+def test_a_sentence_opening_a_single_quoted_quotation_it_never_closes_is_not_shown() -> None:
+    from bot.summarise.extractive import _usable
+
+    opened = "‘It would be grand to keep the ferry running all winter for the island."
+    closed = "‘It would be grand to keep the ferry running,’ the skipper’s mate said today."
+    assert not _usable(opened, "Ferry")
+    assert _usable(closed, "Ferry")
