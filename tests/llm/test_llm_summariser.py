@@ -89,12 +89,14 @@ UNSUPPORTED_SENTENCES = {
 }
 
 
-def assert_withheld(item: DigestItem, withheld: str, reason: str) -> None:
-    """The LLM's item without `withheld`, its note and verdict saying why."""
+def assert_withheld(item: DigestItem, withheld: str, reason: str, note: str = "") -> None:
+    """The LLM's item without `withheld`, its verdict saying why, its note `note` (by
+    default the reason too)."""
     assert item.summariser == "llm"
     assert [s.text for s in item.sentences] == [s["text"] for s in GOOD_FERRY["sentences"]]
     assert item.withheld == 1
-    assert item.note.startswith("1 sentence of the LLM summary withheld") and reason in item.note
+    assert item.note.startswith("1 sentence of the LLM summary withheld")
+    assert (note or reason) in item.note
     [refused] = [c for c in item.checks if not c.shown]
     assert refused.text == withheld and reason in refused.reason
 
@@ -444,7 +446,9 @@ async def test_a_sentence_that_stays_loaded_is_withheld(fake_openai: FakeOpenAI)
     shouted = "The first ferry will carry up to 180 passengers!"
     fake_openai.script(json_reply(with_sentence(GOOD_FERRY, shouted, ["A1"])))
     [item] = await summarise(fake_openai, [FERRY])
-    assert_withheld(item, shouted, "loaded language '!'")
+    assert_withheld(item, shouted, "loaded language '!'", note="(loaded language)")
+    # The loaded wording itself is for the operator, not for readers (THREATS.md).
+    assert "'!'" not in item.note
 
 
 async def test_why_an_item_fell_back_is_logged_at_debug(

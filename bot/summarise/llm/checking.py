@@ -47,9 +47,15 @@ class Checked:
         """What readers are told when sentences were left out of an item still shown."""
         if not self.withheld:
             return ""
-        first = next(c.reason for c in self.checks if not c.shown)
+        first = for_readers(next(c.reason for c in self.checks if not c.shown))
         count = "1 sentence" if self.withheld == 1 else f"{self.withheld} sentences"
         return f"{count} of the LLM summary withheld ({first})"
+
+
+def for_readers(reason: str) -> str:
+    """A reason as readers may see it in a note: the loaded word itself stays in the
+    operator's log and `--explain` (THREATS.md: reader-facing notes)."""
+    return "loaded language" if reason.startswith("loaded language") else reason
 
 
 def plain_quotes(text: str) -> str:
@@ -103,9 +109,9 @@ def _refusal(checks: list[SentenceCheck], said: int) -> str | None:
         return "the LLM reply has no sentences"
     lead = checks[0]
     if not lead.shown:
-        return f"{lead.reason} (its first sentence)"
+        return f"{for_readers(lead.reason)} (its first sentence)"
     if 2 * sum(1 for c in checks if c.shown) < said:
-        first = next(c.reason for c in checks if not c.shown)
+        first = for_readers(next(c.reason for c in checks if not c.shown))
         return f"most of its sentences were withheld, the first because {first}"
     return None
 
