@@ -16,6 +16,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
+from bot.store.channels import Channel, _to_channel
 from bot.store.feeds import Feed, _to_feed
 from bot.store.schema import ChannelRow, DigestRow, FeedRow, LlmUsageRow, OutboxRow, SubscriptionRow
 
@@ -24,19 +25,10 @@ Scope = Collection[tuple[str, str]] | None
 
 
 @dataclass(frozen=True)
-class ChannelSummary:
-    """One channel as the dashboard lists it."""
+class ChannelSummary(Channel):
+    """A stored channel and how many subscriptions it has."""
 
-    id: int
-    where: ChannelRef
-    timezone: str
-    digest_time: str
-    summariser: str
-    max_items: int
-    digest_enabled: bool
-    next_digest_at: datetime | None
-    last_digest_at: datetime | None
-    subscriptions: int
+    subscriptions: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,18 +109,7 @@ async def channel_summary(session: AsyncSession, where: ChannelRef) -> ChannelSu
 
 
 def _summary(row: ChannelRow, subscriptions: int) -> ChannelSummary:
-    return ChannelSummary(
-        id=row.id,
-        where=ChannelRef(row.platform, row.workspace, row.channel),
-        timezone=row.timezone,
-        digest_time=row.digest_time,
-        summariser=row.summariser,
-        max_items=row.max_items,
-        digest_enabled=row.digest_enabled,
-        next_digest_at=row.next_digest_at,
-        last_digest_at=row.last_digest_at,
-        subscriptions=subscriptions,
-    )
+    return ChannelSummary(**vars(_to_channel(row)), subscriptions=subscriptions)
 
 
 def _followed_feeds(scope: Scope) -> Any:

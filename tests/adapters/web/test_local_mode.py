@@ -3,7 +3,6 @@ and says so; its forms run the same commands, with the same checks, as chat."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,12 @@ import pytest
 from adapters.console import CONSOLE_CHANNEL
 from adapters.web.app import check_web_settings
 from bot.config import WebSettings
-from bot.digest.render import digest_to_dict
 from bot.errors import ConfigError
 from bot.store import channels as channel_store
-from bot.store import digests as digest_store
 from bot.store.channels import ChannelDefaults
 from bot.store.outbox import record_failure
 from tests.adapters.web.conftest import OPERATOR, Site, dashboard_settings, rss
-from tests.adapters.web.test_overview import digest
+from tests.adapters.web.test_overview import digest, store_digest
 from tests.fakes.feed_server import FeedServer
 
 CONSOLE_PAGE = "/channels/console/local/terminal"
@@ -107,18 +104,8 @@ async def test_the_delivery_log_shows_a_refused_post_and_why(local_site: Site) -
         channel = await channel_store.ensure_channel(
             session, CONSOLE_CHANNEL, ChannelDefaults(), now
         )
-        stored = await digest_store.store_digest_with_outbox(
-            session,
-            channel_id=channel.id,
-            channel_key=CONSOLE_CHANNEL.key,
-            period_key="daily:2026-04-01",
-            period_start=now - timedelta(days=1),
-            period_end=now,
-            payload=digest_to_dict(digest("Ferry service returns", "")),
-            article_ids=(),
-            now=now,
-        )
-        await record_failure(session, stored.outbox_id, error="channel_not_found", retry_at=None)
+        outbox_id = await store_digest(session, channel, digest("Ferry service returns", ""), now)
+        await record_failure(session, outbox_id, error="channel_not_found", retry_at=None)
     page = await local_site.client.get(f"{CONSOLE_PAGE}/deliveries")
     assert page.status_code == 200
     assert "daily:2026-04-01" in page.text and "Ferry service returns" in page.text

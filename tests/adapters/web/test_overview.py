@@ -14,8 +14,8 @@ from bot.errors import PermissionDenied
 from bot.models import ChannelRef, Digest, DigestItem, Sentence, Source
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
-from bot.store.channels import ChannelDefaults
-from bot.store.db import Database
+from bot.store.channels import Channel, ChannelDefaults
+from bot.store.db import Database, Session
 from bot.store.feeds import FeedStore
 from bot.store.outbox import record_failure
 from bot.store.usage import UsageStore
@@ -40,6 +40,22 @@ def digest(headline: str, note: str) -> Digest:
     return Digest("Daily news", NOW - timedelta(days=1), NOW, (item,))
 
 
+async def store_digest(session: Session, channel: Channel, made: Digest, now: datetime) -> int:
+    """Store `made` as the channel's digest of 2026-04-01 with its outbox row; the row's id."""
+    stored = await digest_store.store_digest_with_outbox(
+        session,
+        channel_id=channel.id,
+        channel_key=channel.where.key,
+        period_key="daily:2026-04-01",
+        period_start=now - timedelta(days=1),
+        period_end=now,
+        payload=digest_to_dict(made),
+        article_ids=(),
+        now=now,
+    )
+    return stored.outbox_id
+
+
 async def seed(db: Database) -> dict[str, int]:
     """Both channels follow their own feed; each has a digest; MINE's post failed."""
     feeds = FeedStore(db)
@@ -51,21 +67,11 @@ async def seed(db: Database) -> dict[str, int]:
             await channel_store.add_feed_subscription(
                 session, channel.id, feed.id, include=(), exclude=(), now=NOW
             )
-            stored = await digest_store.store_digest_with_outbox(
-                session,
-                channel_id=channel.id,
-                channel_key=where.key,
-                period_key="daily:2026-04-01",
-                period_start=NOW - timedelta(days=1),
-                period_end=NOW,
-                payload=digest_to_dict(digest(f"{name} headline", f"{name}: LLM timed out")),
-                article_ids=(),
-                now=NOW,
+            outbox_id = await store_digest(
+                session, channel, digest(f"{name} headline", f"{name}: LLM timed out"), NOW
             )
             if where == MINE:
-                await record_failure(
-                    session, stored.outbox_id, error="missing_access", retry_at=None
-                )
+                await record_failure(session, outbox_id, error="missing_access", retry_at=None)
         await UsageStore(db).add_tokens(where.key, NOW.date().isoformat(), 1234)
         ids[name] = feed.id
     await feeds.record_failure(ids["other"], now=NOW, error="HTTP 500 from other.example")
