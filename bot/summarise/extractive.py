@@ -47,6 +47,8 @@ W_LENGTH_MULTI = 2.0
 # never leads (news first, commentary after, labelled). 0.5-2.0 leave the held-out roundups
 # unchanged (39.28-39.30 R-1); above 1.0 the tuned folds lose up to 0.2.
 W_OPINION = 1.0
+# Several outlets: a loaded or evaluative word that no other outlet of the story uses.
+W_ONE_OUTLET = 0.5
 FULL_SENTENCE_WORDS = 50
 # Loadedness (after repair) from which a sentence is a last resort; see neutral.assess.
 LOADED_LIMIT = 1.0
@@ -130,6 +132,9 @@ class _Candidate:
     vector: dict[str, float]
     loaded: neutral.Loadedness
     words: int
+    # False for a sentence that opens a quotation it does not close: shown alone, the
+    # quotation never ends. It still counts for what the story is about.
+    showable: bool = True
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,7 @@ class ExtractiveSummariser:
                 _content_scores(candidates, story.articles, multi=multi, opinions=opinions),
                 wanted=wanted,
                 strict=partisan,
+                vocabularies=_outlet_vocabularies(story.articles) if multi else None,
             )
             chosen = _select(scored, max_sentences, budget, multi=multi, opinions=opinions)
             chosen = _add_disagreements(chosen, scored, max_sentences)
@@ -298,8 +304,6 @@ def _usable(sentence: str, title: str) -> bool:
         return False  # the tail of a sentence broken across lines
     if _quote_tail(sentence):
         return False  # the end of a quotation begun earlier: the speaker is not named
-    if _quote_left_open(sentence):
-        return False  # a quotation going on past the sentence: shown alone it never closes
     long_words = [w for w in sentence.split() if len(w) > 3]
     capitalised = sum(1 for w in long_words if w[0].isupper())
     return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
@@ -334,6 +338,7 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
     the choice.
     """
     raw: list[tuple[str, Article, int, dict[str, int]]] = []
+    unshowable: set[int] = set()
     for article in articles:
         if furniture.is_link_post(article.title):
             continue  # a list of other pages: nothing in it is this story's content
@@ -348,6 +353,8 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
                 continue  # sponsor reads, captions, polls, pasted logs: never content
             if english and not _usable(text, article.title):
                 continue
+            if _quote_left_open(text):
+                unshowable.add(len(raw))
             raw.append((text, article, position, _counts(content_words(text))))
             position += 1
     df: dict[str, int] = {}
@@ -357,7 +364,7 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
     n = len(raw) + _PRIOR_SENTENCES
     idf = {term: math.log(n / count) for term, count in df.items()}
     out = []
-    for text, article, position, counts in raw:
+    for index, (text, article, position, counts) in enumerate(raw):
         vector = {t: (1 + math.log(c) if c > 1 else 1.0) * idf[t] for t, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         out.append(
@@ -368,6 +375,7 @@ def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidat
                 vector={t: v / norm for t, v in vector.items()},
                 loaded=_UNCHECKED,
                 words=text.count(" ") + 1,
+                showable=index not in unshowable,
             )
         )
     return out
@@ -452,7 +460,13 @@ def _quoted_share(text: str) -> float:
     return sum(end - start for start, end in spans) / max(1, len(text))
 
 
-def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False) -> list[_Scored]:
+def _neutral_scores(
+    scored: list[_Scored],
+    wanted: int,
+    *,
+    strict: bool = False,
+    vocabularies: dict[str, frozenset[str]] | None = None,
+) -> list[_Scored]:
     """Repair and re-score the best sentences, setting aside those that stay loaded.
 
     Only as many sentences as selection can use are checked, best first: the checks cost
@@ -465,6 +479,8 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
     for item in sorted(scored, key=lambda s: -s.score):
         if len(clean) >= wanted:
             break
+        if not item.candidate.showable:
+            continue
         text = item.candidate.text
         loaded = neutral.assess(text)
         if not loaded.clean:
@@ -474,6 +490,8 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
             continue
         candidate = replace(item.candidate, text=text, loaded=loaded, words=text.count(" ") + 1)
         penalty = W_LOADED * loaded.score + W_QUOTE * _quoted_share(text)
+        if vocabularies and not loaded.clean:
+            penalty += W_ONE_OUTLET * len(_one_outlet_words(candidate, vocabularies))
         if strict and neutral.is_attributed(text):
             penalty -= W_ATTRIBUTED_STRICT  # in commentary, prefer what someone is said to say
         limit = STRICT_LOADED_LIMIT if strict else LOADED_LIMIT
@@ -483,6 +501,27 @@ def _neutral_scores(scored: list[_Scored], wanted: int, *, strict: bool = False)
     if clean or not loaded_ones:
         return clean  # fewer sentences rather than loaded ones
     return [max(loaded_ones, key=lambda s: s.score)]
+
+
+def _outlet_vocabularies(articles: Sequence[Article]) -> dict[str, frozenset[str]]:
+    """Each outlet's words (lower case), to tell one outlet's framing from shared wording."""
+    words: dict[str, set[str]] = {}
+    for article in articles:
+        found = _LETTERS.findall(f"{article.title} {article.text}".lower())
+        words.setdefault(article.outlet, set()).update(found)
+    return {outlet: frozenset(found) for outlet, found in words.items()}
+
+
+def _one_outlet_words(candidate: _Candidate, vocabularies: dict[str, frozenset[str]]) -> list[str]:
+    """Loaded or evaluative words of the sentence that no other outlet of the story uses.
+
+    Outlets reporting one event share its facts' words; a charged word only one of them
+    uses is that outlet's framing ("rampage" where the others say "protest").
+    """
+    others = [v for outlet, v in vocabularies.items() if outlet != candidate.article.outlet]
+    suspects = [w.lower() for term in neutral.find_terms(candidate.text) for w in term.text.split()]
+    suspects += neutral.evaluative_words(candidate.text)
+    return [w for w in suspects if not any(w in vocabulary for vocabulary in others)]
 
 
 def _select(

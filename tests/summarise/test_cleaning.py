@@ -165,9 +165,19 @@ def test_poll_caption_and_subscribe_lines_never_reach_a_summary() -> None:
 
 
 def test_a_sentence_opening_a_single_quoted_quotation_it_never_closes_is_not_shown() -> None:
-    from bot.summarise.extractive import _usable
+    from bot.summarise.extractive import ExtractiveSummariser
+    from tests.summarise.fixtures import article, story
 
-    opened = "‘It would be grand to keep the ferry running all winter for the island."
-    closed = "‘It would be grand to keep the ferry running,’ the skipper’s mate said today."
-    assert not _usable(opened, "Ferry")
-    assert _usable(closed, "Ferry")
+    text = (
+        "‘It would be grand to keep the ferry running all winter for the island. "
+        "We have the crew for it,’ the skipper said on Monday at the harbour office. "
+        "The ferry company will decide on the winter timetable by the end of the month. "
+        "‘I was told the ferry runs on time to the island every single day,’ a passenger said."
+    )
+    item = ExtractiveSummariser().summarise_story(
+        story(article("Harbour Gazette", "Ferry", text, slug="ferry-winter"))
+    )
+    shown = [s.text for s in item.sentences]
+    assert shown
+    assert all(s.count("‘") <= s.count("’") for s in shown)
+    assert not any(s.startswith("‘It would be grand") for s in shown)

@@ -72,3 +72,36 @@ def test_two_outlets_giving_different_figures_are_both_shown_and_flagged() -> No
     assert item.note.startswith("Outlets differ: ")
     assert "(The Harbour Gazette)" in item.note and "(Meridian Wire Service)" in item.note
     assert "5,000 dockworkers" in item.note or "2,000 dockworkers" in item.note
+
+
+def test_a_charged_word_only_one_outlet_uses_costs_its_sentence() -> None:
+    from bot.summarise.extractive import (
+        _candidates,
+        _one_outlet_words,
+        _outlet_vocabularies,
+    )
+
+    calm = article(
+        "Coastline Wire",
+        "Protest at Marlow quay",
+        "About 200 people protested at Marlow quay on Sunday against the closure plan.",
+        slug="protest-wire",
+    )
+    charged = article(
+        "The Daily Klaxon",
+        "Mob at Marlow quay",
+        "A furious rampage of 200 people hit Marlow quay on Sunday over the closure plan.",
+        slug="protest-klaxon",
+    )
+    shared = article(
+        "Marlow Evening Post",
+        "Quay rampage",
+        "Police called the protest at the quay a rampage; about 200 people took part.",
+        slug="protest-post",
+    )
+    candidates = _candidates([calm, charged, shared], english=True)
+    sentence = next(c for c in candidates if c.article is charged)
+    vocabularies = _outlet_vocabularies([calm, charged])
+    assert _one_outlet_words(sentence, vocabularies) == ["furious", "rampage"]
+    # A word another outlet also uses is shared wording, not one outlet's framing.
+    assert _one_outlet_words(sentence, _outlet_vocabularies([calm, charged, shared])) == ["furious"]
