@@ -7,10 +7,12 @@ import asyncio
 import io
 import logging
 import os
+import queue
 import sys
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO, cast
 
 import pytest
 from sqlalchemy import select, update
@@ -339,26 +341,21 @@ async def test_a_bug_in_a_command_shows_the_one_unexpected_error_sentence(
         assert "the console command '/list' failed" in caplog.text
 
 
-class _TypedLines(io.StringIO):
+class _TypedLines:
     """Keyboard input: a terminal (so the console shows its prompt) that the test types into
-    line by line, and ends with Ctrl-D."""
+    line by line, and ends with Ctrl-D (an empty line). Only what the console reads."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._lines: asyncio.Queue[str] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        import queue
-
-        self._queue: queue.Queue[str] = queue.Queue()
+        self._typed: queue.Queue[str] = queue.Queue()
 
     def isatty(self) -> bool:
         return True
 
-    def readline(self, size: int | None = -1) -> str:
-        return self._queue.get()
+    def readline(self) -> str:
+        return self._typed.get()
 
     def type(self, line: str) -> None:
-        self._queue.put(line)
+        self._typed.put(line)
 
 
 async def _until(out: io.StringIO, text: str, timeout: float = 10.0) -> str:
@@ -377,7 +374,7 @@ async def test_log_lines_print_above_the_prompt_and_routine_ticks_stay_quiet(
         out, keys = io.StringIO(), _TypedLines()
         handler = setup_logging("INFO", stream=out)
         try:
-            console = ConsoleAdapter(app.commands, stdin=keys, stdout=out)
+            console = ConsoleAdapter(app.commands, stdin=cast(TextIO, keys), stdout=out)
             serving = asyncio.create_task(console.serve())
             await _until(out, "> ")
             logging.getLogger("bot.feeds").warning("feed https://news.example/rss failed")

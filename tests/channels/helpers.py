@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.channels.daily import BuildDeps
 from bot.channels.delivery import PostError, PostResult
@@ -16,6 +17,9 @@ from bot.store.channels import ChannelDefaults
 from bot.store.db import Database
 from bot.store.feeds import FeedStore
 from bot.summarise.extractive import ExtractiveSummariser
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 @dataclass
@@ -170,3 +174,25 @@ async def seed_due_channel(db: Database, where: ChannelRef) -> None:
         feed_id=None,
         fetched_at=fetched,
     )
+
+
+def news(n: int, title: str, text: str, outlet: str, when_hour: int = 9) -> Article:
+    """An article of 2026-04-01 by `outlet`, at https://<outlet's first word>.example/<n>."""
+    return Article(
+        id=f"n{n}",
+        url=f"https://{outlet.split()[0].lower()}.example/{n}",
+        title=title,
+        text=text,
+        outlet=outlet,
+        published=utc(2026, 4, 1, when_hour),
+    )
+
+
+async def tick_at(app: App, clock: Clock, channel_id: int, at: datetime) -> RecordingPoster:
+    """A tick at `at`, when the channel's digest is due: the poster holds what it posted."""
+    async with app.db.session() as session:
+        await channel_store.set_next_digest(session, channel_id, at)
+    clock.now = at
+    poster = RecordingPoster()
+    await app.scheduler({"test": poster}).tick()
+    return poster

@@ -6,27 +6,17 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.channels.ask import NOT_FOUND, ExtractiveAnswerer, rank_articles, reply_from_answer
-from bot.models import Article, Caller, ChannelRef
+from bot.models import Caller, ChannelRef
 from tests.channels.helpers import (
     Clock,
     RecordingPoster,
     add_channel,
     add_feed_with_articles,
+    news,
     utc,
 )
 
 ADMIN = Caller("u1", can_manage=True)
-
-
-def news(n: int, title: str, text: str, outlet: str, when_hour: int = 9) -> Article:
-    return Article(
-        id=f"n{n}",
-        url=f"https://{outlet.split()[0].lower()}.example/{n}",
-        title=title,
-        text=text,
-        outlet=outlet,
-        published=utc(2026, 4, 1, when_hour),
-    )
 
 
 BRIDGE = news(

@@ -8,13 +8,13 @@ from datetime import timedelta
 from bot.app import App
 from bot.digest.render import render_text
 from bot.models import Article, Caller, ChannelRef
-from bot.store.channels import set_next_digest
 from tests.channels.conftest import rss
 from tests.channels.helpers import (
     Clock,
-    RecordingPoster,
     add_channel,
     add_feed_with_articles,
+    news,
+    tick_at,
     utc,
 )
 from tests.fakes.feed_server import FeedServer
@@ -87,13 +87,9 @@ async def test_summary_of_one_hour_says_last_hour(app: App) -> None:
 
 
 def _story(n: int, subject: str, when_hour: int = 9) -> Article:
-    return Article(
-        id=f"s{n}",
-        url=f"https://gazette.example/{n}",
-        title=f"{subject}: {SAID[n % len(SAID)][0]}",
-        text=f"The {subject.lower()} {SAID[n % len(SAID)][1]}",
-        outlet="Harbour Gazette",
-        published=utc(2026, 4, 1, when_hour),
+    title, text = SAID[n % len(SAID)]
+    return news(
+        n, f"{subject}: {title}", f"The {subject.lower()} {text}", "Harbour Gazette", when_hour
     )
 
 
@@ -113,11 +109,7 @@ async def test_status_says_an_article_was_cut_by_the_item_limit_with_its_rank(
     await app.commands.settings(where, ADMIN, {"max_items": "2"})
     stories = [_story(n, subject, 9 - n) for n, subject in enumerate(SUBJECTS)]
     await add_feed_with_articles(app.db, channel_id, stories, fetched_at=clock())
-    async with app.db.session() as session:
-        await set_next_digest(session, channel_id, utc(2026, 4, 2, 8))
-    clock.now = utc(2026, 4, 2, 8)
-    poster = RecordingPoster()
-    await app.scheduler({"test": poster}).tick()
+    poster = await tick_at(app, clock, channel_id, utc(2026, 4, 2, 8))
     (digest,) = [d for _, d, _ in poster.posts]
     shown = {s.url for item in digest.items for s in item.sources}
     assert len(shown) == 2
@@ -138,11 +130,7 @@ async def test_status_says_an_article_arrived_before_the_channel_followed_its_fe
     channel_id, _where = await add_channel(app.db, clock(), channel="news")
     old = _story(1, "Town library")
     await add_feed_with_articles(app.db, channel_id, [old], fetched_at=clock())
-    async with app.db.session() as session:
-        await set_next_digest(session, channel_id, utc(2026, 4, 2, 8))
-    clock.now = utc(2026, 4, 2, 8)
-    poster = RecordingPoster()
-    await app.scheduler({"test": poster}).tick()
+    poster = await tick_at(app, clock, channel_id, utc(2026, 4, 2, 8))
     clock.now = utc(2026, 4, 3, 8, 30)
     await app.scheduler({"test": poster}).tick()  # nothing new: no second digest
     late = await add_channel(app.db, clock(), channel="late")
@@ -183,10 +171,6 @@ async def test_a_daily_digest_shows_its_period_in_the_channels_time(app: App, cl
         app.db, clock(), channel="news", timezone="Europe/Berlin", time="08:00"
     )
     await add_feed_with_articles(app.db, channel_id, [_story(1, "Fish market")], fetched_at=clock())
-    async with app.db.session() as session:
-        await set_next_digest(session, channel_id, utc(2026, 4, 2, 6))
-    clock.now = utc(2026, 4, 2, 6)
-    poster = RecordingPoster()
-    await app.scheduler({"test": poster}).tick()
+    poster = await tick_at(app, clock, channel_id, utc(2026, 4, 2, 6))
     (digest,) = [d for _, d, _ in poster.posts]
     assert "2026-04-01 08:00 – 2026-04-02 08:00 CEST" in render_text(digest)
