@@ -22,14 +22,14 @@ from bot.config import Settings
 from bot.digest.render import render_text
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
-from bot.models import Article, ChannelRef
+from bot.models import ChannelRef
 from bot.store import channels as channel_store
 from bot.store.channels import ChannelDefaults
 from bot.store.db import Database
 from bot.store.feeds import FeedStore
 from bot.store.schema import FeedRow
 from tests.channels.conftest import rss
-from tests.channels.helpers import Clock, RecordingPoster, add_feed_with_articles, utc
+from tests.channels.helpers import Clock, RecordingPoster, add_feed_with_articles, news, utc
 from tests.fakes.fake_openai import FakeOpenAI, Reply
 from tests.fakes.feed_server import FeedServer
 
@@ -50,33 +50,22 @@ LLM = {
 }
 
 
-def story(n: int, title: str, text: str, outlet: str) -> Article:
-    return Article(
-        id=f"h{n}",
-        url=f"https://{outlet.split()[0].lower()}.example/{n}",
-        title=title,
-        text=text,
-        outlet=outlet,
-        published=utc(2026, 4, 1, 9),
-    )
-
-
 STORIES = (
-    story(
+    news(
         1,
         "Council approves harbour bridge repair",
         "The council approved a 4.2 million euro repair of the harbour bridge on Tuesday. "
         "Work starts in May and should take two years, the mayor said.",
         "Harbour Gazette",
     ),
-    story(
+    news(
         2,
         "Apple harvest breaks record",
         "Orchards in the valley picked a record 12,000 tonnes of apples this autumn. "
         "Growers credited a warm spring.",
         "Valley Courier",
     ),
-    story(
+    news(
         3,
         "Rail strike ends after talks",
         "Train drivers ended their strike on Friday after talks with the rail operator. "
