@@ -174,3 +174,20 @@ async def test_a_daily_digest_shows_its_period_in_the_channels_time(app: App, cl
     poster = await tick_at(app, clock, channel_id, utc(2026, 4, 2, 6))
     (digest,) = [d for _, d, _ in poster.posts]
     assert "2026-04-01 08:00 – 2026-04-02 08:00 CEST" in render_text(digest)
+
+
+async def test_counts_of_one_read_in_the_singular(app: App, clock: Clock) -> None:
+    channel_id, where = await add_channel(app.db, clock(), channel="news")
+    await add_feed_with_articles(
+        app.db, channel_id, [_story(1, "Fish market")], fetched_at=clock() + timedelta(minutes=5)
+    )
+    clock.advance(hours=1)
+    now = await app.commands.digest_now(where, ADMIN)
+    assert now.text.endswith(": 1 story."), now.text
+    summary = await app.commands.execute(where, ADMIN, "summary hours:2")
+    assert summary.text.endswith(", the last 2 hours: 1 story."), summary.text
+    status = await app.commands.status(where)
+    assert status.text == "Status of this channel (1 subscription):"
+    await tick_at(app, clock, channel_id, utc(2026, 4, 2, 8))
+    status = await app.commands.status(where)
+    assert any(", 1 story, sent" in line for line in status.lines), status.lines

@@ -12,6 +12,7 @@ from bot.channels.commands.base import (
     next_digest_line,
     since_last_digest_time,
 )
+from bot.channels.commands.parsing import plural
 from bot.channels.daily import select_candidates
 from bot.channels.timing import PERIOD_PREFIX, parse_zone
 from bot.channels.topics import filter_reason, matches_topic, topic_words
@@ -54,14 +55,16 @@ class StatusCommands(CommandsBase):
             error = (
                 f" (last error: {last.last_error})" if last.last_error and not last.sent_at else ""
             )
-            lines.append(f"last digest: {last.period_key}, {last.items} stories, {state}{error}")
+            told = plural(last.items, "story", "stories")
+            lines.append(f"last digest: {last.period_key}, {told}, {state}{error}")
         lines.append(next_digest_line(channel))
         skipped = [c for c in candidates if c.skipped][:10]
         waiting = sum(1 for c in candidates if c.skipped is None)
         lines.append(f"articles waiting for the next digest: {waiting}")
         lines += [f"skipped {c.article.title[:80]!r}: {c.skipped}" for c in skipped]
         return Reply(
-            text=f"Status of this channel ({len(subs)} subscriptions):", lines=tuple(lines)
+            text=f"Status of this channel ({plural(len(subs), 'subscription')}):",
+            lines=tuple(lines),
         )
 
     async def _explain_article(self, channel: Channel, url_or_id: str) -> Reply:

@@ -32,6 +32,10 @@ def last_hours(hours: int) -> str:
     return "the last hour" if hours == 1 else f"the last {hours} hours"
 
 
+def stories(digest: Digest) -> str:
+    return plural(len(digest.items), "story", "stories")
+
+
 def count_of(count: int, noun: str, *, past: bool = False) -> str:
     """ "1 article is", "3 articles are" ("was"/"were" when `past`)."""
     verb = ("was" if count == 1 else "were") if past else ("is" if count == 1 else "are")
@@ -61,7 +65,7 @@ class SummaryCommands(CommandsBase):
             digest = await self._compose(
                 where, articles, f"Summary of {label}, {last_hours(hours)}", start, now
             )
-            return Reply(text=f"{digest.title}: {len(digest.items)} stories.", digest=digest)
+            return Reply(text=f"{digest.title}: {stories(digest)}.", digest=digest)
 
         return await self._guarded(work)
 
@@ -167,7 +171,7 @@ class SummaryCommands(CommandsBase):
                 start,
                 now,
             )
-            return Reply(text=f"{digest.title}: {len(digest.items)} stories.", digest=digest)
+            return Reply(text=f"{digest.title}: {stories(digest)}.", digest=digest)
 
         return await self._guarded(work)
 
