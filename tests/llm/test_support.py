@@ -53,7 +53,7 @@ def test_a_sentence_drawn_from_two_neighbouring_sentences_passes() -> None:
     text = "The water board approved a treatment plant on Monday that will cost 12 million euros."
     judged = judge_sentence(text, (WATER,), allowed_urls=[WATER.url])
     assert judged.reason is None
-    assert judged.passage == "sentences 2-3 of Lakeside Herald"  # the title is sentence 1
+    assert judged.passage == "sentences 1-2 of Lakeside Herald"
 
 
 def test_words_scattered_over_the_article_are_not_support() -> None:

@@ -68,9 +68,10 @@ class ArticleIndex:
     """What one article can support: passages in order, outlet, instruction-like sentences."""
 
     article: Article
-    passages: tuple[Passage, ...]
+    passages: tuple[Passage, ...]  # the title first, when there is one
     outlet_keys: frozenset[str]
     instructions: tuple[frozenset[str], ...]
+    titled: bool = False
 
     @cached_property
     def all_keys(self) -> frozenset[str]:
@@ -97,6 +98,7 @@ def article_index(article: Article) -> ArticleIndex:
         passages=tuple(passage_of(t) for t in texts if t.strip()),
         outlet_keys=passage_of(article.outlet).keys,
         instructions=tuple(passage_of(s).keys for s in instructions),
+        titled=bool(texts) and bool(article.title.strip()),
     )
 
 
