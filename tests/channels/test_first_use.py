@@ -191,3 +191,16 @@ async def test_counts_of_one_read_in_the_singular(app: App, clock: Clock) -> Non
     await tick_at(app, clock, channel_id, utc(2026, 4, 2, 8))
     status = await app.commands.status(where)
     assert any(", 1 story, sent" in line for line in status.lines), status.lines
+
+
+async def test_status_of_a_waiting_article_gives_its_rank_so_far(app: App, clock: Clock) -> None:
+    channel_id, where = await add_channel(app.db, clock(), channel="news")
+    await app.commands.settings(where, ADMIN, {"max_items": "2"})
+    stories = [_story(n, subject, 9 - n) for n, subject in enumerate(SUBJECTS)]
+    await add_feed_with_articles(app.db, channel_id, stories, fetched_at=clock())
+    clock.advance(hours=1)
+    reasons = [(await app.commands.status(where, s.url)).text for s in stories]
+    assert all("waiting" in reason for reason in reasons), reasons
+    ranks = sorted(reason.split("#")[1][0] for reason in reasons)
+    assert ranks == ["1", "2", "3", "4"], reasons
+    assert sum("cut by the item limit of 2" in reason for reason in reasons) == 2

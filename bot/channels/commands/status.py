@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.channels.commands.base import (
     NOTHING_FOLLOWED,
@@ -93,51 +93,80 @@ class StatusCommands(CommandsBase):
         window_hours = self.config.digest.window_hours
         covering = await digest_store.digest_covering(session, channel.id, arrived)
         if covering is None:
-            if arrived > since_last_digest_time(channel, self.clock()):
-                if article.published < arrived - timedelta(hours=window_hours):
-                    return _old_news(article, window_hours)
-                return WAITING
-            local = arrived.astimezone(parse_zone(channel.timezone))
+            start, now = since_last_digest_time(channel, self.clock()), self.clock()
+            if arrived <= start:
+                local = arrived.astimezone(parse_zone(channel.timezone))
+                return (
+                    f"skipped: it arrived {local:%Y-%m-%d %H:%M} {channel.timezone}, before this "
+                    "channel's digests covered it (the feed was followed later, or digests "
+                    "were off)."
+                )
+            if article.published <= start - timedelta(hours=window_hours):
+                return _old_news(article, window_hours)
+            place = await self._place(session, channel, subs, article, start, now, "")
+            if isinstance(place, str):
+                return place
+            rank, count = place
+            if rank <= channel.max_items:
+                return f"waiting: #{rank} of {count} stories so far; it will be in the next digest."
             return (
-                f"skipped: it arrived {local:%Y-%m-%d %H:%M} {channel.timezone}, before this "
-                "channel's digests covered it (the feed was followed later, or digests were off)."
+                f"waiting: #{rank} of {count} stories so far, so cut by the item limit of "
+                f"{channel.max_items} unless it rises (settings max_items=N makes digests longer)."
             )
         if article.published <= covering.period_start - timedelta(hours=window_hours):
             return _old_news(article, window_hours)
-        candidates = await select_candidates(
-            session,
-            channel.id,
-            subs,
-            start=covering.period_start,
-            end=covering.period_end,
-            max_age_hours=window_hours,
-            cache=BuildCache(),
-        )
-        own = f"duplicate: already in the digest {covering.period_key}"
-        skipped = next((c.skipped for c in candidates if c.article.id == article.id), None)
-        if skipped and skipped != own:
-            return f"skipped: {skipped}."
-        kept = [c.article for c in candidates if c.skipped in (None, own)]
-        stories = cluster_articles(kept)
-        rank = next(
-            (
-                n
-                for n, story in enumerate(stories, 1)
-                if any(a.id == article.id for a in story.articles)
-            ),
-            None,
-        )
         day = covering.period_key.removeprefix(PERIOD_PREFIX)
-        if rank is None or rank <= covering.items:
+        place = await self._place(
+            session,
+            channel,
+            subs,
+            article,
+            covering.period_start,
+            covering.period_end,
+            covering.period_key,
+        )
+        if isinstance(place, str):
+            return place
+        rank, count = place
+        if rank <= covering.items:
             return f"skipped: it was not chosen for the digest of {day}."
         return (
-            f"skipped: cut by the item limit: it was #{rank} of {len(stories)} stories in the "
+            f"skipped: cut by the item limit: it was #{rank} of {count} stories in the "
             f"period of a {covering.items}-item digest ({day}); settings max_items=N makes "
             "digests longer."
         )
 
-
-WAITING = "waiting: it will be in the next digest (unless more important stories fill it)."
+    async def _place(
+        self,
+        session: Session,
+        channel: Channel,
+        subs: Sequence[SubscriptionView],
+        article: Article,
+        start: datetime,
+        end: datetime,
+        period_key: str,
+    ) -> tuple[int, int] | str:
+        """The article's story rank among the period's stories (and how many there are), as
+        the digest of that period ranks them; or why it is not among them."""
+        candidates = await select_candidates(
+            session,
+            channel.id,
+            subs,
+            start=start,
+            end=end,
+            max_age_hours=self.config.digest.window_hours,
+            cache=BuildCache(),
+        )
+        # Articles of this very digest count as its own, not as sent before it.
+        own = f"duplicate: already in the digest {period_key}" if period_key else None
+        skipped = next((c.skipped for c in candidates if c.article.id == article.id), None)
+        if skipped and skipped != own:
+            return f"skipped: {skipped}."
+        stories = cluster_articles([c.article for c in candidates if c.skipped in (None, own)])
+        for rank, story in enumerate(stories, 1):
+            if any(a.id == article.id for a in story.articles):
+                return rank, len(stories)
+        return "skipped: it is not among the stories of its digest period."
 
 
 def _old_news(article: Article, window_hours: int) -> str:
