@@ -487,6 +487,76 @@ def unknown_env_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
     return warnings
 
 
+def _sections() -> dict[str, type[BaseModel]]:
+    """Each settings section by name (fetch, digest, ...) with its model."""
+    found: dict[str, type[BaseModel]] = {}
+    for name, field in Settings.model_fields.items():
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            found[name] = model
+    return found
+
+
+def _likely(name: str, choices: list[str]) -> str | None:
+    """The choice `name` is most likely a misspelling of, if one is close enough."""
+    guess = difflib.get_close_matches(name.lower(), choices, 1, 0.6)
+    return guess[0] if guess else None
+
+
+_SEE_EXAMPLE = "see config/newsbot.example.toml for the settings there are."
+
+
+def _check_file_keys(data: Mapping[str, Any], path: Path) -> None:
+    """Refuse a key or section the settings do not have, naming the likely spelling."""
+    sections = _sections()
+    for key, value in data.items():
+        if key in Settings.model_fields and not (key in sections and isinstance(value, dict)):
+            continue  # a value where a section belongs is explained by _describe
+        if key in sections:
+            unknown = [k for k in value if k not in sections[key].model_fields]
+            if unknown:
+                guess = _likely(unknown[0], list(sections[key].model_fields))
+                hint = f"did you mean {key}.{guess}?" if guess else _SEE_EXAMPLE
+                raise ConfigError(f"unknown setting {key}.{unknown[0]} in {path}; {hint}")
+            continue
+        if isinstance(value, dict):
+            guess = _likely(key, list(sections))
+            hint = f"did you mean [{guess}]?" if guess else _SEE_EXAMPLE
+            raise ConfigError(f"unknown section [{key}] in {path}; {hint}")
+        guess = _likely(key, list(Settings.model_fields))
+        hint = f"did you mean {guess}?" if guess else _SEE_EXAMPLE
+        raise ConfigError(f"unknown setting {key} in {path}; {hint}")
+
+
+def _check_env_keys(environ: Mapping[str, str]) -> None:
+    """Refuse NEWSBOT_SECTION__KEY variables that set nothing, naming the likely spelling.
+
+    Such a variable is meant as a setting (the double underscore says so), so ignoring it
+    would leave the operator with a value they did not choose.
+    """
+    sections = _sections()
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("NEWSBOT_") or "__" not in upper:
+            continue
+        if upper.startswith(_TEST_ENV_PREFIX):
+            continue
+        section, _, key = upper.removeprefix("NEWSBOT_").lower().partition("__")
+        if section in sections and key in sections[section].model_fields:
+            continue
+        meant_section = section if section in sections else _likely(section, list(sections))
+        meant_key = None
+        if meant_section is not None:
+            fields = list(sections[meant_section].model_fields)
+            meant_key = key if key in fields else _likely(key, fields)
+        hint = (
+            f"did you mean {env_name(meant_section, meant_key)} ({meant_section}.{meant_key})?"
+            if meant_section is not None and meant_key is not None
+            else _SEE_EXAMPLE
+        )
+        raise ConfigError(f"{name} is not a newsbot setting ({section}.{key}); {hint}")
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Load settings from `path` (or $NEWSBOT_CONFIG, if set) and the environment.
 
@@ -513,6 +583,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
                 f"config file {config_path} cannot be read ({error.strerror}); check the path."
             ) from None
         _refuse_file_secrets(file_data, config_path)
+        _check_file_keys(file_data, config_path)
+    _check_env_keys(os.environ)
     # NEWSBOT_DATABASE_URL is the documented spelling; map it onto database.url.
     env_db = os.environ.get("NEWSBOT_DATABASE_URL")
     if env_db:

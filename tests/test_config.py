@@ -258,3 +258,52 @@ def test_database_ports_are_checked_wherever_the_host_part_ends(
         return
     with pytest.raises(ConfigError, match=problem):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("content", "env", "expected"),
+    [
+        (
+            "",
+            {"NEWSBOT_FETCH__TIMEOUT": "10"},
+            "NEWSBOT_FETCH__TIMEOUT is not a newsbot setting (fetch.timeout); "
+            "did you mean NEWSBOT_FETCH__TIMEOUT_S (fetch.timeout_s)?",
+        ),
+        (
+            "",
+            {"NEWSBOT_FECTH__TIMEOUT_S": "10"},
+            "NEWSBOT_FECTH__TIMEOUT_S is not a newsbot setting (fecth.timeout_s); "
+            "did you mean NEWSBOT_FETCH__TIMEOUT_S (fetch.timeout_s)?",
+        ),
+        (
+            "[fetch]\ntimeout = 10\n",
+            {},
+            "unknown setting fetch.timeout in newsbot.toml; did you mean fetch.timeout_s?",
+        ),
+        (
+            "[fecth]\ntimeout_s = 10\n",
+            {},
+            "unknown section [fecth] in newsbot.toml; did you mean [fetch]?",
+        ),
+        (
+            "[fetch]\ncolour = 'blue'\n",
+            {},
+            "unknown setting fetch.colour in newsbot.toml; "
+            "see config/newsbot.example.toml for the settings there are.",
+        ),
+    ],
+)
+def test_an_unknown_setting_stops_start_up_with_the_likely_spelling(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: str,
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(content, encoding="utf-8")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as stopped:
+        load_settings(path)
+    assert str(stopped.value) == expected.replace("newsbot.toml", str(path))

@@ -42,6 +42,8 @@ CHANNEL_REFUSALS = {
     "restricted_action_thread_only_channel": "this channel takes replies in threads only; "
     "let newsbot post there, or unsubscribe it",
 }
+# Refusals of every message, not just this one: the channel is archived or gone.
+CHANNEL_GONE = frozenset({"channel_not_found", "is_archived"})
 AUTH_REFUSALS = frozenset(
     {
         "invalid_auth",
@@ -98,7 +100,10 @@ def post_error(where: ChannelRef, error: SlackApiError) -> PostError:
         # Not logged here: the outbox logs the digest's failure once, with the channel, and
         # a command's caller is told directly.
         return PostError(
-            f"Slack refused the post ({code}): {CHANNEL_REFUSALS[code]}.", retryable=False
+            f"Slack refused the post ({code}): {CHANNEL_REFUSALS[code]}.",
+            retryable=False,
+            # An archived or deleted channel takes no message at all: the outbox pauses it.
+            channel_unreachable=code in CHANNEL_GONE,
         )
     if code in AUTH_REFUSALS:
         log.error("slack: workspace %s refused newsbot's token (%s)", where.workspace, code)

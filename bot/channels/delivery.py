@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 from bot.clock import Clock
 from bot.digest.render import digest_from_dict
 from bot.models import ChannelRef, Digest
+from bot.store import channels as channel_store
 from bot.store import outbox as outbox_store
 from bot.store.channels import run_write
 from bot.store.db import Database, WriteBatcher
@@ -238,12 +239,17 @@ async def _handle_post_error(
             delay,
         )
         return await _retry_later(db, leased, str(error), now + timedelta(seconds=delay), policy)
+    paused = error.channel_unreachable and await _pause_channel(db, leased, str(error), now)
     log.error(
-        "cannot post digest %s to %s: %s; the digest is kept and retried in %.0f min",
+        "cannot post digest %s to %s: %s; the digest is kept and retried in %.0f min%s",
         leased.idempotency_key,
         leased.where.key,
         error,
         policy.blocked_retry_s / 60,
+        f"; the channel is paused (no new digests) until `newsbot channels resume "
+        f"{leased.channel_id}` (or `newsbot channels remove {leased.channel_id}`)"
+        if paused
+        else "",
     )
     if not error.channel_unreachable:
         try:
@@ -256,6 +262,14 @@ async def _handle_post_error(
             log.warning("could not tell %s why: %s", leased.where.key, notify_error)
     retry_at = now + timedelta(seconds=policy.blocked_retry_s)
     return await _retry_later(db, leased, str(error), retry_at, policy)
+
+
+async def _pause_channel(db: Database, leased: LeasedPost, reason: str, now: datetime) -> bool:
+    """The channel takes no posts: no digest is built for it until an operator resumes it
+    (this row is still retried, in case the platform's answer was wrong). False when it
+    already was paused."""
+    async with db.session() as session:
+        return await channel_store.pause_channel(session, leased.channel_id, reason, now)
 
 
 async def _retry_later(

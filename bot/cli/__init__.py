@@ -9,7 +9,8 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bot.cli import digest_cmd, feeds_cmd, run_cmd
+from bot import __version__
+from bot.cli import channels_cmd, config_cmd, digest_cmd, feeds_cmd, run_cmd
 from bot.config import Settings, load_settings, unknown_env_warnings
 from bot.errors import NewsbotError
 from bot.logs import redact, setup_logging
@@ -17,7 +18,7 @@ from bot.logs import redact, setup_logging
 # A subcommand handler gets the parsed arguments and the loaded settings, returns an exit code.
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 # Each module adds its subcommands with `register(subparsers)`; a new group is one more here.
-SUBCOMMANDS = (digest_cmd, feeds_cmd, run_cmd)
+SUBCOMMANDS = (digest_cmd, feeds_cmd, run_cmd, channels_cmd, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neutral news digests that name their sources, for Discord and Slack.",
     )
     parser.add_argument("--config", help="TOML settings file (default: $NEWSBOT_CONFIG)")
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for group in SUBCOMMANDS:
         group.register(sub)

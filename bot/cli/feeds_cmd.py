@@ -93,7 +93,7 @@ def register(subparsers: Any) -> None:
     articles.set_defaults(handler=run_articles)
 
 
-def _console() -> Console:
+def console() -> Console:
     # Resolved at call time, so output goes wherever sys.stdout points now. Piped output
     # gets wide lines rather than URLs folded into 80 columns.
     width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
@@ -101,7 +101,7 @@ def _console() -> Console:
 
 
 @asynccontextmanager
-async def _database(settings: Settings) -> AsyncIterator[Database]:
+async def database(settings: Settings) -> AsyncIterator[Database]:
     db = await open_database(settings.database.url)
     try:
         yield db
@@ -163,7 +163,7 @@ def _read_local(path: Path, limit: int) -> bytes:
 _LARGEST_ID = 2**63 - 1
 
 
-def _is_id(ref: str) -> bool:
+def is_id(ref: str) -> bool:
     # ASCII only: "²" passes isdigit() but int() refuses it.
     return ref.isascii() and ref.isdigit()
 
@@ -172,15 +172,15 @@ async def _find_feed(store: FeedStore, ref: str) -> Feed:
     ref = ref.strip()
     if not ref:
         raise BadInput("give a feed id or URL; `newsbot feeds list` shows them.")
-    if _is_id(ref):
+    if is_id(ref):
         feed = await store.get(int(ref)) if int(ref) <= _LARGEST_ID else None
     else:
         feed = await store.get_by_url(ref)
-    local = _existing_path(ref) if feed is None and not _is_id(ref) else None
+    local = _existing_path(ref) if feed is None and not is_id(ref) else None
     if local is not None:
         feed = await store.get_by_url(local)
     if feed is None:
-        kind = "id" if _is_id(ref) else "URL"
+        kind = "id" if is_id(ref) else "URL"
         raise BadInput(
             f"there is no feed with {kind} {display_url(ref)}; `newsbot feeds list` shows them."
         )
@@ -215,11 +215,11 @@ async def run_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
     """Add one feed; it is due at once."""
     url = _operator_url(args.url, settings)
     interval = _interval_s(args, settings)
-    async with _database(settings) as db:
+    async with database(settings) as db:
         feed = await _feed_store(db, settings).add(
             url, now=utc_now(), outlet=args.outlet.strip(), interval_s=interval
         )
-    _console().print(
+    console().print(
         f"Added feed {feed.id}: {display_url(feed.url)} (polled every {_every(interval)}). "
         "`newsbot fetch` polls it now."
     )
@@ -228,13 +228,13 @@ async def run_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     """Show every feed with its health."""
-    async with _database(settings) as db:
+    async with database(settings) as db:
         feeds = await _feed_store(db, settings).list()
         articles = ArticleStore(db)
         counts = {feed.id: await articles.count(feed_id=feed.id) for feed in feeds}
-    console = _console()
+    out = console()
     if not feeds:
-        console.print("No feeds yet; add one with `newsbot feeds add URL`.")
+        out.print("No feeds yet; add one with `newsbot feeds add URL`.")
         return 0
     table = Table(title=f"{len(feeds)} feeds")
     for column in ("id", "name", "url"):
@@ -253,27 +253,27 @@ async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
             "-" if feed.disabled else _when(feed.next_poll_at),
             feed.disabled_reason or feed.last_error,
         )
-    console.print(table)
+    out.print(table)
     return 0
 
 
 async def run_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Remove one feed by id or URL."""
-    async with _database(settings) as db:
+    async with database(settings) as db:
         store = _feed_store(db, settings)
         feed = await _find_feed(store, args.feed)
         await store.remove(feed.id)
-    _console().print(f"Removed feed {feed.id}: {display_url(feed.url)}.")
+    console().print(f"Removed feed {feed.id}: {display_url(feed.url)}.")
     return 0
 
 
 async def run_feeds_enable(args: argparse.Namespace, settings: Settings) -> int:
     """Re-enable a disabled feed; it is due at once."""
-    async with _database(settings) as db:
+    async with database(settings) as db:
         store = _feed_store(db, settings)
         feed = await _find_feed(store, args.feed)
         await store.enable(feed.id, now=utc_now())
-    _console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; it is due now.")
+    console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; it is due now.")
     return 0
 
 
@@ -317,7 +317,7 @@ async def run_feeds_import_opml(args: argparse.Namespace, settings: Settings) ->
     if not listed:
         raise BadInput(f"{display_url(args.source)} lists no feeds.")
     added, present, refused = [], 0, []
-    async with _database(settings) as db:
+    async with database(settings) as db:
         store = _feed_store(db, settings)
         for entry in listed:
             try:
@@ -332,12 +332,12 @@ async def run_feeds_import_opml(args: argparse.Namespace, settings: Settings) ->
             added.append(
                 await store.add(url, now=utc_now(), outlet=entry.title, interval_s=interval)
             )
-    console = _console()
+    out = console()
     for feed in added:
-        console.print(f"Added feed {feed.id}: {feed.name} ({display_url(feed.url)})")
+        out.print(f"Added feed {feed.id}: {feed.name} ({display_url(feed.url)})")
     for line in refused:
-        console.print(f"Skipped {line}")
-    console.print(
+        out.print(f"Skipped {line}")
+    out.print(
         f"Imported {len(added)} feeds; {present} already present, {len(refused)} refused."
     )
     return 0 if not refused else 1
@@ -364,7 +364,7 @@ def _summary_table(outcomes: Sequence[PollOutcome]) -> Table:
 
 async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
     """Poll due (or, with --all, all enabled) feeds with a progress bar, then a summary."""
-    console = _console()
+    out = console()
     async with await build_app(settings) as app:
         feed_ids = (
             await app.feeds.all_enabled_ids()
@@ -373,7 +373,7 @@ async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
         )
         if not feed_ids:
             has_feeds = bool(await app.feeds.list())
-            console.print(
+            out.print(
                 "No feeds are due; `newsbot fetch --all` polls every feed now."
                 if has_feeds
                 else "No feeds yet; add one with `newsbot feeds add URL`."
@@ -384,9 +384,9 @@ async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.description}"),
-            console=console,
+            console=out,
             transient=True,
-            disable=not console.is_terminal,
+            disable=not out.is_terminal,
         )
         with progress:
             task = progress.add_task("", total=len(feed_ids))
@@ -395,10 +395,10 @@ async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
                 progress.update(task, advance=1, description=outcome.name or outcome.url)
 
             outcomes = await app.poll(feed_ids, on_outcome=advance)
-    console.print(_summary_table(outcomes))
+    out.print(_summary_table(outcomes))
     counts = Counter(o.status for o in outcomes)
     new_articles = sum(o.new_articles for o in outcomes)
-    console.print(
+    out.print(
         f"{len(outcomes)} feeds: {counts['new']} with new articles ({new_articles} articles), "
         f"{counts['unchanged']} unchanged, {counts['failed']} failed, "
         f"{counts['disabled']} disabled."
@@ -417,7 +417,7 @@ async def run_articles(args: argparse.Namespace, settings: Settings) -> int:
     """List stored articles published within --since, newest first."""
     if not 1 <= args.limit <= _MOST_ARTICLES:
         raise BadInput(f"--limit must be between 1 and {_MOST_ARTICLES}.")
-    async with _database(settings) as db:
+    async with database(settings) as db:
         feed_ids = None
         if args.feed:
             store = _feed_store(db, settings)
@@ -425,14 +425,14 @@ async def run_articles(args: argparse.Namespace, settings: Settings) -> int:
         found = await ArticleStore(db).since(
             utc_now() - args.since, feed_ids=feed_ids, limit=args.limit
         )
-    console = _console()
+    out = console()
     if not found:
-        console.print("No articles in that period; `newsbot fetch` polls the feeds.")
+        out.print("No articles in that period; `newsbot fetch` polls the feeds.")
         return 0
     table = Table(title=f"{len(found)} articles")
     for column in ("published (UTC)", "outlet", "title", "url"):
         table.add_column(column, overflow="fold")
     for article in found:
         table.add_row(_when(article.published), article.outlet, article.title, article.url)
-    console.print(table)
+    out.print(table)
     return 0

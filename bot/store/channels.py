@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
@@ -78,6 +78,9 @@ class Channel:
     digest_enabled: bool
     next_digest_at: datetime | None
     last_digest_at: datetime | None
+    # Set when the platform said the channel takes no posts; no digest is built meanwhile.
+    paused_at: datetime | None = None
+    paused_reason: str = ""
 
 
 def _to_channel(row: ChannelRow) -> Channel:
@@ -91,6 +94,8 @@ def _to_channel(row: ChannelRow) -> Channel:
         digest_enabled=row.digest_enabled,
         next_digest_at=row.next_digest_at,
         last_digest_at=row.last_digest_at,
+        paused_at=row.paused_at,
+        paused_reason=row.paused_reason,
     )
 
 
@@ -170,7 +175,11 @@ async def due_channel_ids(session: AsyncSession, now: datetime, *, limit: int) -
     """Channels whose digest is due: enabled, next_digest_at at or before `now`, oldest first."""
     result = await session.execute(
         select(ChannelRow.id)
-        .where(ChannelRow.digest_enabled.is_(True), ChannelRow.next_digest_at <= now)
+        .where(
+            ChannelRow.digest_enabled.is_(True),
+            ChannelRow.paused_at.is_(None),
+            ChannelRow.next_digest_at <= now,
+        )
         .order_by(ChannelRow.next_digest_at, ChannelRow.id)
         .limit(limit)
     )
@@ -316,3 +325,46 @@ async def channels_following_feed(session: AsyncSession, feed_id: int) -> list[C
         .distinct()
     )
     return [_to_channel(row).where for row in result.scalars()]
+
+
+async def pause_channel(session: AsyncSession, channel_id: int, reason: str, now: datetime) -> bool:
+    """Mark a channel paused (it takes no posts); False when it already was, or is gone."""
+    result = await session.execute(
+        update(ChannelRow)
+        .where(ChannelRow.id == channel_id, ChannelRow.paused_at.is_(None))
+        .values(paused_at=now, paused_reason=reason[:2000])
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def resume_channel(
+    session: AsyncSession, channel_id: int, next_digest_at: datetime | None
+) -> None:
+    """Take a channel out of pause; its next digest is due at `next_digest_at`."""
+    await session.execute(
+        update(ChannelRow)
+        .where(ChannelRow.id == channel_id)
+        .values(paused_at=None, paused_reason="", next_digest_at=next_digest_at)
+    )
+
+
+async def channel_by_id(session: AsyncSession, channel_id: int) -> Channel | None:
+    row = await session.get(ChannelRow, channel_id)
+    return _to_channel(row) if row is not None else None
+
+
+async def all_channels(session: AsyncSession) -> list[tuple[Channel, int]]:
+    """Every channel with its number of subscriptions, oldest first (`newsbot channels list`)."""
+    count = (
+        select(func.count(SubscriptionRow.id))
+        .where(SubscriptionRow.channel_id == ChannelRow.id)
+        .scalar_subquery()
+    )
+    result = await session.execute(select(ChannelRow, count).order_by(ChannelRow.id))
+    return [(_to_channel(row), int(subs)) for row, subs in result.all()]
+
+
+async def remove_channel(session: AsyncSession, channel_id: int) -> bool:
+    """Delete a channel with its subscriptions, digests and outbox rows (they cascade)."""
+    result = await session.execute(delete(ChannelRow).where(ChannelRow.id == channel_id))
+    return bool(getattr(result, "rowcount", 0))

@@ -47,6 +47,7 @@ class Feed:
     disabled_reason: str
     baselined: bool
     created_at: datetime
+    retry_not_before: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -61,7 +62,8 @@ class Feed:
             return "disabled"
         if self.consecutive_failures:
             return f"failing ({self.consecutive_failures})"
-        if self.last_polled_at is None:
+        # "new" again after `feeds enable`: the old outcome no longer describes it.
+        if self.last_polled_at is None or self.last_status == "new":
             return "not polled yet"
         return "ok"
 
@@ -107,6 +109,7 @@ def _to_feed(row: FeedRow) -> Feed:
         disabled_reason=row.disabled_reason,
         baselined=row.baselined,
         created_at=row.created_at,
+        retry_not_before=row.retry_not_before,
     )
 
 
@@ -134,6 +137,7 @@ async def write_success(
         "last_status": "ok",
         "last_error": "",
         "consecutive_failures": 0,
+        "retry_not_before": None,
         "baselined": True,
         "next_poll_at": now + timedelta(seconds=interval_s),
     }
@@ -157,6 +161,7 @@ async def write_not_modified(
             last_status="unchanged",
             last_error="",
             consecutive_failures=0,
+            retry_not_before=None,
             next_poll_at=now + timedelta(seconds=interval_s),
         )
     )
@@ -183,11 +188,25 @@ async def write_failure(
     row.last_status = "failed"
     row.last_error = error[:2000]
     row.next_poll_at = now + timedelta(seconds=backoff.delay_s(failures, retry_after_s))
+    row.retry_not_before = (
+        now + timedelta(seconds=min(retry_after_s, float(backoff.max_s)))
+        if retry_after_s is not None and retry_after_s > 0
+        else None
+    )
     if failures >= backoff.disable_after:
         row.disabled = True
         row.disabled_reason = f"{failures} failures in a row; the last one: {error}"[:2000]
     await session.flush()
     return _to_feed(row)
+
+
+async def write_moved(session: AsyncSession, feed_id: int, url: str) -> bool:
+    """The feed's URL is now `url` (a permanent redirect), unless another feed has it."""
+    taken = await session.scalar(select(FeedRow.id).where(FeedRow.url == url))
+    if taken is not None:
+        return False
+    await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(url=url))
+    return True
 
 
 def _new_feed(
@@ -323,6 +342,31 @@ class FeedStore:
         async with self._db.session() as session:
             return list((await session.scalars(query)).all())
 
+    async def pollable_ids(self, now: datetime, *, force: bool) -> list[int]:
+        """Enabled feeds that may be polled now, due or not (`fetch --all`): not those a host
+        told to wait (Retry-After), and, unless `force`, not those backing off after failures."""
+        query = select(FeedRow.id).where(
+            FeedRow.disabled.is_(False),
+            (FeedRow.retry_not_before.is_(None)) | (FeedRow.retry_not_before <= now),
+        )
+        if not force:
+            query = query.where(
+                (FeedRow.consecutive_failures == 0) | (FeedRow.next_poll_at <= now)
+            )
+        async with self._db.session() as session:
+            return list((await session.scalars(query.order_by(FeedRow.id))).all())
+
+    async def held_by_retry_after(self, now: datetime) -> list[tuple[int, datetime]]:
+        """(id, until) of enabled feeds whose host asked for a wait that is not over."""
+        query = (
+            select(FeedRow.id, FeedRow.retry_not_before)
+            .where(FeedRow.disabled.is_(False), FeedRow.retry_not_before > now)
+            .order_by(FeedRow.id)
+        )
+        async with self._db.session() as session:
+            rows = (await session.execute(query)).all()
+        return [(feed_id, until) for feed_id, until in rows if until is not None]
+
     async def record_success(
         self,
         feed_id: int,
@@ -383,7 +427,11 @@ class FeedStore:
             )
 
     async def enable(self, feed_id: int, *, now: datetime) -> bool:
-        """Re-enable a disabled feed and make it due at once. False when there is no such feed."""
+        """Re-enable a disabled feed and make it due at once. False when there is no such feed.
+
+        Its old error goes with the reason: until the next poll it is "not polled yet", not
+        "ok" beside a failure it may no longer have. A host's Retry-After still holds.
+        """
         async with self._db.session() as session:
             result = await session.execute(
                 update(FeedRow)
@@ -392,10 +440,27 @@ class FeedStore:
                     disabled=False,
                     disabled_reason="",
                     consecutive_failures=0,
+                    last_status="new",
+                    last_error="",
                     next_poll_at=now,
                 )
             )
             return bool(getattr(result, "rowcount", 0))
+
+    async def disable(self, feed_id: int, *, reason: str) -> bool:
+        """Stop polling a feed, keeping `reason` to show. False when there is no such feed."""
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(FeedRow)
+                .where(FeedRow.id == feed_id)
+                .values(disabled=True, disabled_reason=reason[:2000])
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def move(self, feed_id: int, url: str) -> bool:
+        """Store a feed's new URL after a permanent redirect; False when another feed has it."""
+        async with self._db.write() as session:
+            return await write_moved(session, feed_id, url)
 
     async def set_outlet(self, feed_id: int, outlet: str) -> None:
         async with self._db.session() as session:

@@ -54,6 +54,8 @@ class FeedRow(Base):
     """A feed URL and its fetch state and health."""
 
     __tablename__ = "feeds"
+    # AUTOINCREMENT: SQLite would otherwise give a removed feed's id to the next one added.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -73,6 +75,8 @@ class FeedRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str] = mapped_column(Text, default="")
+    # The host's Retry-After: not even a forced poll asks again before this.
+    retry_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # False until the first successful poll: that poll stores a baseline so that a new
     # subscription never floods a channel with a feed's old items.
     baselined: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -131,6 +135,10 @@ class ChannelRow(Base):
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the platform said the channel takes no posts (deleted, archived): no digest
+    # is built for it until an operator resumes it.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class SubscriptionRow(Base):

@@ -57,6 +57,9 @@ class StatusCommands(CommandsBase):
             )
             told = plural(last.items, "story", "stories")
             lines.append(f"last digest: {last.period_key}, {told}, {state}{error}")
+        if channel.paused_at is not None:  # the platform refused every post (channel gone)
+            paused = f"paused since {channel.paused_at:%Y-%m-%d %H:%M} UTC, no digests"
+            lines.append(f"{paused}: {channel.paused_reason}")
         lines.append(next_digest_line(channel))
         skipped = [c for c in candidates if c.skipped][:10]
         waiting = sum(1 for c in candidates if c.skipped is None)
