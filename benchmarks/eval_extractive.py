@@ -166,6 +166,8 @@ def is_fragment(sentence: str) -> bool:
     first = text[0]
     if first.islower() or (not first.isalnum() and first not in _OPENING_QUOTES):
         return True
+    if text.lstrip(_OPENING_QUOTES)[:1].islower():
+        return True  # “what do you think ...: a quotation's tail
     unbalanced_curly = text.count("“") != text.count("”") or text.count("‘") > text.count("’")
     return unbalanced_curly or text.count('"') % 2 == 1
 

@@ -300,8 +300,8 @@ def _usable(sentence: str, title: str) -> bool:
         return False
     if sentence.isupper():
         return False  # an ALL-CAPS line is a heading or a caption
-    if sentence[0].islower():
-        return False  # the tail of a sentence broken across lines
+    if sentence.lstrip("\"“‘'([")[:1].islower():
+        return False  # the tail of a sentence (or of a quotation) broken across lines
     if _quote_tail(sentence):
         return False  # the end of a quotation begun earlier: the speaker is not named
     long_words = [w for w in sentence.split() if len(w) > 3]

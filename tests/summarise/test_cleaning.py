@@ -181,3 +181,10 @@ def test_a_sentence_opening_a_single_quoted_quotation_it_never_closes_is_not_sho
     assert shown
     assert all(s.count("‘") <= s.count("’") for s in shown)
     assert not any(s.startswith("‘It would be grand") for s in shown)
+
+
+def test_a_quotation_tail_starting_lower_case_is_not_shown() -> None:
+    from bot.summarise.extractive import _usable
+
+    assert not _usable("“what do you think of the new harbour wall,” she asked the mayor.", "x")
+    assert _usable("“What do you think of the new harbour wall?” she asked the mayor.", "x")
