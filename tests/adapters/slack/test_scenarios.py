@@ -35,7 +35,7 @@ from tests.adapters.slack.conftest import (
     slack_settings,
     slash_command,
 )
-from tests.channels.support import Clock
+from tests.channels.helpers import Clock
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.feed_server import FeedServer
 
