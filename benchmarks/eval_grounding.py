@@ -253,7 +253,7 @@ def main() -> int:
     defaults = score(rows, {r.id: shown_by_span_check(r, SpanThresholds()) for r in rows})
     folds, pooled = cross_validate(rows, args.folds)
     print(f"{len(rows)} summaries: {baseline.correct} fully correct, {baseline.wrong} all wrong")
-    print(f"{'':44} {'shown':>7} {'stopped':>8} {'balanced':>9}")
+    print(f"{'':60} {'shown':>7} {'stopped':>8} {'balanced':>9}")
     _line("article-level check (baseline, before #15)", baseline)
     _line("span check, default thresholds (all rows)", defaults)
     for index, (limits, result) in enumerate(folds, start=1):
@@ -276,7 +276,7 @@ def main() -> int:
 
 
 def _line(name: str, result: Score) -> None:
-    print(f"{name:44} {result.shown:7.0%} {result.stopped:8.0%} {result.balanced:9.0%}")
+    print(f"{name:60} {result.shown:7.0%} {result.stopped:8.0%} {result.balanced:9.0%}")
 
 
 if __name__ == "__main__":
