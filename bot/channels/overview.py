@@ -8,11 +8,12 @@ re-enabling a disabled feed, is allowed only to someone who manages a channel fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.digest.render import digest_from_dict
 from bot.errors import BadInput, PermissionDenied
@@ -96,7 +97,7 @@ class Overview:
 
     db: Database
     settings: Settings
-    clock: Callable[[], datetime]
+    clock: Clock
 
     def check(self, viewer: Viewer, where: ChannelRef) -> None:
         """PermissionDenied unless the viewer may manage this channel."""
