@@ -140,7 +140,7 @@ def fold_of(row_id: Any) -> int:
 
 def fold_groups() -> dict[str, tuple[int, ...]]:
     groups = {f"fold{k}": (k,) for k in range(FOLDS)}
-    return {**groups, "tuned": TUNED, "held_out": HELD_OUT}
+    return {**groups, "tuned": TUNED, "held_out": HELD_OUT, "all": tuple(range(FOLDS))}
 
 
 def write_fold_sets(eval_dir: Path, work: Path) -> dict[str, Path]:
