@@ -20,6 +20,7 @@ from typing import Any
 
 from adapters.launch import LaunchOptions, check_options, launch_adapters
 from bot.app import build_app
+from bot.cli.web_cmd import check_dashboard, start_dashboard
 from bot.config import Settings
 
 log = logging.getLogger("newsbot.run")
@@ -51,6 +52,11 @@ def register(subparsers: Any) -> None:
         metavar="URL",
         help="deliver the console channel's digests as JSON to URL instead of printing them",
     )
+    run.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the web dashboard beside the bot (what `newsbot web` serves alone)",
+    )
     run.set_defaults(handler=run_bot)
 
 
@@ -60,6 +66,8 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     options = LaunchOptions(console=args.console, no_console=args.no_console, webhook=args.webhook)
     check_options(options)
+    if args.web:
+        check_dashboard(settings)
     watchdog = ShutdownWatchdog(SHUTDOWN_GRACE_SECONDS)
     # Handled from the first moment: a stop that arrives while adapters are still starting
     # must shut down in order too, not kill the process under its parser workers.
@@ -75,6 +83,8 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             stack.push_async_callback(adapter.close)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
+        if args.web:
+            await start_dashboard(app, stack, announce=lambda line: print(line, flush=True))
         log.info("newsbot running: %s", ", ".join(sorted(posters)) or "no chat platform")
         try:
             if console is not None and not args.no_console:

@@ -58,7 +58,9 @@ def started(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[subproce
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait(10)
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.mark.parametrize(
