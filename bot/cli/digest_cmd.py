@@ -73,7 +73,7 @@ def register(subparsers: Any) -> None:
         help="summarise a JSONL file of articles or stories (batch interface)",
         description="Each input line is {id, text, title?, source?, url?} (one article) or "
         "{id, articles: [{outlet, title, url, text}, ...]} (one story, many outlets). Each "
-        "output line is {id, summary, sentences, sources, summariser}.",
+        "output line is {id, summary, sentences, sources, summariser, withheld}.",
     )
     summarise.add_argument("--jsonl", required=True, metavar="IN", help="input JSONL ('-' = stdin)")
     summarise.add_argument(
@@ -83,6 +83,12 @@ def register(subparsers: Any) -> None:
         "--max-sentences", type=int, default=3, metavar="N", help="sentences per summary (1-10)"
     )
     _add_summariser_flag(summarise)
+    summarise.add_argument(
+        "--explain",
+        action="store_true",
+        help="add each LLM sentence's verdict to the output: checks = [{text, shown, reason, "
+        "passage}]",
+    )
     summarise.set_defaults(handler=run_summarise)
 
 
@@ -282,7 +288,8 @@ async def run_summarise(args: argparse.Namespace, settings: Settings) -> int:
                 scope="cli",
             )
             for job, item in zip(batch, items, strict=True):
-                out.write(json.dumps(output_record(job.id, item), ensure_ascii=False) + "\n")
+                record = output_record(job.id, item, explain=args.explain)
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
             progress.advance(task, len(batch))
     for message in errors:
         console.print(f"newsbot: {message}", markup=False, highlight=False)
@@ -423,9 +430,11 @@ def _article(
     )
 
 
-def output_record(line_id: str, item: DigestItem) -> dict[str, Any]:
-    """One output line of the batch contract; `summary` is the text a channel shows."""
-    return {
+def output_record(line_id: str, item: DigestItem, *, explain: bool = False) -> dict[str, Any]:
+    """One output line of the batch contract; `summary` is the text a channel shows,
+    `withheld` how many LLM sentences the check left out; `explain` adds each LLM sentence's
+    verdict (`checks`)."""
+    record = {
         "id": line_id,
         "summary": item.summary,
         "sentences": [
@@ -434,4 +443,11 @@ def output_record(line_id: str, item: DigestItem) -> dict[str, Any]:
         ],
         "sources": [{"name": s.name, "url": s.url} for s in item.sources],
         "summariser": item.summariser,
+        "withheld": item.withheld,
     }
+    if explain:
+        record["checks"] = [
+            {"text": c.text, "shown": c.shown, "reason": c.reason, "passage": c.passage}
+            for c in item.checks
+        ]
+    return record

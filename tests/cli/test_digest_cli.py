@@ -322,7 +322,7 @@ def test_summarise_writes_the_batch_contract_for_both_line_shapes(
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["a1", "7"]
     for line in lines:
-        assert set(line) == {"id", "summary", "sentences", "sources", "summariser"}
+        assert set(line) == {"id", "summary", "sentences", "sources", "summariser", "withheld"}
         assert line["summariser"] == "extractive"
         for sentence in line["sentences"]:
             assert set(sentence) == {"text", "sources"}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.cli import main
 from tests.fakes.fake_openai import FakeOpenAI, Reply, json_reply
-from tests.llm.conftest import FERRY_GAZETTE, FERRY_POST, GOOD_FERRY, TEST_KEY
+from tests.llm.conftest import FERRY_GAZETTE, FERRY_POST, GOOD_FERRY, TEST_KEY, with_sentence
 
 
 def ferry_jsonl(path: Path) -> Path:
@@ -42,11 +43,11 @@ async def run_cli(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
 
 
-async def summarise_records(tmp_path: Path, mode: str) -> list[dict[str, object]]:
+async def summarise_records(tmp_path: Path, mode: str, *flags: str) -> list[dict[str, Any]]:
     out = tmp_path / "out.jsonl"
     code = await run_cli(
         "summarise", "--jsonl", str(ferry_jsonl(tmp_path / "in.jsonl")), "--out", str(out),
-        "--summariser", mode,
+        "--summariser", mode, *flags,
     )  # fmt: skip
     assert code == 0
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -102,3 +103,49 @@ def test_unknown_summariser_is_refused_by_the_parser(capsys: pytest.CaptureFixtu
         main(["digest", "--summariser", "gpt"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+INVENTED = "The ferry will carry 5,000 passengers a day."
+
+
+async def test_the_output_says_how_many_sentences_were_withheld(
+    llm_env: FakeOpenAI, tmp_path: Path
+) -> None:
+    llm_env.script(json_reply(with_sentence(GOOD_FERRY, INVENTED, ["A1"])))
+    [record] = await summarise_records(tmp_path, "llm")
+    assert record["summariser"] == "llm" and record["withheld"] == 1
+    assert INVENTED not in record["summary"]
+    assert "checks" not in record  # only with --explain
+
+
+async def test_explain_gives_each_sentences_verdict_and_reason(
+    llm_env: FakeOpenAI, tmp_path: Path
+) -> None:
+    llm_env.script(json_reply(with_sentence(GOOD_FERRY, INVENTED, ["A1"])))
+    [record] = await summarise_records(tmp_path, "llm", "--explain")
+    first, second = (s["text"] for s in GOOD_FERRY["sentences"])
+    verdicts = [(c["text"], c["shown"], c["reason"]) for c in record["checks"]]
+    assert verdicts == [
+        (first, True, ""),
+        (second, True, ""),
+        (INVENTED, False, "number 5,000 not in sources"),
+    ]
+    # Where each shown sentence rests: the first on the Gazette's first sentence.
+    assert record["checks"][0]["passage"] == "sentence 1 of Harbour Gazette"
+
+
+async def test_explain_on_an_item_that_fell_back_shows_why(
+    llm_env: FakeOpenAI, tmp_path: Path
+) -> None:
+    llm_env.script(json_reply({**GOOD_FERRY, "sentences": [{"text": INVENTED, "sources": ["A1"]}]}))
+    [record] = await summarise_records(tmp_path, "llm", "--explain")
+    assert record["summariser"] == "extractive" and record["withheld"] == 1
+    [check] = record["checks"]
+    assert check["shown"] is False and check["reason"] == "number 5,000 not in sources"
+
+
+async def test_explain_on_an_extractive_run_has_no_llm_verdicts(
+    llm_env: FakeOpenAI, tmp_path: Path
+) -> None:
+    [record] = await summarise_records(tmp_path, "extractive", "--explain")
+    assert record["withheld"] == 0 and record["checks"] == []
