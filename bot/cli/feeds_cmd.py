@@ -1,7 +1,9 @@
-"""`newsbot feeds add|list|remove|enable|import-opml`, `newsbot fetch`, `newsbot articles`.
+"""`newsbot feeds add|list|remove|enable|disable|import-opml|export-opml`, `newsbot fetch`,
+`newsbot articles`.
 
 These are operator commands: feeds added here may be local files (that is how the bundled
-seeds are read), while feeds added from chat are http(s) only. Every failure is one
+seeds are read), while feeds added from chat are http(s) only. An http(s) feed is fetched
+once when added, as chat `/subscribe` does, by the same probe. Every failure is one
 sentence on stderr and a non-zero exit code (see `bot.cli.main`).
 """
 
@@ -29,8 +31,9 @@ from bot.config import Settings
 from bot.errors import BadInput, FeedError
 from bot.feeds.fetch import Fetcher
 from bot.feeds.guard import check_url
-from bot.feeds.opml import read_opml
+from bot.feeds.opml import OpmlFeed, read_opml, write_opml
 from bot.feeds.poll import PollOutcome
+from bot.feeds.probe import OpmlListing, probe_and_store
 from bot.feeds.urls import display_url
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, open_database
@@ -51,6 +54,11 @@ def register(subparsers: Any) -> None:
         metavar="DURATION",
         help="time between polls, e.g. 15m or 1h (default: fetch.poll_interval_s)",
     )
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="store the URL without fetching it first (it is polled at the next fetch)",
+    )
     add.set_defaults(handler=run_feeds_add)
 
     listing = actions.add_parser("list", help="list feeds with their health")
@@ -64,18 +72,40 @@ def register(subparsers: Any) -> None:
     enable.add_argument("feed", metavar="URL|ID")
     enable.set_defaults(handler=run_feeds_enable)
 
+    disable = actions.add_parser("disable", help="stop polling a feed, keeping a reason")
+    disable.add_argument("feed", metavar="URL|ID")
+    disable.add_argument(
+        "--reason", default="", help="why, shown by `feeds list` (default: disabled by hand)"
+    )
+    disable.set_defaults(handler=run_feeds_disable)
+
     opml = actions.add_parser("import-opml", help="add every feed listed in an OPML file")
     opml.add_argument("source", metavar="FILE|URL")
     opml.set_defaults(handler=run_feeds_import_opml)
 
+    export = actions.add_parser(
+        "export-opml", help="write every feed as OPML (to stdout, or --output FILE)"
+    )
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=run_feeds_export_opml)
+
     fetch = subparsers.add_parser(
         "fetch",
         help="poll the feeds that are due now",
-        description="Poll the feeds whose next poll time has come (all enabled feeds with "
-        "--all), store what is new and show a table of new, unchanged and failed feeds and "
-        "why. The exit code is 1 when a feed failed or was disabled, else 0.",
+        description="Poll the feeds whose next poll time has come (with --all, every enabled "
+        "feed not backing off after failures; with --force, those too), store what is new "
+        "and show a table of new, unchanged and failed feeds and why. A feed whose host "
+        "asked for a wait (Retry-After) is never polled before it is over. The exit code is "
+        "1 when a feed failed or was disabled, else 0.",
     )
-    fetch.add_argument("--all", action="store_true", help="poll every enabled feed, due or not")
+    fetch.add_argument(
+        "--all",
+        action="store_true",
+        help="poll every enabled feed, due or not, except those backing off after failures",
+    )
+    fetch.add_argument(
+        "--force", action="store_true", help="with --all (implied): feeds backing off too"
+    )
     fetch.set_defaults(handler=run_fetch)
 
     articles = subparsers.add_parser("articles", help="list stored articles")
@@ -212,18 +242,59 @@ def _when(moment: datetime | None) -> str:
 
 
 async def run_feeds_add(args: argparse.Namespace, settings: Settings) -> int:
-    """Add one feed; it is due at once."""
+    """Add one feed: an http(s) feed is fetched once first (unless --no-check), and what it
+    carries now is its starting point; a local file or an unchecked URL is due at once."""
     url = _operator_url(args.url, settings)
     interval = _interval_s(args, settings)
-    async with database(settings) as db:
-        feed = await _feed_store(db, settings).add(
-            url, now=utc_now(), outlet=args.outlet.strip(), interval_s=interval
+    outlet = args.outlet.strip()
+    if args.no_check or _scheme(url) not in ("http", "https"):
+        async with database(settings) as db:
+            feed = await _feed_store(db, settings).add(
+                url, now=utc_now(), outlet=outlet, interval_s=interval
+            )
+        named = f"{outlet} ({display_url(feed.url)})" if outlet else display_url(feed.url)
+        console().print(
+            f"Added feed {feed.id}: {named} (polled every {_every(interval)}). "
+            "`newsbot fetch` polls it now."
         )
+        return 0
+    feed, items = await _probe_and_add(url, settings, outlet=outlet, interval_s=interval)
     console().print(
-        f"Added feed {feed.id}: {display_url(feed.url)} (polled every {_every(interval)}). "
-        "`newsbot fetch` polls it now."
+        f"Added feed {feed.id}: {feed.name} ({display_url(feed.url)}), polled every "
+        f"{_every(interval)}; {items} items now, kept as its starting point (not posted)."
     )
     return 0
+
+
+async def _probe_and_add(
+    url: str, settings: Settings, *, outlet: str, interval_s: int
+) -> tuple[Feed, int]:
+    """Fetch the URL once and store it as chat `/subscribe` does: the feed and its item count."""
+    async with await build_app(settings) as app:
+        store = app.feeds
+        known = await store.get_by_url(url)
+        if known is not None:
+            raise BadInput(f"feed {display_url(url)} is already added (id {known.id}).")
+        found = await probe_and_store(
+            app.db,
+            app.fetcher,
+            app.parser,
+            url,
+            now=app.now(),
+            settings=settings.fetch,
+            origin="operator",
+            interval_s=interval_s,
+        )
+        if isinstance(found, OpmlListing):
+            raise BadInput(
+                f"{display_url(url)} is an OPML list of {len(found.feeds)} feeds, not a feed; "
+                f"`newsbot feeds import-opml {display_url(url)}` adds them."
+            )
+        if outlet:
+            await store.set_outlet(found, outlet)
+        feed = await store.get(found)
+        assert feed is not None  # stored just now
+        return feed, await ArticleStore(app.db).count(feed_id=feed.id)
 
 
 async def run_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -268,13 +339,74 @@ async def run_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_feeds_enable(args: argparse.Namespace, settings: Settings) -> int:
-    """Re-enable a disabled feed; it is due at once."""
+    """Re-enable a disabled (or failing) feed; it is due at once, its old error cleared."""
     async with database(settings) as db:
         store = _feed_store(db, settings)
         feed = await _find_feed(store, args.feed)
+        if not feed.disabled and not feed.consecutive_failures:
+            console().print(
+                f"Feed {feed.id} ({display_url(feed.url)}) is already enabled ({feed.health}); "
+                "nothing changed."
+            )
+            return 0
         await store.enable(feed.id, now=utc_now())
-    console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; it is due now.")
+    if feed.disabled:
+        console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; it is due now.")
+    else:
+        console().print(
+            f"Feed {feed.id} ({display_url(feed.url)}) was not disabled; its "
+            f"{feed.consecutive_failures} failures are forgotten and it is due now."
+        )
     return 0
+
+
+async def run_feeds_disable(args: argparse.Namespace, settings: Settings) -> int:
+    """Stop polling a feed; the reason is kept and shown by `feeds list`."""
+    reason = " ".join(args.reason.split()) or "disabled by the operator"
+    async with database(settings) as db:
+        store = _feed_store(db, settings)
+        feed = await _find_feed(store, args.feed)
+        if feed.disabled:
+            console().print(
+                f"Feed {feed.id} ({display_url(feed.url)}) is already disabled: "
+                f"{feed.disabled_reason}"
+            )
+            return 0
+        await store.disable(feed.id, reason=reason)
+    console().print(
+        f"Disabled feed {feed.id}: {feed.name} ({display_url(feed.url)}); reason: {reason}. "
+        f"`newsbot feeds enable {feed.id}` polls it again."
+    )
+    return 0
+
+
+async def run_feeds_export_opml(args: argparse.Namespace, settings: Settings) -> int:
+    """Every feed as OPML 2.0, which `feeds import-opml` (and other readers) read back.
+
+    URLs are written whole, credentials included: the file is for restoring the list. A file
+    written with --output is readable by its owner only.
+    """
+    async with database(settings) as db:
+        feeds = await _feed_store(db, settings).list()
+    text = write_opml([OpmlFeed(url=feed.url, title=feed.name) for feed in feeds])
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    path = _write_private(args.output, text)
+    console().print(f"Exported {len(feeds)} feeds to {path}.")
+    return 0
+
+
+def _write_private(name: str, text: str) -> Path:
+    """Write `text` to a file only its owner may read (feed URLs may hold credentials)."""
+    path = Path(name).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror}.") from None
+    return path
 
 
 async def _read_opml_source(source: str, settings: Settings) -> tuple[bytes, str]:
@@ -337,9 +469,7 @@ async def run_feeds_import_opml(args: argparse.Namespace, settings: Settings) ->
         out.print(f"Added feed {feed.id}: {feed.name} ({display_url(feed.url)})")
     for line in refused:
         out.print(f"Skipped {line}")
-    out.print(
-        f"Imported {len(added)} feeds; {present} already present, {len(refused)} refused."
-    )
+    out.print(f"Imported {len(added)} feeds; {present} already present, {len(refused)} refused.")
     return 0 if not refused else 1
 
 
@@ -362,22 +492,50 @@ def _summary_table(outcomes: Sequence[PollOutcome]) -> Table:
     return table
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _skipped_lines(backing_off: int, held: Sequence[tuple[int, datetime]]) -> list[str]:
+    """What `fetch --all` left out, and how to poll it."""
+    lines = []
+    if backing_off:
+        it = "it" if backing_off == 1 else "them"
+        feeds = _plural(backing_off, "feed", "feeds")
+        lines.append(f"Skipped {feeds} backing off after failures (--force polls {it}).")
+    if held:
+        last = max(until for _, until in held)
+        feeds = _plural(len(held), "feed", "feeds")
+        lines.append(
+            f"Skipped {feeds} asked to wait (Retry-After) until {_when(last)} UTC at the latest."
+        )
+    return lines
+
+
 async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
     """Poll due (or, with --all, all enabled) feeds with a progress bar, then a summary."""
     out = console()
+    skipped: list[str] = []
     async with await build_app(settings) as app:
-        feed_ids = (
-            await app.feeds.all_enabled_ids()
-            if args.all
-            else await app.feeds.due_feed_ids(app.now())
-        )
+        now = app.now()
+        if args.all or args.force:
+            feed_ids = await app.feeds.pollable_ids(now, force=args.force)
+            held = await app.feeds.held_by_retry_after(now)
+            backing_off = len(await app.feeds.all_enabled_ids()) - len(feed_ids) - len(held)
+            skipped = _skipped_lines(backing_off, held)
+        else:
+            feed_ids = await app.feeds.due_feed_ids(now)
         if not feed_ids:
             has_feeds = bool(await app.feeds.list())
             out.print(
                 "No feeds are due; `newsbot fetch --all` polls every feed now."
+                if has_feeds and not (args.all or args.force)
+                else "No feed can be polled now."
                 if has_feeds
                 else "No feeds yet; add one with `newsbot feeds add URL`."
             )
+            for line in skipped:
+                out.print(line)
             return 0
         progress = Progress(
             TextColumn("polling"),
@@ -403,6 +561,8 @@ async def run_fetch(args: argparse.Namespace, settings: Settings) -> int:
         f"{counts['unchanged']} unchanged, {counts['failed']} failed, "
         f"{counts['disabled']} disabled."
     )
+    for line in skipped:
+        out.print(line)
     return 1 if counts["failed"] or counts["disabled"] else 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +33,8 @@ from bot.feeds.urls import display_url
 CHUNK_BYTES = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# "Moved Permanently" and "Permanent Redirect": the feed's address itself has changed.
+PERMANENT_REDIRECTS = frozenset({301, 308})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -53,6 +55,8 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+    # Where the feed now lives when every redirect on the way was permanent (301/308).
+    moved_to: str | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -61,6 +65,14 @@ class FetchResult:
         if self.content_type:
             headers["content-type"] = self.content_type
         return headers
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    """One redirect hop: the absolute URL it points to, and whether it is permanent."""
+
+    url: str
+    permanent: bool
 
 
 def _mib(limit: int) -> str:
@@ -299,13 +311,15 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         current = url
+        permanent = True  # every hop so far was a 301/308
         for hop in range(self.settings.max_redirects + 1):
             if hop:  # a redirect may point anywhere: only http(s), only public addresses
                 self._check_redirect(current)
             location = await self._request(current, headers)
             if isinstance(location, FetchResult):
-                return self._keep_validators(location, etag, last_modified)
-            current = location
+                result = self._keep_validators(location, etag, last_modified)
+                return replace(result, moved_to=current) if hop and permanent else result
+            current, permanent = location.url, permanent and location.permanent
         raise FeedError(f"the feed redirected more than {self.settings.max_redirects} times.")
 
     def _check_redirect(self, url: str) -> None:
@@ -336,8 +350,8 @@ class Fetcher:
             not_modified=True,
         )
 
-    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | str:
-        """One hop: a FetchResult, or the absolute URL a redirect points to."""
+    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | _Redirect:
+        """One hop: a FetchResult, or where a redirect points to."""
         if self._session is None:
             raise RuntimeError("use `async with Fetcher(settings) as fetcher:` before fetching")
         try:
@@ -352,12 +366,13 @@ class Fetcher:
             raise FeedError(f"{display_url(url)} is not a valid URL.") from None
 
     @staticmethod
-    def _redirect_target(resp: aiohttp.ClientResponse) -> str:
+    def _redirect_target(resp: aiohttp.ClientResponse) -> _Redirect:
         location = resp.headers.get("Location", "").strip()
         if not location:
             raise FeedError(f"the feed server answered {resp.status} without saying where to go.")
         try:
-            return str(resp.url.join(URL(location)))
+            target = str(resp.url.join(URL(location)))
+            return _Redirect(target, permanent=resp.status in PERMANENT_REDIRECTS)
         except ValueError:
             raise FeedError("the feed server redirected to an invalid URL.") from None
 

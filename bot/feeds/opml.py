@@ -1,4 +1,4 @@
-"""OPML import: the feed lists other readers export.
+"""OPML import and export: the feed lists other readers exchange.
 
 Entity declarations are refused before parsing (an OPML file never needs them), so neither
 external entities nor nested "billion laughs" entities reach the XML parser.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import BadInput
@@ -60,3 +61,17 @@ def read_opml(body: bytes) -> list[OpmlFeed]:
             title = plain_text(_attribute(outline, "title") or _attribute(outline, "text"))
             feeds[url] = OpmlFeed(url=url, title=title)
     return list(feeds.values())
+
+
+def write_opml(feeds: Sequence[OpmlFeed], title: str = "newsbot feeds") -> str:
+    """An OPML 2.0 document listing `feeds` (text and title: the feed's name), which
+    `read_opml` and other feed readers read back."""
+    root = ET.Element("opml", version="2.0")
+    ET.SubElement(ET.SubElement(root, "head"), "title").text = title
+    body = ET.SubElement(root, "body")
+    for feed in feeds:
+        ET.SubElement(
+            body, "outline", type="rss", text=feed.title, title=feed.title, xmlUrl=feed.url
+        )
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -29,6 +29,7 @@ from bot.store.feeds import (
     Feed,
     FeedStore,
     write_failure,
+    write_moved,
     write_not_modified,
     write_success,
 )
@@ -133,6 +134,8 @@ class _Poller:
             # Local files only for feeds the operator added; chat users get http(s) only.
             allow_file=feed.origin == "operator",
         )
+        if result.moved_to is not None and result.moved_to != feed.url:
+            await self._moved(feed, result.moved_to)
         if result.not_modified:
             await self.writer.run(
                 lambda session: write_not_modified(
@@ -184,6 +187,22 @@ class _Poller:
             await self._fill_teasers(new)
         status: PollStatus = "new" if new else "unchanged"
         return PollOutcome(feed.id, shown, status, len(new), name=feed.outlet or parsed.outlet)
+
+    async def _moved(self, feed: Feed, url: str) -> None:
+        """A permanent redirect: poll the new address from now on (a temporary one keeps it)."""
+        if await self.writer.run(lambda session: write_moved(session, feed.id, url)):
+            log.info(
+                "feed %d moved permanently: %s is now %s",
+                feed.id,
+                display_url(feed.url),
+                display_url(url),
+            )
+        else:
+            log.info(
+                "feed %d redirects permanently to %s, which feed is already stored; kept as is",
+                feed.id,
+                display_url(url),
+            )
 
     async def _fill_teasers(self, articles: Sequence[Article]) -> None:
         """Fetch the linked page of teaser-only articles and keep its main text."""

@@ -22,7 +22,7 @@ from bot.feeds.parse import ParserPool
 from bot.feeds.urls import display_url
 from bot.store.articles import write_articles
 from bot.store.db import Database
-from bot.store.feeds import ensure_feed, feed_by_url, write_success
+from bot.store.feeds import Origin, ensure_feed, feed_by_url, write_success
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,15 @@ async def probe_and_store(
     *,
     now: datetime,
     settings: FetchSettings,
+    origin: Origin = "user",
+    interval_s: int | None = None,
 ) -> int | OpmlListing:
     """The id of the feed at `url`, stored (with its baseline) if it was not yet.
 
     Raises `BadInput`, `BlockedAddress`, `FeedError` or `NotAFeed` with one sentence naming
-    the URL (without credentials); nothing is stored then.
+    the URL (without credentials); nothing is stored then. `origin` and `interval_s` are
+    the operator's when `newsbot feeds add` probes (default: a chat user's, the configured
+    poll interval).
     """
     check_url(url, user_supplied=True, allow_private=settings.allow_private_addresses)
     known = await _known_feed(db, url)
@@ -64,7 +68,11 @@ async def probe_and_store(
         return _opml_listing(url, result.body, error)
     async with db.write() as session:
         feed = await ensure_feed(
-            session, url, now=now, origin="user", interval_s=settings.poll_interval_s
+            session,
+            url,
+            now=now,
+            origin=origin,
+            interval_s=interval_s or settings.poll_interval_s,
         )
         await write_articles(
             session, parsed.articles, feed_id=feed.id, fetched_at=now, baseline=True

@@ -73,14 +73,15 @@ def server() -> Iterator[FeedServer]:
 
 def test_add_list_and_remove_a_feed(newsbot: Run, server: FeedServer) -> None:
     url = server.url("/a.xml")
+    server.serve("/a.xml", rss("Ferry resumes"))
     added = newsbot("feeds", "add", url, "--outlet", "Harbour Gazette", "--interval", "30m")
     assert added.code == 0
-    assert "Added feed 1" in added.out and "every 30m" in added.out
+    assert "Added feed 1: Harbour Gazette" in added.out and "every 30m" in added.out
 
     listed = newsbot("feeds", "list")
     assert listed.code == 0
     assert "Harbour Gazette" in listed.out and url in listed.out
-    assert "not polled yet" in listed.out
+    assert " ok " in listed.out  # fetched once when added
 
     removed = newsbot("feeds", "remove", "1")
     assert removed.code == 0 and "Removed feed 1" in removed.out
@@ -112,6 +113,7 @@ def test_bad_input_is_one_sentence_and_a_non_zero_exit(newsbot: Run, tmp_path: P
 
 
 def test_adding_a_feed_twice_is_refused(newsbot: Run, server: FeedServer) -> None:
+    server.serve("/a.xml", rss("Ferry resumes"))
     assert newsbot("feeds", "add", server.url("/a.xml")).code == 0
     again = newsbot("feeds", "add", server.url("/a.xml"))
     assert again.code == 2 and "already added (id 1)" in again.err
@@ -145,8 +147,9 @@ def test_a_duration_too_long_for_a_date_is_refused_in_one_line(
 def test_fetch_reports_new_and_failed_feeds_and_why(newsbot: Run, server: FeedServer) -> None:
     server.serve("/good.xml", rss("Ferry resumes", "Pier shut"))
     server.serve("/broken.xml", b"", status=500)
-    newsbot("feeds", "add", server.url("/good.xml"), "--outlet", "Good Times")
-    newsbot("feeds", "add", server.url("/broken.xml"), "--outlet", "Broken Post")
+    # Unchecked: the first poll is `fetch`'s.
+    newsbot("feeds", "add", server.url("/good.xml"), "--outlet", "Good Times", "--no-check")
+    newsbot("feeds", "add", server.url("/broken.xml"), "--outlet", "Broken Post", "--no-check")
 
     fetched = newsbot("fetch")
     assert fetched.code == 1  # something failed: scripts can tell
@@ -158,7 +161,7 @@ def test_fetch_reports_new_and_failed_feeds_and_why(newsbot: Run, server: FeedSe
     assert again.code == 0 and "No feeds are due" in again.out
 
     server.serve("/broken.xml", rss("Tolls cut"))
-    forced = newsbot("fetch", "--all")
+    forced = newsbot("fetch", "--all", "--force")  # the broken feed is backing off
     assert forced.code == 0 and "0 failed" in forced.out
 
     health = newsbot("feeds", "list").out
@@ -262,3 +265,135 @@ def test_feed_credentials_never_appear_in_output(newsbot: Run, server: FeedServe
         .headers.get("Authorization", "")
         .startswith("Basic ")
     )
+
+
+# ----------------------------------------------------------------- issue 17: the operator CLI
+
+
+def _no_feeds(newsbot: Run) -> bool:
+    return "No feeds yet" in newsbot("feeds", "list").out
+
+
+def test_add_fetches_the_url_once_and_refuses_what_is_not_a_feed(
+    newsbot: Run, server: FeedServer
+) -> None:
+    server.serve("/error.xml", b"oops", status=500)
+    server.serve(
+        "/page.html", b"<!doctype html><html><body>Hi</body></html>", content_type="text/html"
+    )
+    cases = {
+        "/error.xml": "could not be fetched: the feed server answered 500",
+        "/missing.xml": "could not be fetched: the feed server answered 404",
+        "/page.html": "an HTML page, not a feed",
+    }
+    for path, expected in cases.items():
+        refused = newsbot("feeds", "add", server.url(path))
+        assert refused.code == 2 and expected in refused.err, refused.err
+        assert refused.err.count("\n") == 1
+    assert _no_feeds(newsbot)
+
+    server.serve("/good.xml", rss("Ferry resumes", "Pier shut"))
+    added = newsbot("feeds", "add", server.url("/good.xml"))
+    assert added.code == 0, added.err
+    # Named at once, from the feed itself; what it carries now is its starting point.
+    assert added.out.startswith("Added feed 1: Test Outlet (")
+    assert "2 items now" in added.out
+    assert "ok" in newsbot("feeds", "list").out
+
+    unchecked = newsbot("feeds", "add", server.url("/missing.xml"), "--no-check")
+    assert unchecked.code == 0 and "Added feed 2" in unchecked.out
+    assert server.requests_for("/missing.xml") and len(server.requests_for("/missing.xml")) == 1
+
+
+def test_add_points_an_opml_url_to_import_opml(newsbot: Run, server: FeedServer) -> None:
+    opml = b'<opml version="2.0"><body><outline text="One" xmlUrl="https://one.example/f"/></body></opml>'
+    server.serve("/list.opml", opml, content_type="text/x-opml")
+    result = newsbot("feeds", "add", server.url("/list.opml"))
+    assert result.code == 2 and "newsbot feeds import-opml" in result.err
+    assert _no_feeds(newsbot)
+
+
+def test_disable_keeps_a_reason_and_enable_clears_old_errors(
+    newsbot: Run, server: FeedServer
+) -> None:
+    server.serve("/flaky.xml", b"", status=500)
+    newsbot("feeds", "add", server.url("/flaky.xml"), "--no-check", "--outlet", "Flaky")
+    newsbot("fetch")
+    assert "the feed server answered 500" in newsbot("feeds", "list").out
+
+    disabled = newsbot("feeds", "disable", "1", "--reason", "the outlet closed its feed")
+    assert disabled.code == 0
+    assert "Disabled feed 1" in disabled.out and "the outlet closed its feed" in disabled.out
+    listed = newsbot("feeds", "list").out
+    assert "disabled" in listed and "the outlet closed its feed" in listed
+    again = newsbot("feeds", "disable", "1")
+    assert again.code == 0 and "already disabled" in again.out
+
+    server.serve("/flaky.xml", rss("Back again"))
+    enabled = newsbot("feeds", "enable", "1")
+    assert enabled.code == 0 and "Enabled feed 1" in enabled.out
+    listed = newsbot("feeds", "list").out
+    assert "answered 500" not in listed and "closed its feed" not in listed
+    assert "not polled yet" in listed
+
+    assert newsbot("fetch").code == 0
+    healthy = newsbot("feeds", "enable", "1")
+    assert healthy.code == 0 and "already enabled" in healthy.out and "Enabled" not in healthy.out
+
+
+def test_fetch_all_respects_retry_after_and_skips_backoff_unless_forced(
+    newsbot: Run, server: FeedServer
+) -> None:
+    server.serve("/good.xml", rss("Ferry resumes"))
+    server.serve("/down.xml", b"", status=500)
+    server.serve("/busy.xml", b"", status=503, headers={"Retry-After": "3600"})
+    for path in ("/good.xml", "/down.xml", "/busy.xml"):
+        newsbot("feeds", "add", server.url(path), "--no-check")
+    assert newsbot("fetch").code == 1
+    server.reset_records()
+
+    polled = newsbot("fetch", "--all")
+    assert "1 feeds:" in polled.out
+    assert "1 feed backing off after failures (--force polls it)" in polled.out
+    assert "1 feed asked to wait (Retry-After) until" in polled.out
+    assert server.requests_for("/down.xml") == [] and server.requests_for("/busy.xml") == []
+
+    forced = newsbot("fetch", "--all", "--force")
+    assert "2 feeds:" in forced.out
+    assert len(server.requests_for("/down.xml")) == 1
+    assert server.requests_for("/busy.xml") == []  # the host's wait holds even when forced
+
+
+@pytest.mark.parametrize(
+    ("status", "moves"), [(301, True), (308, True), (302, False), (307, False)]
+)
+def test_a_permanent_redirect_updates_the_stored_url(
+    newsbot: Run, server: FeedServer, status: int, moves: bool
+) -> None:
+    server.serve("/new.xml", rss("Ferry resumes"))
+    server.serve("/old.xml", status=status, redirect_to=server.url("/new.xml"))
+    newsbot("feeds", "add", server.url("/old.xml"), "--no-check")
+    assert newsbot("fetch").code == 0
+    listed = newsbot("feeds", "list").out
+    assert (server.url("/new.xml") in listed) is moves
+    assert (server.url("/old.xml") in listed) is not moves
+
+
+def test_export_opml_is_read_back_by_import_opml(
+    newsbot: Run, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newsbot("feeds", "add", server.url("/a.xml"), "--no-check", "--outlet", "Harbour & Gazette")
+    newsbot("feeds", "add", server.url("/b.xml"), "--no-check", "--outlet", 'Quay "News"')
+    printed = newsbot("feeds", "export-opml")
+    assert printed.code == 0 and printed.out.startswith("<?xml")
+    saved = tmp_path / "out" / "feeds.opml"
+    written = newsbot("feeds", "export-opml", "--output", str(saved))
+    assert written.code == 0 and "Exported 2 feeds" in written.out
+    assert saved.read_text(encoding="utf-8") == printed.out
+
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    imported = newsbot("feeds", "import-opml", str(saved))
+    assert imported.code == 0 and "Imported 2 feeds" in imported.out
+    listed = newsbot("feeds", "list").out
+    assert "Harbour & Gazette" in listed and 'Quay "News"' in listed
+    assert server.url("/a.xml") in listed and server.url("/b.xml") in listed
