@@ -125,16 +125,21 @@ class Conversations:
     keep: int = 1000
     _last: OrderedDict[str, str] = field(default_factory=OrderedDict)
 
-    def question_in_context(self, conversation: str, question: str) -> str:
-        """`question`, preceded by the last one that named its subject when it refers back."""
+    def subject_of(self, conversation: str, question: str) -> str:
+        """The earlier question a follow-up refers back to ("" if it names its own subject,
+        which then becomes the conversation's)."""
         previous = self._last.get(conversation, "")
         if previous and refers_back(question):
-            return f"{previous} {question}"  # the subject stays that earlier question's
+            return previous  # the subject stays that earlier question's
+        self.remember(conversation, question)
+        return ""
+
+    def remember(self, conversation: str, question: str) -> None:
+        """`question` names what the conversation is about from now on."""
         self._last[conversation] = question
         self._last.move_to_end(conversation)
         while len(self._last) > self.keep:
             self._last.popitem(last=False)
-        return question
 
 
 @dataclass(frozen=True)
@@ -303,16 +308,33 @@ async def answer_question(
     thread_id: str | None,
     now: datetime,
     scope: str = "",
+    subject: str = "",
 ) -> Reply:
-    """Answer `question` from the store, citing the articles used, or say the sources don't."""
+    """Answer `question` from the store, citing the articles used, or say the sources don't.
+
+    `subject` is the earlier question a follow-up refers back to ("When will it ship?"
+    after "What did Valve announce?"): the two are asked together, and only articles about
+    that subject may answer.
+    """
     question = question.strip()[:MAX_QUESTION_CHARS]
+    subject = subject.strip()[:MAX_QUESTION_CHARS]
+    # What the subject adds to the follow-up: an article must hold some of it.
+    about = set(question_stems(subject)) - set(question_stems(question))
+    if subject:
+        question = f"{subject} {question}"
     relevant = await find_relevant(db, question, channel_id, thread_id, now)
+    if about:
+        relevant = [r for r in relevant if about & set(stems(_full_text(r.article)))]
     if not relevant:
         return Reply(text=NOT_FOUND)
     answer = await answerer.answer(question, [r.article for r in relevant], scope=scope)
     if not answer.found or not answer.sentences:
         return Reply(text=NOT_FOUND)
     return reply_from_answer(answer)
+
+
+def _full_text(article: Article) -> str:
+    return f"{article.title}. {article.text}"
 
 
 def reply_from_answer(answer: Answer) -> Reply:

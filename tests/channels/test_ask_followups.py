@@ -89,3 +89,19 @@ async def test_a_follow_up_resolves_it_from_the_last_question(app: App, clock: C
     assert "Nintendo" in other.text
     again = await app.commands.ask(where, ADMIN, "When does it ship?", thread_id=thread)
     assert "June" in again.text and "March" not in again.text, again.text
+
+
+async def test_a_question_that_only_sounds_like_a_follow_up_is_still_answered(
+    app: App, clock: Clock
+) -> None:
+    where, thread = await digest_of_two_launches(app, clock)
+    first = await app.commands.ask(
+        where, ADMIN, "What did Valve announce for the living room on Monday?", thread_id=thread
+    )
+    assert "Valve" in first.text
+    other = await app.commands.ask(
+        where, ADMIN, "when does that new handheld start shipping?", thread_id=thread
+    )
+    assert "June" in other.text, other.text
+    cost = await app.commands.ask(where, ADMIN, "when will it start shipping?", thread_id=thread)
+    assert "June" in cost.text and "March" not in cost.text, cost.text

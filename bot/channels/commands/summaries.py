@@ -255,18 +255,29 @@ class SummaryCommands(CommandsBase):
             if not question.strip():
                 raise BadInput("ask a question, for example: ask what did the council decide?")
             channel = await self._channel(where)
+
+            async def answer(subject: str) -> Reply:
+                return await ask_module.answer_question(
+                    self.db,
+                    self.answerer,
+                    question,
+                    channel_id=channel.id if channel else None,
+                    thread_id=thread_id,
+                    now=self.clock(),
+                    scope=where.key,
+                    subject=subject,
+                )
+
             # A follow-up ("when will it ship?") is read with the question before it, in
-            # this thread (a digest's), or else this channel or DM.
+            # this thread (a digest's), or else this channel or DM; a question that only
+            # sounded like one ("that new handheld") is then answered on its own.
             conversation = f"{where.key}|{thread_id or ''}"
-            asked = self.conversations.question_in_context(conversation, question.strip())
-            return await ask_module.answer_question(
-                self.db,
-                self.answerer,
-                asked,
-                channel_id=channel.id if channel else None,
-                thread_id=thread_id,
-                now=self.clock(),
-                scope=where.key,
-            )
+            subject = self.conversations.subject_of(conversation, question.strip())
+            reply = await answer(subject)
+            if reply.text == ask_module.NOT_FOUND and subject:
+                reply = await answer("")
+                if reply.text != ask_module.NOT_FOUND:
+                    self.conversations.remember(conversation, question.strip())
+            return reply
 
         return await self._guarded(work)
