@@ -134,3 +134,15 @@ async def test_a_disabled_feed_is_enabled_from_the_feed_health_page(
     assert "is enabled and polled next" in done.text
     enabled = await app.feeds.get(feed.id)
     assert enabled is not None and not enabled.disabled
+
+
+async def test_a_paused_channel_says_why_and_how_it_resumes(local_site: Site) -> None:
+    app = local_site.app
+    assert (await app.commands.subscribe(CONSOLE_CHANNEL, OPERATOR, "topic: ferries")).ok
+    async with app.db.write() as session:
+        channel = await channel_store.find_channel(session, CONSOLE_CHANNEL)
+        assert channel is not None
+        await channel_store.pause_channel(session, channel.id, "channel_not_found", app.now())
+    page = await local_site.client.get(CONSOLE_PAGE)
+    assert "Paused since" in page.text and "channel_not_found" in page.text
+    assert f"newsbot channels resume {channel.id}" in page.text
