@@ -1,5 +1,10 @@
 """Follow-up questions: find the articles that answer, answer from them only, cite them.
 
+Words match in any form (Snowball stems: "cut" finds "cutting"); a company or person the
+question names must be in the article, and sentences where the named person says it come
+first. A follow-up that names nothing ("When will it ship?") is asked together with the
+conversation's last question that did (`Conversations`), from articles about that subject.
+
 Retrieval looks first at the articles behind the digest the question was asked under (its
 thread) or the channel's recent digests, then, when none of those is relevant, at the whole
 store, where the database's full-text index (FTS5 on SQLite, tsvector on PostgreSQL) picks
@@ -36,7 +41,7 @@ NOT_FOUND = "My sources don't say."
 _QUESTION_WORDS_TEXT = """
     what who whom whose when where why how which tell know explain happen happened happening
     please anything something news latest story stories article articles report reported
-    mean means think much many say says said tell told
+    mean means think much many say says said told
 """
 QUESTION_WORDS = frozenset(_QUESTION_WORDS_TEXT.split())
 MIN_COVERAGE = 0.6  # share of the question's content words an article or sentence must hold
@@ -90,8 +95,12 @@ _SPOKE = re.compile(
 def named_entities(question: str) -> list[str]:
     """Stems of the names a question mentions ("Intel", "Tim Cook"): capitalised words past
     its first, which an answer must be about."""
-    first = question.strip().split(" ", 1)[0]
-    names = [m.group(0) for m in _NAME.finditer(question) if m.start() > len(first)]
+    names = [
+        m.group(0)
+        for m in _NAME.finditer(question)
+        # A capital that opens a sentence ("When ...", "What ...") says nothing.
+        if question[: m.start()].rstrip()[-1:] not in ("", ".", "?", "!", ":")
+    ]
     # "NEAR", "NOT": search operators typed in capitals are not names.
     names = [n for n in names if n not in ("I", "AND", "OR", "NOT", "NEAR")]
     found = [w for name in names for w in stems(name)]
