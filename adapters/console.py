@@ -1,7 +1,9 @@
 """The local terminal channel: `newsbot run` without Discord or Slack credentials.
 
 Type commands as text (`/subscribe URL`, `/digest`, `/ask ...`, `/help`); digests are
-printed as the scheduler fires them. A line that is not a command is asked as a question.
+printed as the scheduler fires them. A line that is not a command is asked when it reads as
+a question (other words get how to ask). Log lines print above the `> ` prompt, and a command
+still running after a second says what it waits for.
 End with Ctrl-D (end of input). The person at the terminal runs the bot, so they may manage
 its channel. Like every adapter it only translates: text in, `Reply`/`Digest` out.
 Printed digests are remembered in a small file next to the database (`*.console-posted`), so a
