@@ -203,6 +203,8 @@ class ExtractiveSummariser:
         sentences = tuple(
             Sentence(text=c.text, sources=_supporting(c, candidates, sources)) for c in chosen
         )
+        if multi and not note:
+            sentences = _widest_first(sentences, opinions)
         return DigestItem(
             story_id=story.id,
             headline=headline.choose_headline(
@@ -238,6 +240,18 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
                 continue
             return [_Candidate(text, article, 0, {}, loaded, words)]
     return []
+
+
+def _widest_first(
+    sentences: tuple[Sentence, ...], opinions: frozenset[str]
+) -> tuple[Sentence, ...]:
+    """Several outlets: the fact most of them state comes first (news before opinion still;
+    otherwise the chosen order). Not used when a disagreement pair must stay together."""
+
+    def key(sentence: Sentence) -> tuple[bool, int]:
+        return sentence.sources[0].article_id in opinions, -len(sentence.sources)
+
+    return tuple(sorted(sentences, key=key))
 
 
 def _commentary_shares(

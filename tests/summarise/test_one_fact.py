@@ -48,6 +48,8 @@ def test_the_same_fact_from_three_outlets_is_shown_once_with_joint_credit() -> N
     assert len(stating) == 1  # the repair bill once, not three times
     assert len(stating[0].sources) >= 2  # credited jointly
     assert "Outlets differ" not in item.note
+    widths = [len(s.sources) for s in item.sentences]
+    assert widths == sorted(widths, reverse=True)  # the fact most outlets state comes first
 
 
 def test_two_outlets_giving_different_figures_are_both_shown_and_flagged() -> None:
@@ -105,3 +107,25 @@ def test_a_charged_word_only_one_outlet_uses_costs_its_sentence() -> None:
     assert _one_outlet_words(sentence, vocabularies) == ["furious", "rampage"]
     # A word another outlet also uses is shared wording, not one outlet's framing.
     assert _one_outlet_words(sentence, _outlet_vocabularies([calm, charged, shared])) == ["furious"]
+
+
+def test_the_fact_all_outlets_state_leads_a_one_outlet_detail() -> None:
+    wire = article(
+        "Coastline Wire",
+        "Marlow quay closed by storm",
+        "The harbour master of Marlow quay, Ruth Okafor, has worked at the quay since 1998 "
+        "and runs a team of forty staff. A storm closed Marlow quay on Sunday, the harbour "
+        "board said.",
+        slug="quay-detail",
+    )
+    post = article(
+        "Marlow Evening Post",
+        "Storm shuts Marlow quay",
+        "A storm closed Marlow quay on Sunday, the harbour board said. Fishing boats stayed "
+        "in the inner basin.",
+        hours=1,
+        slug="quay-shut",
+    )
+    item = SUMMARISER.summarise_story(story(wire, post))
+    widths = [len(s.sources) for s in item.sentences]
+    assert widths[0] == 2 and widths == sorted(widths, reverse=True)
