@@ -137,15 +137,22 @@ def test_a_bad_value_stops_with_one_line_naming_the_setting(
     env: dict[str, str],
     expected: str,
 ) -> None:
+    message = _refusal(tmp_path, monkeypatch, content, env)
+    assert expected in message
+    assert "\n" not in message
+
+
+def _refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, env: dict[str, str]
+) -> str:
+    """The one line that stops start-up with this file and these variables."""
     path = tmp_path / "newsbot.toml"
     path.write_text(content, encoding="utf-8")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as stopped:
         load_settings(path)
-    message = str(stopped.value)
-    assert expected in message
-    assert "\n" not in message
+    return str(stopped.value)
 
 
 @pytest.mark.parametrize(
@@ -300,10 +307,5 @@ def test_an_unknown_setting_stops_start_up_with_the_likely_spelling(
     env: dict[str, str],
     expected: str,
 ) -> None:
-    path = tmp_path / "newsbot.toml"
-    path.write_text(content, encoding="utf-8")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError) as stopped:
-        load_settings(path)
-    assert str(stopped.value) == expected.replace("newsbot.toml", str(path))
+    refusal = _refusal(tmp_path, monkeypatch, content, env)
+    assert refusal == expected.replace("newsbot.toml", str(tmp_path / "newsbot.toml"))
