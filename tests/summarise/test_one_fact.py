@@ -113,9 +113,11 @@ def test_the_fact_all_outlets_state_leads_a_one_outlet_detail() -> None:
     wire = article(
         "Coastline Wire",
         "Marlow quay closed by storm",
-        "The harbour master of Marlow quay, Ruth Okafor, has worked at the quay since 1998 "
-        "and runs a team of forty staff. A storm closed Marlow quay on Sunday, the harbour "
-        "board said.",
+        "The harbour master of Marlow quay, Ruth Okafor, who has worked at the quay since "
+        "1998 and runs a team of forty staff across the north pier, the fish market, the "
+        "ferry office and the old customs house, spent Sunday night moving boats from the "
+        "quay to the inner basin with her deputy and two pilots. A storm closed Marlow quay "
+        "on Sunday, the harbour board said.",
         slug="quay-detail",
     )
     post = article(
