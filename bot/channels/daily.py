@@ -13,6 +13,7 @@ and shared by every channel that sees them (`BuildCache`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,13 +23,15 @@ from bot.channels.timing import PERIOD_PREFIX, Period, parse_time, parse_zone, p
 from bot.channels.topics import Candidate, filter_reason, matches_topic, topic_words
 from bot.clock import Clock
 from bot.digest.compose import BuildCache, compose_digest
-from bot.digest.render import digest_to_dict
-from bot.models import Article, ChannelRef
+from bot.digest.render import digest_to_dict, reader_note
+from bot.models import Article, ChannelRef, Digest
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
 from bot.store.channels import SubscriptionView, run_write
 from bot.store.db import Database, Session, WriteBatcher
 from bot.summarise.base import Summariser
+
+log = logging.getLogger(__name__)
 
 SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
 
@@ -292,6 +295,7 @@ async def build_job(
         scope=job.where.key,
         digest_id=digest_id,
     )
+    _log_operator_notes(job, period.key, digest)
     article_ids = [article.id for story in shown for article in story.articles]
     payload, now = digest_to_dict(digest), deps.clock()
 
@@ -325,6 +329,19 @@ async def build_job(
     return BuildOutcome(
         job.channel_id, period.key, result.outbox_id, result.created, len(digest.items), "", ready
     )
+
+
+def _log_operator_notes(job: ChannelJob, period_key: str, digest: Digest) -> None:
+    """Why the LLM's text was not used, for the operator: readers see only the label."""
+    for item in digest.items:
+        if item.note and reader_note(item) != item.note:
+            log.info(
+                "digest %s of channel %d, story %s: %s",
+                period_key,
+                job.channel_id,
+                item.story_id,
+                item.note,
+            )
 
 
 async def _reschedule(

@@ -9,6 +9,7 @@ labelled so, and be done.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncIterator
@@ -117,8 +118,13 @@ async def other_due_feeds(app: App, server: FeedServer, now: datetime) -> list[i
 
 
 async def test_hanging_llm_cannot_block_the_tick(
-    llm_app: App, clock: Clock, hanging_llm: FakeOpenAI, feed_server: FeedServer
+    llm_app: App,
+    clock: Clock,
+    hanging_llm: FakeOpenAI,
+    feed_server: FeedServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.channels.daily")
     await llm_channel_due_with_news(llm_app, clock())
     feed_ids = await other_due_feeds(llm_app, feed_server, clock())
     poster = RecordingPoster()
@@ -158,8 +164,10 @@ async def test_hanging_llm_cannot_block_the_tick(
     # The other stories did not wait on the server that had just let a call time out.
     assert sum("did not answer a recent request" in n for n in notes) == 2, notes
     text = render_text(digest)
-    # Readers see the label only; why the LLM was not used is for the operator.
+    # Readers see the label only; why the LLM was not used is for the operator, in the log.
     assert text.count("Summary: extractive") == 3 and "Note: " not in text and "LLM" not in text
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.channels.daily"]
+    assert sum("LLM unavailable" in line for line in logged) == 3, logged
 
     # Later ticks go on as usual: the feeds are polled again, the digest is not re-sent.
     clock.now = DUE + timedelta(minutes=30)
