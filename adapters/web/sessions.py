@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from bot.channels.overview import Viewer
 
 SESSION_KEY = "sid"
+# The local dashboard opens a session for every visitor without a cookie; a client that never
+# keeps cookies must not grow memory without end. The oldest session is dropped first.
+MAX_OPEN_SESSIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class SessionRegistry:
             labels=dict(labels or {}),
         )
         self._open[session_id] = session
+        while len(self._open) > MAX_OPEN_SESSIONS:
+            self.close(next(iter(self._open)))
         return session_id, session
 
     def find(self, session_id: object) -> Session | None:

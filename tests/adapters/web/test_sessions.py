@@ -9,7 +9,7 @@ import json
 import itsdangerous
 
 from adapters.web.app import COOKIE
-from adapters.web.sessions import SessionRegistry
+from adapters.web.sessions import MAX_OPEN_SESSIONS, SessionRegistry
 from bot.channels.overview import Viewer
 from tests.adapters.web.conftest import OURS, Site, session_cookie, sign_in
 from tests.fakes.fake_oauth import FakeOAuth
@@ -117,3 +117,12 @@ async def test_no_secret_reaches_a_page_or_the_cookie(site: Site, fake_oauth: Fa
         assert not any(secret in page.text for secret in secrets)
     cookie = base64.b64decode(session_cookie(site).split(".")[0] + "==").decode()
     assert set(json.loads(cookie)) == {"sid"}  # no OAuth token, no user data in the browser
+
+
+def test_a_client_that_keeps_no_cookie_cannot_grow_the_sessions_without_end() -> None:
+    registry = SessionRegistry(max_age_s=3600)
+    first, _ = registry.open(Viewer("u", "u", None), provider="local")
+    for _ in range(MAX_OPEN_SESSIONS):
+        last, _ = registry.open(Viewer("u", "u", None), provider="local")
+    assert registry.find(first) is None  # the oldest made room
+    assert registry.find(last) is not None
