@@ -548,7 +548,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as folder:
         work = Path(folder)
         folders = write_fold_sets(args.eval_dir, work / "folds")
-        report = {"summarise": score(args.eval_dir, work, folders)}
+        report: dict[str, Any] = {"summarise": score(args.eval_dir, work, folders)}
         if args.summarise_only:
             print(json.dumps(report, indent=2, ensure_ascii=False))
             return
