@@ -160,9 +160,7 @@ class SummaryCommands(CommandsBase):
                 subs, candidates = await self._pending_candidates(session, channel, start, now)
                 kept = [c.article for c in candidates if c.skipped is None]
                 if not kept:
-                    return Reply(
-                        text=await self._nothing_new(session, channel, subs, candidates, start)
-                    )
+                    return Reply(text=await self._nothing_new(session, channel, subs, candidates))
             local = now.astimezone(parse_zone(channel.timezone))
             digest = await self._compose(
                 where,
@@ -181,7 +179,6 @@ class SummaryCommands(CommandsBase):
         channel: Channel,
         subs: Sequence[SubscriptionView],
         candidates: Sequence[Candidate],
-        start: datetime,
     ) -> str:
         """Why `digest` has nothing to show, in one sentence: what was left out, and when
         the next digest comes (before the first one, the feeds' old items are the reason)."""
