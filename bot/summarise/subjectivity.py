@@ -9,8 +9,27 @@ A word is listed when both published resources judge it evaluative:
 - and Brill's tagger lexicon in TextBlob (`en-lexicon.txt`, MIT, Copyright Steven Loria and
   contributors) does not tag it as another part of speech first ("kind" is a noun first).
 
-These are weak signals (opinion in the writer's own voice, see `neutral.assess`), general
-English rather than words picked from any evaluation text. See LICENSES-lexicons.md.
+These are weak signals (opinion in the writer's own voice; used for titles, see
+`neutral.deload_title`), general English rather than words picked from any evaluation text.
+
+Licence notices of the sources (the list is derived from them; no code is copied):
+
+VADER (vaderSentiment): The MIT License (MIT). Copyright (c) 2016 C.J. Hutto.
+TextBlob: The MIT License. Copyright Steven Loria and contributors.
+Both: Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions: The above
+copyright notice and this permission notice shall be included in all copies or substantial
+portions of the Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND,
+EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS
+FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT
+HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE
+USE OR OTHER DEALINGS IN THE SOFTWARE.
+Pattern's subjectivity lexicon (De Smedt & Daelemans): released under the Open Data Commons
+Public Domain Dedication and License (PDDL), as its file states.
 """
 
 from __future__ import annotations
