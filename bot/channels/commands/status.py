@@ -13,10 +13,8 @@ from bot.channels.commands.base import (
     since_last_digest_time,
 )
 from bot.channels.commands.parsing import plural
-from bot.channels.daily import select_candidates
 from bot.channels.timing import PERIOD_PREFIX, parse_zone
 from bot.channels.topics import filter_reason, matches_topic, topic_words
-from bot.digest.compose import BuildCache
 from bot.models import Article, ChannelRef, Reply
 from bot.store import channels as channel_store
 from bot.store import digests as digest_store
@@ -81,22 +79,22 @@ class StatusCommands(CommandsBase):
             sent = await digest_store.digested_article_ids(session, channel.id, [article.id])
             reason = _early_reason(article, found.baseline, subs, feed_ids, sent)
             if reason is None:
-                reason = await self._window_reason(session, channel, subs, article)
+                reason = await self._window_reason(session, channel, article)
         return Reply(text=f"{article.title[:100]!r}: {reason}")
 
-    async def _window_reason(
-        self,
-        session: Session,
-        channel: Channel,
-        subs: Sequence[SubscriptionView],
-        article: Article,
-    ) -> str:
+    async def _window_reason(self, session: Session, channel: Channel, article: Article) -> str:
         """Why an article that passed the channel's filters is (not yet) in a digest."""
         arrived = article.fetched or article.published
-        window_hours = self.config.digest.window_hours
+        now = self.clock()
         covering = await digest_store.digest_covering(session, channel.id, arrived)
         if covering is None:
-            start, now = since_last_digest_time(channel, self.clock()), self.clock()
+            # Not in any digest's period: in the next one's, or from before the channel's.
+            start, end, key, limit = (
+                since_last_digest_time(channel, now),
+                now,
+                "",
+                channel.max_items,
+            )
             if arrived <= start:
                 local = arrived.astimezone(parse_zone(channel.timezone))
                 return (
@@ -104,46 +102,38 @@ class StatusCommands(CommandsBase):
                     "channel's digests covered it (the feed was followed later, or digests "
                     "were off)."
                 )
-            if article.published <= start - timedelta(hours=window_hours):
-                return _old_news(article, window_hours)
-            place = await self._place(session, channel, subs, article, start, now, "")
-            if isinstance(place, str):
-                return place
-            rank, count = place
-            if rank <= channel.max_items:
-                return f"waiting: #{rank} of {count} stories so far; it will be in the next digest."
+        else:
+            start, end = covering.period_start, covering.period_end
+            key, limit = covering.period_key, covering.items
+        window_hours = self.config.digest.window_hours
+        if article.published <= start - timedelta(hours=window_hours):
             return (
-                f"waiting: #{rank} of {count} stories so far, so cut by the item limit of "
-                f"{channel.max_items} unless it rises (settings max_items=N makes digests longer)."
+                f"skipped: old news, published {article.published:%Y-%m-%d %H:%M} UTC, more "
+                f"than {window_hours} hours before its digest window."
             )
-        if article.published <= covering.period_start - timedelta(hours=window_hours):
-            return _old_news(article, window_hours)
-        day = covering.period_key.removeprefix(PERIOD_PREFIX)
-        place = await self._place(
-            session,
-            channel,
-            subs,
-            article,
-            covering.period_start,
-            covering.period_end,
-            covering.period_key,
-        )
+        place = await self._place(session, channel, article, start, end, key)
         if isinstance(place, str):
             return place
         rank, count = place
-        if rank <= covering.items:
+        day = key.removeprefix(PERIOD_PREFIX)
+        if not key:  # the next digest's stories so far
+            if rank <= limit:
+                return f"waiting: #{rank} of {count} stories so far; it will be in the next digest."
+            return (
+                f"waiting: #{rank} of {count} stories so far, so cut by the item limit of "
+                f"{limit} unless it rises (settings max_items=N makes digests longer)."
+            )
+        if rank <= limit:
             return f"skipped: it was not chosen for the digest of {day}."
         return (
             f"skipped: cut by the item limit: it was #{rank} of {count} stories in the "
-            f"period of a {covering.items}-item digest ({day}); settings max_items=N makes "
-            "digests longer."
+            f"period of a {limit}-item digest ({day}); settings max_items=N makes digests longer."
         )
 
     async def _place(
         self,
         session: Session,
         channel: Channel,
-        subs: Sequence[SubscriptionView],
         article: Article,
         start: datetime,
         end: datetime,
@@ -151,15 +141,7 @@ class StatusCommands(CommandsBase):
     ) -> tuple[int, int] | str:
         """The article's story rank among the period's stories (and how many there are), as
         the digest of that period ranks them; or why it is not among them."""
-        candidates = await select_candidates(
-            session,
-            channel.id,
-            subs,
-            start=start,
-            end=end,
-            max_age_hours=self.config.digest.window_hours,
-            cache=BuildCache(),
-        )
+        _, candidates = await self._pending_candidates(session, channel, start, end)
         # Articles of this very digest count as its own, not as sent before it.
         own = f"duplicate: already in the digest {period_key}" if period_key else None
         skipped = next((c.skipped for c in candidates if c.article.id == article.id), None)
@@ -170,13 +152,6 @@ class StatusCommands(CommandsBase):
             if any(a.id == article.id for a in story.articles):
                 return rank, len(stories)
         return "skipped: it is not among the stories of its digest period."
-
-
-def _old_news(article: Article, window_hours: int) -> str:
-    return (
-        f"skipped: old news, published {article.published:%Y-%m-%d %H:%M} UTC, more than "
-        f"{window_hours} hours before its digest window."
-    )
 
 
 def _early_reason(
