@@ -98,10 +98,12 @@ async def run_channels_resume(args: argparse.Namespace, settings: Settings) -> i
             await channel_store.resume_channel(
                 session, channel.id, following if channel.digest_enabled else None
             )
-    console().print(
-        f"Resumed channel {channel.id} ({channel.where.key}); its next digest is at "
-        f"{following:%Y-%m-%d %H:%M} UTC."
+    when = (
+        f"its next digest is at {following:%Y-%m-%d %H:%M} UTC"
+        if channel.digest_enabled
+        else "its digests are off (`settings digest=on` in the channel turns them on)"
     )
+    console().print(f"Resumed channel {channel.id} ({channel.where.key}); {when}.")
     return 0
 
 

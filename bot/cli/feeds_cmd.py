@@ -350,12 +350,18 @@ async def run_feeds_enable(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 0
         await store.enable(feed.id, now=utc_now())
+    now = utc_now()
+    due = (
+        f"its host asked for a wait, so it is polled at {_when(feed.retry_not_before)} UTC"
+        if feed.retry_not_before is not None and feed.retry_not_before > now
+        else "it is due now"
+    )
     if feed.disabled:
-        console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; it is due now.")
+        console().print(f"Enabled feed {feed.id}: {display_url(feed.url)}; {due}.")
     else:
         console().print(
             f"Feed {feed.id} ({display_url(feed.url)}) was not disabled; its "
-            f"{feed.consecutive_failures} failures are forgotten and it is due now."
+            f"{feed.consecutive_failures} failures are forgotten and {due}."
         )
     return 0
 

@@ -265,6 +265,36 @@ async def due_feed_ids(session: AsyncSession, now: datetime, *, limit: int) -> l
     return list((await session.scalars(query)).all())
 
 
+async def claim_due_feeds(
+    session: AsyncSession, now: datetime, *, limit: int, claim_s: float
+) -> list[int]:
+    """Take the due feeds for one poll pass: their next poll moves `claim_s` ahead.
+
+    Claimed like outbox rows, so several runners on one PostgreSQL database never poll a
+    feed twice: a feed another runner holds is skipped (SKIP LOCKED), and one claimed is
+    no longer due for anyone. The poll's outcome then sets the real next poll time; a
+    runner that dies mid-pass leaves its feeds due again when the claim runs out. Run it in
+    `Database.write()` (on SQLite, BEGIN IMMEDIATE makes the claim atomic just the same).
+    """
+    due = (
+        select(FeedRow.id)
+        .where(FeedRow.disabled.is_(False), FeedRow.next_poll_at <= now)
+        .order_by(FeedRow.next_poll_at, FeedRow.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list((await session.scalars(due)).all())
+    if ids:
+        await session.execute(
+            update(FeedRow)
+            .where(FeedRow.id.in_(ids))
+            .values(next_poll_at=now + timedelta(seconds=claim_s))
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
 def _existing(feed: Feed, exist_ok: bool) -> Feed:
     if exist_ok:
         return feed
@@ -442,7 +472,9 @@ class FeedStore:
                     consecutive_failures=0,
                     last_status="new",
                     last_error="",
-                    next_poll_at=now,
+                    next_poll_at=case(
+                        (FeedRow.retry_not_before > now, FeedRow.retry_not_before), else_=now
+                    ),
                 )
             )
             return bool(getattr(result, "rowcount", 0))

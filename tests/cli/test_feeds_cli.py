@@ -363,6 +363,11 @@ def test_fetch_all_respects_retry_after_and_skips_backoff_unless_forced(
     assert len(server.requests_for("/down.xml")) == 1
     assert server.requests_for("/busy.xml") == []  # the host's wait holds even when forced
 
+    enabled = newsbot("feeds", "enable", "3")
+    assert enabled.code == 0 and "its host asked for a wait, so it is polled at" in enabled.out
+    newsbot("fetch")
+    assert server.requests_for("/busy.xml") == []  # nor does re-enabling make it due early
+
 
 @pytest.mark.parametrize(
     ("status", "moves"), [(301, True), (308, True), (302, False), (307, False)]
