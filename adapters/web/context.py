@@ -10,9 +10,12 @@ this session's CSRF token?). A route cannot forget them: the router applies
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuth
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -24,6 +27,8 @@ from bot.channels.overview import NOT_YOURS, Overview, Viewer
 from bot.channels.ports import ChatCommands
 from bot.errors import PermissionDenied
 from bot.models import ChannelRef
+
+log = logging.getLogger(__name__)
 
 OPERATOR = Viewer(user_id="operator", display_name="local operator", workspaces=None)
 MAX_ID_CHARS = 64  # the channels table's workspace and channel columns
@@ -65,8 +70,11 @@ def dashboard(request: Request) -> Dashboard:
 async def current_session(request: Request) -> Session:
     """The open session the cookie names; for the local operator, one opened on first visit."""
     board = dashboard(request)
-    found = board.sessions.find(request.session.get(SESSION_KEY))
+    session_id = request.session.get(SESSION_KEY)
+    found = board.sessions.find(session_id)
     if found is not None:
+        if board.sessions.due_for_recheck(found):
+            return await _recheck(board, str(session_id), found)
         return found
     if not board.local_only:
         raise LoginRequired
@@ -74,6 +82,18 @@ async def current_session(request: Request) -> Session:
     session_id, opened = board.sessions.open(OPERATOR, provider="local")
     request.session[SESSION_KEY] = session_id
     return opened
+
+
+async def _recheck(board: Dashboard, session_id: str, session: Session) -> Session:
+    """Read again what this person manages; if the provider will not say, sign them out."""
+    assert session.recheck is not None
+    try:
+        signed = await session.recheck()
+    except (httpx.HTTPError, ValueError, AuthlibBaseError) as error:
+        log.warning("web: %s permissions could not be read again: %s", session.provider, error)
+        board.sessions.close(session_id)
+        raise LoginRequired from None
+    return board.sessions.rechecked(session_id, signed)
 
 
 CurrentSession = Annotated[Session, Depends(current_session)]

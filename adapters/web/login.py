@@ -78,11 +78,13 @@ async def sign_in_callback(request: Request, provider: str) -> Response:
     name = PROVIDER_NAMES[provider]
     try:
         token = await client.authorize_access_token(request)
-        signed: SignedIn = (
-            await discord_user(client, token)
-            if provider == "discord"
-            else await slack_user(token, board.slack_check)
-        )
+
+        async def recheck() -> SignedIn:  # the token stays on the server, in this closure
+            if provider == "discord":
+                return await discord_user(client, token)
+            return await slack_user(token, board.slack_check)
+
+        signed = await recheck()
     except OAuthError as error:  # a wrong or missing state, a refused code...
         log.warning("web: %s sign-in refused: %s", provider, error.error)
         return _page(request, f"Signing in with {name} failed ({error.error}); try again.", 400)
@@ -95,7 +97,9 @@ async def sign_in_callback(request: Request, provider: str) -> Response:
     # A new session id after login: one planted in this browser before does not become valid.
     board.sessions.close(request.session.get(SESSION_KEY))
     request.session.clear()
-    session_id, _ = board.sessions.open(signed.viewer, provider=provider, labels=signed.labels)
+    session_id, _ = board.sessions.open(
+        signed.viewer, provider=provider, labels=signed.labels, recheck=recheck
+    )
     request.session[SESSION_KEY] = session_id
     return RedirectResponse("/", status_code=303)
 

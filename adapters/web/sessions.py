@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 
+from adapters.web.auth import SignedIn
 from bot.channels.overview import Viewer
 
 SESSION_KEY = "sid"
 # The local dashboard opens a session for every visitor without a cookie; a client that never
 # keeps cookies must not grow memory without end. The oldest session is dropped first.
 MAX_OPEN_SESSIONS = 10_000
+# What a signed-in person may manage is read again from Discord or Slack this often, so losing
+# Manage Server (or Slack admin) takes effect within minutes, not at the next login.
+RECHECK_S = 300.0
+
+# Reads again who signed in and what they manage (with the token kept here, never sent).
+Recheck = Callable[[], Awaitable[SignedIn]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class Session:
     expires_at: float
     provider: str  # "discord" | "slack" | "local"
     labels: Mapping[tuple[str, str], str] = field(default_factory=dict)  # workspace names
+    checked_at: float = 0.0  # when `viewer.workspaces` was read from the provider
+    recheck: Recheck | None = field(default=None, compare=False, repr=False)
 
     def label(self, platform: str, workspace: str) -> str:
         """A workspace's name as the platform told it at login, else its id."""
@@ -54,6 +63,7 @@ class SessionRegistry:
         *,
         provider: str,
         labels: Mapping[tuple[str, str], str] | None = None,
+        recheck: Recheck | None = None,
     ) -> tuple[str, Session]:
         """A new session for `viewer`: its id (for the cookie) and its record."""
         self._forget_expired()
@@ -64,6 +74,8 @@ class SessionRegistry:
             expires_at=self.clock() + self.max_age_s,
             provider=provider,
             labels=dict(labels or {}),
+            checked_at=self.clock(),
+            recheck=recheck,
         )
         self._open[session_id] = session
         while len(self._open) > MAX_OPEN_SESSIONS:
@@ -80,6 +92,21 @@ class SessionRegistry:
         if session.expires_at <= self.clock():
             del self._open[session_id]
             return None
+        return session
+
+    def due_for_recheck(self, session: Session) -> bool:
+        """True when the session's permissions should be read from the provider again."""
+        return session.recheck is not None and self.clock() - session.checked_at >= RECHECK_S
+
+    def rechecked(self, session_id: str, signed: SignedIn) -> Session:
+        """The session with what the provider says now (same id, CSRF token and expiry)."""
+        session = replace(
+            self._open[session_id],
+            viewer=signed.viewer,
+            labels=dict(signed.labels),
+            checked_at=self.clock(),
+        )
+        self._open[session_id] = session
         return session
 
     def close(self, session_id: object) -> None:

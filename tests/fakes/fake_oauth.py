@@ -237,7 +237,17 @@ class FakeOAuth:
         if not header.startswith("Bearer "):
             return None
         with self._lock:
-            return self._tokens.get(header[7:])
+            user = self._tokens.get(header[7:])
+        # As the real provider: what the user is now, not what they were at sign-in.
+        current = self.discord_user
+        if isinstance(user, DiscordUser) and current is not None and current.id == user.id:
+            return current
+        return user
+
+    def revoke_tokens(self) -> None:
+        """Every access token handed out stops working (the user revoked the app)."""
+        with self._lock:
+            self._tokens.clear()
 
     def _discord_me(self, handler: BaseHTTPRequestHandler) -> Answer:
         user = self._bearer_user(handler)

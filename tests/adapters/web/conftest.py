@@ -14,6 +14,7 @@ import pytest
 
 from adapters.web.app import COOKIE, create_dashboard
 from adapters.web.auth import SlackManageCheck
+from adapters.web.context import Dashboard
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.models import Caller, ChannelRef
@@ -89,6 +90,7 @@ class Site:
 
     app: App
     client: httpx.AsyncClient
+    board: Dashboard
 
     async def csrf(self, path: str = "/") -> str:
         """The CSRF token the page at `path` puts in its forms."""
@@ -111,7 +113,7 @@ async def open_site(
         dashboard = create_dashboard(app, slack_check=slack_check)
         transport = httpx.ASGITransport(app=dashboard)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-            yield Site(app, client)
+            yield Site(app, client, dashboard.state.dashboard)
 
 
 @pytest.fixture

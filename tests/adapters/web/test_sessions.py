@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import itsdangerous
 
 from adapters.web.app import COOKIE
-from adapters.web.sessions import MAX_OPEN_SESSIONS, SessionRegistry
+from adapters.web.sessions import MAX_OPEN_SESSIONS, RECHECK_S, SessionRegistry
 from bot.channels.overview import Viewer
-from tests.adapters.web.conftest import OURS, Site, session_cookie, sign_in
+from tests.adapters.web.conftest import ALICE, OURS, Site, session_cookie, sign_in
 from tests.fakes.fake_oauth import FakeOAuth
 
-SUBSCRIBE = "/channels/discord/G-OURS/C-NEWS/subscribe"
+CHANNEL = "/channels/discord/G-OURS/C-NEWS"
+SUBSCRIBE = f"{CHANNEL}/subscribe"
 
 
 async def signed_out(site: Site) -> bool:
@@ -126,3 +128,25 @@ def test_a_client_that_keeps_no_cookie_cannot_grow_the_sessions_without_end() ->
         last, _ = registry.open(Viewer("u", "u", None), provider="local")
     assert registry.find(first) is None  # the oldest made room
     assert registry.find(last) is not None
+
+
+async def test_losing_manage_server_takes_effect_within_minutes(
+    site: Site, fake_oauth: FakeOAuth
+) -> None:
+    await sign_in(site)
+    assert (await site.client.get(CHANNEL)).status_code == 200
+    demoted = replace(ALICE, guilds=tuple(replace(g, permissions=0) for g in ALICE.guilds))
+    fake_oauth.discord_user = demoted
+    assert (await site.client.get(CHANNEL)).status_code == 200  # read at most every 5 minutes
+    later = site.board.sessions.clock() + RECHECK_S
+    site.board.sessions.clock = lambda: later
+    assert (await site.client.get(CHANNEL)).status_code == 403
+    assert "C-NEWS" not in (await site.client.get("/")).text
+
+
+async def test_a_revoked_token_signs_the_person_out(site: Site, fake_oauth: FakeOAuth) -> None:
+    await sign_in(site)
+    fake_oauth.revoke_tokens()
+    later = site.board.sessions.clock() + RECHECK_S
+    site.board.sessions.clock = lambda: later
+    assert await signed_out(site)
