@@ -295,7 +295,7 @@ class WebSettings(_Section):
         None, description="env only: NEWSBOT_WEB__SESSION_SECRET; unset = new at each start"
     )
     session_max_age_s: int = Field(
-        3600, ge=60, le=7 * 86400, description="a login lasts this long; then permissions are re-read"
+        3600, ge=60, le=7 * 86400, description="a login lasts this long; rights re-read every 5 min"
     )
     discord_client_id: str | None = None
     discord_client_secret: SecretStr | None = Field(
