@@ -17,7 +17,9 @@ from adapters.webhook import WebhookPoster, check_webhook_url
 from bot.app import App
 from bot.channels.delivery import Poster
 from bot.config import Settings
+from bot.errors import BadInput, ConfigError
 from bot.models import ChannelRef
+from bot.store.dispatch import postgres_conninfo
 
 
 class Adapter(Protocol):
@@ -38,6 +40,7 @@ class LaunchOptions:
     console: bool = False  # open the console even when a chat platform is configured
     no_console: bool = False  # never read the terminal: run until stopped
     webhook: str | None = None  # deliver the console channel's digests to this URL
+    distributed: bool = False  # chat connections only: workers build and senders post
 
 
 @dataclass
@@ -84,6 +87,9 @@ async def launch_adapters(app: App, options: LaunchOptions, stack: AsyncExitStac
     Resources the webhook poster holds are closed by `stack`.
     """
     adapters = chat_adapters(app, app.settings)
+    if options.distributed:
+        check_distributed(app.settings, options, adapters)
+        return Launched(adapters, {a.poster.platform: a.poster for a in adapters})
     launched = Launched(adapters, {a.poster.platform: a.poster for a in adapters})
     wants_console = options.console or (not adapters and not options.no_console)
     if options.webhook:
@@ -98,3 +104,57 @@ async def launch_adapters(app: App, options: LaunchOptions, stack: AsyncExitStac
         )
         launched.posters[launched.console.poster.platform] = launched.console.poster
     return launched
+
+
+def check_distributed(settings: Settings, options: LaunchOptions, adapters: list[Adapter]) -> None:
+    """`newsbot run --distributed` serves Discord and Slack on PostgreSQL, nothing else."""
+    postgres_conninfo(settings.database.url)  # one sentence when the database is SQLite
+    if options.webhook or options.console:
+        raise BadInput(
+            "--distributed runs only the Discord and Slack connections; webhook digests are "
+            "posted by `newsbot worker --send webhook --webhook URL`, the console needs "
+            "`newsbot run`."
+        )
+    if not adapters:
+        raise ConfigError(
+            "--distributed has nothing to run: configure Discord (NEWSBOT_DISCORD__TOKEN) or "
+            "Slack (NEWSBOT_SLACK__BOT_TOKEN)."
+        )
+
+
+async def sender_poster(
+    app: App, platform: str, stack: AsyncExitStack, *, webhook: str | None = None
+) -> Poster:
+    """The poster one platform's sender delivers through: able to post, listening to nothing
+    (no gateway, no Socket Mode). Closed by `stack`."""
+    settings = app.settings
+    if platform == WEBHOOK_PLATFORM:
+        if not webhook:
+            raise BadInput("the webhook sender needs the endpoint: add --webhook URL.")
+        check_webhook_url(webhook)
+        return await stack.enter_async_context(WebhookPoster(webhook))
+    if platform == "discord" and discord_configured(settings):
+        from discord import LoginFailure
+
+        from adapters.discord_bot import DiscordAdapter
+
+        adapter = DiscordAdapter(app, settings)
+        stack.push_async_callback(adapter.client.close)
+        token = settings.discord.token.get_secret_value() if settings.discord.token else ""
+        try:
+            await adapter.client.login(token)  # the REST half only: posting needs no gateway
+        except LoginFailure:
+            raise ConfigError(
+                "Discord rejected the bot token; check NEWSBOT_DISCORD__TOKEN."
+            ) from None
+        return adapter.poster
+    if platform == "slack" and slack_configured(settings):
+        from adapters.slack_bot import SlackAdapter
+
+        slack = SlackAdapter(app, settings)
+        stack.push_async_callback(slack.close)
+        return slack.poster
+    raise ConfigError(
+        f"cannot send to {platform!r}: give discord or slack (with its token configured), "
+        "or webhook with --webhook URL."
+    )

@@ -10,7 +10,7 @@ in-process parser).
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +35,7 @@ from bot.store.db import Database, open_database
 from bot.store.feeds import Backoff, FeedStore
 from bot.summarise.base import Answerer, Summariser
 from bot.summarise.factory import make_answerer, make_summariser
+from bot.workers.units import Units
 
 if TYPE_CHECKING:
     from bot.summarise.llm import ServerHealth
@@ -211,6 +212,34 @@ def build_commands(app: App) -> Commands:
         summariser_for=app.summarisers,
         answerer=build_answerer(app),
         add_feed=app.add_feed,
+    )
+
+
+def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
+    """What a `newsbot worker` process runs its jobs with (`posters`: a sender's platforms)."""
+
+    async def poll(feed_ids: Sequence[int], now: datetime) -> Sequence[PollOutcome]:
+        return await app.poll(feed_ids, now=now)
+
+    workers = app.settings.workers
+    return Units(
+        db=app.db,
+        build=BuildDeps(
+            db=app.db,
+            summariser_for=app.summarisers,
+            clock=app.clock,
+            max_age_hours=app.settings.digest.window_hours * 2,
+            metrics=app.metrics,
+        ),
+        poll=poll,
+        clock=app.clock,
+        posters=posters,
+        policy=DeliveryPolicy(
+            lease_s=app.settings.scheduler.delivery_lease_s, metrics=app.metrics
+        ),
+        batch=workers.batch,
+        claim_s=workers.claim_s,
+        stalled_after_s=workers.stalled_after_s,
     )
 
 

@@ -216,6 +216,9 @@ class DiscordSettings(_Section):
     dev_guild_id: int | None = Field(None, description="sync commands to this guild only (instant)")
     sharded: bool = Field(False, description="use AutoShardedClient (from about 1,000 servers)")
     shard_count: int | None = Field(None, ge=1)
+    shard_ids: list[int] | None = Field(
+        None, description="the shards this gateway process runs (several processes: split them)"
+    )
     sync_commands: bool = Field(True, description="register /news with Discord on start")
     message_content_intent: bool = Field(
         False, description="privileged; not needed: mentions of the bot carry their text anyway"
@@ -228,6 +231,14 @@ class DiscordSettings(_Section):
     history_scan: int = Field(
         100, ge=10, le=1000, description="messages searched for an earlier post"
     )
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordSettings:
+        if self.shard_ids is not None and (
+            self.shard_count is None or any(not 0 <= i < self.shard_count for i in self.shard_ids)
+        ):
+            raise ValueError("shard_ids needs shard_count, and each id from 0 to shard_count - 1")
+        return self
 
 
 class SlackSettings(_Section):
@@ -281,6 +292,34 @@ class SchedulerSettings(_Section):
     delivery_lease_s: float = Field(
         60.0, gt=0, le=3600, description="how long a post being delivered is hidden from retries"
     )
+
+
+class WorkersSettings(_Section):
+    """Scale-out on PostgreSQL: `newsbot worker` and `newsbot run --distributed`."""
+
+    concurrency: int = Field(4, ge=1, le=256, description="jobs one worker process runs at once")
+    batch: int = Field(50, ge=1, le=5000, description="feeds or channels in one deferred job")
+    claim_s: float = Field(
+        600.0, ge=10, le=86400, description="a feed or channel handed to a job is not due again "
+        "for this long (unless the job finishes first)"
+    )
+    heartbeat_s: float = Field(10.0, gt=0, le=600, description="how often a worker says alive")
+    stalled_after_s: float = Field(
+        30.0, gt=0, le=3600, description="a job whose worker is silent this long is retried"
+    )
+    sender_wait_s: float = Field(
+        1.0, gt=0, le=60, description="how often a waiting sender asks for its platform's lock"
+    )
+
+
+class OpsSettings(_Section):
+    """/metrics, /healthz and /readyz of each process (`newsbot run`, `newsbot worker`)."""
+
+    enabled: bool = Field(False, description="serve the metrics and health endpoints")
+    host: str = Field(
+        "127.0.0.1", description="address they listen on; only the operator's machine by default"
+    )
+    port: int = Field(9464, ge=0, le=65535, description="their port; 0 = any free port (logged)")
 
 
 class WebSettings(_Section):
@@ -349,6 +388,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    workers: WorkersSettings = WorkersSettings()
     web: WebSettings = WebSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -80,11 +80,13 @@ class ShardedNewsClient(NewsClient, discord.AutoShardedClient):
     """The same client over several gateway shards (Discord requires it from 2,500 servers)."""
 
     def __init__(self, settings: DiscordSettings, core: ChatCommands) -> None:
-        super().__init__(settings, core, shard_count=settings.shard_count)
+        super().__init__(
+            settings, core, shard_count=settings.shard_count, shard_ids=settings.shard_ids
+        )
 
 
 def make_client(settings: DiscordSettings, core: ChatCommands) -> NewsClient:
     """The client the settings ask for: sharded, or one connection."""
-    if settings.sharded:
+    if settings.sharded or settings.shard_ids:  # a share of the shards is sharded too
         return ShardedNewsClient(settings, core)
     return NewsClient(settings, core)

@@ -10,7 +10,16 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bot import __version__
-from bot.cli import channels_cmd, config_cmd, digest_cmd, feeds_cmd, run_cmd, web_cmd
+from bot.cli import (
+    channels_cmd,
+    config_cmd,
+    db_cmd,
+    digest_cmd,
+    feeds_cmd,
+    run_cmd,
+    web_cmd,
+    worker_cmd,
+)
 from bot.config import Settings, load_settings, unknown_env_warnings
 from bot.errors import NewsbotError
 from bot.logs import redact, setup_logging
@@ -18,7 +27,16 @@ from bot.logs import redact, setup_logging
 # A subcommand handler gets the parsed arguments and the loaded settings, returns an exit code.
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 # Each module adds its subcommands with `register(subparsers)`; a new group is one more here.
-SUBCOMMANDS = (digest_cmd, feeds_cmd, run_cmd, channels_cmd, config_cmd, web_cmd)
+SUBCOMMANDS = (
+    digest_cmd,
+    feeds_cmd,
+    run_cmd,
+    worker_cmd,
+    channels_cmd,
+    config_cmd,
+    web_cmd,
+    db_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

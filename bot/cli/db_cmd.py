@@ -10,6 +10,7 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
+from bot.cli.worker_cmd import add_upgrade_action
 from bot.clock import utc_now
 from bot.config import Settings
 from bot.store.db import open_database
@@ -20,7 +21,7 @@ _LONGEST_DAYS = 36500
 
 def register(subparsers: Any) -> None:
     """Add `db` to the `newsbot` command line."""
-    db = subparsers.add_parser("db", help="database maintenance (retention)")
+    db = subparsers.add_parser("db", help="database maintenance (schema upgrade, retention)")
     actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     pruning = actions.add_parser(
         "prune",
@@ -36,6 +37,7 @@ def register(subparsers: Any) -> None:
         help="keep N days this time instead of database.retention_days",
     )
     pruning.set_defaults(handler=run_db_prune)
+    add_upgrade_action(actions)
 
 
 def _days(value: str) -> int:

@@ -57,6 +57,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="serve the web dashboard beside the bot (what `newsbot web` serves alone)",
     )
+    run.add_argument(
+        "--distributed",
+        action="store_true",
+        help="PostgreSQL: only the Discord/Slack connections; `newsbot worker` does the rest",
+    )
     run.set_defaults(handler=run_bot)
 
 
@@ -64,7 +69,12 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     """Start everything, serve until end of console input or a stop signal, shut down."""
     # APScheduler logs every tick at INFO; our own tick log says what was done.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    options = LaunchOptions(console=args.console, no_console=args.no_console, webhook=args.webhook)
+    options = LaunchOptions(
+        console=args.console,
+        no_console=args.no_console or args.distributed,
+        webhook=args.webhook,
+        distributed=args.distributed,
+    )
     check_options(options)
     if args.web:
         check_dashboard(settings)
@@ -81,8 +91,9 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         for adapter in launched.adapters:
             await adapter.start()
             stack.push_async_callback(adapter.close)
-        scheduler.start()
-        stack.push_async_callback(scheduler.stop)
+        if not options.distributed:  # distributed: the workers' minute tick schedules
+            scheduler.start()
+            stack.push_async_callback(scheduler.stop)
         if args.web:
             await start_dashboard(app, stack, announce=lambda line: print(line, flush=True))
         log.info("newsbot running: %s", ", ".join(sorted(posters)) or "no chat platform")

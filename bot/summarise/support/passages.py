@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 from bot.models import Article
 from bot.summarise.sentences import split_sentences
@@ -76,6 +77,16 @@ class ArticleIndex:
     @cached_property
     def all_keys(self) -> frozenset[str]:
         return frozenset().union(*(p.keys for p in self.passages))
+
+    @cached_property
+    def name_pairs(self) -> frozenset[tuple[str, str]]:
+        """Names written next to each other ("Douglas Bader"): one person's full name."""
+        return frozenset(
+            (a.key, b.key)
+            for p in self.passages
+            for a, b in pairwise(p.tokens)
+            if a.kind == "name" and b.kind == "name"
+        )
 
 
 def passage_of(text: str) -> Passage:

@@ -29,6 +29,8 @@ FIGURE_BESIDE = 3
 FIGURE_REACH = 4
 # Cues (not, may) count for the word they stand this many tokens before.
 CUE_REACH = 3
+# Each half of a word glued from two ("weatherso") has at least this many letters.
+GLUED_MIN = 2
 # Scale words belong to their figure ("4.2 million euros"): not what the figure counts.
 SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "cent", "per"})
 # Capitalised but nobody: the days and months of "on Thursday the minister said".
@@ -118,7 +120,7 @@ def claims(tokens: Sequence[Token], outlet_keys: frozenset[str]) -> list[Token]:
 
 def best_span(tokens: Sequence[Token], index: ArticleIndex, text: str = "") -> SpanSupport | None:
     """The window of `index` that holds most of `tokens` (names and numbers count double)."""
-    needed = claims(tokens, index.outlet_keys)
+    needed = claims(unglued(tokens, index), index.outlet_keys)
     if not needed or not index.passages:
         return None
     weights: dict[str, int] = {}
@@ -139,6 +141,28 @@ def best_span(tokens: Sequence[Token], index: ArticleIndex, text: str = "") -> S
     return _judge(needed, tokens, index, start, end, text)
 
 
+def unglued(tokens: Sequence[Token], index: ArticleIndex) -> list[Token]:
+    """`tokens` with each word the article lacks but holds as two words split in two: text
+    that lost a space at a line break ("winningsbut" for "winnings" and "but")."""
+    found: list[Token] = []
+    for token in tokens:
+        parts = _halves(token, index) if token.claims and token.key not in index.all_keys else ()
+        found.extend(parts or (token,))
+    return found
+
+
+def _halves(token: Token, index: ArticleIndex) -> tuple[Token, ...]:
+    word = token.text
+    for cut in range(len(word) - GLUED_MIN, GLUED_MIN - 1, -1):
+        left, right = tokenize(word[:cut]), tokenize(word[cut:])
+        if len(left) != 1 or len(right) != 1:
+            continue
+        known = index.all_keys
+        if left[0].key in known and (not right[0].claims or right[0].key in known):
+            return (left[0], right[0])
+    return ()
+
+
 def _judge(
     needed: list[Token],
     tokens: Sequence[Token],
@@ -149,18 +173,15 @@ def _judge(
 ) -> SpanSupport:
     window = [t for p in index.passages[start:end] for t in p.tokens]
     keys = frozenset().union(*(p.keys for p in index.passages[start:end]))
-    covered = [t for t in needed if t.key in keys]
     pairs, breaks = _order(needed, window, keys)
-    missing = tuple(
-        t.text
-        for i, t in enumerate(needed)
-        if t.kind != "word" and t.key not in keys and not _named_in_full(needed, i, keys, index)
-    )
+    # A name the window shortens ("Bader" for "Douglas Bader") is held, for coverage too.
+    held = [t.key in keys or _named_in_full(needed, i, keys, index) for i, t in enumerate(needed)]
+    missing = tuple(t.text for t, h in zip(needed, held, strict=True) if t.kind != "word" and not h)
     return SpanSupport(
         index=index,
         start=start,
         end=end,
-        coverage=len(covered) / len(needed),
+        coverage=sum(held) / len(needed),
         pairs=pairs,
         breaks=breaks,
         missing=missing,
@@ -205,8 +226,12 @@ def _named_in_full(needed: list[Token], i: int, keys: frozenset[str], index: Art
     """ "Douglas Bader" where the passage says "Bader" and the article "Douglas Bader"."""
     if needed[i].kind != "name" or needed[i].key not in index.all_keys:
         return False
-    beside = needed[max(0, i - 1) : i] + needed[i + 1 : i + 2]
-    return any(t.kind == "name" and t.key in keys for t in beside)
+    key, pairs = needed[i].key, index.name_pairs
+    before = needed[i - 1] if i else None
+    after = needed[i + 1] if i + 1 < len(needed) else None
+    return (before is not None and before.key in keys and (before.key, key) in pairs) or (
+        after is not None and after.key in keys and (key, after.key) in pairs
+    )
 
 
 def _positions(sequence: Sequence[Token]) -> dict[str, list[int]]:

@@ -1,0 +1,130 @@
+"""The job queue's tasks: thin wrappers that unpack plain arguments and call the units of work.
+
+Four tasks, each on its own queue so workers can be split by kind of work:
+
+- `newsbot.tick` (queue `tick`), deferred every minute by the queue's periodic deferrer with
+  the minute's timestamp: claims what is due then and defers the three below; it also puts
+  the jobs of workers that stopped answering back in line (stalled-job retry).
+- `newsbot.poll_feeds` (queue `poll`): poll these feeds at the tick's time.
+- `newsbot.build_digests` (queue `build`): build these channels' digests as due at the tick's
+  time, and defer the delivery of each digest stored.
+- `newsbot.deliver` (queue `send.<platform>`): deliver this outbox row, run only by that
+  platform's one sender.
+
+The dependencies of a process (`Units`) reach a task through the worker's context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from procrastinate import App, JobContext
+from procrastinate.exceptions import AlreadyEnqueued
+
+from bot.channels.delivery import deliver_outbox_row
+from bot.workers.tick import TickPlan, plan_tick
+from bot.workers.units import Units, build_channels
+
+log = logging.getLogger(__name__)
+
+TICK, POLL, BUILD = "newsbot.tick", "newsbot.poll_feeds", "newsbot.build_digests"
+DELIVER = "newsbot.deliver"
+TICK_QUEUE, POLL_QUEUE, BUILD_QUEUE = "tick", "poll", "build"
+UNITS_KEY = "newsbot_units"
+EVERY_MINUTE = "* * * * *"
+
+
+def send_queue(platform: str) -> str:
+    """The queue a platform's deliveries wait in (drained by its one sender)."""
+    return f"send.{platform}"
+
+
+def _units(context: JobContext) -> Units:
+    units = context.additional_context.get(UNITS_KEY)
+    if not isinstance(units, Units):
+        raise RuntimeError("this worker was started without newsbot's units of work")
+    return units
+
+
+def _at(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+async def tick(context: JobContext, timestamp: int) -> None:
+    """Hand out everything due at `timestamp` (the minute this tick was deferred for)."""
+    units = _units(context)
+    await retry_stalled_jobs(context.app, units.stalled_after_s)
+    plan = await plan_tick(units.db, _at(timestamp), batch=units.batch, claim_s=units.claim_s)
+    await defer_plan(context.app, plan, timestamp)
+
+
+async def poll_feeds(context: JobContext, feed_ids: list[int], timestamp: float) -> None:
+    await _units(context).poll(feed_ids, _at(timestamp))
+
+
+async def build_digests(context: JobContext, channel_ids: list[int], timestamp: float) -> None:
+    units = _units(context)
+    outcomes = await build_channels(units.db, units.build, channel_ids, _at(timestamp))
+    for outcome in outcomes:
+        if outcome.ready is not None:
+            await defer_delivery(context.app, outcome.ready.where.platform, outcome.ready.outbox_id)
+
+
+async def deliver(context: JobContext, outbox_id: int) -> None:
+    units = _units(context)
+    await deliver_outbox_row(
+        units.db, units.posters, outbox_id, clock=units.clock, policy=units.policy
+    )
+
+
+def register_tasks(app: App, *, periodic_tick: bool = True) -> None:
+    """Add newsbot's tasks to `app`; with `periodic_tick` its workers defer the minute tick."""
+    app.task(name=POLL, queue=POLL_QUEUE, pass_context=True)(poll_feeds)
+    app.task(name=BUILD, queue=BUILD_QUEUE, pass_context=True)(build_digests)
+    app.task(name=DELIVER, pass_context=True)(deliver)
+    ticking = app.task(name=TICK, queue=TICK_QUEUE, pass_context=True)(tick)
+    if periodic_tick:
+        app.periodic(cron=EVERY_MINUTE, periodic_id="minute")(ticking)
+
+
+async def defer_plan(app: App, plan: TickPlan, timestamp: float) -> None:
+    """Defer one job per batch of the plan, and one delivery per post due."""
+    await _batch_defer(
+        app, POLL, [{"feed_ids": list(b), "timestamp": timestamp} for b in plan.feed_batches]
+    )
+    await _batch_defer(
+        app, BUILD, [{"channel_ids": list(b), "timestamp": timestamp} for b in plan.channel_batches]
+    )
+    for platform, outbox_ids in plan.posts.items():
+        for outbox_id in outbox_ids:
+            await defer_delivery(app, platform, outbox_id)
+
+
+async def _batch_defer(app: App, task: str, kwargs: Sequence[dict[str, Any]]) -> None:
+    if kwargs:
+        await app.tasks[task].batch_defer_async(*kwargs)
+
+
+async def defer_delivery(app: App, platform: str, outbox_id: int) -> None:
+    """Queue the delivery of one outbox row for its platform's sender.
+
+    The queueing lock only keeps one *waiting* job per row (a tick finding the row still due
+    adds nothing); that the post appears once is the outbox's doing, not the lock's.
+    """
+    with contextlib.suppress(AlreadyEnqueued):
+        await app.configure_task(
+            DELIVER, queue=send_queue(platform), queueing_lock=f"post-{outbox_id}"
+        ).defer_async(outbox_id=outbox_id)
+
+
+async def retry_stalled_jobs(app: App, silent_s: float) -> int:
+    """Put the running jobs of workers silent for `silent_s` back in line; how many."""
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=silent_s))
+    for job in stalled:
+        log.warning("retrying job %s (%s): its worker stopped answering", job.id, job.task_name)
+        await app.job_manager.retry_job(job)
+    return len(stalled)

@@ -1,0 +1,56 @@
+"""The span check reads a passage as a careful reader would: a surname stands for the full
+name the article gave, and a space lost at a line break does not make a word new; a first
+name the article never gives that person, or a glued word whose halves the article lacks,
+still fails. Project-written article."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.models import Article
+from bot.summarise.grounding import judge_sentence
+
+BRIDGE = Article(
+    id="a-bridge",
+    url="https://riverside-courier.example/bridge",
+    title="Old bridge to close for repairs",
+    text=(
+        "Engineer Paul Okafor told the council that the old bridge needs new bearings. "
+        "The council then voted to close the bridge for six weeks in March. "
+        "Okafor said the crews would work at night to keep the river open to boats. "
+        "Shop owners on the quay asked for a temporary footbridge. "
+        "The ferry will run every hour while the bridge is shut. "
+        "Mayor Ines Moreau thanked the engineers for their report."
+    ),
+    outlet="Riverside Courier",
+    published=datetime(2026, 11, 30, tzinfo=UTC),
+)
+
+
+def judge(text: str) -> tuple[str | None, float]:
+    judged = judge_sentence(text, (BRIDGE,), allowed_urls=[BRIDGE.url])
+    return judged.reason, judged.coverage
+
+
+def test_a_full_name_for_the_surname_of_the_passage_is_held() -> None:
+    reason, coverage = judge("Paul Okafor said the crews would work at night.")
+    assert reason is None
+    assert coverage == 1.0
+
+
+def test_a_first_name_the_article_gives_someone_else_is_not() -> None:
+    reason, _ = judge("Ines Okafor said the crews would work at night.")
+    assert reason is not None and "'Ines'" in reason, reason
+
+
+def test_a_word_glued_to_the_next_at_a_line_break_is_held() -> None:
+    reason, coverage = judge(
+        "Okafor said the crews would work at nightto keep the river open to boats."
+    )
+    assert reason is None
+    assert coverage == 1.0
+
+
+def test_a_glued_word_whose_halves_the_article_lacks_is_not() -> None:
+    _, coverage = judge("Okafor said the crews would work at nightshifts to keep the river open.")
+    assert coverage < 1.0

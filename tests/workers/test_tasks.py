@@ -1,0 +1,136 @@
+"""The job-queue tasks on procrastinate's in-memory connector: the minute tick hands out what
+is due as batched jobs, each unit of work runs once, and a repeated tick posts nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
+
+import pytest
+from procrastinate import App
+from procrastinate.testing import InMemoryConnector
+
+from bot.channels.timing import PERIOD_PREFIX, next_digest_at, parse_time, parse_zone
+from bot.feeds.poll import PollOutcome
+from bot.models import ChannelRef
+from bot.store import channels as channel_store
+from bot.store.db import Database
+from bot.store.digests import idempotency_key
+from bot.store.feeds import FeedStore
+from bot.workers.tasks import BUILD, POLL, TICK, UNITS_KEY, register_tasks
+from bot.workers.units import Units
+from tests.channels.helpers import (
+    Clock,
+    RecordingPoster,
+    add_channel,
+    add_feed_with_articles,
+    article,
+    build_deps,
+    utc,
+)
+
+BERLIN = "Europe/Berlin"
+
+
+@pytest.fixture
+def jobs() -> App:
+    app = App(connector=InMemoryConnector())
+    register_tasks(app, periodic_tick=False)
+    return app
+
+
+@pytest.fixture
+async def opened(jobs: App) -> AsyncIterator[App]:
+    async with jobs.open_async():
+        yield jobs
+
+
+def units(db: Database, clock: Clock, poster: RecordingPoster, polled: list[int]) -> Units:
+    async def poll(feed_ids: Sequence[int], now: datetime) -> list[PollOutcome]:
+        polled.extend(feed_ids)  # the poll itself is the feed stage's, tested there
+        return []
+
+    return Units(
+        db=db,
+        build=build_deps(db, clock),
+        poll=poll,
+        clock=clock,
+        posters={poster.platform: poster},
+        batch=2,
+    )
+
+
+async def tick_and_run(jobs: App, work: Units, at: datetime) -> list[str]:
+    """Defer the tick for `at`, run every job it leads to; the task names run, in order."""
+    await jobs.tasks[TICK].defer_async(timestamp=int(at.timestamp()))
+    connector = jobs.connector
+    assert isinstance(connector, InMemoryConnector)
+    before = len(connector.finished_jobs)
+    await jobs.run_worker_async(
+        wait=False, install_signal_handlers=False, additional_context={UNITS_KEY: work}
+    )
+    return [job["task_name"] for job in connector.finished_jobs[before:]]
+
+
+async def berlin_channel(db: Database, now: datetime, name: str) -> tuple[int, ChannelRef]:
+    channel_id, where = await add_channel(db, now, channel=name, timezone=BERLIN, time="07:00")
+    await add_feed_with_articles(
+        db,
+        channel_id,
+        [article(n, now) for n in range(3)],
+        fetched_at=now,
+        url=f"https://news.example/{name}.xml",
+    )
+    return channel_id, where
+
+
+async def test_a_due_digest_is_built_and_posted_once_at_its_local_time(
+    db: Database, opened: App
+) -> None:
+    # 2026-03-29: Berlin moves to summer time at 02:00, so 07:00 there is 05:00 UTC.
+    created = utc(2026, 3, 28, 12)
+    clock = Clock(created)
+    channel_id, where = await berlin_channel(db, created, "berlin")
+    async with db.session() as session:
+        await channel_store.set_next_digest(
+            session, channel_id, next_digest_at(created, parse_time("07:00"), parse_zone(BERLIN))
+        )
+    poster, polled = RecordingPoster(), list[int]()
+    work = units(db, clock, poster, polled)
+
+    ran = await tick_and_run(opened, work, utc(2026, 3, 29, 4, 59))
+    assert poster.posts == [] and ran == [TICK]
+
+    ran = await tick_and_run(opened, work, utc(2026, 3, 29, 5, 0))
+    assert [key for _, _, key in poster.posts] == [
+        idempotency_key(where.key, f"{PERIOD_PREFIX}2026-03-29")
+    ]
+    assert ran == [TICK, BUILD, "newsbot.deliver"]
+
+    # The same minute again, and the minute after: nothing is due, nothing posted twice.
+    await tick_and_run(opened, work, utc(2026, 3, 29, 5, 0))
+    await tick_and_run(opened, work, utc(2026, 3, 29, 5, 1))
+    assert len(poster.posts) == 1
+    async with db.session() as session:
+        (channel,) = await channel_store.channels_by_ids(session, [channel_id])
+    assert channel.next_digest_at == utc(2026, 3, 30, 5, 0)
+
+
+async def test_the_tick_defers_batches_and_never_hands_out_claimed_work_twice(
+    db: Database, opened: App
+) -> None:
+    now = utc(2026, 4, 1, 10)
+    clock = Clock(now)
+    feeds = FeedStore(db)
+    for n in range(5):
+        await feeds.add(f"https://news.example/{n}.xml", now=now - timedelta(hours=1))
+    poster, polled = RecordingPoster(), list[int]()
+    work = units(db, clock, poster, polled)
+
+    ran = await tick_and_run(opened, work, now)
+    assert ran.count(POLL) == 3  # five due feeds in batches of two
+    assert sorted(polled) == sorted(set(polled)) and len(polled) == 5
+
+    # Claimed: a second tick a minute later (the polls "still running") defers no poll.
+    ran = await tick_and_run(opened, work, now + timedelta(minutes=1))
+    assert POLL not in ran and len(polled) == 5
