@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from aiohttp.abc import AbstractResolver
+from prometheus_client import CollectorRegistry
 
 from bot.channels.ask import ExtractiveAnswerer
 from bot.channels.commands import Commands
@@ -30,6 +31,7 @@ from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import ParserPool
 from bot.feeds.poll import PollOutcome, poll_feeds
 from bot.feeds.probe import OpmlListing, probe_and_store
+from bot.ops.metrics import Metrics
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, open_database
 from bot.store.feeds import Backoff, FeedStore
@@ -48,6 +50,7 @@ class Summarisers:
     settings: Settings
     db: Database
     clock: Clock
+    metrics: Metrics | None = None
     _made: dict[str, Summariser] = field(default_factory=dict)
     health: ServerHealth = field(init=False)
 
@@ -65,7 +68,12 @@ class Summarisers:
     def __call__(self, mode: str) -> Summariser:
         if mode not in self._made:
             self._made[mode] = make_summariser(
-                self.settings, mode, db=self.db, clock=self.clock, health=self.health
+                self.settings,
+                mode,
+                db=self.db,
+                clock=self.clock,
+                health=self.health,
+                metrics=self.metrics,
             )
         return self._made[mode]
 
@@ -79,6 +87,8 @@ class App:
     fetcher: Fetcher
     parser: ParserPool
     clock: Clock = utc_now
+    # This process's Prometheus counters, on their own registry (served by `bot.ops.server`).
+    metrics: Metrics = field(default_factory=Metrics)
     _resources: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
     _commands: Commands | None = field(default=None, repr=False)
     _summarisers: Summarisers | None = field(default=None, repr=False)
@@ -87,7 +97,7 @@ class App:
     def summarisers(self) -> Summarisers:
         """One summariser per mode (auto | llm | extractive), shared by commands and digests."""
         if self._summarisers is None:
-            self._summarisers = Summarisers(self.settings, self.db, self.clock)
+            self._summarisers = Summarisers(self.settings, self.db, self.clock, self.metrics)
         return self._summarisers
 
     @property
@@ -128,6 +138,7 @@ class App:
             now=now or self.now(),
             settings=self.settings,
             on_outcome=on_outcome,
+            metrics=self.metrics,
         )
 
     async def add_feed(self, url: str) -> int | OpmlListing:
@@ -186,6 +197,7 @@ async def build_app(
         fetcher=fetcher,
         parser=parser,
         clock=clock or utc_now,
+        metrics=Metrics(CollectorRegistry()),
         _resources=resources,
     )
 
@@ -256,10 +268,13 @@ def build_scheduler(app: App, posters: MutableMapping[str, Poster]) -> Scheduler
             summariser_for=app.summarisers,
             clock=app.clock,
             max_age_hours=app.settings.digest.window_hours * 2,
+            metrics=app.metrics,
         ),
         posters=posters,
         clock=app.clock,
         poll_feeds=poll,
-        policy=DeliveryPolicy(lease_s=app.settings.scheduler.delivery_lease_s),
+        policy=DeliveryPolicy(
+            lease_s=app.settings.scheduler.delivery_lease_s, metrics=app.metrics
+        ),
         tick_s=app.settings.scheduler.tick_s,
     )

@@ -390,6 +390,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     workers: WorkersSettings = WorkersSettings()
     web: WebSettings = WebSettings()
+    ops: OpsSettings = OpsSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     def secret_values(self) -> list[str]:

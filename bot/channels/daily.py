@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.channels.delivery import ReadyPost
 from bot.channels.timing import PERIOD_PREFIX, Period, parse_time, parse_zone, period_for
@@ -31,6 +32,9 @@ from bot.store.channels import SubscriptionView, run_write
 from bot.store.db import Database, Session, WriteBatcher
 from bot.summarise.base import Summariser
 
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 SummariserFor = Callable[[str], Summariser]  # channel's mode (auto|llm|extractive) -> summariser
@@ -44,6 +48,7 @@ class BuildDeps:
     summariser_for: SummariserFor
     clock: Clock
     max_age_hours: int = 48  # articles published longer before the window are "old news"
+    metrics: Metrics | None = None  # counts the digests stored
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,8 @@ async def build_job(
 
     result = await run_write(db, writer, store)
     ready = None
+    if result.created and deps.metrics is not None:
+        deps.metrics.digest_built()
     if result.created:
         ready = ReadyPost(
             outbox_id=result.outbox_id,

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.clock import Clock
 from bot.digest.render import digest_from_dict
@@ -25,6 +25,9 @@ from bot.store import outbox as outbox_store
 from bot.store.channels import run_write
 from bot.store.db import Database, WriteBatcher
 from bot.store.outbox import LeasedPost
+
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,7 @@ class DeliveryPolicy:
     blocked_retry_s: float = 3600.0  # non-retryable errors (permissions): try again much later
     no_poster_retry_s: float = 300.0  # the platform's adapter is not running in this process
     give_up_after_h: float = 48.0  # a digest this much past its period is no longer news
+    metrics: Metrics | None = None  # counts posts sent and refused, by platform
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,8 @@ async def deliver_outbox_row(
             leased.where, digest, idempotency_key=leased.idempotency_key
         )
     except PostError as error:
+        if not error.retryable and policy.metrics is not None:
+            policy.metrics.post_refused(leased.where.platform)
         return await _handle_post_error(db, poster, leased, error, clock, policy)
     except Exception as error:  # a poster bug or network error: log it, retry with backoff
         log.exception("posting digest %s to %s failed", leased.idempotency_key, leased.where.key)
@@ -167,6 +173,8 @@ async def deliver_outbox_row(
             now=sent_at,
         ),
     )
+    if policy.metrics is not None:  # found: posted by an attempt that died before counting
+        policy.metrics.post_sent(leased.where.platform)
     return "found" if found is not None else "sent"
 
 

@@ -17,6 +17,7 @@ from bot.cli import (
     digest_cmd,
     feeds_cmd,
     run_cmd,
+    status_cmd,
     web_cmd,
     worker_cmd,
 )
@@ -36,6 +37,7 @@ SUBCOMMANDS = (
     config_cmd,
     web_cmd,
     db_cmd,
+    status_cmd,
 )
 
 

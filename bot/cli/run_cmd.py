@@ -22,6 +22,7 @@ from adapters.launch import LaunchOptions, check_options, launch_adapters
 from bot.app import build_app
 from bot.cli.web_cmd import check_dashboard, start_dashboard
 from bot.config import Settings
+from bot.ops.server import start_ops_server
 
 log = logging.getLogger("newsbot.run")
 
@@ -96,6 +97,7 @@ async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
             stack.push_async_callback(scheduler.stop)
         if args.web:
             await start_dashboard(app, stack, announce=lambda line: print(line, flush=True))
+        await start_ops_server(app, stack)  # when ops.enabled: /metrics, /healthz, /readyz
         log.info("newsbot running: %s", ", ".join(sorted(posters)) or "no chat platform")
         try:
             if console is not None and not args.no_console:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.config import FetchSettings, Settings
 from bot.errors import FeedError, NewsbotError
@@ -33,6 +33,9 @@ from bot.store.feeds import (
     write_not_modified,
     write_success,
 )
+
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
 
 log = logging.getLogger("newsbot.poll")
 
@@ -62,12 +65,13 @@ async def poll_feeds(
     now: datetime,
     settings: Settings | FetchSettings,
     on_outcome: Callable[[PollOutcome], None] | None = None,
+    metrics: Metrics | None = None,
 ) -> list[PollOutcome]:
     """Poll the given feeds concurrently and return one outcome per feed that exists.
 
     A failure of one feed (network, HTTP status, not a feed, a bug in parsing) is recorded
     on that feed and never stops the others. `on_outcome` is called as each feed finishes
-    (progress bars).
+    (progress bars); `metrics` counts each feed polled, failed and its new articles.
     """
     fetch_settings = settings.fetch if isinstance(settings, Settings) else settings
     poller = _Poller(
@@ -89,6 +93,9 @@ async def poll_feeds(
             log.exception("could not record the poll of %s", display_url(feed.url))
             error = "the outcome could not be stored (database error; details in the log)."
             outcome = PollOutcome(feed.id, display_url(feed.url), "failed", error=error)
+        if metrics is not None and not feed.disabled:  # a disabled feed was not polled
+            failed = outcome.status in ("failed", "disabled")
+            metrics.feed_polled(failed=failed, new_articles=outcome.new_articles)
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome

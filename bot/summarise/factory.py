@@ -15,6 +15,7 @@ from bot.errors import BadInput
 from bot.summarise.base import Answerer, Summariser
 
 if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
     from bot.store.db import Database
     from bot.summarise.llm import ServerHealth
 
@@ -42,6 +43,7 @@ def make_summariser(
     db: Database | None = None,
     clock: Clock | None = None,
     health: ServerHealth | None = None,
+    metrics: Metrics | None = None,
 ) -> Summariser:
     """The summariser for `mode` (default: `digest.summariser`).
 
@@ -58,7 +60,7 @@ def make_summariser(
         return extractive
     from bot.summarise.llm import AutoSummariser, LlmClient, LlmSummariser, UsageBudget
 
-    client = LlmClient.from_settings(settings.llm, health)
+    client = LlmClient.from_settings(settings.llm, health, metrics)
     llm = LlmSummariser(
         client,
         settings.llm,

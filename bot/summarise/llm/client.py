@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from openai import (
     APIConnectionError,
@@ -27,6 +27,9 @@ from openai import (
 )
 
 from bot.config import LlmSettings
+
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
 
 log = logging.getLogger("newsbot.llm")
 
@@ -125,11 +128,14 @@ class LlmClient:
     _rung: int = field(default=0, init=False)
     _format_confirmed: bool = field(default=False, init=False)
     health: ServerHealth = field(default_factory=ServerHealth)
+    metrics: Metrics | None = None  # counts calls, tokens (and, by its users, fallbacks)
     _openai: AsyncOpenAI | None = field(default=None, init=False)
     _users: int = field(default=0, init=False)
 
     @classmethod
-    def from_settings(cls, llm: LlmSettings, health: ServerHealth | None = None) -> LlmClient:
+    def from_settings(
+        cls, llm: LlmSettings, health: ServerHealth | None = None, metrics: Metrics | None = None
+    ) -> LlmClient:
         """A client for the configured server; the SDK's own retries are off (ours count).
 
         Pass the same `health` to every client of one server, so they share what it learnt.
@@ -153,6 +159,7 @@ class LlmClient:
             max_tokens=llm.max_tokens,
             temperature=llm.temperature,
             health=health or ServerHealth(),
+            metrics=metrics,
         )
 
     @asynccontextmanager
@@ -203,6 +210,26 @@ class LlmClient:
         deadline: Deadline,
     ) -> Completion:
         """One JSON object from the model, retried within `deadline`; raises LlmFailure."""
+        try:
+            completion = await self._complete_json(
+                messages, schema_name=schema_name, schema=schema, deadline=deadline
+            )
+        except LlmFailure as error:
+            if self.metrics is not None:
+                self.metrics.llm_call(ok=False, tokens=error.tokens)
+            raise
+        if self.metrics is not None:
+            self.metrics.llm_call(ok=True, tokens=completion.tokens)
+        return completion
+
+    async def _complete_json(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        schema_name: str,
+        schema: dict[str, Any],
+        deadline: Deadline,
+    ) -> Completion:
         if self.health.recently_silent():
             raise _silent_failure(self.health)
         failures = 0

@@ -77,7 +77,10 @@ class LlmSummariser:
                         story, fallback, max_sentences=max_sentences, scope=scope, deadline=deadline
                     )
 
-            return list(await asyncio.gather(*map(one, stories, fallbacks)))
+            items = list(await asyncio.gather(*map(one, stories, fallbacks)))
+        if self._client.metrics is not None:
+            self._client.metrics.llm_fell_back(sum(i.summariser == "extractive" for i in items))
+        return items
 
     async def summarise_story(
         self,
@@ -216,4 +219,6 @@ class AutoSummariser:
         items = await self._fallback.summarise_stories(
             stories, max_sentences=max_sentences, scope=scope
         )
+        if self._client.metrics is not None:
+            self._client.metrics.llm_fell_back(len(items))
         return [_labelled(item, "LLM server not reachable") for item in items]
