@@ -17,7 +17,6 @@ from typing import Any
 from bot.app import build_app, build_units
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.ops.server import start_ops_server
 from bot.store.db import open_database
 from bot.store.dispatch import postgres_conninfo
 
@@ -98,7 +97,6 @@ async def run_worker_command(args: argparse.Namespace, settings: Settings) -> in
         stack.push_async_callback(app.aclose)
         await workers.check_job_schema(app.db)
         await stack.enter_async_context(jobs.open_async())
-        await start_ops_server(app, stack, worker=True)  # when ops.enabled
         if args.send:
             from adapters.launch import sender_poster
 

@@ -342,7 +342,7 @@ _DANGLING = _words(
 def _check_complete(text: str) -> str | None:
     # Small models stop mid-sentence ("charged with using a", "would not be,"); a missing
     # final full stop alone is harmless and is added when the sentence is shown.
-    opening = text.lstrip("\"'“‘([")
+    opening = text.lstrip("\"'“‘([ ")  # '" I think..."': the quote's own spacing
     closing = text.rstrip("\"'”’)]")
     if not opening[:1].isupper() and not opening[:1].isdigit():
         return "incomplete sentence (no capital at the start)"

@@ -54,3 +54,39 @@ def test_a_word_glued_to_the_next_at_a_line_break_is_held() -> None:
 def test_a_glued_word_whose_halves_the_article_lacks_is_not() -> None:
     _, coverage = judge("Okafor said the crews would work at nightshifts to keep the river open.")
     assert coverage < 1.0
+
+
+STUDY = Article(
+    id="a-study",
+    url="https://valley-times.example/sleep-study",
+    title="Study links activity to better sleep",
+    text=(
+        "Exercise helps older people sleep better, a study of 2,000 adults found. "
+        "The study was led by Dr Maria Lindqvist of Uppsala. "
+        "Participants kept a diary for a year. "
+        "Most slept an hour longer on days they were active. "
+        "Researchers also found that regular walks lower blood pressure."
+    ),
+    outlet="Valley Times",
+    published=datetime(2026, 11, 30, tzinfo=UTC),
+)
+
+
+def test_a_first_word_capitalised_only_by_position_is_a_word_not_a_name() -> None:
+    # "Exercise" opens a sentence here and in the article: a word the passage need not hold.
+    text = "Exercise such as regular walks lowers blood pressure, researchers found."
+    judged = judge_sentence(text, (STUDY,), allowed_urls=[STUDY.url])
+    assert judged.reason is None
+
+
+def test_a_first_word_the_article_names_is_still_a_name() -> None:
+    text = "Lindqvist found that regular walks lower blood pressure."
+    reason = judge_sentence(text, (STUDY,), allowed_urls=[STUDY.url]).reason
+    assert reason is not None and "'Lindqvist' is not in the passage" in reason, reason
+
+
+def test_an_opening_quotation_spaced_from_its_marks_is_a_complete_sentence() -> None:
+    reason, _ = judge('" The old bridge needs new bearings, " Okafor told the council.')
+    assert reason is None
+    reason, _ = judge('" the old bridge needs new bearings, " Okafor told the council.')
+    assert reason is not None and "no capital" in reason, reason

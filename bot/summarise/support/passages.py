@@ -79,6 +79,11 @@ class ArticleIndex:
         return frozenset().union(*(p.keys for p in self.passages))
 
     @cached_property
+    def name_keys(self) -> frozenset[str]:
+        """Words the article capitalises where position does not: its names."""
+        return frozenset(t.key for p in self.passages for t in p.tokens[1:] if t.kind == "name")
+
+    @cached_property
     def name_pairs(self) -> frozenset[tuple[str, str]]:
         """Names written next to each other ("Douglas Bader"): one person's full name."""
         return frozenset(

@@ -142,9 +142,13 @@ def best_span(tokens: Sequence[Token], index: ArticleIndex, text: str = "") -> S
 
 
 def unglued(tokens: Sequence[Token], index: ArticleIndex) -> list[Token]:
-    """`tokens` with each word the article lacks but holds as two words split in two: text
-    that lost a space at a line break ("winningsbut" for "winnings" and "but")."""
+    """`tokens` as the article reads them: a first word capitalised by position is a word
+    unless the article names it, and a word the article lacks but holds as two is split in
+    two (text that lost a space at a line break: "winningsbut" for "winnings" and "but")."""
     found: list[Token] = []
+    if tokens and tokens[0].kind == "name" and tokens[0].key not in index.name_keys:
+        # Capitalised only as the first word ("Exercise can..."), as the article never does.
+        tokens = (Token(tokens[0].text, tokens[0].key, "word"), *tokens[1:])
     for token in tokens:
         parts = _halves(token, index) if token.claims and token.key not in index.all_keys else ()
         found.extend(parts or (token,))
