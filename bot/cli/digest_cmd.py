@@ -9,11 +9,8 @@ summary per output line, bad lines reported by number while the others are still
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import re
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,8 +24,9 @@ from bot.cli.args import parse_duration
 from bot.config import Settings
 from bot.digest.compose import compose_digest, summarise_stories
 from bot.digest.render import digest_to_dict, render_markdown, render_text
-from bot.errors import BadInput, FeedError
-from bot.feeds.urls import display_url
+from bot.errors import BadInput
+from bot.feeds.sources import read_sources
+from bot.logs import redact
 from bot.models import Article, DigestItem, Story
 from bot.summarise.base import Summariser
 from bot.summarise.cluster import story_id
@@ -37,8 +35,6 @@ from bot.summarise.cluster import story_id
 _BATCH = 16
 # Show a progress bar from this many input lines on (short runs finish before it helps).
 _PROGRESS_FROM = 50
-_FEED_SUFFIXES = (".xml", ".rss", ".atom")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def register(subparsers: Any) -> None:
@@ -117,7 +113,12 @@ async def run_digest(args: argparse.Namespace, settings: Settings) -> int:
     if max_items < 1:
         raise BadInput("--max-items must be at least 1.")
     sources = list(args.feeds) if args.feeds else [str(seeds_dir(settings))]
-    articles, fetched_any = await read_feeds(sources, settings)
+    read = await read_sources(sources, settings.fetch, fetched_at=datetime.now(UTC))
+    for warning in read.warnings:  # what could not be read is skipped, and said
+        print(f"newsbot: warning: {redact(warning)}", file=sys.stderr)
+    if not read.readable:
+        raise BadInput(read.refusal)
+    articles, fetched_any = list(read.articles), read.fetched_any
     if not articles:
         raise BadInput("The feeds given contain no articles.")
     end = datetime.now(UTC) if fetched_any else max(a.published for a in articles)
@@ -148,106 +149,6 @@ def seeds_dir(settings: Settings) -> Path:
     if settings.digest.seeds_dir:
         return Path(settings.digest.seeds_dir).expanduser()
     return Path(bot.__file__).resolve().parent.parent / "seeds"
-
-
-async def read_feeds(sources: Sequence[str], settings: Settings) -> tuple[list[Article], bool]:
-    """Articles of every feed named (files, folders, OPML, URLs); True if any was fetched."""
-    from bot.feeds.fetch import Fetcher
-
-    fetched_at = datetime.now(UTC)
-    remote = [s for s in sources if s.startswith(("http://", "https://"))]
-    local = [s for s in sources if s not in remote]
-    # Disk reads and parsing are blocking work: keep them off the event loop.
-    articles, listed = await asyncio.to_thread(
-        _local_articles, local, settings.fetch.max_bytes, fetched_at
-    )
-    remote += listed
-    if remote:
-        async with Fetcher(settings.fetch) as fetcher:
-            for url in remote:
-                try:
-                    result = await fetcher.fetch(url)
-                    found = _parse(result.body, result.final_url, result.headers, fetched_at)
-                except FeedError as error:
-                    raise _naming(display_url(url), error) from None
-                articles.extend(found)
-    return articles, bool(remote)
-
-
-def _naming(source: str, error: FeedError) -> FeedError:
-    """The error with the feed it is about, so the bad one among several feeds is known."""
-    if source in str(error):
-        return error
-    return FeedError(f"{source} could not be read as a feed: {error}")
-
-
-def _local_articles(
-    sources: Sequence[str], max_bytes: int, fetched_at: datetime
-) -> tuple[list[Article], list[str]]:
-    """Articles of local feeds, and the http(s) feeds that OPML files among them list."""
-    remote: list[str] = []
-    articles: list[Article] = []
-    for source in sources:
-        if _SCHEME.match(source):  # ftp://, file://...: Path() would fold it into ftp:/...
-            raise BadInput(
-                f"{source} is not an http(s) URL; give feed files, folders of feeds, "
-                "OPML files or http(s) feed URLs."
-            )
-        for path in _local_feeds(Path(source).expanduser(), remote):
-            body = _read_local(path, max_bytes)
-            try:
-                articles.extend(_parse(body, path.resolve().as_uri(), {}, fetched_at))
-            except FeedError as error:
-                raise _naming(str(path), error) from None
-    return articles, remote
-
-
-def _local_feeds(path: Path, remote: list[str]) -> list[Path]:
-    if path.is_dir():
-        feeds = sorted(p for p in path.iterdir() if p.suffix.lower() in _FEED_SUFFIXES)
-        if not feeds:
-            raise BadInput(f"{path} holds no .xml, .rss or .atom feed files.")
-        return feeds
-    if not path.is_file():
-        raise BadInput(f"{path} is neither a feed file, a folder, nor an http(s) URL.")
-    if path.suffix.lower() == ".opml":
-        return _opml_feeds(path, remote)
-    return [path]
-
-
-def _opml_feeds(path: Path, remote: list[str]) -> list[Path]:
-    from bot.feeds.opml import read_opml
-
-    feeds: list[Path] = []
-    for entry in read_opml(path.read_bytes()):
-        if entry.url.startswith(("http://", "https://")):
-            remote.append(entry.url)
-        elif _SCHEME.match(entry.url) and not entry.url.startswith("file://"):
-            raise BadInput(
-                f"{path} lists {display_url(entry.url)}, which is neither an http(s) URL "
-                "nor a feed file."
-            )
-        else:
-            # Relative xmlUrl values are files next to the OPML, so a seeds folder can move.
-            feeds.append((path.parent / entry.url.removeprefix("file://")).resolve())
-    return feeds
-
-
-def _read_local(path: Path, max_bytes: int) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            body = handle.read(max_bytes + 1)
-    except OSError as error:
-        raise FeedError(f"{path} could not be read ({error.strerror}).") from error
-    if len(body) > max_bytes:
-        raise FeedError(f"{path} is larger than the {max_bytes} byte limit for a feed.")
-    return body
-
-
-def _parse(body: bytes, url: str, headers: dict[str, str], fetched_at: datetime) -> list[Article]:
-    from bot.feeds.parse import parse_feed
-
-    return list(parse_feed(body, url=url, headers=headers, fetched_at=fetched_at).articles)
 
 
 # -------------------------------------------------------------------------- summarise

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.digest.order import order_stories
 from bot.models import Article, Digest, DigestItem, Story
 from bot.summarise.base import Summariser
 from bot.summarise.cluster import cluster_articles
@@ -54,9 +55,9 @@ async def compose_digest(
 ) -> tuple[Digest, tuple[Story, ...]]:
     """Cluster, pick the `max_items` top stories and summarise them, reusing `cache`'s work.
 
-    Stories lead with what most outlets covered, then the most recent (see
-    `cluster_articles`), and each appears once. Returns the digest and the stories it shows
-    (their articles are the digest's articles).
+    Stories are ordered by recency within the period and breadth of coverage, nothing from
+    before the period leading (see `order.py`), and each appears once. Returns the digest
+    and the stories it shows (their articles are the digest's articles).
     """
     cache = cache if cache is not None else BuildCache()
     key = tuple(sorted(a.id for a in articles))
@@ -64,7 +65,8 @@ async def compose_digest(
     if stories is None:
         stories = _stories_of(articles, cache)
         cache.stories[key] = stories
-    chosen = stories[: max(0, max_items)]
+    ordered = order_stories(stories, period_start=start, period_end=end)
+    chosen = tuple(ordered[: max(0, max_items)])
     items = await summarise_stories(
         chosen, summariser, cache=cache, max_sentences=max_sentences, scope=scope
     )

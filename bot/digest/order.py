@@ -1,16 +1,17 @@
-"""The order of a digest's stories: recency within the digest's window, then breadth.
+"""The order of a digest's stories: recency within the digest's window, times breadth.
 
 Each story's rank is
 
-    recency + BREADTH_WEIGHT * log2(outlets)
+    recency * (1 + BREADTH_WEIGHT * log2(outlets))
 
 where recency is 1 for a story whose newest article is at the end of the window and halves
-every `HALF_LIFE_HOURS` before that. With a half-life of a day and a breadth weight of
-0.35, three outlets are worth about 13 hours of freshness: a single-outlet story from this
-morning outranks a three-outlet one from two days ago, while on the same day the widely
-covered story leads. Stories whose newest article is before the window (old items that
-feeds keep carrying) come after every story inside it, in the same rank order, so nothing
-outside the window leads.
+every `HALF_LIFE_HOURS` before that. With a half-life of a day and a breadth weight of 0.6,
+two outlets are worth about 16 hours of freshness and three about 23: on the same day the
+widely covered story leads, while a single-outlet story from this morning outranks a
+three-outlet one from two days ago. Breadth multiplies recency rather than adding to it, so
+an old story stays old however many outlets carried it. Stories whose newest article is
+before the window (old items that feeds keep carrying) come after every story inside it,
+so nothing outside the window leads.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from datetime import datetime
 from bot.models import Story
 
 HALF_LIFE_HOURS = 24.0
-BREADTH_WEIGHT = 0.35
+BREADTH_WEIGHT = 0.6
 
 
 def story_rank(story: Story, *, period_end: datetime) -> float:
-    """Recency (1 at the window's end, halving each half-life) plus breadth of coverage."""
+    """Recency (1 at the window's end, halving each half-life) times breadth of coverage."""
     age_hours = max(0.0, (period_end - story.latest).total_seconds() / 3600)
     recency = math.pow(0.5, age_hours / HALF_LIFE_HOURS)
-    return recency + BREADTH_WEIGHT * math.log2(max(1, len(story.outlets)))
+    return recency * (1 + BREADTH_WEIGHT * math.log2(max(1, len(story.outlets))))
 
 
 def order_stories(

@@ -24,6 +24,8 @@ QUESTION_COST = 3.0
 SHOUT_COST = 2.0
 STRONG_COST = 3.0
 LONG_TITLE_CHARS = 110
+# Loaded terms left after de-loading from which a title gives way to a summary clause.
+LOADED_TERMS = 2
 # A fallback clause runs to a clause boundary within this many words (whole if short).
 CLAUSE_WORDS = 16
 MIN_CLAUSE_WORDS = 4
@@ -62,13 +64,17 @@ def choose_headline(articles: Sequence[Article], first_sentence: str = "") -> st
 
 
 def still_loaded(title: str) -> bool:
-    """Name-calling, shouting or exclamations that removing words could not take out.
+    """Name-calling, shouting, or several loaded words that removing words could not take out.
+
+    One loaded or quoted word is common in news titles (a quoted 'urgent' is the speaker's)
+    and the title stays; two or more make it the outlet's angle rather than the news.
 
     A question, a first-person or an imperative title ("Do Not Expect Five Nines") is a
     blog's or a podcast's normal form, not loaded language, so none counts here.
     """
     loaded = neutral.assess(title)
-    return loaded.strong and any(term not in _TITLE_FORMS for term in loaded.terms)
+    wording = {term for term in loaded.terms if term not in _TITLE_FORMS}
+    return len(wording) >= LOADED_TERMS or (loaded.strong and bool(wording))
 
 
 def own_title(article: Article) -> str:

@@ -49,10 +49,19 @@ def test_nothing_from_before_the_window_leads_however_widely_covered() -> None:
     assert _order(archive, lone) == ["lone", "archive"]
 
 
-def test_rank_is_recency_plus_breadth() -> None:
+def test_rank_is_recency_times_breadth() -> None:
     assert story_rank(_story("a", 1, 0), period_end=END) == 1.0
     assert story_rank(_story("b", 1, 24), period_end=END) == 0.5
-    assert story_rank(_story("c", 2, 24), period_end=END) == 0.5 + 0.35
+    assert story_rank(_story("c", 2, 24), period_end=END) == 0.5 * 1.6
+
+
+def test_an_old_story_stays_old_however_many_outlets_carried_it() -> None:
+    window_start = END - timedelta(days=365 * 20)
+    ancient = _story("ancient", 5, hours_before_end=24 * 365 * 17)
+    last_week = _story("last-week", 1, hours_before_end=24 * 6)
+    stories = [ancient, last_week]
+    ordered = order_stories(stories, period_start=window_start, period_end=END)
+    assert [s.id for s in ordered] == ["last-week", "ancient"]
 
 
 def test_order_is_stable_for_equal_ranks() -> None:
