@@ -320,6 +320,12 @@ class OpsSettings(_Section):
         "127.0.0.1", description="address they listen on; only the operator's machine by default"
     )
     port: int = Field(9464, ge=0, le=65535, description="their port; 0 = any free port (logged)")
+    keep_failed_jobs_h: int = Field(
+        168,
+        ge=0,
+        le=24 * 365,
+        description="PostgreSQL workers: a failed job is kept this many hours, then removed",
+    )
 
 
 class WebSettings(_Section):

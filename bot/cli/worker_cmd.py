@@ -17,6 +17,7 @@ from typing import Any
 from bot.app import build_app, build_units
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.ops.server import start_ops_server
 from bot.store.db import open_database
 from bot.store.dispatch import postgres_conninfo
 
@@ -92,11 +93,16 @@ async def run_worker_command(args: argparse.Namespace, settings: Settings) -> in
     postgres_conninfo(settings.database.url)  # one sentence on SQLite, before anything starts
     workers = _job_queue_module()
     jobs = workers.job_app(settings.database.url, periodic_tick=not args.no_tick)
+    from bot.ops.jobs import register_job_cleanup  # the job queue is installed: checked above
+
+    keep_h = settings.ops.keep_failed_jobs_h
+    register_job_cleanup(jobs, keep_hours=keep_h, periodic=not args.no_tick)
     async with AsyncExitStack() as stack:
         app = await build_app(settings)
         stack.push_async_callback(app.aclose)
         await workers.check_job_schema(app.db)
         await stack.enter_async_context(jobs.open_async())
+        await start_ops_server(app, stack, worker=True)  # when ops.enabled
         if args.send:
             from adapters.launch import sender_poster
 
