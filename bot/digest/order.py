@@ -11,7 +11,9 @@ widely covered story leads, while a single-outlet story from this morning outran
 three-outlet one from two days ago. Breadth multiplies recency rather than adding to it, so
 an old story stays old however many outlets carried it. Stories whose newest article is
 before the window (old items that feeds keep carrying) come after every story inside it,
-so nothing outside the window leads.
+so nothing outside the window leads. Within each part, a story with nothing to summarise
+(a headline alone, a list of links, an episode of sponsor reads) follows those with text:
+a reader should not open the digest on "No summary".
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.models import Story
+from bot.summarise import furniture
 
 HALF_LIFE_HOURS = 24.0
 BREADTH_WEIGHT = 0.6
+# Enough of an article's text to find one sentence of content, if it has any.
+_CONTENT_CHARS = 2000
 
 
 def story_rank(story: Story, *, period_end: datetime) -> float:
@@ -33,14 +38,22 @@ def story_rank(story: Story, *, period_end: datetime) -> float:
     return recency * (1 + BREADTH_WEIGHT * math.log2(max(1, len(story.outlets))))
 
 
+def has_content(story: Story) -> bool:
+    """True when some article of the story has a sentence that is not page furniture."""
+    return any(
+        furniture.content_sentences(a.title, a.text[:_CONTENT_CHARS]) for a in story.articles
+    )
+
+
 def order_stories(
     stories: Iterable[Story], *, period_start: datetime, period_end: datetime
 ) -> list[Story]:
     """Stories in digest order: inside the window first, each part by `story_rank`."""
 
-    def key(story: Story) -> tuple[bool, float, int, float, str]:
+    def key(story: Story) -> tuple[bool, bool, float, int, float, str]:
         outside = story.latest < period_start
         rank = story_rank(story, period_end=period_end)
-        return (outside, -rank, -len(story.outlets), -story.latest.timestamp(), story.id)
+        empty = not has_content(story)
+        return (outside, empty, -rank, -len(story.outlets), -story.latest.timestamp(), story.id)
 
     return sorted(stories, key=key)

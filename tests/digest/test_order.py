@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.order import order_stories, story_rank
@@ -67,3 +68,24 @@ def test_an_old_story_stays_old_however_many_outlets_carried_it() -> None:
 def test_order_is_stable_for_equal_ranks() -> None:
     first, second = _story("x", 2, 5), _story("y", 2, 5)
     assert _order(second, first) == _order(first, second) == ["x", "y"]
+
+
+def test_a_story_with_nothing_to_summarise_never_opens_the_digest() -> None:
+    links = _story("links", 1, hours_before_end=0)
+    links = replace(
+        links,
+        articles=tuple(
+            replace(a, title="Links for Sunday", text="A read on tape. A guide to bread.")
+            for a in links.articles
+        ),
+    )
+    sponsor = _story("sponsor", 1, hours_before_end=1)
+    sponsor = replace(
+        sponsor,
+        articles=tuple(
+            replace(a, text="This episode is sponsored by Quill. Use code NIGHT for 10% off.")
+            for a in sponsor.articles
+        ),
+    )
+    older = _story("older", 1, hours_before_end=30)
+    assert _order(links, sponsor, older) == ["older", "links", "sponsor"]
