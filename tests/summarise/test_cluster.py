@@ -6,6 +6,8 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from bot.models import Article, Story
 from bot.summarise.cluster import cluster_articles
 from tests.summarise import messy
@@ -136,14 +138,31 @@ def _story_of(stories: list[Story], article: Article) -> frozenset[str]:
     return next(frozenset(a.title for a in s.articles) for s in stories if article in s.articles)
 
 
-def test_three_outlets_reporting_one_recall_form_one_story() -> None:
+@pytest.mark.parametrize(
+    ("feed", "title", "story"),
+    [
+        (  # three outlets, one recall, the same day
+            "northwire.xml",
+            "Lumina Mobile recalls",
+            {
+                "Lumina Mobile recalls Lumen X2 handsets after battery reports",
+                "Lumina recalls 80,000 Lumen X2 phones over battery swelling",
+                "Lumen X2 recall: what owners need to know",
+            },
+        ),
+        (  # one strike over two days
+            "northwire.xml",
+            "Dock workers at Port Selwyn",
+            {
+                "Dock workers at Port Selwyn begin 48-hour strike over pay",
+                "Port Selwyn strike enters second day as cargo ships wait offshore",
+            },
+        ),
+    ],
+)
+def test_outlets_reporting_one_event_form_one_story(feed: str, title: str, story: set[str]) -> None:
     stories = cluster_articles(messy.all_articles())
-    recall = messy.entry("northwire.xml", "Lumina Mobile recalls")
-    assert _story_of(stories, recall) == {
-        "Lumina Mobile recalls Lumen X2 handsets after battery reports",
-        "Lumina recalls 80,000 Lumen X2 phones over battery swelling",
-        "Lumen X2 recall: what owners need to know",
-    }
+    assert _story_of(stories, messy.entry(feed, title)) == story
 
 
 def test_two_events_sharing_a_name_on_one_day_stay_apart() -> None:
@@ -158,15 +177,6 @@ def test_one_company_two_announcements_on_one_day_are_two_stories() -> None:
     stories = cluster_articles(messy.all_articles())
     tablet = messy.entry("byte-ledger.rss", "Lumina unveils")
     assert _story_of(stories, tablet) == {tablet.title}
-
-
-def test_one_event_over_two_days_is_one_story() -> None:
-    stories = cluster_articles(messy.all_articles())
-    strike = messy.entry("northwire.xml", "Dock workers at Port Selwyn")
-    assert _story_of(stories, strike) == {
-        "Dock workers at Port Selwyn begin 48-hour strike over pay",
-        "Port Selwyn strike enters second day as cargo ships wait offshore",
-    }
 
 
 def test_a_shared_generic_word_never_joins_articles() -> None:
