@@ -288,6 +288,9 @@ def job_from_line(number: int, raw: str) -> _Job:
         ]
     else:
         raise BadInput('needs "text" (one article) or "articles" (one story).')
+    if not any(a.title or a.text.strip() for a in articles):
+        # Nothing to summarise and no headline either: say so rather than "headline only".
+        raise BadInput('is empty: no "title" and no "text" to summarise.')
     return _Job(
         line=number, id=line_id, story=Story(id=story_id(articles), articles=tuple(articles))
     )

@@ -343,10 +343,10 @@ def test_summarise_reports_bad_lines_by_number_and_still_does_the_rest(
     assert 'line 4: "articles" must be a non-empty list.' in result.err
     assert 'line 5: articles[0] needs an "outlet" name.' in result.err
     assert 'line 6: needs "text"' in result.err
-    assert "5 of 7 lines failed" in result.err
+    assert 'line 8: is empty: no "title" and no "text" to summarise.' in result.err
+    assert "6 of 7 lines failed" in result.err
     written = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [w["id"] for w in written] == ["ok", "ok2"]
-    assert written[1]["summary"] == "No summary: Post gave a headline only."
+    assert [w["id"] for w in written] == ["ok"]
 
 
 def test_summarise_reports_a_hostile_deeply_nested_line_and_does_the_others(
