@@ -89,9 +89,12 @@ class SentenceCheck:
     passage: str = ""  # where the cited article supports it, e.g. "sentences 2-3 of Outlet"
 
 
-# An item's note when its articles had text but none of it was content (sponsor reads, a
-# list of links): its summary must not claim the outlet gave a headline only.
-NOTHING_TO_QUOTE = "the text is only sponsor reads, links or other page furniture; see the link."
+# An item's note when its articles had text but none of it could be shown (sponsor reads, a
+# list of links, a quotation with no speaker): its summary must not claim "headline only".
+NOTHING_TO_QUOTE = (
+    "no sentence of the text can be shown on its own (sponsor reads, links, page furniture "
+    "or a quotation without its speaker); see the link."
+)
 
 
 @dataclass(frozen=True)

@@ -235,11 +235,17 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
                 continue
             if text.rstrip(" .").lower() == article.title.rstrip(" .").lower():
                 continue
+            if _unbalanced_quotes(text):
+                continue  # part of a quotation: whose words they are is not in the sentence
             loaded = neutral.assess(text)
             if loaded.strong or loaded.score >= LOADED_LIMIT:
                 continue
             return [_Candidate(text, article, 0, {}, loaded, words)]
     return []
+
+
+def _unbalanced_quotes(text: str) -> bool:
+    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
 
 def _widest_first(

@@ -112,3 +112,14 @@ def test_only_an_article_without_text_is_headline_only() -> None:
     assert item.sentences == ()
     assert item.note == ""
     assert "headline only" in item.summary
+
+
+def test_a_fallback_sentence_is_never_part_of_a_quotation_without_its_close() -> None:
+    quoted = replace(
+        BRIDGE_WIRE,
+        title="Council approves harbour plan",
+        text='Dana Reyes writes "The council approved the harbour plan on Monday',
+    )
+    item = SUMMARISER.summarise_story(story(quoted))
+    assert item.sentences == ()
+    assert item.summary == f"No summary: {NOTHING_TO_QUOTE}"
