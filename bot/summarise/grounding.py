@@ -160,10 +160,21 @@ class SourceText:
             words=words,
             lower_words=frozenset(w.lower() for w in words),
             stems=frozenset(_stem(w) for w in words),
-            numbers=frozenset(_number_key(n) for n in _NUMBER.findall(text)),
+            numbers=frozenset(_number_key(n) for n in _NUMBER.findall(text)) | _spelled(text),
             names_lower=frozenset(w.lower() for w in words if w[:1].isupper()),
             label=label,
         )
+
+
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _spelled(text: str) -> frozenset[str]:
+    """The figures `text` spells out ("five-year-old" holds 5), as digits; not "one", which
+    is as often a pronoun ("one of them")."""
+    return frozenset(
+        NUMBER_WORDS[w] for w in _LETTERS.findall(text.lower()) if w in NUMBER_WORDS and w != "one"
+    )
 
 
 # Every sentence of a reply is checked against the same articles: build their words once.

@@ -90,3 +90,38 @@ def test_an_opening_quotation_spaced_from_its_marks_is_a_complete_sentence() -> 
     assert reason is None
     reason, _ = judge('" the old bridge needs new bearings, " Okafor told the council.')
     assert reason is not None and "no capital" in reason, reason
+
+
+CLIMB = Article(
+    id="a-climb",
+    url="https://valley-times.example/k2",
+    title="Climber to attempt K2",
+    text=(
+        "Climber Tom Ballard, 26, will attempt K2 this summer. "
+        "His sister, 31, runs the family's outdoor shop. "
+        "The expedition leaves from Skardu in June. "
+        "A five-year-old neighbour painted the team's flag. "
+        "Ballard will climb the mountain without bottled oxygen or fixed ropes."
+    ),
+    outlet="Valley Times",
+    published=datetime(2026, 11, 30, tzinfo=UTC),
+)
+
+
+def climb(text: str) -> str | None:
+    return judge_sentence(text, (CLIMB,), allowed_urls=[CLIMB.url]).reason
+
+
+def test_a_figure_the_article_spells_out_is_held_as_digits() -> None:
+    assert climb("The neighbour, 5, painted the team's flag.") is None
+    reason = climb("The neighbour, 6, painted the team's flag.")
+    assert reason is not None and "6" in reason, reason
+
+
+def test_an_age_the_article_gives_the_same_person_elsewhere_is_held() -> None:
+    assert climb("Ballard, 26, will climb without bottled oxygen or fixed ropes.") is None
+
+
+def test_a_figure_the_article_gives_someone_else_is_not() -> None:
+    reason = climb("Ballard, 31, will climb without bottled oxygen or fixed ropes.")
+    assert reason is not None and "'31' is not in the passage" in reason, reason

@@ -31,6 +31,9 @@ FIGURE_REACH = 4
 CUE_REACH = 3
 # Each half of a word glued from two ("weatherso") has at least this many letters.
 GLUED_MIN = 2
+# A name or figure missing from the window is held when the article has it this many
+# claim words or fewer from the same neighbour as the sentence does.
+BIND_REACH = 2
 # Scale words belong to their figure ("4.2 million euros"): not what the figure counts.
 SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "cent", "per"})
 # Capitalised but nobody: the days and months of "on Thursday the minister said".
@@ -179,7 +182,13 @@ def _judge(
     keys = frozenset().union(*(p.keys for p in index.passages[start:end]))
     pairs, breaks = _order(needed, window, keys)
     # A name the window shortens ("Bader" for "Douglas Bader") is held, for coverage too.
-    held = [t.key in keys or _named_in_full(needed, i, keys, index) for i, t in enumerate(needed)]
+    # A name or figure the article gives the same neighbour elsewhere ("Ballard, 26") too.
+    held = [
+        t.key in keys
+        or _named_in_full(needed, i, keys, index)
+        or (t.kind != "word" and _bound_elsewhere(needed, i, keys, index))
+        for i, t in enumerate(needed)
+    ]
     missing = tuple(t.text for t, h in zip(needed, held, strict=True) if t.kind != "word" and not h)
     return SpanSupport(
         index=index,
@@ -235,6 +244,36 @@ def _named_in_full(needed: list[Token], i: int, keys: frozenset[str], index: Art
     after = needed[i + 1] if i + 1 < len(needed) else None
     return (before is not None and before.key in keys and (before.key, key) in pairs) or (
         after is not None and after.key in keys and (key, after.key) in pairs
+    )
+
+
+def _bound_elsewhere(
+    needed: list[Token], i: int, keys: frozenset[str], index: ArticleIndex
+) -> bool:
+    """Whether a word beside `needed[i]` that the window holds stands right beside it (at
+    most `BIND_REACH` claim words, same side) in some sentence of the article: the same
+    relation, stated where the article first gives it ("Tom Ballard, 26" for an age)."""
+    key = needed[i].key
+    if key not in index.all_keys:
+        return False
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(needed) or needed[j].key not in keys or needed[j].key == key:
+            continue
+        other, after = needed[j].key, j > i
+        for passage in index.passages:
+            if (
+                key in passage.keys
+                and other in passage.keys
+                and _beside(passage, key, other, after)
+            ):
+                return True
+    return False
+
+
+def _beside(passage: Passage, key: str, other: str, after: bool) -> bool:
+    where = _positions([t for t in passage.tokens if t.claims])
+    return any(
+        0 < (q - p if after else p - q) <= BIND_REACH for p in where[key] for q in where[other]
     )
 
 
