@@ -24,7 +24,7 @@ from bot.store.schema import OutboxRow
 from tests.channels.helpers import add_channel, add_feed_with_articles, article, utc
 from tests.conftest import postgres_url_or_skip
 from tests.fakes.webhook_sink import RecordingSink
-from tests.workers.procs import Cluster, cluster, wait_until
+from tests.workers.procs import Cluster, Proc, cluster, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -33,9 +33,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 # (UTC-5 -> UTC-4). 02:30 does not exist on those days and fires when the clock has jumped
 # (03:30 summer time).
 EXPECTED = {
-    ("America/New_York", "02:30"): [utc(2026, 3, 7, 7, 30), utc(2026, 3, 8, 7, 30), utc(2026, 3, 9, 6, 30)],
+    ("America/New_York", "02:30"): [
+        utc(2026, 3, 7, 7, 30),
+        utc(2026, 3, 8, 7, 30),
+        utc(2026, 3, 9, 6, 30),
+    ],
     ("America/New_York", "07:00"): [utc(2026, 3, 7, 12), utc(2026, 3, 8, 11), utc(2026, 3, 9, 11)],
-    ("Europe/Berlin", "02:30"): [utc(2026, 3, 28, 1, 30), utc(2026, 3, 29, 1, 30), utc(2026, 3, 30, 0, 30)],
+    ("Europe/Berlin", "02:30"): [
+        utc(2026, 3, 28, 1, 30),
+        utc(2026, 3, 29, 1, 30),
+        utc(2026, 3, 30, 0, 30),
+    ],
     ("Europe/Berlin", "07:00"): [utc(2026, 3, 28, 6), utc(2026, 3, 29, 5), utc(2026, 3, 30, 5)],
 }
 
@@ -68,10 +76,16 @@ async def seed_channel(db: Database, n: int, zone: str, at: str, instants: list[
         fresh = [article(n * 100 + day * 10 + i, due - timedelta(hours=2)) for i in range(2)]
         if feed_id is None:
             feed_id = await add_feed_with_articles(
-                db, channel_id, fresh, fetched_at=due - timedelta(hours=2), url=f"https://n.example/{n}"
+                db,
+                channel_id,
+                fresh,
+                fetched_at=due - timedelta(hours=2),
+                url=f"https://n.example/{n}",
             )
         else:
-            await ArticleStore(db).add_many(fresh, feed_id=feed_id, fetched_at=due - timedelta(hours=2))
+            await ArticleStore(db).add_many(
+                fresh, feed_id=feed_id, fetched_at=due - timedelta(hours=2)
+            )
     return where.key
 
 
@@ -93,7 +107,6 @@ async def test_three_workers_post_every_digest_once_at_its_local_time_across_dst
         await scale.tick(due - timedelta(minutes=1))
         assert sink.keys()[before:] == [], f"posted early, before {due}"
         await scale.tick(due)
-        await wait_until(lambda: _count_above(sink, before))
         assert sink.keys()[before:] == [key], scale.tails()
         await scale.tick(due)  # the same minute again (a second deferrer): nothing more
         assert len(sink.posts) == before + 1
@@ -145,3 +158,32 @@ async def post_sent(db: Database) -> bool:
     async with db.session() as session:
         states = await session.scalars(select(OutboxRow.state))
         return list(states) == ["sent"]
+
+
+async def test_a_second_sender_waits_and_takes_over_within_seconds_of_the_first_dying(
+    scale: Cluster, sink: RecordingSink
+) -> None:
+    became = "this process is now the webhook sender"
+    first = await scale.start("sender-1", "--send", "webhook", "--webhook", sink.url)
+    await wait_until(lambda: _logged(first, became))
+    second = await scale.start("sender-2", "--send", "webhook", "--webhook", sink.url)
+    await wait_until(lambda: _logged(second, "waits to take over"))
+    await asyncio.sleep(1.0)  # several of its tries for the lock
+    assert became not in second.text()
+
+    first.kill_9()
+    await first.process.wait()
+    killed = asyncio.get_running_loop().time()
+    await wait_until(lambda: _logged(second, became), timeout=10)
+    assert asyncio.get_running_loop().time() - killed < 5
+
+    now, key = await due_channel(scale.db)
+    await scale.start("worker")
+    await scale.tick(now)
+    await wait_until(lambda: _count_above(sink, 0))
+    assert sink.keys() == [key]
+    assert "newsbot.deliver" in second.text()
+
+
+async def _logged(proc: Proc, text: str) -> bool:
+    return text in proc.text()
