@@ -1,0 +1,466 @@
+"""Scale-out benchmark: channels over feeds on PostgreSQL with 1, 2 and 4 `newsbot worker`s.
+
+    .venv/bin/python benchmarks/scale.py                 # 100,000 channels over 50,000 feeds
+    .venv/bin/python benchmarks/scale.py --scale 0.01    # 1,000 channels over 500 feeds
+    .venv/bin/python benchmarks/scale.py --workers 1,2 --scale 0.005
+
+For each worker count it makes a database of its own on the local server
+(`newsbot_bench_<pid>_<n>`, dropped afterwards), prepares it with `newsbot db upgrade`, seeds
+the feeds (each served by the loopback feed server, three fresh items each) and the channels
+(channel i follows feed i mod feeds), and starts the worker processes plus one webhook sender
+(`newsbot worker --send webhook`) posting to a recording sink that accepts at most 50 posts in
+any one-second window and answers 429 (Retry-After: 1) beyond that, as a platform would. The
+benchmark is the cron: it defers the minute tick itself (workers run with --no-tick), once a
+minute of wall time, as the queue's periodic deferrer does.
+
+Two phases, timed on the wall clock:
+1. Polling: one tick hands out every feed; feeds polled per second until all are polled.
+2. The digest wave: every channel's digest falls due at once; the time from the tick to the
+   sink's last accepted post, against the rate-limit bound (channels / 50 s, target <= 1.1x).
+Printed per worker count: feeds/s, jobs/s (the queue's job ids used), wave time and ratio,
+posts refused by the sink (429), duplicates and lost posts (both must be 0), the database's
+size, and the peak memory (RSS, the process with its parser children) of each process kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import os
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psutil
+from aiohttp import web
+from sqlalchemy import func, insert, make_url, select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.store.db import Database, open_database
+from bot.store.schema import ChannelRow, FeedRow, SubscriptionRow
+from tests.fakes.feed_server import FeedServer
+
+REPO = Path(__file__).resolve().parents[1]
+SERVER = os.environ.get(
+    "NEWSBOT_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+POSTS_PER_S = 50
+FEED_HOSTS = tuple(f"127.0.0.{n}" for n in range(1, 9))  # 8 "sites", so per-host limits apply
+TICK_EVERY_S = 60.0
+WORKER_ENV = {
+    "NEWSBOT_DIGEST__SUMMARISER": "extractive",
+    "NEWSBOT_FETCH__ALLOW_PRIVATE_ADDRESSES": "true",  # the simulated sites are on loopback
+    "NEWSBOT_FETCH__PARSE_WORKERS": "1",
+    "NEWSBOT_FETCH__PER_HOST_CONNECTIONS": "8",
+    "NEWSBOT_LOG_LEVEL": "WARNING",
+}
+TOWNS = ("Harbourview", "Millbrook", "Eastcliff", "Ashford", "Lakemoor", "Stonebridge")
+THINGS = ("ferry timetable", "library roof", "tram depot", "school garden", "river wall")
+
+
+def feed_body(feed: int, when: datetime) -> bytes:
+    """Three fresh stories of one fictional local outlet (project-written text)."""
+    town = TOWNS[feed % len(TOWNS)]
+    items = "".join(
+        f"<item><title>{town} council backs {THINGS[(feed + n) % len(THINGS)]} plan {n}</title>"
+        f"<link>https://site{feed}.bench.example/{n}</link>"
+        f"<pubDate>{format_datetime(when - timedelta(minutes=n))}</pubDate>"
+        f"<description>The {town} council approved the {THINGS[(feed + n) % len(THINGS)]} plan "
+        f"on Monday. Work costs {feed % 9 + 1}.{n} million and starts in spring, officials "
+        f"said. Residents were asked for comments until the end of the month.</description>"
+        "</item>"
+        for n in range(3)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{town} Post {feed}</title>'
+        f"<link>https://site{feed}.bench.example/</link><description>news</description>"
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+@dataclass
+class Sink:
+    """The platform: records posts, accepts at most POSTS_PER_S in any one-second window."""
+
+    accepted: list[tuple[str, float]] = field(default_factory=list)  # (key, monotonic time)
+    refused: int = 0
+    _window: list[float] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/hook", self._post)
+        app.router.add_get("/hook", self._find)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _post(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if "notice" in body:
+            return web.json_response({})
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= POSTS_PER_S:
+            self.refused += 1
+            return web.json_response({}, status=429, headers={"Retry-After": "1"})
+        self._window.append(now)
+        key = str(body["idempotency_key"])
+        self.accepted.append((key, now))
+        return web.json_response({"message_id": f"m{len(self.accepted)}"})
+
+    async def _find(self, request: web.Request) -> web.Response:
+        key = request.query.get("idempotency_key", "")
+        for index, (posted, _) in enumerate(self.accepted, start=1):
+            if posted == key:
+                return web.json_response({"message_id": f"m{index}"})
+        return web.json_response({}, status=404)
+
+
+@dataclass
+class Proc:
+    kind: str
+    process: asyncio.subprocess.Process
+    peak_rss: int = 0
+
+    def sample(self) -> None:
+        try:
+            root = psutil.Process(self.process.pid)
+            rss = root.memory_info().rss + sum(
+                c.memory_info().rss for c in root.children(recursive=True)
+            )
+        except psutil.Error:
+            return
+        self.peak_rss = max(self.peak_rss, rss)
+
+
+@dataclass
+class Result:
+    workers: int
+    feeds: int
+    channels: int
+    poll_s: float
+    poll_jobs: int
+    wave_s: float
+    wave_jobs: int
+    refused: int
+    duplicates: int
+    lost: int
+    db_bytes: int
+    peak_rss: dict[str, int]
+
+    @property
+    def bound_s(self) -> float:
+        return self.channels / POSTS_PER_S
+
+
+async def on_server(sql: str) -> None:
+    engine = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql(sql)
+    finally:
+        await engine.dispose()
+
+
+async def newsbot(url: str, *args: str, kind: str = "", log: Path | None = None) -> Proc:
+    out = log.open("ab") if log else asyncio.subprocess.DEVNULL
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=REPO,
+        env={**os.environ, **WORKER_ENV, "NEWSBOT_DATABASE_URL": url},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=out,
+        stderr=out,
+    )
+    return Proc(kind, process)
+
+
+async def seed(db: Database, server: FeedServer, feeds: int, channels: int, now: datetime) -> None:
+    """Feeds due now (already baselined: their items count as news), channels not yet due."""
+    for n in range(feeds):
+        server.serve(f"/f{n}.xml", feed_body(n, now))
+    later = datetime(2100, 1, 1, tzinfo=UTC)
+    async with db.session() as session:
+        for start in range(0, feeds, 5000):
+            rows = [
+                {
+                    "url": server.url(f"/f{n}.xml", host=FEED_HOSTS[n % len(FEED_HOSTS)]),
+                    "outlet": f"Post {n}",
+                    "next_poll_at": now - timedelta(minutes=5),
+                    "baselined": True,
+                    "created_at": now - timedelta(days=1),
+                }
+                for n in range(start, min(start + 5000, feeds))
+            ]
+            await session.execute(insert(FeedRow), rows)
+        feed_ids = list((await session.scalars(select(FeedRow.id).order_by(FeedRow.id))).all())
+        for start in range(0, channels, 5000):
+            rows = [
+                {
+                    "platform": "webhook",
+                    "workspace": "bench",
+                    "channel": f"c{n}",
+                    "summariser": "extractive",
+                    "next_digest_at": later,
+                    "created_at": now - timedelta(days=1),
+                }
+                for n in range(start, min(start + 5000, channels))
+            ]
+            await session.execute(insert(ChannelRow), rows)
+        channel_ids = list(
+            (await session.scalars(select(ChannelRow.id).order_by(ChannelRow.id))).all()
+        )
+        for start in range(0, channels, 5000):
+            rows = [
+                {
+                    "channel_id": channel_ids[n],
+                    "kind": "feed",
+                    "feed_id": feed_ids[n % feeds],
+                    "created_at": now - timedelta(days=1),
+                }
+                for n in range(start, min(start + 5000, channels))
+            ]
+            await session.execute(insert(SubscriptionRow), rows)
+
+
+async def job_ids_used(db: Database) -> int:
+    async with db.session() as session:
+        used = await session.scalar(text("SELECT last_value FROM procrastinate_jobs_id_seq"))
+    return int(used or 0)
+
+
+async def feeds_polled(db: Database, since: datetime) -> int:
+    async with db.session() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(FeedRow).where(FeedRow.last_polled_at >= since)
+        )
+    return int(count or 0)
+
+
+async def defer_tick(url: str, at: datetime) -> None:
+    from bot.workers.app import job_app
+    from bot.workers.tasks import TICK
+
+    jobs = job_app(url, periodic_tick=False)
+    async with jobs.open_async():
+        await jobs.tasks[TICK].defer_async(timestamp=int(at.timestamp()))
+
+
+async def sample_memory(procs: list[Proc], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for proc in procs:
+            proc.sample()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def wait_for(
+    condition: Callable[[], Awaitable[bool]], timeout_s: float, every_s: float = 0.25
+) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await condition():
+            return True
+        await asyncio.sleep(every_s)
+    return False
+
+
+async def run_one(
+    workers: int, feeds: int, channels: int, server: FeedServer, logs: Path
+) -> Result:
+    name = f"newsbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    await on_server(f'CREATE DATABASE "{name}"')
+    url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    db = await open_database(url)
+    procs: list[Proc] = []
+    sink = Sink()
+    stop_sampling = asyncio.Event()
+    try:
+        upgrade = await newsbot(url, "db", "upgrade", log=logs / "upgrade.log")
+        if await upgrade.process.wait() != 0:
+            raise RuntimeError(f"newsbot db upgrade failed; see {logs / 'upgrade.log'}")
+        now = datetime.now(UTC).replace(microsecond=0)
+        await seed(db, server, feeds, channels, now)
+        await sink.start()
+        for n in range(workers):
+            procs.append(
+                await newsbot(url, "worker", "--no-tick", kind="worker", log=logs / f"w{n}.log")
+            )
+        procs.append(
+            await newsbot(
+                url,
+                "worker",
+                "--no-tick",
+                "--send",
+                "webhook",
+                "--webhook",
+                sink.url,
+                kind="sender",
+                log=logs / "sender.log",
+            )
+        )
+        sampler = asyncio.create_task(sample_memory(procs, stop_sampling))
+        await asyncio.sleep(3)  # the processes connect and start listening
+
+        # Phase 1: polling. Ticks as of a minute ago, so the articles predate the wave.
+        poll_at = now.replace(second=0) - timedelta(minutes=1)
+        jobs_before = await job_ids_used(db)
+        started = time.monotonic()
+        for _ in range(math.ceil(feeds / 20_000)):  # the tick hands out at most 20,000
+            await defer_tick(url, poll_at)
+
+        async def all_polled() -> bool:
+            return await feeds_polled(db, poll_at) >= feeds
+
+        if not await wait_for(all_polled, 1800):
+            raise RuntimeError(f"not every feed was polled; see {logs}")
+        poll_s = time.monotonic() - started
+        poll_jobs = await job_ids_used(db) - jobs_before
+
+        # Phase 2: the digest wave, every channel due at this minute.
+        wave_at = datetime.now(UTC).replace(second=0, microsecond=0)
+        async with db.session() as session:
+            await session.execute(
+                update(ChannelRow).values(digest_time=f"{wave_at:%H:%M}", next_digest_at=wave_at)
+            )
+        jobs_before = await job_ids_used(db)
+        started = time.monotonic()
+        ticker = asyncio.create_task(_cron(url))
+        bound = channels / POSTS_PER_S
+        delivered = await wait_for(
+            lambda: _distinct_at_least(sink, channels), bound * 3 + 3 * TICK_EVERY_S
+        )
+        ticker.cancel()
+        last_post = max((t for _, t in sink.accepted), default=time.monotonic())
+        wave_s = last_post - started
+        await asyncio.sleep(2)  # a late duplicate would show now
+        wave_jobs = await job_ids_used(db) - jobs_before
+        posted = Counter(key for key, _ in sink.accepted)
+        async with db.session() as session:
+            db_bytes = int(
+                await session.scalar(text("SELECT pg_database_size(current_database())")) or 0
+            )
+        stop_sampling.set()
+        await sampler
+        peak: dict[str, int] = {}
+        for proc in procs:
+            peak[proc.kind] = max(peak.get(proc.kind, 0), proc.peak_rss)
+        return Result(
+            workers=workers,
+            feeds=feeds,
+            channels=channels,
+            poll_s=poll_s,
+            poll_jobs=poll_jobs,
+            wave_s=wave_s if delivered else float("nan"),
+            wave_jobs=wave_jobs,
+            refused=sink.refused,
+            duplicates=sum(n - 1 for n in posted.values() if n > 1),
+            lost=channels - len(posted),
+            db_bytes=db_bytes,
+            peak_rss=peak,
+        )
+    finally:
+        stop_sampling.set()
+        for proc in procs:
+            if proc.process.returncode is None:
+                proc.process.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                await asyncio.wait_for(proc.process.wait(), 20)
+            except TimeoutError:
+                proc.process.kill()
+                await proc.process.wait()
+        await sink.stop()
+        await db.close()
+        await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _distinct_at_least(sink: Sink, wanted: int) -> bool:
+    return len({key for key, _ in sink.accepted}) >= wanted
+
+
+async def _cron(url: str) -> None:
+    """The minute tick, deferred now and then every TICK_EVERY_S (what the deferrer does)."""
+    while True:
+        await defer_tick(url, datetime.now(UTC))
+        await asyncio.sleep(TICK_EVERY_S)
+
+
+def report(results: list[Result]) -> str:
+    base = results[0]
+    lines = [
+        f"{base.channels:,} channels over {base.feeds:,} feeds; sink {POSTS_PER_S} posts/s "
+        f"(bound {base.bound_s:.1f} s); cores: {os.cpu_count()}",
+        "workers | feeds/s | x1w | poll jobs/s | wave s | wave/bound | wave jobs/s | 429s | "
+        "dup | lost | PG MB | peak MB worker/sender",
+    ]
+    for r in results:
+        rate = r.feeds / r.poll_s
+        lines.append(
+            f"{r.workers:7d} | {rate:7.1f} | {rate / (base.feeds / base.poll_s):4.2f} | "
+            f"{r.poll_jobs / r.poll_s:11.1f} | {r.wave_s:6.1f} | {r.wave_s / r.bound_s:10.2f} | "
+            f"{r.wave_jobs / r.wave_s:11.1f} | {r.refused:4d} | {r.duplicates:3d} | "
+            f"{r.lost:4d} | {r.db_bytes / 2**20:5.0f} | "
+            f"{r.peak_rss.get('worker', 0) / 2**20:.0f}/{r.peak_rss.get('sender', 0) / 2**20:.0f}"
+        )
+    return "\n".join(lines)
+
+
+async def run(scale: float, worker_counts: list[int], channels: int, feeds: int) -> int:
+    channels, feeds = max(int(channels * scale), 1), max(int(feeds * scale), 1)
+    results = []
+    with FeedServer(hosts=FEED_HOSTS) as server, tempfile.TemporaryDirectory() as folder:
+        for workers in worker_counts:
+            logs = Path(folder) / f"w{workers}"
+            logs.mkdir()
+            print(
+                f"running {workers} worker(s): {channels:,} channels, {feeds:,} feeds", flush=True
+            )
+            results.append(await run_one(workers, feeds, channels, server, logs))
+            server.reset_records()
+    print(report(results))
+    bad = any(r.duplicates or r.lost for r in results)
+    return 1 if bad else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--channels", type=int, default=100_000)
+    parser.add_argument("--feeds", type=int, default=50_000)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply channels and feeds (e.g. 0.01)"
+    )
+    parser.add_argument("--workers", default="1,2,4", help="worker counts to compare")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
+    return asyncio.run(run(args.scale, counts, args.channels, args.feeds))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
