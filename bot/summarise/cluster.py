@@ -182,36 +182,27 @@ def _similar_pairs(
             postings[term].append((i, weight))
     # Terms in a large share of a big pile link everything to everything and say little.
     too_common = max(50, len(docs) // 3)
+    skipped = {term for term, entries in postings.items() if len(entries) > too_common}
+    times = [doc.article.published for doc in docs]  # ascending: docs are in time order
     dots: defaultdict[tuple[int, int], float] = defaultdict(float)
-    # The part of each dot product that comes from terms other than names, and term counts.
-    content: defaultdict[tuple[int, int], float] = defaultdict(float)
-    shared: Counter[tuple[int, int]] = Counter()
-    shared_content: Counter[tuple[int, int]] = Counter()
-    strongest: defaultdict[tuple[int, int], float] = defaultdict(float)
     for term, entries in postings.items():
-        if len(entries) < 2 or len(entries) > too_common:
+        if len(entries) < 2 or term in skipped:
             continue
         for a in range(len(entries)):
             i, wi = entries[a]
+            latest = times[i] + window
             for b in range(a + 1, len(entries)):
                 j, wj = entries[b]
+                if times[j] > latest:
+                    break  # this term's later articles are all beyond the window too
                 dots[(i, j)] += wi * wj
-                shared[(i, j)] += 1
-                strongest[(i, j)] = max(strongest[(i, j)], wi * wj)
-                if term not in docs[i].names or term not in docs[j].names:
-                    content[(i, j)] += wi * wj
-                    shared_content[(i, j)] += 1
     pairs = {}
     for (i, j), dot in dots.items():
-        if (
-            shared[(i, j)] < MIN_SHARED_TERMS
-            or shared_content[(i, j)] < MIN_SHARED_CONTENT
-            or content[(i, j)] < CONTENT_SHARE * threshold
-            or dot - strongest[(i, j)] < BEYOND_ONE_WORD * threshold
-        ):
-            continue  # a name or one word in common is not a shared event
-        if docs[i].title.isdisjoint(docs[j].title) and dot < UNLIKE_TITLES * threshold:
-            continue  # titles with nothing in common need texts that clearly agree
+        # Cheap test first: a pair this weak fails the one-word test below anyway.
+        if dot < BEYOND_ONE_WORD * threshold:
+            continue
+        if not _shares_an_event(docs[i], docs[j], dot, threshold, skipped):
+            continue
         first, second = docs[i].article, docs[j].article
         factor = _time_factor(first, second, window)
         if first.outlet == second.outlet:
@@ -219,6 +210,23 @@ def _similar_pairs(
         if factor > 0:
             pairs[(i, j)] = dot * factor
     return pairs
+
+
+def _shares_an_event(
+    first: _Doc, second: _Doc, dot: float, threshold: float, skipped: set[str]
+) -> bool:
+    """More in common than a name or a single word, and titles alike or texts close."""
+    shared = (first.vector.keys() & second.vector.keys()) - skipped
+    products = {term: first.vector[term] * second.vector[term] for term in shared}
+    content = [term for term in shared if term not in first.names or term not in second.names]
+    if len(shared) < MIN_SHARED_TERMS or len(content) < MIN_SHARED_CONTENT:
+        return False
+    if sum(products[term] for term in content) < CONTENT_SHARE * threshold:
+        return False  # the likeness is names only: two people called Paterson
+    if dot - max(products.values()) < BEYOND_ONE_WORD * threshold:
+        return False  # one word in common ("buy", "library") is a topic, not an event
+    # Titles with nothing in common need texts that clearly agree.
+    return not first.title.isdisjoint(second.title) or dot >= UNLIKE_TITLES * threshold
 
 
 def _attach_strays(
