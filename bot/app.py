@@ -35,6 +35,7 @@ from bot.ops.metrics import Metrics
 from bot.store.articles import ArticleStore
 from bot.store.db import Database, open_database
 from bot.store.feeds import Backoff, FeedStore
+from bot.store.retention import RetentionPolicy
 from bot.summarise.base import Answerer, Summariser
 from bot.summarise.factory import make_answerer, make_summariser
 from bot.workers.units import Units
@@ -184,9 +185,8 @@ async def build_app(
         db = await open_database(settings.database.url)
         resources.push_async_callback(db.close)
         fetcher = await resources.enter_async_context(Fetcher(settings.fetch, resolver=resolver))
-        workers = settings.fetch.parse_workers
         parser = await resources.enter_async_context(
-            ParserPool(workers, in_process=parse_in_process)
+            ParserPool.from_settings(settings.fetch, in_process=parse_in_process)
         )
     except BaseException:
         await resources.aclose()
@@ -277,4 +277,6 @@ def build_scheduler(app: App, posters: MutableMapping[str, Poster]) -> Scheduler
             lease_s=app.settings.scheduler.delivery_lease_s, metrics=app.metrics
         ),
         tick_s=app.settings.scheduler.tick_s,
+        poll_deadline_s=app.settings.scheduler.poll_deadline_s,
+        retention=RetentionPolicy.from_settings(app.settings),
     )

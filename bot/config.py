@@ -121,6 +121,12 @@ class FetchSettings(_Section):
     full_text: bool = Field(False, description="fetch the linked page for teaser-only feeds")
     user_agent: str = Field("newsbot/0.1 (+https://github.com/newsbot/newsbot)", min_length=3)
     parse_workers: int = Field(0, ge=0, le=64, description="parser processes; 0 = one per core")
+    max_article_chars: int = Field(
+        100_000, ge=1000, le=10_000_000, description="an article's text is cut to this length"
+    )
+    max_items_per_poll: int = Field(
+        1000, ge=1, le=100_000, description="newest items kept from one poll of a feed"
+    )
 
 
 class DigestSettings(_Section):
@@ -128,12 +134,6 @@ class DigestSettings(_Section):
     default_time: str = Field("08:00", description="local HH:MM of a new channel's daily digest")
     default_timezone: str = Field(
         "UTC", description="IANA zone of a new channel, e.g. Europe/Berlin"
-    )
-    max_article_chars: int = Field(
-        100_000, ge=1000, le=10_000_000, description="an article's text is cut to this length"
-    )
-    max_items_per_poll: int = Field(
-        1000, ge=1, le=100_000, description="newest items kept from one poll of a feed"
     )
     window_hours: int = Field(24, ge=1, le=24 * 14, description="how far back a digest looks")
     summariser: SummariserMode = Field("auto", description="auto | llm | extractive")
@@ -290,7 +290,14 @@ class SlackSettings(_Section):
 class SchedulerSettings(_Section):
     tick_s: float = Field(30.0, gt=0, le=3600, description="how often the bot asks what is due")
     delivery_lease_s: float = Field(
-        60.0, gt=0, le=3600, description="how long a post being delivered is hidden from retries"
+        60.0,
+        ge=1,
+        le=3600,
+        description="how long a post being delivered is hidden from retries; renewed while "
+        "the platform call lasts",
+    )
+    poll_deadline_s: float = Field(
+        300.0, ge=10, le=3600, description="longest poll pass; unfinished feeds are polled later"
     )
 
 
@@ -355,30 +362,6 @@ class WebSettings(_Section):
         "https://slack.com/.well-known/openid-configuration",
         description="Sign in with Slack discovery document (tests: a local fake)",
     )
-
-
-# The longest one platform call of a post may legitimately take: the HTTP deadline of a
-# post (webhook, Slack) or a rate-limit wait (Slack waits out at most 30 s, Discord up to
-# discord.max_ratelimit_wait_s); the margin covers the database writes around it.
-POST_CALL_S = 30.0
-LEASE_MARGIN_S = 10.0
-
-
-def min_delivery_lease_s(settings: Settings) -> float:
-    """The shortest `scheduler.delivery_lease_s` that cannot expire while a post is in flight."""
-    return max(POST_CALL_S, settings.discord.max_ratelimit_wait_s) + LEASE_MARGIN_S
-
-
-def check_delivery_lease(settings: Settings) -> None:
-    """Refuse a lease a post can outlive: another runner would then post the digest again."""
-    least = min_delivery_lease_s(settings)
-    lease = settings.scheduler.delivery_lease_s
-    if lease < least:
-        raise ConfigError(
-            f"invalid setting scheduler.delivery_lease_s ({lease:g}): a post may take "
-            f"{least - LEASE_MARGIN_S:g} s (discord.max_ratelimit_wait_s or a platform's "
-            f"timeout), so the lease must be at least {least:g} s or it can be posted twice."
-        )
 
 
 class Settings(BaseSettings):

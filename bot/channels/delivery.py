@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -138,12 +139,13 @@ async def deliver_outbox_row(
         )
         return "retry"
     try:
-        found = None
-        if leased.earlier_attempts > 0:
-            found = await poster.find_posted(leased.where, leased.idempotency_key)
-        result = found or await poster.post_digest(
-            leased.where, digest, idempotency_key=leased.idempotency_key
-        )
+        async with _lease_kept(db, leased, clock, policy):
+            found = None
+            if leased.earlier_attempts > 0:
+                found = await poster.find_posted(leased.where, leased.idempotency_key)
+            result = found or await poster.post_digest(
+                leased.where, digest, idempotency_key=leased.idempotency_key
+            )
     except PostError as error:
         if not error.retryable and policy.metrics is not None:
             policy.metrics.post_refused(leased.where.platform)
@@ -176,6 +178,36 @@ async def deliver_outbox_row(
     if policy.metrics is not None:  # found: posted by an attempt that died before counting
         policy.metrics.post_sent(leased.where.platform)
     return "found" if found is not None else "sent"
+
+
+@asynccontextmanager
+async def _lease_kept(
+    db: Database, leased: LeasedPost, clock: Clock, policy: DeliveryPolicy
+) -> AsyncIterator[None]:
+    """Renew the lease while the platform call lasts, so that however long a post takes
+    (a long rate-limit wait) no other runner takes the row and posts it a second time."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(policy.lease_s / 3)
+            try:
+                async with db.session() as session:
+                    await outbox_store.renew_lease(
+                        session,
+                        leased.outbox_id,
+                        attempts=leased.earlier_attempts + 1,
+                        now=clock(),
+                        lease_s=policy.lease_s,
+                    )
+            except Exception as error:  # the database is busy or gone: try again next time
+                log.warning("could not renew the lease of %s: %s", leased.idempotency_key, error)
+
+    renewing = asyncio.create_task(renew(), name=f"newsbot-lease-{leased.outbox_id}")
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        await asyncio.wait({renewing})
 
 
 async def _lease(

@@ -8,12 +8,17 @@ an explicit id, replaces any older copy, coalesces missed runs into one and neve
 
 After downtime a channel gets one catch-up digest (its most recent missed period), never
 one per missed day.
+
+Polling never holds digests back: a tick starts a poll pass as a task of its own (never two
+at once), gives it a short head start so that fresh articles make a digest due now, then
+builds and delivers whatever the feeds are doing. A pass ends at its deadline; the feeds it
+did not finish stay claimed until the claim runs out, then are due again. Retention runs the
+same way, as an hourly task of its own, in small batches.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -45,6 +50,7 @@ from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
 from bot.store import outbox as outbox_store
 from bot.store.db import Database, WriteBatcher
+from bot.store.retention import RetentionPolicy, prune
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,9 @@ TICK_JOB_ID = "newsbot-tick"
 # Poll these feeds now; returns one outcome per feed (bot.feeds.poll.poll_feeds).
 PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Sequence[PollOutcome]]]
 BUILD_RETRY = timedelta(minutes=5)
+POLL_HEAD_START_S = 2.0  # a tick waits this long for its poll pass before building digests
+CLAIM_MARGIN_S = 60.0  # a claimed feed is due again this long after its pass's deadline
+PRUNE_EVERY_S = 3600.0
 FIRST_BATCH = 50
 Delivery = tuple[int, ReadyPost | None]  # an outbox row, and its contents when just built
 
@@ -84,8 +93,14 @@ class Scheduler:
     delivery_concurrency: int = 32
     build_concurrency: int = 4
     batch: int = 1000
+    poll_deadline_s: float = 300.0
+    poll_head_start_s: float = POLL_HEAD_START_S
+    retention: RetentionPolicy | None = None
     _aps: AsyncIOScheduler | None = None
     _running: asyncio.Task[None] | None = None
+    _polling: asyncio.Task[int] | None = None
+    _pruning: asyncio.Task[None] | None = None
+    _last_prune: float | None = None
     _stopping: bool = False
 
     async def tick(self) -> TickReport:
@@ -94,7 +109,8 @@ class Scheduler:
         writer = WriteBatcher(self.db)
         started = time.perf_counter()
         now = self.clock()
-        report.feeds_polled = await self._poll_due_feeds(now)
+        report.feeds_polled = await self._start_poll_pass(now)
+        self._start_prune(now)
         queue: asyncio.Queue[Delivery | None] = asyncio.Queue()
         workers = [
             asyncio.create_task(self._deliver_worker(queue, report, writer))
@@ -113,21 +129,76 @@ class Scheduler:
         report.total_s = time.perf_counter() - started
         return report
 
-    async def _poll_due_feeds(self, now: datetime) -> int:
+    async def _start_poll_pass(self, now: datetime) -> int:
+        """Start a poll pass unless one is running; wait for it a moment, never longer.
+
+        Returns how many feeds the pass took, once it finished within the head start (0 when
+        it is still going, or when the pass before is still running).
+        """
         if self.poll_feeds is None:
             return 0
-        async with self.db.session() as session:
-            due = await feed_store.due_feed_ids(session, now, limit=self.batch)
-        if due:
-            try:
-                outcomes = await self.poll_feeds(due, now)
-            except Exception:
-                log.exception("polling %d due feeds failed", len(due))
-                return len(due)
-            for outcome in outcomes:
-                if outcome.status == "disabled":
-                    await self._tell_feed_disabled(outcome)
+        if self._polling is None or self._polling.done():
+            self._polling = asyncio.create_task(self._poll_pass(now), name="newsbot-poll-pass")
+            self._polling.add_done_callback(_log_failure)
+        done, _ = await asyncio.wait({self._polling}, timeout=self.poll_head_start_s)
+        task = next(iter(done), None)
+        if task is None or task.cancelled() or task.exception() is not None:
+            return 0  # still going, or failed (`_log_failure` said why)
+        return task.result()
+
+    async def _poll_pass(self, now: datetime) -> int:
+        """Claim the due feeds and poll them, within the pass's deadline."""
+        assert self.poll_feeds is not None
+        claim_s = self.poll_deadline_s + CLAIM_MARGIN_S
+        async with self.db.write() as session:
+            due = await feed_store.claim_due_feeds(session, now, limit=self.batch, claim_s=claim_s)
+        if not due:
+            return 0
+        try:
+            outcomes = await asyncio.wait_for(self.poll_feeds(due, now), self.poll_deadline_s)
+        except TimeoutError:
+            log.warning(
+                "a poll pass of %d feeds reached its %.0f s deadline (scheduler.poll_deadline_s); "
+                "the feeds it did not finish are polled again in %.0f s",
+                len(due),
+                self.poll_deadline_s,
+                CLAIM_MARGIN_S,
+            )
+            return len(due)
+        except Exception:
+            log.exception("polling %d due feeds failed", len(due))
+            return len(due)
+        for outcome in outcomes:
+            if outcome.status == "disabled":
+                await self._tell_feed_disabled(outcome)
         return len(due)
+
+    def _start_prune(self, now: datetime) -> None:
+        """Apply retention in the background, at most hourly, never two at once."""
+        if self.retention is None or not self.retention.enabled:
+            return
+        if self._pruning is not None and not self._pruning.done():
+            return
+        started = time.monotonic()
+        if self._last_prune is not None and started - self._last_prune < PRUNE_EVERY_S:
+            return
+        self._last_prune = started
+        self._pruning = asyncio.create_task(self._prune(now), name="newsbot-prune")
+        self._pruning.add_done_callback(_log_failure)
+
+    async def _prune(self, now: datetime) -> None:
+        assert self.retention is not None
+        report = await prune(self.db, self.retention, now=now)
+        if report.total:
+            log.info(
+                "retention: removed %d articles, %d digests, %d posts and %d usage counters "
+                "from before %s",
+                report.articles,
+                report.digests,
+                report.outbox_rows,
+                report.usage_rows,
+                f"{report.cutoff:%Y-%m-%d %H:%M} UTC",
+            )
 
     async def _tell_feed_disabled(self, outcome: PollOutcome) -> None:
         """Tell every channel following a feed that it was disabled, and why (once: a
@@ -252,6 +323,8 @@ class Scheduler:
             report.deliveries[outcome] += 1
 
     async def _run_tick(self) -> None:
+        if self._stopping:  # submitted just before the stop: nothing more may start
+            return
         self._running = asyncio.current_task()
         try:
             report = await self.tick()
@@ -260,7 +333,7 @@ class Scheduler:
                 raise
             # Our own stop: the outbox finishes any interrupted post on the next start, so
             # this is an orderly end, not a job failure for the APScheduler log.
-            log.info("tick interrupted by shutdown")
+            log.debug("tick interrupted by shutdown")
             return
         except Exception:
             log.exception("scheduler tick failed")
@@ -306,8 +379,17 @@ class Scheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        running, self._running = self._running, None
-        if running is not None and not running.done():
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+        await asyncio.sleep(0)  # a tick APScheduler submitted just now starts, and sees the stop
+        tasks = [self._running, self._polling, self._pruning]
+        self._running = self._polling = self._pruning = None
+        pending = {task for task in tasks if task is not None and not task.done()}
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+
+def _log_failure(task: asyncio.Task[object]) -> None:
+    """A background pass that failed says so (its error would otherwise go unseen)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", task.get_name(), exc_info=task.exception())

@@ -467,13 +467,28 @@ class ParserPool:
 
     async def __aenter__(self) -> Self:
         if not self.in_process:
-            self._executor = self._start()
-            loop = asyncio.get_running_loop()
-            # Start every worker now, so the first poll does not pay for process start-up.
-            await asyncio.gather(
-                *(loop.run_in_executor(self._executor, _worker_ready) for _ in range(self.workers))
-            )
+            try:
+                try:
+                    await self._warm_up()
+                except BrokenProcessPool:
+                    # A worker died before its initializer ran (a signal to the whole group
+                    # in that instant): the workers started now ignore it; start afresh.
+                    await self._warm_up()
+            except BaseException:  # cancelled (a stop during start-up): leave no worker behind
+                await self.__aexit__(None, None, None)
+                raise
         return self
+
+    async def _warm_up(self) -> None:
+        """Start every worker now, so the first poll does not pay for process start-up."""
+        if self._executor is not None:  # a broken pool: ended in full, so it leaks nothing
+            broken, self._executor = self._executor, None
+            await asyncio.to_thread(broken.shutdown, True, cancel_futures=True)
+        self._executor = self._start()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, _worker_ready) for _ in range(self.workers))
+        )
 
     async def __aexit__(
         self,

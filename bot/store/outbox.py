@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
@@ -43,6 +43,14 @@ async def due_outbox_ids(session: AsyncSession, now: datetime, *, limit: int) ->
         .limit(limit)
     )
     return list(result.scalars())
+
+
+async def pending_post_count(session: AsyncSession) -> int:
+    """Posts still waiting to be delivered (due now or later)."""
+    count = await session.scalar(
+        select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")
+    )
+    return int(count or 0)
 
 
 async def lease_outbox_row(
@@ -91,6 +99,23 @@ async def lease_known_row(
     )
     attempts: int | None = result.scalar_one_or_none()
     return attempts
+
+
+async def renew_lease(
+    session: AsyncSession, outbox_id: int, *, attempts: int, now: datetime, lease_s: float
+) -> bool:
+    """Extend a lease this attempt still holds (False when the row moved on without it)."""
+    result = await session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == outbox_id,
+            OutboxRow.state == "pending",
+            OutboxRow.attempts == attempts,
+        )
+        .values(next_attempt_at=now + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def mark_sent(
