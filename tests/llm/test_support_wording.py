@@ -125,3 +125,33 @@ def test_an_age_the_article_gives_the_same_person_elsewhere_is_held() -> None:
 def test_a_figure_the_article_gives_someone_else_is_not() -> None:
     reason = climb("Ballard, 31, will climb without bottled oxygen or fixed ropes.")
     assert reason is not None and "'31' is not in the passage" in reason, reason
+
+
+HARBOUR = Article(
+    id="a-harbour",
+    url="https://valley-times.example/harbour",
+    title="Storm closes the harbour",
+    text=(
+        "The storm left the harbour master unable to open the locks on Tuesday. "
+        "Waves broke over the sea wall for most of the night. "
+        "The coastguard closed the beach road until the morning. "
+        "Fishing boats were able to shelter in the outer basin."
+    ),
+    outlet="Valley Times",
+    published=datetime(2026, 11, 30, tzinfo=UTC),
+)
+
+
+def harbour(text: str) -> str | None:
+    return judge_sentence(text, (HARBOUR,), allowed_urls=[HARBOUR.url]).reason
+
+
+def test_a_negating_prefix_kept_passes() -> None:
+    assert harbour("The harbour master was unable to open the locks on Tuesday.") is None
+
+
+def test_a_negating_prefix_dropped_or_added_is_refused() -> None:
+    dropped = harbour("The harbour master was able to open the locks on Tuesday.")
+    assert dropped is not None and "negation of 'able'" in dropped, dropped
+    added = harbour("Fishing boats were unable to shelter in the outer basin.")
+    assert added is not None and "negates 'able'" in added, added

@@ -34,6 +34,10 @@ GLUED_MIN = 2
 # A name or figure missing from the window is held when the article has it this many
 # claim words or fewer from the same neighbour as the sentence does.
 BIND_REACH = 2
+# Prefixes that make a word its opposite ("unable", "non-binding", "illegal"), and the
+# least length of what they stand before.
+NEGATING_PREFIXES = ("un", "non", "in", "im", "il", "ir")
+PREFIXED_MIN = 4
 # Scale words belong to their figure ("4.2 million euros"): not what the figure counts.
 SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "cent", "per"})
 # Capitalised but nobody: the days and months of "on Thursday the minister said".
@@ -201,7 +205,8 @@ def _judge(
         problem=_other_actor(needed, index.passages[start:end])
         or _figures(needed, window)
         or _units_differ(text, index.passages[start:end])
-        or _cues(tokens, window),
+        or _cues(tokens, window)
+        or _negating_prefix(needed, keys),
     )
 
 
@@ -347,6 +352,21 @@ def _units_differ(text: str, passages: Sequence[Passage]) -> str | None:
         key = number_key(figure)
         if key in source and said[key].isdisjoint(source[key]):
             return f"the figure {figure} counts something else in the source"
+    return None
+
+
+def _negating_prefix(needed: list[Token], keys: frozenset[str]) -> str | None:
+    """A word whose opposite by prefix the passage holds instead ("able" for "unable")."""
+    for token in needed:
+        if token.kind != "word" or token.key in keys:
+            continue
+        word = token.text.lower()
+        for prefix in NEGATING_PREFIXES:
+            if stem(prefix + word) in keys:
+                return f"it leaves out the source's negation of {token.text!r}"
+            rest = word.removeprefix(prefix)
+            if rest != word and len(rest) >= PREFIXED_MIN and stem(rest) in keys:
+                return f"it negates {rest!r} where the source does not"
     return None
 
 
