@@ -38,6 +38,7 @@ from bot.store.feeds import Backoff, FeedStore
 from bot.store.retention import RetentionPolicy
 from bot.summarise.base import Answerer, Summariser
 from bot.summarise.factory import make_answerer, make_summariser
+from bot.workers.shared import SharedSummaries
 from bot.workers.units import Units
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
         db=app.db,
         build=BuildDeps(
             db=app.db,
-            summariser_for=app.summarisers,
+            summariser_for=shared_summarisers(app),
             clock=app.clock,
             max_age_hours=app.settings.digest.window_hours * 2,
             metrics=app.metrics,
@@ -253,6 +254,18 @@ def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
         claim_s=workers.claim_s,
         stalled_after_s=workers.stalled_after_s,
     )
+
+
+def shared_summarisers(app: App) -> Callable[[str], Summariser]:
+    """Each mode's summariser, its summaries shared between worker processes via the database."""
+    made: dict[str, Summariser] = {}
+
+    def summariser_for(mode: str) -> Summariser:
+        if mode not in made:
+            made[mode] = SharedSummaries(app.summarisers(mode), app.db, app.clock)
+        return made[mode]
+
+    return summariser_for
 
 
 def build_scheduler(app: App, posters: MutableMapping[str, Poster]) -> Scheduler:

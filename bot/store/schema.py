@@ -230,3 +230,16 @@ class LlmUsageRow(Base):
     scope: Mapped[str] = mapped_column(String(191))
     day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
     tokens: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SharedItemRow(Base):
+    """A story's summary made once and reused by every worker (scale-out): keyed by the story
+    id (a hash of its articles' ids), the summariser and the number of sentences."""
+
+    __tablename__ = "shared_items"
+
+    story_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    summariser: Mapped[str] = mapped_column(String(32), primary_key=True)
+    max_sentences: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item: Mapped[dict[str, Any]] = mapped_column(JSON)  # a one-item Digest as JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

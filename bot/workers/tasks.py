@@ -26,7 +26,7 @@ from procrastinate import App, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
 
 from bot.channels.delivery import deliver_outbox_row
-from bot.workers.tick import TickPlan, plan_tick
+from bot.workers.tick import TickPlan, forget_old_summaries, plan_tick
 from bot.workers.units import Units, build_channels
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ async def tick(context: JobContext, timestamp: int) -> None:
     units = _units(context)
     await retry_stalled_jobs(context.app, units.stalled_after_s)
     plan = await plan_tick(units.db, _at(timestamp), batch=units.batch, claim_s=units.claim_s)
+    await forget_old_summaries(units.db, _at(timestamp))
     await defer_plan(context.app, plan, timestamp)
 
 

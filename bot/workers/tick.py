@@ -18,6 +18,8 @@ from datetime import datetime
 from bot.store import dispatch
 from bot.store import feeds as feed_store
 from bot.store.db import Database
+from bot.store.shared_items import forget_shared_items
+from bot.workers.shared import REUSE_FOR
 
 # How many rows of each kind one tick hands out; the rest waits for the next minute.
 TICK_LIMIT = 20_000
@@ -55,3 +57,9 @@ async def plan_tick(
         channel_batches=batches(channels, batch),
         posts={platform: tuple(ids) for platform, ids in posts.items()},
     )
+
+
+async def forget_old_summaries(db: Database, now: datetime) -> None:
+    """Drop shared summaries no digest reuses any more (older than `REUSE_FOR`)."""
+    async with db.session() as session:
+        await forget_shared_items(session, now - REUSE_FOR)
