@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +29,7 @@ from bot.feeds.sources import read_sources
 from bot.logs import redact
 from bot.models import Article, DigestItem, Story
 from bot.summarise.base import Summariser
-from bot.summarise.cluster import story_id
+from bot.summarise.cluster import DEFAULT_WINDOW_DAYS, story_id
 
 # Lines summarised per call: lets an LLM summariser work on several stories at once.
 _BATCH = 16
@@ -59,6 +59,13 @@ def register(subparsers: Any) -> None:
         "now for fetched feeds, e.g. 24h, 90m, 3d (default: everything in the feeds)",
     )
     digest.add_argument("--max-items", type=int, metavar="N", help="stories in the digest")
+    digest.add_argument(
+        "--story-window",
+        type=parse_duration,
+        metavar="DURATION",
+        help="articles published further apart than this are never one story, e.g. 36h, "
+        "2d (default: 3d)",
+    )
     digest.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     digest.add_argument("--title", default="News digest", help="digest title")
     _add_summariser_flag(digest)
@@ -133,6 +140,7 @@ async def run_digest(args: argparse.Namespace, settings: Settings) -> int:
         end=end,
         max_items=max_items,
         summariser=_summariser(settings, args),
+        story_window_days=_days(args.story_window) if args.story_window else DEFAULT_WINDOW_DAYS,
     )
     if args.format == "json":
         output = json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=2) + "\n"
@@ -142,6 +150,10 @@ async def run_digest(args: argparse.Namespace, settings: Settings) -> int:
         output = render_text(digest)
     sys.stdout.write(output)
     return 0
+
+
+def _days(span: timedelta) -> float:
+    return span.total_seconds() / 86400
 
 
 def seeds_dir(settings: Settings) -> Path:

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.digest.order import order_stories
 from bot.models import Article, Digest, DigestItem, Story
 from bot.summarise.base import Summariser
-from bot.summarise.cluster import cluster_articles
+from bot.summarise.cluster import DEFAULT_WINDOW_DAYS, cluster_articles
 
 
 @dataclass
@@ -33,7 +33,7 @@ class BuildCache:
     topic_articles: dict[tuple[tuple[str, ...], datetime, datetime], tuple[Article, ...]] = field(
         default_factory=dict
     )
-    stories: dict[tuple[str, ...], tuple[Story, ...]] = field(default_factory=dict)
+    stories: dict[tuple[tuple[str, ...], float], tuple[Story, ...]] = field(default_factory=dict)
     items: dict[tuple[str, str, int], DigestItem] = field(default_factory=dict)
     summarised_stories: int = 0
     reused_items: int = 0
@@ -52,18 +52,20 @@ async def compose_digest(
     scope: str = "",
     digest_id: str = "",
     max_sentences: int = 3,
+    story_window_days: float = DEFAULT_WINDOW_DAYS,
 ) -> tuple[Digest, tuple[Story, ...]]:
     """Cluster, pick the `max_items` top stories and summarise them, reusing `cache`'s work.
 
     Stories are ordered by recency within the period and breadth of coverage, nothing from
     before the period leading (see `order.py`), and each appears once. Returns the digest
-    and the stories it shows (their articles are the digest's articles).
+    and the stories it shows (their articles are the digest's articles). Articles further
+    apart than `story_window_days` are never one story.
     """
     cache = cache if cache is not None else BuildCache()
-    key = tuple(sorted(a.id for a in articles))
+    key = (tuple(sorted(a.id for a in articles)), story_window_days)
     stories = cache.stories.get(key)
     if stories is None:
-        stories = _stories_of(articles, cache)
+        stories = _stories_of(articles, cache, story_window_days)
         cache.stories[key] = stories
     ordered = order_stories(stories, period_start=start, period_end=end)
     chosen = tuple(ordered[: max(0, max_items)])
@@ -96,7 +98,9 @@ async def summarise_stories(
     return tuple(cache.items[(s.id, name, max_sentences)] for s in stories)
 
 
-def _stories_of(articles: Sequence[Article], cache: BuildCache) -> tuple[Story, ...]:
+def _stories_of(
+    articles: Sequence[Article], cache: BuildCache, window_days: float
+) -> tuple[Story, ...]:
     """The digest's stories. Channels with the same articles share one clustering (the
     cache key is the article set) and, through the stable story ids, one summary per story.
 
@@ -105,4 +109,4 @@ def _stories_of(articles: Sequence[Article], cache: BuildCache) -> tuple[Story, 
     stays small, so per-pile clustering scales better.
     """
     cache.clusterings += 1
-    return tuple(cluster_articles(articles))
+    return tuple(cluster_articles(articles, window_days=window_days))

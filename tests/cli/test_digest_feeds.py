@@ -130,3 +130,26 @@ def test_the_same_feed_as_a_file_and_a_url_gives_each_article_once(
     sources = [s for i in result.digest()["items"] for s in i["sources"]]
     assert len(sources) == 5
     assert {s["name"] for s in sources} == {"Northwire"}
+
+
+def test_the_story_window_is_the_users_to_choose(newsbot: Run) -> None:
+    """The strike's two days are one story within 3 days, two within 12 hours."""
+    feeds = [str(MESSY / name) for name in ("northwire.xml", "valley-courier.xml")]
+
+    def strike_items(*window: str) -> list[set[str]]:
+        result = newsbot(
+            "digest", "--format", "json", "--summariser", "extractive", "--max-items", "50",
+            *window, "--feeds", *feeds,
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        return [
+            {s["name"] for s in item["sources"]}
+            for item in result.digest()["items"]
+            if "Port Selwyn" in item["headline"]
+        ]
+
+    assert strike_items() == [{"Northwire", "Valley Courier"}]
+    assert sorted(map(sorted, strike_items("--story-window", "12h"))) == [
+        ["Northwire"],
+        ["Valley Courier"],
+    ]
