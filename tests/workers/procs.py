@@ -92,7 +92,7 @@ class Cluster:
         out, _ = await asyncio.wait_for(process.communicate(), 60)
         return process.returncode or 0, out.decode()
 
-    async def start(self, name: str, *args: str) -> Proc:
+    async def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Proc:
         log = self.logs / f"{name}.log"
         with log.open("wb") as stderr:
             process = await asyncio.create_subprocess_exec(
@@ -103,7 +103,7 @@ class Cluster:
                 "--no-tick",
                 *args,
                 cwd=REPO,
-                env={**os.environ, **WORKER_ENV, "NEWSBOT_DATABASE_URL": self.url},
+                env={**os.environ, **WORKER_ENV, "NEWSBOT_DATABASE_URL": self.url, **(env or {})},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=stderr,

@@ -23,6 +23,7 @@ from bot.store.digests import idempotency_key
 from bot.store.schema import OutboxRow
 from tests.channels.helpers import add_channel, add_feed_with_articles, article, utc
 from tests.conftest import postgres_url_or_skip
+from tests.fakes.fake_openai import FakeOpenAI, Reply
 from tests.fakes.webhook_sink import RecordingSink
 from tests.workers.procs import Cluster, Proc, cluster, wait_until
 
@@ -187,3 +188,39 @@ async def test_a_second_sender_waits_and_takes_over_within_seconds_of_the_first_
 
 async def _logged(proc: Proc, text: str) -> bool:
     return text in proc.text()
+
+
+async def test_a_worker_killed_mid_build_has_its_job_retried_and_the_digest_posted_once(
+    scale: Cluster, sink: RecordingSink
+) -> None:
+    now, key = await due_channel(scale.db)
+    async with FakeOpenAI() as llm:
+        llm.script(Reply(content="{}", delay_s=60))  # the build waits on the LLM: kill it there
+        env = {
+            "NEWSBOT_DIGEST__SUMMARISER": "llm",
+            "NEWSBOT_LLM__BASE_URL": llm.base_url,
+            "NEWSBOT_LLM__API_KEY": "sk-test",
+            "NEWSBOT_LLM__MAX_RETRIES": "0",
+        }
+        first = await scale.start("builder-1", "--queues", "tick,build", env=env)
+        await scale.start("sender", "--send", "webhook", "--webhook", sink.url)
+        await scale.jobs.tasks["newsbot.tick"].defer_async(timestamp=int(now.timestamp()))
+        await wait_until(lambda: _llm_asked(llm), timeout=30)
+        first.kill_9()
+        await first.process.wait()
+
+        llm.script(Reply(content="{}"))  # answers at once now (unusable: the fallback writes)
+        second = await scale.start("builder-2", "--queues", "tick,build", env=env)
+        for minute in range(1, 60):
+            await scale.tick(now + timedelta(minutes=minute))
+            if sink.posts:
+                break
+            await asyncio.sleep(0.2)
+        await scale.tick(now + timedelta(minutes=60))
+    assert sink.keys() == [key], scale.tails()
+    assert "build_digests" in first.text() and "build_digests" in second.text()
+    assert "its worker stopped answering" in second.text()
+
+
+async def _llm_asked(llm: FakeOpenAI) -> bool:
+    return bool(llm.chat_requests)
