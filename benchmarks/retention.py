@@ -239,22 +239,17 @@ async def run(args: argparse.Namespace) -> None:
             f"{args.feeds} feeds polled every 15 min for {args.days} days, about "
             f"{args.per_day:g} new items per feed per day; {CHANNELS} channels with a daily digest"
         )
-        off = await simulate(
-            Path(folder),
-            "off",
-            feeds=args.feeds,
-            days=args.days,
-            per_day=args.per_day,
-            keep_days=0,
-        )
-        on = await simulate(
-            Path(folder),
-            "on",
-            feeds=args.feeds,
-            days=args.days,
-            per_day=args.per_day,
-            keep_days=args.keep_days,
-        )
+        off, on = [
+            await simulate(
+                Path(folder),
+                label,
+                feeds=args.feeds,
+                days=args.days,
+                per_day=args.per_day,
+                keep_days=keep,
+            )
+            for label, keep in (("off", 0), ("on", args.keep_days))
+        ]
     print()
     print(
         f"{'day':>5} {'retention off (MB)':>20} {f'on, {args.keep_days} d (MB)':>20} {'on/off':>8}"

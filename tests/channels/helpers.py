@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.channels.daily import BuildDeps
-from bot.channels.delivery import PostError, PostResult
+from bot.channels.delivery import Poster, PostError, PostResult
+from bot.channels.scheduler import Scheduler
 from bot.channels.timing import latest_digest_at, parse_zone
+from bot.clock import utc_now
+from bot.config import FetchSettings
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import ParserPool
+from bot.feeds.poll import PollOutcome, poll_feeds
 from bot.models import Article, ChannelRef, Digest
 from bot.store import channels as channel_store
 from bot.store.articles import ArticleStore
@@ -196,3 +204,25 @@ async def tick_at(app: App, clock: Clock, channel_id: int, at: datetime) -> Reco
     poster = RecordingPoster()
     await app.scheduler({"test": poster}).tick()
     return poster
+
+
+@asynccontextmanager
+async def polling_scheduler(
+    db: Database, settings: FetchSettings, posters: Mapping[str, Poster], **options: Any
+) -> AsyncIterator[Scheduler]:
+    """A Scheduler on the real clock that really polls (fetcher, in-process parser),
+    builds extractive digests and delivers through `posters`; stopped on the way out."""
+    summariser = ExtractiveSummariser()
+    deps = BuildDeps(db=db, summariser_for=lambda _mode: summariser, clock=utc_now)
+    async with Fetcher(settings) as fetcher, ParserPool(in_process=True) as parser:
+
+        async def poll(ids: Sequence[int], at: datetime) -> Sequence[PollOutcome]:
+            return await poll_feeds(db, fetcher, parser, ids, now=at, settings=settings)
+
+        scheduler = Scheduler(
+            db=db, build=deps, posters=dict(posters), clock=utc_now, poll_feeds=poll, **options
+        )
+        try:
+            yield scheduler
+        finally:
+            await scheduler.stop()

@@ -8,37 +8,23 @@ digests, a digest due meanwhile waited for the whole pass.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from bot.channels.daily import BuildDeps
-from bot.channels.scheduler import Scheduler
 from bot.channels.timing import latest_digest_at, parse_zone
-from bot.clock import utc_now
 from bot.config import FetchSettings
-from bot.feeds.fetch import Fetcher
-from bot.feeds.parse import ParserPool
-from bot.feeds.poll import PollOutcome, poll_feeds
 from bot.store.db import Database
 from bot.store.feeds import FeedStore
 from bot.store.schema import ChannelRow, FeedRow
-from bot.summarise.extractive import ExtractiveSummariser
 from tests.channels.helpers import (
     RecordingPoster,
     add_channel,
     add_feed_with_articles,
     article,
+    polling_scheduler,
 )
 from tests.fakes.feed_server import FeedServer
-
-
-def real_time_deps(db: Database) -> BuildDeps:
-    """Digest building on the real clock, with the extractive summariser."""
-    summariser = ExtractiveSummariser()
-    return BuildDeps(db=db, summariser_for=lambda _mode: summariser, clock=utc_now)
-
 
 SLOW = b'<rss version="2.0"><channel><title>Slow</title></channel></rss>'
 
@@ -63,27 +49,14 @@ async def test_a_due_digest_goes_out_while_slow_feeds_trickle(db: Database) -> N
         for n in range(8):
             server.serve(f"/slow{n}.xml", SLOW * 100, trickle_s=1.0)
             await feeds.add(server.url(f"/slow{n}.xml"), now=now - timedelta(minutes=1))
-        async with Fetcher(settings) as fetcher, ParserPool(in_process=True) as parser:
-
-            async def poll(ids: Sequence[int], at: datetime) -> Sequence[PollOutcome]:
-                return await poll_feeds(db, fetcher, parser, ids, now=at, settings=settings)
-
-            scheduler = Scheduler(
-                db=db,
-                build=real_time_deps(db),
-                posters={poster.platform: poster},
-                clock=lambda: datetime.now(UTC),
-                poll_feeds=poll,
-            )
+        posters = {poster.platform: poster}
+        async with polling_scheduler(db, settings, posters) as scheduler:
             started = clock.monotonic()
-            try:
-                await scheduler.tick()
-                took = clock.monotonic() - started
-                async with db.session() as session:
-                    query = select(FeedRow.next_poll_at).where(FeedRow.url.like("%/slow%"))
-                    claimed = (await session.scalars(query)).all()
-            finally:
-                await scheduler.stop()
+            await scheduler.tick()
+            took = clock.monotonic() - started
+            async with db.session() as session:
+                query = select(FeedRow.next_poll_at).where(FeedRow.url.like("%/slow%"))
+                claimed = (await session.scalars(query)).all()
         requested = sum(len(server.requests_for(f"/slow{n}.xml")) for n in range(8))
     assert len(poster.posts) == 1
     assert took < 10  # the pass over the slow feeds alone takes 80 s
@@ -98,25 +71,10 @@ async def test_a_poll_pass_ends_at_its_deadline(db: Database) -> None:
     with FeedServer() as server:
         server.serve("/endless.xml", SLOW * 1000, trickle_s=1.0)
         feed = await FeedStore(db).add(server.url("/endless.xml"), now=now - timedelta(minutes=1))
-        async with Fetcher(settings) as fetcher, ParserPool(in_process=True) as parser:
-
-            async def poll(ids: Sequence[int], at: datetime) -> Sequence[PollOutcome]:
-                return await poll_feeds(db, fetcher, parser, ids, now=at, settings=settings)
-
-            scheduler = Scheduler(
-                db=db,
-                build=real_time_deps(db),
-                posters={},
-                clock=lambda: datetime.now(UTC),
-                poll_feeds=poll,
-                poll_deadline_s=1.5,
-                poll_head_start_s=5.0,
-            )
+        options = {"poll_deadline_s": 1.5, "poll_head_start_s": 5.0}
+        async with polling_scheduler(db, settings, {}, **options) as scheduler:
             started = clock.monotonic()
-            try:
-                report = await scheduler.tick()
-            finally:
-                await scheduler.stop()
+            report = await scheduler.tick()
     assert clock.monotonic() - started < 4
     assert report.feeds_polled == 1
     stored = await FeedStore(db).get(feed.id)

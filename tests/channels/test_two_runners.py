@@ -5,41 +5,29 @@ and posts that take longer than the lease."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import update
 
-from bot.channels.daily import BuildDeps
 from bot.channels.delivery import DeliveryPolicy, PostResult
-from bot.channels.scheduler import Scheduler
 from bot.channels.timing import latest_digest_at, parse_zone
-from bot.clock import utc_now
-from bot.config import FetchSettings, SchedulerSettings
-from bot.feeds.fetch import Fetcher
-from bot.feeds.parse import ParserPool
-from bot.feeds.poll import PollOutcome, poll_feeds
+from bot.config import FetchSettings, SchedulerSettings, load_settings
+from bot.errors import ConfigError
 from bot.models import ChannelRef, Digest
 from bot.store.db import Database
 from bot.store.feeds import FeedStore
 from bot.store.schema import ChannelRow
-from bot.summarise.extractive import ExtractiveSummariser
 from tests.channels.helpers import (
     RecordingPoster,
     add_channel,
     add_feed_with_articles,
     article,
+    polling_scheduler,
 )
 from tests.conftest import DbTarget
 from tests.fakes.feed_server import FeedServer
-
-
-def real_time_deps(db: Database) -> BuildDeps:
-    """Digest building on the real clock, with the extractive summariser."""
-    summariser = ExtractiveSummariser()
-    return BuildDeps(db=db, summariser_for=lambda _mode: summariser, clock=utc_now)
-
 
 FEEDS = 30
 CHANNELS = 12
@@ -104,26 +92,14 @@ async def run_ticks(
     db: Database, poster: RecordingPoster, rounds: int, *, after_s: float = 0
 ) -> None:
     await asyncio.sleep(after_s)
-    async with Fetcher(SETTINGS) as fetcher, ParserPool(in_process=True) as parser:
-
-        async def poll(ids: Sequence[int], at: datetime) -> Sequence[PollOutcome]:
-            return await poll_feeds(db, fetcher, parser, ids, now=at, settings=SETTINGS)
-
-        scheduler = Scheduler(
-            db=db,
-            build=real_time_deps(db),
-            posters={poster.platform: poster},
-            clock=lambda: datetime.now(UTC),
-            poll_feeds=poll,
-            policy=DeliveryPolicy(lease_s=LEAST_LEASE_S),
-            poll_head_start_s=0.1,
-        )
-        try:
-            for _ in range(rounds):
-                await scheduler.tick()
-                await asyncio.sleep(0.3)
-        finally:
-            await scheduler.stop()
+    policy = DeliveryPolicy(lease_s=LEAST_LEASE_S)
+    posters = {poster.platform: poster}
+    async with polling_scheduler(
+        db, SETTINGS, posters, policy=policy, poll_head_start_s=0.1
+    ) as scheduler:
+        for _ in range(rounds):
+            await scheduler.tick()
+            await asyncio.sleep(0.3)
 
 
 async def test_two_runners_poll_each_due_feed_once(db_target: DbTarget) -> None:
@@ -157,3 +133,16 @@ async def test_a_post_outlasting_the_lease_is_not_posted_again_by_another_runner
         await first.close()
         await second.close()
     assert sorted(poster.keys()) == sorted(keys)  # every digest, each once
+
+
+def test_a_lease_too_short_to_renew_is_refused_in_one_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two runners with a 0.05 s lease posted 9 of 40 digests twice before it was checked.
+    monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
+    monkeypatch.setenv("NEWSBOT_SCHEDULER__DELIVERY_LEASE_S", "0.05")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert message.startswith("invalid setting scheduler.delivery_lease_s")
+    assert "greater than or equal to 1" in message and "\n" not in message
