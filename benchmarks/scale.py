@@ -8,8 +8,11 @@ For each worker count it makes a database of its own on the local server
 (`newsbot_bench_<pid>_<n>`, dropped afterwards), prepares it with `newsbot db upgrade`, seeds
 the feeds (each served by the loopback feed server, three fresh items each) and the channels
 (channel i follows feed i mod feeds), and starts the worker processes plus one webhook sender
-(`newsbot worker --send webhook`) posting to a recording sink that accepts at most 50 posts in
-any one-second window and answers 429 (Retry-After: 1) beyond that, as a platform would. The
+(`newsbot worker --send webhook`) posting to a recording sink that enforces 50 posts/s in one
+of two ways (`--sink`): `refuse` accepts at most 50 posts in any one-second window and answers
+429 (Retry-After: 1) beyond that, as a platform's API does; `hold` keeps each request open
+until its slot (one every 20 ms), as a client library that waits out the rate limit does, so
+the wave's time shows whether building and queueing keep the platform's pipe full. The
 benchmark is the cron: it defers the minute tick itself (workers run with --no-tick), once a
 minute of wall time, as the queue's periodic deferrer does.
 
@@ -94,8 +97,10 @@ def feed_body(feed: int, when: datetime) -> bytes:
 class Sink:
     """The platform: records posts, accepts at most POSTS_PER_S in any one-second window."""
 
+    mode: str = "refuse"  # or "hold": see the module doc
     accepted: list[tuple[str, float]] = field(default_factory=list)  # (key, monotonic time)
     refused: int = 0
+    _next_slot: float = 0.0
     _window: list[float] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -122,8 +127,13 @@ class Sink:
         if "notice" in body:
             return web.json_response({})
         now = time.monotonic()
+        if self.mode == "hold":
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + 1 / POSTS_PER_S
+            await asyncio.sleep(slot - now)
+            now = time.monotonic()
         self._window = [t for t in self._window if now - t < 1.0]
-        if len(self._window) >= POSTS_PER_S:
+        if self.mode == "refuse" and len(self._window) >= POSTS_PER_S:
             self.refused += 1
             return web.json_response({}, status=429, headers={"Retry-After": "1"})
         self._window.append(now)
@@ -170,6 +180,7 @@ class Result:
     lost: int
     db_bytes: int
     peak_rss: dict[str, int]
+    sink_mode: str
 
     @property
     def bound_s(self) -> float:
@@ -292,14 +303,14 @@ async def wait_for(
 
 
 async def run_one(
-    workers: int, feeds: int, channels: int, server: FeedServer, logs: Path
+    workers: int, feeds: int, channels: int, server: FeedServer, logs: Path, sink_mode: str
 ) -> Result:
     name = f"newsbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await on_server(f'CREATE DATABASE "{name}"')
     url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
     db = await open_database(url)
     procs: list[Proc] = []
-    sink = Sink()
+    sink = Sink(mode=sink_mode)
     stop_sampling = asyncio.Event()
     try:
         upgrade = await newsbot(url, "db", "upgrade", log=logs / "upgrade.log")
@@ -326,7 +337,14 @@ async def run_one(
             )
         )
         sampler = asyncio.create_task(sample_memory(procs, stop_sampling))
-        await asyncio.sleep(3)  # the processes connect and start listening
+
+        async def all_listening() -> bool:  # each process registers when it starts taking jobs
+            async with db.session() as session:
+                found = await session.scalar(text("SELECT count(*) FROM procrastinate_workers"))
+            return int(found or 0) >= len(procs)
+
+        if not await wait_for(all_listening, 120):
+            raise RuntimeError(f"the workers did not start; see {logs}")
 
         # Phase 1: polling. Ticks as of a minute ago, so the articles predate the wave.
         poll_at = now.replace(second=0) - timedelta(minutes=1)
@@ -384,6 +402,7 @@ async def run_one(
             lost=channels - len(posted),
             db_bytes=db_bytes,
             peak_rss=peak,
+            sink_mode=sink_mode,
         )
     finally:
         stop_sampling.set()
@@ -416,6 +435,7 @@ def report(results: list[Result]) -> str:
     base = results[0]
     lines = [
         f"{base.channels:,} channels over {base.feeds:,} feeds; sink {POSTS_PER_S} posts/s "
+        f"({results[0].sink_mode}) "
         f"(bound {base.bound_s:.1f} s); cores: {os.cpu_count()}",
         "workers | feeds/s | x1w | poll jobs/s | wave s | wave/bound | wave jobs/s | 429s | "
         "dup | lost | PG MB | peak MB worker/sender",
@@ -432,7 +452,9 @@ def report(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-async def run(scale: float, worker_counts: list[int], channels: int, feeds: int) -> int:
+async def run(
+    scale: float, worker_counts: list[int], channels: int, feeds: int, sink_mode: str
+) -> int:
     channels, feeds = max(int(channels * scale), 1), max(int(feeds * scale), 1)
     results = []
     with FeedServer(hosts=FEED_HOSTS) as server, tempfile.TemporaryDirectory() as folder:
@@ -442,7 +464,7 @@ async def run(scale: float, worker_counts: list[int], channels: int, feeds: int)
             print(
                 f"running {workers} worker(s): {channels:,} channels, {feeds:,} feeds", flush=True
             )
-            results.append(await run_one(workers, feeds, channels, server, logs))
+            results.append(await run_one(workers, feeds, channels, server, logs, sink_mode))
             server.reset_records()
     print(report(results))
     bad = any(r.duplicates or r.lost for r in results)
@@ -457,9 +479,10 @@ def main() -> int:
         "--scale", type=float, default=1.0, help="multiply channels and feeds (e.g. 0.01)"
     )
     parser.add_argument("--workers", default="1,2,4", help="worker counts to compare")
+    parser.add_argument("--sink", choices=("refuse", "hold"), default="refuse")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
-    return asyncio.run(run(args.scale, counts, args.channels, args.feeds))
+    return asyncio.run(run(args.scale, counts, args.channels, args.feeds, args.sink))
 
 
 if __name__ == "__main__":
