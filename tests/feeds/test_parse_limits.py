@@ -107,3 +107,14 @@ async def test_parser_workers_ignore_stop_signals_sent_to_the_group() -> None:
         parsed = await pool.parse(feed(3), url=FEED_URL, fetched_at=NOW)
         assert await loop.run_in_executor(pool._executor, os.getpid) == worker
     assert len(parsed.articles) == 3
+
+
+async def test_a_huge_feed_does_not_hold_up_the_others() -> None:
+    huge = feed(6000)  # seconds of feedparser work in one worker
+    async with ParserPool(2) as pool:
+        slow = asyncio.ensure_future(pool.parse(huge, url=FEED_URL, fetched_at=NOW))
+        await asyncio.sleep(0.2)  # the huge one is being parsed
+        small = asyncio.ensure_future(pool.parse(feed(3), url=FEED_URL, fetched_at=NOW))
+        done, _ = await asyncio.wait({slow, small}, return_when=asyncio.FIRST_COMPLETED)
+        assert small in done and slow not in done
+        assert len((await slow).articles) == ParseLimits().max_items
