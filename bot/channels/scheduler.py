@@ -65,6 +65,15 @@ FIRST_BATCH = 50
 Delivery = tuple[int, ReadyPost | None]  # an outbox row, and its contents when just built
 
 
+def feed_disabled_notice(outcome: PollOutcome) -> str:
+    """What the channels following a feed are told when it was disabled."""
+    return (
+        f"The feed {outcome.name or outcome.url} was disabled after repeated failures "
+        f"({outcome.error.rstrip('.')}). New articles from it will not appear until the "
+        "operator re-enables it (newsbot feeds enable)."
+    )
+
+
 @dataclass
 class TickReport:
     """What one tick did (logged, and read by tests and the benchmark)."""
@@ -205,11 +214,7 @@ class Scheduler:
         disabled feed is never due again until the operator re-enables it)."""
         async with self.db.session() as session:
             followers = await channel_store.channels_following_feed(session, outcome.feed_id)
-        text = (
-            f"The feed {outcome.name or outcome.url} was disabled after repeated failures "
-            f"({outcome.error.rstrip('.')}). New articles from it will not appear until the "
-            "operator re-enables it (newsbot feeds enable)."
-        )
+        text = feed_disabled_notice(outcome)
         for where in followers:
             poster = self.posters.get(where.platform)
             if poster is None:

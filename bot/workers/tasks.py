@@ -9,7 +9,7 @@ Four tasks, each on its own queue so workers can be split by kind of work:
 - `newsbot.build_digests` (queue `build`): build these channels' digests as due at the tick's
   time, and defer the delivery of each digest stored.
 - `newsbot.deliver` (queue `send.<platform>`): deliver this outbox row, run only by that
-  platform's one sender.
+  platform's one sender; `newsbot.notify` tells a channel that a feed it follows was disabled.
 
 The dependencies of a process (`Units`) reach a task through the worker's context.
 """
@@ -26,13 +26,14 @@ from procrastinate import App, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
 
 from bot.channels.delivery import deliver_outbox_row
+from bot.models import ChannelRef
 from bot.workers.tick import TickPlan, forget_old_summaries, plan_tick
-from bot.workers.units import Units, build_channels
+from bot.workers.units import Units, build_channels, feed_disabled_notices
 
 log = logging.getLogger(__name__)
 
 TICK, POLL, BUILD = "newsbot.tick", "newsbot.poll_feeds", "newsbot.build_digests"
-DELIVER = "newsbot.deliver"
+DELIVER, NOTIFY = "newsbot.deliver", "newsbot.notify"
 TICK_QUEUE, POLL_QUEUE, BUILD_QUEUE = "tick", "poll", "build"
 UNITS_KEY = "newsbot_units"
 EVERY_MINUTE = "* * * * *"
@@ -64,7 +65,12 @@ async def tick(context: JobContext, timestamp: int) -> None:
 
 
 async def poll_feeds(context: JobContext, feed_ids: list[int], timestamp: float) -> None:
-    await _units(context).poll(feed_ids, _at(timestamp))
+    units = _units(context)
+    outcomes = await units.poll(feed_ids, _at(timestamp))
+    for where, text in await feed_disabled_notices(units.db, outcomes):
+        await context.app.configure_task(NOTIFY, queue=send_queue(where.platform)).defer_async(
+            platform=where.platform, workspace=where.workspace, channel=where.channel, text=text
+        )
 
 
 async def build_digests(context: JobContext, channel_ids: list[int], timestamp: float) -> None:
@@ -82,11 +88,27 @@ async def deliver(context: JobContext, outbox_id: int) -> None:
     )
 
 
+async def notify(
+    context: JobContext, platform: str, workspace: str, channel: str, text: str
+) -> None:
+    """Tell a channel something (a feed was disabled); a channel that refuses is logged."""
+    where = ChannelRef(platform, workspace, channel)
+    poster = _units(context).posters.get(platform)
+    if poster is None:
+        log.warning("no %s poster in this sender: %s not told: %s", platform, where.key, text)
+        return
+    try:
+        await poster.notify(where, text)
+    except Exception as error:  # the channel may refuse; the log keeps the reason
+        log.warning("could not tell %s: %s (%s)", where.key, text, error)
+
+
 def register_tasks(app: App, *, periodic_tick: bool = True) -> None:
     """Add newsbot's tasks to `app`; with `periodic_tick` its workers defer the minute tick."""
     app.task(name=POLL, queue=POLL_QUEUE, pass_context=True)(poll_feeds)
     app.task(name=BUILD, queue=BUILD_QUEUE, pass_context=True)(build_digests)
     app.task(name=DELIVER, pass_context=True)(deliver)
+    app.task(name=NOTIFY, pass_context=True)(notify)
     ticking = app.task(name=TICK, queue=TICK_QUEUE, pass_context=True)(tick)
     if periodic_tick:
         app.periodic(cron=EVERY_MINUTE, periodic_id="minute")(ticking)

@@ -21,6 +21,7 @@ from bot.channels.daily import (
     prefetch_articles,
 )
 from bot.channels.delivery import DeliveryPolicy, Poster
+from bot.channels.scheduler import feed_disabled_notice
 from bot.channels.timing import (
     latest_digest_at,
     local_date_of,
@@ -31,6 +32,8 @@ from bot.channels.timing import (
 from bot.clock import Clock
 from bot.digest.compose import BuildCache
 from bot.feeds.poll import PollOutcome
+from bot.models import ChannelRef
+from bot.store import channels as channel_store
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -85,3 +88,17 @@ async def build_channels(
         except Exception:
             log.exception("building the digest of channel %d failed", job.channel_id)
     return outcomes
+
+
+async def feed_disabled_notices(
+    db: Database, outcomes: Sequence[PollOutcome]
+) -> list[tuple[ChannelRef, str]]:
+    """For each feed these polls disabled: every following channel, and what to tell it (once:
+    a disabled feed is never polled again until the operator re-enables it)."""
+    notices: list[tuple[ChannelRef, str]] = []
+    for outcome in outcomes:
+        if outcome.status == "disabled":
+            async with db.session() as session:
+                followers = await channel_store.channels_following_feed(session, outcome.feed_id)
+            notices.extend((where, feed_disabled_notice(outcome)) for where in followers)
+    return notices

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from procrastinate import App
 from procrastinate.testing import InMemoryConnector
+from sqlalchemy import update
 
 from bot.channels.timing import PERIOD_PREFIX, next_digest_at, parse_time, parse_zone
 from bot.feeds.poll import PollOutcome
@@ -17,6 +18,7 @@ from bot.store import channels as channel_store
 from bot.store.db import Database
 from bot.store.digests import idempotency_key
 from bot.store.feeds import FeedStore
+from bot.store.schema import FeedRow
 from bot.workers.tasks import BUILD, POLL, TICK, UNITS_KEY, register_tasks
 from bot.workers.units import Units
 from tests.channels.helpers import (
@@ -45,10 +47,20 @@ async def opened(jobs: App) -> AsyncIterator[App]:
         yield jobs
 
 
-def units(db: Database, clock: Clock, poster: RecordingPoster, polled: list[int]) -> Units:
+def units(
+    db: Database,
+    clock: Clock,
+    poster: RecordingPoster,
+    polled: list[int],
+    disabled: Sequence[int] = (),
+) -> Units:
     async def poll(feed_ids: Sequence[int], now: datetime) -> list[PollOutcome]:
         polled.extend(feed_ids)  # the poll itself is the feed stage's, tested there
-        return []
+        return [
+            PollOutcome(i, f"https://news.example/{i}", "disabled", error="HTTP 410 Gone.")
+            for i in feed_ids
+            if i in disabled
+        ]
 
     return Units(
         db=db,
@@ -134,3 +146,22 @@ async def test_the_tick_defers_batches_and_never_hands_out_claimed_work_twice(
     # Claimed: a second tick a minute later (the polls "still running") defers no poll.
     ran = await tick_and_run(opened, work, now + timedelta(minutes=1))
     assert POLL not in ran and len(polled) == 5
+
+
+async def test_channels_are_told_once_when_a_poll_disables_their_feed(
+    db: Database, opened: App
+) -> None:
+    now = utc(2026, 4, 1, 10)
+    channel_id, where = await add_channel(db, now)
+    feed_id = await add_feed_with_articles(db, channel_id, [], fetched_at=now)
+    async with db.session() as session:  # due now, and its last poll disables it
+        await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(next_poll_at=now))
+    poster = RecordingPoster()
+    work = units(db, Clock(now), poster, [], disabled=[feed_id])
+
+    ran = await tick_and_run(opened, work, now)
+    assert ran == [TICK, POLL, "newsbot.notify"]
+    assert [(w, text[:40]) for w, text in poster.notices] == [
+        (where, f"The feed https://news.example/{feed_id} was disa")
+    ]
+    assert "HTTP 410 Gone" in poster.notices[0][1]
