@@ -155,3 +155,39 @@ def test_a_negating_prefix_dropped_or_added_is_refused() -> None:
     assert dropped is not None and "negation of 'able'" in dropped, dropped
     added = harbour("Fishing boats were unable to shelter in the outer basin.")
     assert added is not None and "negates 'able'" in added, added
+
+
+REPORT = Article(
+    id="a-report",
+    url="https://valley-times.example/report",
+    title="Engineer presents bridge report",
+    text=(
+        "Engineer Paul Okafor presented his report on the old bridge on Monday. "
+        "The 52-year-old thanked the crews who had worked through the winter with council "
+        "leader Ruth Adeyemi. "
+        "Repairs will begin in March."
+    ),
+    outlet="Valley Times",
+    published=datetime(2026, 11, 30, tzinfo=UTC),
+)
+
+
+def test_a_name_later_in_the_passage_is_not_the_subject_of_its_verb() -> None:
+    # "The 52-year-old thanked...": Okafor, named before; Adeyemi comes after the verb.
+    text = "Okafor thanked the crews who had worked through the winter."
+    assert judge_sentence(text, (REPORT,), allowed_urls=[REPORT.url]).reason is None
+
+
+def test_a_name_before_the_verb_in_the_passage_is_its_subject() -> None:
+    text = "Okafor told the council repairs will begin in March."
+    article = Article(
+        id="a-report-2",
+        url=REPORT.url,
+        title="",
+        text="Engineer Paul Okafor presented the report. "
+        "Council leader Ruth Adeyemi told the council repairs will begin in March.",
+        outlet="Valley Times",
+        published=REPORT.published,
+    )
+    reason = judge_sentence(text, (article,), allowed_urls=[article.url]).reason
+    assert reason is not None and "someone other than 'Okafor'" in reason, reason

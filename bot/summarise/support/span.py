@@ -38,6 +38,10 @@ BIND_REACH = 2
 # least length of what they stand before.
 NEGATING_PREFIXES = ("un", "non", "in", "im", "il", "ir")
 PREFIXED_MIN = 4
+# The subject of a word in a passage stands at most this many claim words before it.
+ACTOR_REACH = 4
+# Verbs that make a name the speaker of its passage.
+SPEECH = frozenset({"said", "says", "told", "added", "stated", "announced", "wrote", "according"})
 # Scale words belong to their figure ("4.2 million euros"): not what the figure counts.
 SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "cent", "per"})
 # Capitalised but nobody: the days and months of "on Thursday the minister said".
@@ -225,19 +229,35 @@ def _other_actor(needed: list[Token], passages: Sequence[Passage]) -> str | None
 
 
 def _said_of_another(passage: Passage, word: str, name: str, named: set[str]) -> bool:
-    """Whether `passage` says `word` of a name the sentence lacks, and not of `name`."""
+    """Whether `passage` says `word` of a name the sentence lacks, and not of `name`: a name
+    among the `ACTOR_REACH` claim words before it (its subject), none of them a pronoun, or
+    the passage's speaker ("..., chair Ines Moreau said")."""
     if name in passage.keys:
         return False
-    for token in passage.tokens:
+    before: list[Token] = []
+    # The first word is capitalised by position: "Opposition councillor Berg" names Berg.
+    for position, token in enumerate(passage.tokens):
         if token.key == word:
             break
         if token.key in PRONOUNS:
             return False  # "he said": perhaps the sentence's name, named before
-    # The first word is capitalised by position: "Opposition councillor Berg" names Berg.
-    return any(
-        t.kind == "name" and t.key not in named and t.key not in CALENDAR
-        for t in passage.tokens[1:]
-    )
+        if token.claims and position > 0:
+            before.append(token)
+    return any(_another(t, named) for t in [*before[-ACTOR_REACH:], *_speakers(passage)])
+
+
+def _another(token: Token, named: set[str]) -> bool:
+    return token.kind == "name" and token.key not in named and token.key not in CALENDAR
+
+
+def _speakers(passage: Passage) -> list[Token]:
+    """The names right before or after a speech verb ("Moreau said", "said Moreau")."""
+    tokens = passage.tokens
+    found: list[Token] = []
+    for position, token in enumerate(tokens):
+        if token.key in SPEECH:
+            found.extend(t for t in tokens[max(1, position - 1) : position + 3] if t.claims)
+    return found
 
 
 def _named_in_full(needed: list[Token], i: int, keys: frozenset[str], index: ArticleIndex) -> bool:
