@@ -165,3 +165,29 @@ async def test_channels_are_told_once_when_a_poll_disables_their_feed(
         (where, f"The feed https://news.example/{feed_id} was disa")
     ]
     assert "HTTP 410 Gone" in poster.notices[0][1]
+
+
+async def test_after_downtime_the_first_tick_catches_up_once(db: Database, opened: App) -> None:
+    # Due 2026-03-29 07:00 Berlin; no worker ran until 2026-04-01 05:30 UTC (07:30 local).
+    channel_id, where = await add_channel(
+        db, utc(2026, 3, 28, 12), channel="late", timezone=BERLIN, time="07:00"
+    )
+    await add_feed_with_articles(
+        db,
+        channel_id,
+        [article(n, utc(2026, 3, 31, 20)) for n in range(3)],
+        fetched_at=utc(2026, 3, 31, 20),
+    )
+    async with db.session() as session:
+        await channel_store.set_next_digest(session, channel_id, utc(2026, 3, 29, 5))
+    poster = RecordingPoster()
+    work = units(db, Clock(utc(2026, 4, 1, 5, 30)), poster, [])
+
+    await tick_and_run(opened, work, utc(2026, 4, 1, 5, 30))
+    await tick_and_run(opened, work, utc(2026, 4, 1, 5, 31))
+    assert [key for _, _, key in poster.posts] == [
+        idempotency_key(where.key, f"{PERIOD_PREFIX}2026-04-01")
+    ]
+    async with db.session() as session:
+        (channel,) = await channel_store.channels_by_ids(session, [channel_id])
+    assert channel.next_digest_at == utc(2026, 4, 2, 5, 0)
