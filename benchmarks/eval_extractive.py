@@ -48,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 from bot.cli.digest_cmd import job_from_line  # noqa: E402
 from bot.digest.render import digest_from_dict, item_summary_text  # noqa: E402
 from bot.models import Article, DigestItem, Sentence, Source  # noqa: E402
-from bot.summarise import extractive  # noqa: E402
+from bot.summarise import candidates as candidates_module  # noqa: E402
+from bot.summarise import extractive, facts  # noqa: E402
 from bot.summarise.cluster import cluster_articles  # noqa: E402
 
 # Loaded wording of the seed article (partisan commentary on a news event) that a neutral
@@ -456,13 +457,13 @@ def clustering(eval_dir: Path) -> list[dict[str, Any]]:
 def _shown_sentences(line: dict[str, Any]) -> tuple[list[Sentence], tuple[Source, ...]]:
     """Every sentence the summariser may show for one batch line, tagged with its outlet."""
     articles = job_from_line(1, json.dumps(line)).story.articles
-    candidates = extractive._candidates(articles, english=True)
+    candidates = candidates_module.collect_candidates(articles, english=True)
     multi = len({a.outlet for a in articles}) > 1
     scored = extractive._content_scores(candidates, articles, multi=multi)
     usable = extractive._neutral_scores(scored, wanted=len(scored))
     sources = extractive._sources(articles)
     shown = [
-        Sentence(s.candidate.text, (extractive._source_of(s.candidate.article, sources),))
+        Sentence(s.candidate.text, (facts.source_of(s.candidate.article, sources),))
         for s in usable
     ]
     return shown, sources

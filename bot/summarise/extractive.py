@@ -3,7 +3,7 @@
 For one story (one or more outlets) it splits every article into sentences, drops the ones
 that cannot stand alone (captions, boilerplate, fragments), scores the rest by centrality
 (similarity to the whole story), position (news puts the key fact first), coverage (how
-strongly other outlets report the same thing) and neutrality (see `neutral.py`), then picks
+strongly other outlets report the same thing) and neutrality (see `neutral/`), then picks
 sentences greedily with a redundancy penalty (MMR) inside a sentence and word budget. Each
 shown sentence carries every outlet whose own sentence says the same; where outlets give
 different figures for the same thing, both sentences are shown, each with its outlet.
@@ -18,13 +18,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.models import Article, DigestItem, Sentence, Source, Story
-from bot.summarise import furniture, grounding, headline, neutral, opinion
-from bot.summarise.sentences import (
-    STOPWORDS,
-    content_words,
-    iter_sentences,
-    strip_dateline,
+from bot.summarise import furniture, headline, neutral, opinion
+from bot.summarise.candidates import (
+    LETTERS,
+    MAX_WORDS_SENTENCE,
+    Candidate,
+    collect_candidates,
+    cosine,
+    looks_english,
 )
+from bot.summarise.facts import (
+    SAME_CLAIM,
+    add_disagreements,
+    differences_note,
+    same_fact,
+    supporting,
+)
+from bot.summarise.sentences import content_words, strip_dateline
 
 # Weights of the sentence score (tuned on public news sets, see docs/NEUTRALITY.md).
 W_CENTRALITY = 1.0
@@ -57,89 +67,20 @@ PARTISAN_SHARE = 0.2
 PARTISAN_SENTENCES = 1
 STRICT_LOADED_LIMIT = 0.5
 W_ATTRIBUTED_STRICT = 0.3
-# Above this similarity a sentence from another outlet says the same thing: merge sources.
-SAME_CLAIM = 0.5
-# Two sentences this similar with different figures are a disagreement worth showing.
-SAME_TOPIC = 0.3
-# Two outlets' sentences this similar that give the same figure state the same fact.
-SAME_FACT_TOPIC = 0.25
-MIN_WORDS = 5
 # A sentence shown only because the article has no better one still needs this many words.
 MIN_FALLBACK_WORDS = 3
-MAX_WORDS_SENTENCE = 70
-_PRIOR_SENTENCES = 5
-MAX_CANDIDATES_PER_ARTICLE = 10
 # Sentences given the neutrality check per summary slot, best content score first.
 _CHECKED_PER_SLOT = 2
-_UNCHECKED = neutral.Loadedness(0.0, False, ())
-
-# Page furniture that feeds leave in article text (checked as plain substrings: fast).
-_BOILERPLATE = (
-    "click here",
-    "read more",
-    "sign up",
-    "subscribe",
-    "follow us",
-    "newsletter",
-    "all rights reserved",
-    "http://",
-    "https://",
-    "www.",
-    "©",
-    "@",
-    "(youtube)",
-    "(video)",
-    "(photo)",
-    "(getty",
-    "(image",
-)
-_FURNITURE_START = (
-    "advertisement",
-    "related",
-    "watch:",
-    "video:",
-    "photo:",
-    "image:",
-    "share ",
-    "scroll down",
-)
 _DANGLING = re.compile(
     r"^(?:He|She|It|They|This|These|Those|That|His|Her|Their|Its|But|And|Also|However|"
     r"Meanwhile|Still|Yet|So|Then|Instead|Indeed)\b"
 )
-_TERMINAL = (".", "!", "?", "。", "！", "？")
-_CLOSED_MIN_WORDS = 9
-_LETTERS = re.compile(r"[^\W\d_]+")
 _QUOTE_MARKS = frozenset("\"“‘'")
-# "(pictured)", "(left)": pointers to photos the reader of a digest cannot see.
-_PHOTO_DIRECTION = re.compile(
-    r"\s*\((?:pictured|above|below|left|right|centre|center|top|bottom|inset|file photo|"
-    r"(?:far|second|third|front|back) (?:left|right|row)|(?:pictured|seen|shown) [\w ,]{1,30})\)",
-    re.IGNORECASE,
-)
-_CLOSERS = "\"”’')]»"
-_NUMBER_CONTEXT = re.compile(r"(\w+)?\s*\b(\d[\d,.]*)\b\s*(\w+)?")
-_TAIL_CLOSE_SINGLE = frozenset((".’", "!’", "?’"))
-_TAIL_CLOSE_STRAIGHT = frozenset(('."', '!"', '?"', ".'", "!'", "?'"))
-_OPEN_STRAIGHT = re.compile(r"(?:^|\s)['\"]\w")
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    text: str
-    article: Article
-    position: int
-    vector: dict[str, float]
-    loaded: neutral.Loadedness
-    words: int
-    # False for a sentence that opens a quotation it does not close: shown alone, the
-    # quotation never ends. It still counts for what the story is about.
-    showable: bool = True
 
 
 @dataclass(frozen=True)
 class _Scored:
-    candidate: _Candidate
+    candidate: Candidate
     score: float
 
 
@@ -165,8 +106,8 @@ class ExtractiveSummariser:
     def summarise_story(self, story: Story, *, max_sentences: int = 3) -> DigestItem:
         """The digest item of one story: neutral headline, attributed sentences, sources."""
         multi = len(story.outlets) > 1
-        english = _looks_english(story.articles)
-        candidates = _candidates(story.articles, english=english)
+        english = looks_english(story.articles)
+        candidates = collect_candidates(story.articles, english=english)
         shares = _commentary_shares(story.articles, candidates) if english else {}
         # One article: its candidates' share is at hand. Several: the opening sentences decide
         # (the candidates' share labelled news reports too often and cost the roundups 0.1-0.3).
@@ -193,15 +134,15 @@ class ExtractiveSummariser:
                 vocabularies=_outlet_vocabularies(story.articles) if multi else None,
             )
             chosen = _select(scored, max_sentences, budget, multi=multi, opinions=opinions)
-            chosen = _add_disagreements(chosen, scored, max_sentences)
-            note = _differences_note(chosen, sources)
+            chosen = add_disagreements(chosen, [s.candidate for s in scored], max_sentences)
+            note = differences_note(chosen, sources)
         if not chosen:
             # Text present means a summary: a short or plainly written article still has one.
             chosen = _first_content_sentence(story.articles)
             if not chosen:  # nothing shown: say why only when there was text to show
                 note = furniture.NOTHING_TO_QUOTE if _has_text(story.articles) else ""
         sentences = tuple(
-            Sentence(text=c.text, sources=_supporting(c, candidates, sources)) for c in chosen
+            Sentence(text=c.text, sources=supporting(c, candidates, sources)) for c in chosen
         )
         if multi and not note:
             sentences = _widest_first(sentences, opinions)
@@ -221,7 +162,7 @@ def _has_text(articles: Sequence[Article]) -> bool:
     return any(a.text.strip() for a in articles)
 
 
-def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
+def _first_content_sentence(articles: Sequence[Article]) -> list[Candidate]:
     """The first sentence of the story that is content and reads as neutral, if any.
 
     Used when no sentence passed the usual bar (too short, no final full stop, a title-like
@@ -240,7 +181,7 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[_Candidate]:
             loaded = neutral.assess(text)
             if loaded.strong or loaded.score >= LOADED_LIMIT:
                 continue
-            return [_Candidate(text, article, 0, {}, loaded, words)]
+            return [Candidate(text, article, 0, {}, loaded, words)]
     return []
 
 
@@ -261,7 +202,7 @@ def _widest_first(
 
 
 def _commentary_shares(
-    articles: Sequence[Article], candidates: list[_Candidate]
+    articles: Sequence[Article], candidates: list[Candidate]
 ) -> dict[str, float]:
     """Each article's share of candidate sentences with strong markers (commentary)."""
     texts: dict[str, list[str]] = {a.id: [] for a in articles}
@@ -288,132 +229,6 @@ def _sources(
     return tuple(seen.values())
 
 
-def _source_of(article: Article, sources: tuple[Source, ...]) -> Source:
-    for source in sources:
-        if source.article_id == article.id:
-            return source
-    return Source(name=article.outlet, url=article.url, article_id=article.id)
-
-
-def _looks_english(articles: Sequence[Article]) -> bool:
-    """English text is full of function words; other languages (and scripts) are not."""
-    sample = " ".join(a.title + " " + a.text[:1000] for a in articles).lower()
-    tokens = _LETTERS.findall(sample)
-    if not tokens:
-        return True
-    function_words = sum(map(STOPWORDS.__contains__, tokens))
-    return function_words / len(tokens) >= 0.15
-
-
-def _usable(sentence: str, title: str) -> bool:
-    words = sentence.count(" ") + 1
-    if not (MIN_WORDS <= words <= MAX_WORDS_SENTENCE):
-        return False
-    # Headlines and captions end without a full stop; a quotation may end on its mark.
-    ends_on_quote = sentence.endswith(tuple(_CLOSERS)) and words >= _CLOSED_MIN_WORDS
-    if not sentence.rstrip(_CLOSERS).endswith(_TERMINAL) and not ends_on_quote:
-        return False
-    lower = sentence.lower()
-    if lower.startswith(_FURNITURE_START) or any(marker in lower for marker in _BOILERPLATE):
-        return False
-    if sentence.rstrip(" .").lower() == title.rstrip(" .").lower():
-        return False
-    if sentence.isupper():
-        return False  # an ALL-CAPS line is a heading or a caption
-    if sentence.lstrip("\"“‘'([")[:1].islower():
-        return False  # the tail of a sentence (or of a quotation) broken across lines
-    if _quote_tail(sentence):
-        return False  # the end of a quotation begun earlier: the speaker is not named
-    long_words = [w for w in sentence.split() if len(w) > 3]
-    capitalised = sum(1 for w in long_words if w[0].isupper())
-    return capitalised < 0.7 * len(long_words)  # a Title Case Line is a headline
-
-
-def _quote_left_open(sentence: str) -> bool:
-    """ "“It is not rude to people.": opens a quotation that ends in a later sentence."""
-    return (
-        sentence.count("“") > sentence.count("”")
-        or sentence.count("‘") > sentence.count("’")  # ’ is also an apostrophe: only more ‘
-        or sentence.count('"') % 2 == 1
-    )
-
-
-def _quote_tail(sentence: str) -> bool:
-    """ "I missed it all.’": closes a quotation that this sentence never opened."""
-    if sentence.count("”") > sentence.count("“"):
-        return True
-    end = sentence[-2:]
-    if end in _TAIL_CLOSE_SINGLE:
-        return "‘" not in sentence
-    if end in _TAIL_CLOSE_STRAIGHT:
-        return sentence.count(end[-1]) % 2 == 1 and not _OPEN_STRAIGHT.search(sentence)
-    return False
-
-
-def _candidates(articles: Sequence[Article], *, english: bool) -> list[_Candidate]:
-    """Sentences that can stand alone, with TF-IDF vectors (neutrality is checked later).
-
-    Only the first `MAX_CANDIDATES_PER_ARTICLE` usable sentences of an article compete: news
-    puts what matters first, and the tail of a long article costs time without changing
-    the choice.
-    """
-    raw: list[tuple[str, Article, int, dict[str, int]]] = []
-    unshowable: set[int] = set()
-    for article in articles:
-        if furniture.is_link_post(article.title):
-            continue  # a list of other pages: nothing in it is this story's content
-        position = 0
-        for sentence in iter_sentences(article.text):
-            if position >= MAX_CANDIDATES_PER_ARTICLE:
-                break
-            text = strip_dateline(sentence) if position == 0 else sentence
-            if "(" in text:
-                text = _PHOTO_DIRECTION.sub("", text)
-            if furniture.is_furniture(text):
-                continue  # sponsor reads, captions, polls, pasted logs: never content
-            if english and not _usable(text, article.title):
-                continue
-            if _quote_left_open(text):
-                unshowable.add(len(raw))
-            raw.append((text, article, position, _counts(content_words(text))))
-            position += 1
-    df: dict[str, int] = {}
-    for *_, counts in raw:
-        for term in counts:
-            df[term] = df.get(term, 0) + 1
-    n = len(raw) + _PRIOR_SENTENCES
-    idf = {term: math.log(n / count) for term, count in df.items()}
-    out = []
-    for index, (text, article, position, counts) in enumerate(raw):
-        vector = {t: (1 + math.log(c) if c > 1 else 1.0) * idf[t] for t, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        out.append(
-            _Candidate(
-                text=text,
-                article=article,
-                position=position,
-                vector={t: v / norm for t, v in vector.items()},
-                loaded=_UNCHECKED,
-                words=text.count(" ") + 1,
-                showable=index not in unshowable,
-            )
-        )
-    return out
-
-
-def _counts(words: list[str]) -> dict[str, int]:
-    counts = dict.fromkeys(words, 1)
-    if len(counts) != len(words):  # rare in one sentence: count properly
-        counts = {}
-        for word in words:
-            counts[word] = counts.get(word, 0) + 1
-    return counts
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    return sum(a[t] * b[t] for t in a.keys() & b.keys())
-
-
 def _centroid(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
     total: dict[str, float] = {}
     for vector in vectors:
@@ -435,7 +250,7 @@ def _title_vector(articles: Sequence[Article]) -> dict[str, float]:
 
 
 def _content_scores(
-    candidates: list[_Candidate],
+    candidates: list[Candidate],
     articles: Sequence[Article],
     *,
     multi: bool,
@@ -452,13 +267,13 @@ def _content_scores(
             )
     scored = []
     for c in candidates:
-        score = W_CENTRALITY * _cosine(c.vector, centroid)
+        score = W_CENTRALITY * cosine(c.vector, centroid)
         if titles:
-            score += W_TITLE * _cosine(c.vector, titles)
+            score += W_TITLE * cosine(c.vector, titles)
         score += (W_POSITION_MULTI if multi else W_POSITION) / (1 + c.position) ** POSITION_DECAY
         if multi:
             others = [
-                _cosine(c.vector, v)
+                cosine(c.vector, v)
                 for article_id, v in per_article.items()
                 if article_id != c.article.id
             ]
@@ -527,12 +342,12 @@ def _outlet_vocabularies(articles: Sequence[Article]) -> dict[str, frozenset[str
     """Each outlet's words (lower case), to tell one outlet's framing from shared wording."""
     words: dict[str, set[str]] = {}
     for article in articles:
-        found = _LETTERS.findall(f"{article.title} {article.text}".lower())
+        found = LETTERS.findall(f"{article.title} {article.text}".lower())
         words.setdefault(article.outlet, set()).update(found)
     return {outlet: frozenset(found) for outlet, found in words.items()}
 
 
-def _one_outlet_words(candidate: _Candidate, vocabularies: dict[str, frozenset[str]]) -> list[str]:
+def _one_outlet_words(candidate: Candidate, vocabularies: dict[str, frozenset[str]]) -> list[str]:
     """Loaded or evaluative words of the sentence that no other outlet of the story uses.
 
     Outlets reporting one event share its facts' words; a charged word only one of them
@@ -551,24 +366,22 @@ def _select(
     *,
     multi: bool = False,
     opinions: frozenset[str] = frozenset(),
-) -> list[_Candidate]:
+) -> list[Candidate]:
     """Greedy MMR within the sentence and word budget; near-duplicates are never repeated."""
-    chosen: list[_Candidate] = []
+    chosen: list[Candidate] = []
     words = 0
     pool = sorted(scored, key=lambda s: -s.score)
     w_redundancy = W_REDUNDANCY_MULTI if multi else W_REDUNDANCY
     while pool and len(chosen) < max_sentences:
         best, best_value = None, -math.inf
         for item in pool:
-            redundancy = max(
-                (_cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0
-            )
+            redundancy = max((cosine(item.candidate.vector, c.vector) for c in chosen), default=0.0)
             repeats = sum(1 for c in chosen if c.article.id == item.candidate.article.id)
             value = item.score - w_redundancy * redundancy - W_SAME_ARTICLE * repeats
             if (
                 redundancy < SAME_CLAIM
                 and value > best_value
-                and not (multi and any(_same_fact(item.candidate, c) for c in chosen))
+                and not (multi and any(same_fact(item.candidate, c) for c in chosen))
             ):
                 best, best_value = item, value
         if best is None:
@@ -582,8 +395,8 @@ def _select(
 
 
 def _in_reading_order(
-    chosen: list[_Candidate], opinions: frozenset[str] = frozenset()
-) -> list[_Candidate]:
+    chosen: list[Candidate], opinions: frozenset[str] = frozenset()
+) -> list[Candidate]:
     """One article: its own order. Several: best first, each outlet's sentences in order,
     news before opinion (commentary never leads a story)."""
     rank = {c.article.id: i for i, c in reversed(list(enumerate(chosen)))}
@@ -591,10 +404,10 @@ def _in_reading_order(
 
 
 def _lead_sentences(
-    candidates: list[_Candidate], max_sentences: int, budget: int
-) -> list[_Candidate]:
+    candidates: list[Candidate], max_sentences: int, budget: int
+) -> list[Candidate]:
     """The first article's opening sentences: used when the neutrality checks cannot apply."""
-    chosen: list[_Candidate] = []
+    chosen: list[Candidate] = []
     words = 0
     for c in candidates:
         if c.article.id != candidates[0].article.id or len(chosen) >= max_sentences:
@@ -604,126 +417,3 @@ def _lead_sentences(
         chosen.append(c)
         words += c.words
     return chosen
-
-
-def _numbers_in_context(text: str) -> dict[str, set[str]]:
-    """Figures keyed by the words next to them: {"people": {"12"}, "killed": {"12"}}."""
-    found: dict[str, set[str]] = {}
-    for before, number, after in _NUMBER_CONTEXT.findall(text.lower()):
-        number = number.rstrip(".,")
-        if len(number) == 4 and number[:2] in ("19", "20"):
-            continue  # years differ for many innocent reasons ("since 2019", "in 2021")
-        for word in (before, after):
-            if word and word not in STOPWORDS and not word.isdigit():
-                found.setdefault(word, set()).add(number)
-    return found
-
-
-def disagree(first: str, second: str) -> bool:
-    """True when two sentences give different figures for the same thing."""
-    a, b = _numbers_in_context(first), _numbers_in_context(second)
-    return any(a[word].isdisjoint(b[word]) for word in a.keys() & b.keys())
-
-
-def _figures(text: str) -> set[str]:
-    """The figures a sentence states, years left out ("400,000", "2", not "2021")."""
-    return {
-        number
-        for numbers in _numbers_in_context(text).values()
-        for number in numbers
-        if number.replace(",", "").replace(".", "").isdigit()
-    }
-
-
-def _same_fact(first: _Candidate, second: _Candidate) -> bool:
-    """Two sentences state the same fact: near-identical wording, or the same figures on
-    the same topic ("expected to raise 400,000 pounds" / "expected to reach 400,000 pounds").
-
-    Outlets retell a fact in their own words, so wording alone misses most repeats; a shared
-    figure with some shared wording does not. Different figures are never the same fact.
-    """
-    if first.article.id == second.article.id or disagree(first.text, second.text):
-        return False
-    similarity = _cosine(first.vector, second.vector)
-    if similarity >= SAME_CLAIM:
-        return True
-    return similarity >= SAME_FACT_TOPIC and bool(_figures(first.text) & _figures(second.text))
-
-
-def _differences_note(chosen: list[_Candidate], sources: tuple[Source, ...]) -> str:
-    """ "Outlets differ: 150 dead (Fox News), 180 (NPR)." for each disagreeing pair shown."""
-    parts = []
-    for index, first in enumerate(chosen):
-        for second in chosen[index + 1 :]:
-            if first.article.outlet == second.article.outlet or not _pair(first, second):
-                continue
-            figures = _differing_figures(first.text, second.text)
-            if figures is not None:
-                a, b = figures
-                name_a = _source_of(first.article, sources).name
-                name_b = _source_of(second.article, sources).name
-                parts.append(f"{a} ({name_a}), {b} ({name_b})")
-    return f"Outlets differ: {'; '.join(parts)}." if parts else ""
-
-
-def _differing_figures(first: str, second: str) -> tuple[str, str] | None:
-    """The first figure two sentences give differently for the same thing, as shown."""
-    a, b = _numbers_in_context(first), _numbers_in_context(second)
-    for word in sorted(a.keys() & b.keys()):
-        if a[word].isdisjoint(b[word]):
-            mine, theirs = sorted(a[word])[0], sorted(b[word])[0]
-            if re.search(rf"\b{re.escape(mine)}\s+{re.escape(word)}\b", first.lower()):
-                return f"{mine} {word}", theirs
-            return f"{word} {mine}", theirs
-    return None
-
-
-def _add_disagreements(
-    chosen: list[_Candidate], scored: list[_Scored], max_sentences: int
-) -> list[_Candidate]:
-    """Put next to each chosen sentence another outlet's differing version of its figures.
-
-    Disagreeing pairs are kept whole; sentences outside a pair make room for them.
-    """
-    result = list(chosen)
-    for c in chosen:
-        for other in scored:
-            o = other.candidate
-            if o.article.outlet == c.article.outlet or o in result:
-                continue
-            if _cosine(c.vector, o.vector) >= SAME_TOPIC and disagree(c.text, o.text):
-                result.insert(result.index(c) + 1, o)
-                break
-    while len(result) > max_sentences:
-        # Keep each disagreeing pair together; drop the last sentence outside any pair.
-        paired = {id(x) for x in result if x not in chosen} | {
-            id(c) for c in chosen for o in result if o not in chosen and _pair(c, o)
-        }
-        removable = [x for x in result if id(x) not in paired]
-        if not removable:
-            break
-        result.remove(removable[-1])
-    return result
-
-
-def _pair(first: _Candidate, second: _Candidate) -> bool:
-    return _cosine(first.vector, second.vector) >= SAME_TOPIC and disagree(first.text, second.text)
-
-
-def _supporting(
-    shown: _Candidate, candidates: list[_Candidate], sources: tuple[Source, ...]
-) -> tuple[Source, ...]:
-    """The shown sentence's outlet, plus outlets whose own sentence says the same thing."""
-    support = [_source_of(shown.article, sources)]
-    if len({s.name for s in sources}) == 1:
-        return tuple(support)
-    outlets = {shown.article.outlet}
-    for other in candidates:
-        if other.article.outlet in outlets:
-            continue
-        # Similar wording is not enough to name an outlet: its article must state the
-        # sentence's own figures, names and quotations too.
-        if _same_fact(shown, other) and grounding.states_facts_of(shown.text, other.article):
-            support.append(_source_of(other.article, sources))
-            outlets.add(other.article.outlet)
-    return tuple(support)

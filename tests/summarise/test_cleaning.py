@@ -184,7 +184,7 @@ def test_a_sentence_opening_a_single_quoted_quotation_it_never_closes_is_not_sho
 
 
 def test_a_quotation_tail_starting_lower_case_is_not_shown() -> None:
-    from bot.summarise.extractive import _usable
+    from bot.summarise.candidates import usable
 
-    assert not _usable("“what do you think of the new harbour wall,” she asked the mayor.", "x")
-    assert _usable("“What do you think of the new harbour wall?” she asked the mayor.", "x")
+    assert not usable("“what do you think of the new harbour wall,” she asked the mayor.", "x")
+    assert usable("“What do you think of the new harbour wall?” she asked the mayor.", "x")

@@ -77,11 +77,8 @@ def test_two_outlets_giving_different_figures_are_both_shown_and_flagged() -> No
 
 
 def test_a_charged_word_only_one_outlet_uses_costs_its_sentence() -> None:
-    from bot.summarise.extractive import (
-        _candidates,
-        _one_outlet_words,
-        _outlet_vocabularies,
-    )
+    from bot.summarise.candidates import collect_candidates
+    from bot.summarise.extractive import _one_outlet_words, _outlet_vocabularies
 
     calm = article(
         "Coastline Wire",
@@ -101,7 +98,7 @@ def test_a_charged_word_only_one_outlet_uses_costs_its_sentence() -> None:
         "Police called the protest at the quay a rampage; about 200 people took part.",
         slug="protest-post",
     )
-    candidates = _candidates([calm, charged, shared], english=True)
+    candidates = collect_candidates([calm, charged, shared], english=True)
     sentence = next(c for c in candidates if c.article is charged)
     vocabularies = _outlet_vocabularies([calm, charged])
     assert _one_outlet_words(sentence, vocabularies) == ["furious", "rampage"]
