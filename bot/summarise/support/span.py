@@ -6,6 +6,10 @@ same relations: the words stand mostly in the same order, a name does not take a
 window says only of someone else (who did what), each figure sits next to and counts the same
 thing, a negation or a "may" of the source is kept and none is added. Words found scattered
 over the article are not support.
+
+The window is read with what the article says of the same names elsewhere: a surname stands
+for the full name the article writes, and an age or title the article gives that name in its
+first mention is held (`unglued`, `_named_in_full`, `_bound_elsewhere`).
 """
 
 from __future__ import annotations
