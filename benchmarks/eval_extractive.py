@@ -51,6 +51,7 @@ from bot.models import Article, DigestItem, Sentence, Source  # noqa: E402
 from bot.summarise import candidates as candidates_module  # noqa: E402
 from bot.summarise import extractive, facts  # noqa: E402
 from bot.summarise.cluster import cluster_articles  # noqa: E402
+from bot.summarise.sentences import lower_case_start  # noqa: E402
 
 # Loaded wording of the seed article (partisan commentary on a news event) that a neutral
 # summary must not repeat.
@@ -165,10 +166,10 @@ def is_fragment(sentence: str) -> bool:
     if len(text.split()) < 4:
         return True
     first = text[0]
-    if first.islower() or (not first.isalnum() and first not in _OPENING_QUOTES):
+    if not first.isalnum() and first not in _OPENING_QUOTES:
         return True
-    if text.lstrip(_OPENING_QUOTES)[:1].islower():
-        return True  # “what do you think ...: a quotation's tail
+    if lower_case_start(text):
+        return True  # "said on ...", “what do you think ...: a tail ("iPhone", "eBay" are not)
     unbalanced_curly = text.count("“") != text.count("”") or text.count("‘") > text.count("’")
     return unbalanced_curly or text.count('"') % 2 == 1
 

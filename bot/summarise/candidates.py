@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from bot.models import Article
 from bot.summarise import furniture, neutral
-from bot.summarise.sentences import STOPWORDS, content_words, iter_sentences, strip_dateline
+from bot.summarise.sentences import (
+    STOPWORDS,
+    content_words,
+    iter_sentences,
+    lower_case_start,
+    strip_dateline,
+)
 
 MIN_WORDS = 5
 MAX_WORDS_SENTENCE = 70
@@ -105,7 +111,7 @@ def usable(sentence: str, title: str) -> bool:
         return False
     if sentence.isupper():
         return False  # an ALL-CAPS line is a heading or a caption
-    if sentence.lstrip("\"“‘'([")[:1].islower():
+    if lower_case_start(sentence):
         return False  # the tail of a sentence (or of a quotation) broken across lines
     if quote_tail(sentence):
         return False  # the end of a quotation begun earlier: the speaker is not named

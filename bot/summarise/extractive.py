@@ -34,7 +34,7 @@ from bot.summarise.facts import (
     same_fact,
     supporting,
 )
-from bot.summarise.sentences import content_words, strip_dateline
+from bot.summarise.sentences import content_words, lower_case_start, strip_dateline
 
 # Weights of the sentence score (tuned on public news sets, see docs/NEUTRALITY.md).
 W_CENTRALITY = 1.0
@@ -172,7 +172,9 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[Candidate]:
         for text in furniture.content_sentences(article.title, article.text):
             text = strip_dateline(text)
             words = text.count(" ") + 1
-            if words < MIN_FALLBACK_WORDS or words > MAX_WORDS_SENTENCE or not text[0].isupper():
+            # A capital, or a word written with a lower-case first letter ("iPhone", "eBay").
+            starts_well = text[0].isupper() or (text[0].islower() and not lower_case_start(text))
+            if words < MIN_FALLBACK_WORDS or words > MAX_WORDS_SENTENCE or not starts_well:
                 continue
             if text.rstrip(" .").lower() == article.title.rstrip(" .").lower():
                 continue

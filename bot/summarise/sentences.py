@@ -34,6 +34,10 @@ ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"""([.!?…。！？]+)(["'”’»)\]]*)(\s*)""")
 # What may start a new sentence: capital letter, digit, opening quote or bracket.
 _STARTER = re.compile(r"""["'“‘«(\[]*[A-Z0-9À-ÖØ-ÞĀ-ſ]""")
+# Words written with a lower-case first letter that still open a sentence: a lower-case
+# letter or two, then a capital in the same word ("iPhone", "eBay", "mRNA"), or one letter
+# and a hyphen ("e-mail", "e-commerce").
+_CASED_WORD = re.compile(r"[a-z]{1,2}[A-Z]|[a-z]-[a-z]")
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 _CJK_END = frozenset("。！？")
 # A quotation left open longer than this is a stray mark, not one long sentence (and keeps
@@ -132,6 +136,13 @@ def _starts_sentence(line: str) -> bool:
     return first is None or first.group(1).lower() in STOPWORDS
 
 
+def lower_case_start(text: str) -> bool:
+    """True when `text` (after opening quotes or brackets) starts in lower case, as the tail
+    of a sentence broken across lines does; "iPhone", "eBay" and "e-mail" are written so."""
+    body = text.lstrip("\"'“‘«([")
+    return body[:1].islower() and _CASED_WORD.match(body) is None
+
+
 def strip_dateline(sentence: str) -> str:
     """Remove a leading dateline ("GENEVA (Reuters) - ") that is not part of the claim."""
     agency = _AGENCY_TAG.match(sentence)
@@ -176,7 +187,7 @@ def _ends_sentence(line: str, match: re.Match[str]) -> bool:
         return True
     if not match.group(3):
         return False  # no space after the stop: "3.5", "U.S.-led"
-    if not _STARTER.match(line, match.end()):
+    if not _STARTER.match(line, match.end()) and not _CASED_WORD.match(line, match.end()):
         return False  # lower-case continuation: "the U.S. economy", "... said."
     if punct != ".":
         # "?" or "!" inside a quote followed by attribution: '"Why?" she asked.'

@@ -6,6 +6,7 @@ import pytest
 
 from bot.summarise.neutral import assess, indefinite_article, repair_sentence
 from bot.summarise.sentences import split_sentences
+from tests.summarise.fixtures import article, story
 
 
 def test_a_line_break_after_initials_does_not_split_a_name() -> None:
@@ -188,3 +189,33 @@ def test_a_quotation_tail_starting_lower_case_is_not_shown() -> None:
 
     assert not usable("“what do you think of the new harbour wall,” she asked the mayor.", "x")
     assert usable("“What do you think of the new harbour wall?” she asked the mayor.", "x")
+
+
+def test_a_sentence_opening_with_a_lower_case_brand_is_a_sentence() -> None:
+    text = (
+        "Online sales rose in the spring. eBay Inc. said on Tuesday it would open a depot in "
+        "Marlow Ferry. iPhone sales at the town's two shops fell by a tenth."
+    )
+    assert split_sentences(text) == [
+        "Online sales rose in the spring.",
+        "eBay Inc. said on Tuesday it would open a depot in Marlow Ferry.",
+        "iPhone sales at the town's two shops fell by a tenth.",
+    ]
+
+
+def test_a_lower_case_brand_start_is_shown_but_a_broken_tail_is_not() -> None:
+    from bot.summarise.candidates import usable
+    from bot.summarise.extractive import ExtractiveSummariser
+
+    assert usable("eBay Inc. said on Tuesday it would open a depot in Marlow Ferry.", "x")
+    assert usable("e-mail traffic at the council doubled during the storm last week.", "x")
+    assert not usable("said on Tuesday it would open a depot in Marlow Ferry.", "x")
+    brand = article(
+        "Coastline Wire",
+        "Depot for Marlow Ferry",
+        "eBay Inc. said on Tuesday it would open a parcel depot in Marlow Ferry next spring. "
+        "The depot will employ about 120 people, the company said.",
+        slug="depot",
+    )
+    item = ExtractiveSummariser().summarise_story(story(brand))
+    assert item.sentences[0].text.startswith("eBay Inc. said on Tuesday")
