@@ -34,10 +34,12 @@ DEFAULT_WINDOW_DAYS = 3.0
 # Two groups of several articles each merge only at this many times the threshold: two
 # stories each told by several outlets are more often related events than one event.
 GROUPS_MERGE = 2.0
+# ...and only when they are at least this close across as within each (x its own average).
+GROUPS_COHERENCE = 0.5
 # Average similarity at or above which two groups are the same story (tuned, see NEUTRALITY.md).
 DEFAULT_THRESHOLD = 0.08
-# Outlets cover one event within a day or two; beyond that, similarity fades out, reaching
-# nothing at the window's end.
+# Outlets cover one event within a day or two; beyond that, similarity fades to half at the
+# window's end.
 SAME_EVENT_HOURS = 48.0
 # An outlet seldom runs two separate articles on one event in a single digest period.
 SAME_OUTLET_FACTOR = 0.8
@@ -317,7 +319,9 @@ def _agglomerate(
             continue  # stale entry: one side grew since it was pushed
         if _span(docs, members[i] + members[j]) > window:
             continue
-        if min(len(members[i]), len(members[j])) > 1 and current < threshold * GROUPS_MERGE:
+        if min(len(members[i]), len(members[j])) > 1 and not _groups_agree(
+            members[i], members[j], current, pairs, threshold
+        ):
             continue  # two stories already told by several outlets: related, not the same
         _merge(i, j, members, sums)
         for k, total in sums[i].items():
@@ -325,6 +329,32 @@ def _agglomerate(
             if average >= threshold:
                 heapq.heappush(heap, (-average, min(i, k), max(i, k)))
     return [members[key] for key in sorted(members)]
+
+
+def _groups_agree(
+    first: list[int],
+    second: list[int],
+    between: float,
+    pairs: dict[tuple[int, int], float],
+    threshold: float,
+) -> bool:
+    """Two groups are one story when their articles are about as close across the groups as
+    within each: two agencies' decisions on one topic are close, but less than either's
+    reports are to each other."""
+    if between < threshold * GROUPS_MERGE:
+        return False
+    return all(between >= GROUPS_COHERENCE * _within(group, pairs) for group in (first, second))
+
+
+def _within(group: list[int], pairs: dict[tuple[int, int], float]) -> float:
+    """Average similarity of a group's pairs."""
+    ordered = sorted(group)
+    links = [
+        pairs.get((ordered[a], ordered[b]), 0.0)
+        for a in range(len(ordered))
+        for b in range(a + 1, len(ordered))
+    ]
+    return sum(links) / len(links)
 
 
 def _merge(

@@ -227,3 +227,72 @@ def test_a_wire_story_run_by_another_outlet_joins_the_story_with_that_outlet() -
     strike = messy.entry("northwire.xml", "Dock workers at Port Selwyn")
     story = next(s for s in stories if strike in s.articles)
     assert set(story.outlets) == {"Northwire", "Harbour Herald", "Valley Courier"}
+
+
+# -- related events of one saga (issue 14, one pile of many stories) ----------------------
+
+
+def _board_approves() -> list[Article]:
+    return [
+        article(
+            "Coastline Wire",
+            "Tane medicines board approves Velora booster for over-70s",
+            "The Tane medicines board approved a Velora booster dose for people over 70 on "
+            "Thursday. The board said the booster restores protection that fades after six "
+            "months.",
+            slug="board-wire",
+        ),
+        article(
+            "Marlow Evening Post",
+            "Medicines board clears Velora booster for people over 70",
+            "People over 70 can get a Velora booster after the Tane medicines board cleared the "
+            "dose on Thursday, saying protection fades after six months.",
+            slug="board-post",
+            hours=1,
+        ),
+        article(
+            "Harbour Herald",
+            "Velora booster approved by Tane medicines board for over-70s",
+            "The Tane medicines board approved the Velora booster for over-70s on Thursday; "
+            "protection from the first doses fades after six months, the board said.",
+            slug="board-herald",
+            hours=2,
+        ),
+    ]
+
+
+def _minister_overrules() -> list[Article]:
+    return [
+        article(
+            "Valley Courier",
+            "Minister Orlen extends Velora booster to nurses, beyond the board's over-70s",
+            "Health minister Ida Orlen extended the Velora booster to nurses and care staff, "
+            "going further than the Tane medicines board had.",
+            slug="minister-courier",
+            hours=3,
+        ),
+        article(
+            "Northwire",
+            "Orlen overrules Tane medicines board, offers Velora booster to nurses",
+            "Nurses will be offered a Velora booster after health minister Ida Orlen overruled "
+            "the Tane medicines board and her own advisers.",
+            slug="minister-north",
+            hours=4,
+        ),
+        article(
+            "The Daily Klaxon",
+            "Minister Orlen defies medicines board on Velora booster for nurses",
+            "Ida Orlen, the health minister, defied the Tane medicines board on Thursday and "
+            "extended the Velora booster, approved for over-70s, to nurses.",
+            slug="minister-klaxon",
+            hours=5,
+        ),
+    ]
+
+
+def test_two_decisions_of_one_saga_on_one_day_stay_two_stories() -> None:
+    approves, overrules = _board_approves(), _minister_overrules()
+    assert _groups(approves + overrules) == {
+        frozenset(a.id for a in approves),
+        frozenset(a.id for a in overrules),
+    }
