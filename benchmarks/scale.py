@@ -49,11 +49,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil
 from aiohttp import web
 from sqlalchemy import func, insert, make_url, select, text, update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.db import Database, open_database
 from bot.store.schema import ChannelRow, FeedRow, SubscriptionRow
 from tests.fakes.feed_server import FeedServer
+from tests.workers.procs import on_server
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER = os.environ.get(
@@ -187,15 +187,6 @@ class Result:
         return self.channels / POSTS_PER_S
 
 
-async def on_server(sql: str) -> None:
-    engine = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql(sql)
-    finally:
-        await engine.dispose()
-
-
 async def newsbot(url: str, *args: str, kind: str = "", log: Path | None = None) -> Proc:
     out = log.open("ab") if log else asyncio.subprocess.DEVNULL
     process = await asyncio.create_subprocess_exec(
@@ -306,7 +297,7 @@ async def run_one(
     workers: int, feeds: int, channels: int, server: FeedServer, logs: Path, sink_mode: str
 ) -> Result:
     name = f"newsbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    await on_server(f'CREATE DATABASE "{name}"')
+    await on_server(SERVER, f'CREATE DATABASE "{name}"')
     url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
     db = await open_database(url)
     procs: list[Proc] = []
@@ -417,7 +408,7 @@ async def run_one(
                 await proc.process.wait()
         await sink.stop()
         await db.close()
-        await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_server(SERVER, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _distinct_at_least(sink: Sink, wanted: int) -> bool:

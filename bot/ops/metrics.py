@@ -16,12 +16,57 @@ from prometheus_client.exposition import generate_latest
 # Platforms a post can go to; anything else is counted as "other" (labels stay a closed set).
 PLATFORMS = ("discord", "slack", "console", "webhook")
 LLM_OUTCOMES = ("ok", "failed")
-QUEUE_KINDS = ("jobs", "outbox")
 
 
 def platform_label(platform: str) -> str:
     """The platform as a label value: one of PLATFORMS, else "other"."""
     return platform if platform in PLATFORMS else "other"
+
+
+# (attribute, kind, Prometheus name, help, labels): every metric of a process.
+_DEFINITIONS: tuple[tuple[str, type[Counter] | type[Gauge], str, str, tuple[str, ...]], ...] = (
+    ("feeds_polled", Counter, "newsbot_feeds_polled", "Feeds polled (any outcome)", ()),
+    ("feeds_failed", Counter, "newsbot_feeds_failed", "Feed polls that failed", ()),
+    ("articles_stored", Counter, "newsbot_articles_stored", "New articles stored", ()),
+    ("digests_built", Counter, "newsbot_digests_built", "Digests built and stored", ()),
+    ("posts_sent", Counter, "newsbot_posts_sent", "Digests posted, by platform", ("platform",)),
+    (
+        "posts_refused",
+        Counter,
+        "newsbot_posts_refused",
+        "Posts the platform refused for good (not retryable), by platform",
+        ("platform",),
+    ),
+    (
+        "llm_calls",
+        Counter,
+        "newsbot_llm_calls",
+        "Requests for one LLM completion (retries included), by outcome",
+        ("outcome",),
+    ),
+    (
+        "llm_fallbacks",
+        Counter,
+        "newsbot_llm_fallbacks",
+        "Digest items the LLM was asked for but the extractive summariser wrote",
+        (),
+    ),
+    ("llm_tokens", Counter, "newsbot_llm_tokens", "Tokens the LLM server reported used", ()),
+    (
+        "queue_lag",
+        Gauge,
+        "newsbot_queue_lag_seconds",
+        "Age of the oldest work waiting to run (jobs: the job queue; outbox: posts due)",
+        ("queue",),
+    ),
+    (
+        "queue_depth",
+        Gauge,
+        "newsbot_queue_depth",
+        "Work waiting to run (jobs: the job queue; outbox: posts due)",
+        ("queue",),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -42,60 +87,9 @@ class Metrics:
     queue_depth: Gauge = field(init=False)
 
     def __post_init__(self) -> None:
-        made = {
-            "feeds_polled": Counter(
-                "newsbot_feeds_polled", "Feeds polled (any outcome)", registry=self.registry
-            ),
-            "feeds_failed": Counter(
-                "newsbot_feeds_failed", "Feed polls that failed", registry=self.registry
-            ),
-            "articles_stored": Counter(
-                "newsbot_articles_stored", "New articles stored", registry=self.registry
-            ),
-            "digests_built": Counter(
-                "newsbot_digests_built", "Digests built and stored", registry=self.registry
-            ),
-            "posts_sent": Counter(
-                "newsbot_posts_sent",
-                "Digests posted, by platform",
-                ["platform"],
-                registry=self.registry,
-            ),
-            "posts_refused": Counter(
-                "newsbot_posts_refused",
-                "Posts the platform refused for good (not retryable), by platform",
-                ["platform"],
-                registry=self.registry,
-            ),
-            "llm_calls": Counter(
-                "newsbot_llm_calls",
-                "Requests for one LLM completion (retries included), by outcome",
-                ["outcome"],
-                registry=self.registry,
-            ),
-            "llm_fallbacks": Counter(
-                "newsbot_llm_fallbacks",
-                "Digest items the LLM was asked for but the extractive summariser wrote",
-                registry=self.registry,
-            ),
-            "llm_tokens": Counter(
-                "newsbot_llm_tokens", "Tokens the LLM server reported used", registry=self.registry
-            ),
-            "queue_lag": Gauge(
-                "newsbot_queue_lag_seconds",
-                "Age of the oldest work waiting to run (jobs: the job queue; outbox: posts due)",
-                ["queue"],
-                registry=self.registry,
-            ),
-            "queue_depth": Gauge(
-                "newsbot_queue_depth",
-                "Work waiting to run (jobs: the job queue; outbox: posts due)",
-                ["queue"],
-                registry=self.registry,
-            ),
-        }
-        for name, metric in made.items():
-            object.__setattr__(self, name, metric)  # frozen: set once, here
+        for attribute, kind, name, doc, labels in _DEFINITIONS:
+            metric = kind(name, doc, labels, registry=self.registry)
+            object.__setattr__(self, attribute, metric)  # frozen: set once, here
         # Every labelled series exists from the start, so a scrape shows 0 rather than nothing.
         for platform in (*PLATFORMS, "other"):
             self.posts_sent.labels(platform=platform)
@@ -130,7 +124,7 @@ class Metrics:
             self.llm_fallbacks.inc(items)
 
     def set_queue(self, queue: str, *, depth: int, lag_s: float) -> None:
-        """What waits in `queue` (one of QUEUE_KINDS) right now, and for how long."""
+        """What waits in `queue` ("outbox" or "jobs") right now, and for how long."""
         self.queue_depth.labels(queue=queue).set(depth)
         self.queue_lag.labels(queue=queue).set(max(lag_s, 0.0))
 

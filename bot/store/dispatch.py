@@ -139,7 +139,9 @@ async def senders_alive(session: AsyncSession, platforms: Sequence[str]) -> list
     held = await session.scalars(
         text(
             "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND classid = :ns AND objsubid = 2"
+            "AND classid = :ns AND objsubid = 2 "
+            # Advisory locks belong to one database; pg_locks lists the whole server's.
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"ns": LOCK_NAMESPACE},
     )

@@ -3,24 +3,14 @@ jobs still waiting or running are never touched."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from procrastinate.jobs import Status
 
 from bot.ops.jobs import CLEAN_TASK, clean_old_jobs, register_job_cleanup
 from bot.store import dispatch
-from tests.conftest import postgres_url_or_skip
-from tests.workers.procs import Cluster, cluster
+from tests.workers.procs import Cluster
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def scale(tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with cluster(postgres_url_or_skip(), tmp_path) as made:
-        yield made
 
 
 async def job_statuses(scale: Cluster) -> list[str]:

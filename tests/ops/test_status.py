@@ -4,7 +4,6 @@ workers' queue, waiting jobs and a sender holding its platform's lock."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +17,7 @@ from bot.store.db import Database, open_database
 from bot.store.feeds import FeedStore
 from bot.workers.units import build_channels
 from tests.channels.helpers import Clock, add_channel, add_feed_with_articles, article, build_deps
-from tests.conftest import postgres_url_or_skip
-from tests.workers.procs import Cluster, cluster
+from tests.workers.procs import Cluster
 
 
 async def seed_backlog(db: Database, now: datetime) -> None:
@@ -77,12 +75,6 @@ async def test_status_on_sqlite_says_the_job_queue_is_not_used(
         "Job queue: not used (SQLite: one `newsbot run` does all the work)",
         "Senders alive: not used",
     ]
-
-
-@pytest.fixture
-async def scale(tmp_path: Path) -> AsyncIterator[Cluster]:
-    async with cluster(postgres_url_or_skip(), tmp_path) as made:
-        yield made
 
 
 @pytest.mark.postgres
