@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -39,6 +39,7 @@ from bot.store.schema import ArticleRow, DigestArticleRow, DigestRow, LlmUsageRo
 LOOKBACK_FLOOR = timedelta(days=7)
 MARGIN = timedelta(days=1)
 BATCH = 500
+FTS_MERGE_PAGES = 500  # the work one compaction may do, in index pages (4 kB each)
 OneBatch = Callable[[AsyncSession, datetime, int], Awaitable[int]]
 
 
@@ -160,10 +161,31 @@ async def prune(db: Database, policy: RetentionPolicy, *, now: datetime) -> Prun
         if gone < policy.batch:
             break
     articles = await _in_batches(db, delete_old_articles, cutoff, policy.batch)
+    if articles:
+        await compact_search_index(db)
     usage = await _in_batches(db, delete_old_usage, cutoff, policy.batch)
     return PruneReport(
         cutoff=cutoff, digests=digests, outbox_rows=outbox, articles=articles, usage_rows=usage
     )
+
+
+async def compact_search_index(db: Database) -> None:
+    """Let SQLite's full-text index give back what deleted articles held.
+
+    FTS5 records a deletion as a marker that is only dropped when its segment is merged; with
+    articles deleted every hour and few new segments to trigger a merge, the index kept
+    growing while the articles did not (a month of 300 feeds: 1.3 -> 4.4 MB while the articles
+    stayed level). A merge after each prune (`-N`: whatever the number of segments, at most
+    N pages of work) keeps it in step.
+    PostgreSQL's index entries go with their rows (and autovacuum reuses the space).
+    """
+    if db.dialect != "sqlite":
+        return
+    async with db.write() as session:
+        await session.execute(
+            text("INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', -:pages)"),
+            {"pages": FTS_MERGE_PAGES},
+        )
 
 
 async def _in_batches(db: Database, one_batch: OneBatch, cutoff: datetime, batch: int) -> int:
