@@ -117,12 +117,13 @@ class ExtractiveSummariser:
             if opinion.is_opinion(a, None if multi else shares.get(a.id, 0.0))
         )
         sources = _sources(story.articles, opinions)
+        # One outlet's piece read as commentary: its title is its angle, not the news.
+        partisan = english and not multi and max(shares.values(), default=0.0) >= PARTISAN_SHARE
         if not english:
             chosen = _lead_sentences(candidates, max_sentences, self.max_words)
             note = "Not in English: the outlet's opening sentences, without the neutrality checks."
         else:
             budget = self.max_words_multi if multi else self.max_words
-            partisan = not multi and max(shares.values(), default=0.0) >= PARTISAN_SHARE
             wanted = max_sentences * _CHECKED_PER_SLOT
             if partisan:
                 # Commentary more than report: keep to its most neutral, attributed sentence.
@@ -149,7 +150,9 @@ class ExtractiveSummariser:
         return DigestItem(
             story_id=story.id,
             headline=headline.choose_headline(
-                _news_first(story.articles, opinions), chosen[0].text if chosen else ""
+                _news_first(story.articles, opinions),
+                chosen[0].text if chosen else "",
+                commentary=not multi and (bool(opinions) or partisan),
             ),
             sentences=sentences,
             sources=sources,

@@ -4,20 +4,22 @@ A title is what the outlet chose to call its piece: its case ("iPad", "eBay"), i
 (full stops inside included), its numbering ("309: ...", "221 - ...") and its form (first
 person and questions are normal on blogs and podcasts) are kept. Loaded wording is handled
 by removing words (`neutral.deload_headline`), and only when what is left is the title with
-words removed and the first letter as the outlet wrote it. A summary clause stands in only
-when no article has a title of its own, or when the best title stays name-calling or
-shouting after that; it ends at a clause boundary, never mid-phrase, and it is never page
-furniture because the summariser never chooses furniture.
+words removed and the first letter as the outlet wrote it. A title still loaded after that
+(`title_loaded`) loses to another outlet's neutral title of the same story. A summary
+clause stands in only when no article has a title of its own, or when the only outlet's
+title stays loaded (or the piece reads as commentary); it ends at a clause boundary, never
+mid-phrase, and it is never page furniture because the summariser never chooses furniture.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import islice
 
 from bot.models import Article
 from bot.summarise import furniture, neutral
-from bot.summarise.sentences import content_words
+from bot.summarise.sentences import content_words, iter_sentences
 
 # Costs that make one outlet's title lose to another's in a multi-outlet story.
 QUESTION_COST = 3.0
@@ -30,6 +32,16 @@ LOADED_TERMS = 2
 CLAUSE_WORDS = 16
 MIN_CLAUSE_WORDS = 4
 UNTITLED = "Untitled story"
+# A title judged loaded (`title_loaded`) costs this much against the story's other titles.
+LOADED_TITLE_COST = 3.0
+# An article this long is the full text, not a teaser: its title's words should be in it.
+FULL_ARTICLE_WORDS = 150
+MIN_UNSUPPORTED = 2
+# Opening sentences read to tell a report (third person) from a blog (first person).
+VOICE_SENTENCES = 5
+_VOICE = frozenset({"?", "opinion", "you"})
+_QUOTE_MARKS = frozenset("\"'“”‘’")
+_LONG_WORD = re.compile(r"[A-Za-z]{4,}")
 # What `neutral.assess` finds in a title's form rather than its wording.
 _TITLE_FORMS = frozenset({"?", "opinion", "you", "imperative"})
 _SEPARATORS = ("|", "–", "—", "-", "·", ":")
@@ -37,11 +49,15 @@ _CLAUSE_END = re.compile(r"[,;:–—]\s|\s[–—-]\s")
 _WORD = re.compile(r"[\w'’$%.-]+")
 
 
-def choose_headline(articles: Sequence[Article], first_sentence: str = "") -> str:
+def choose_headline(
+    articles: Sequence[Article], first_sentence: str = "", *, commentary: bool = False
+) -> str:
     """The most neutral of the outlets' own titles; a clause of `first_sentence` if none.
 
     Among equally neutral titles the one sharing most words with the others wins: it
-    states what the outlets agree on rather than one outlet's angle.
+    states what the outlets agree on rather than one outlet's angle. A loaded title loses
+    to another outlet's neutral one; a single outlet's loaded title (or any title of a
+    piece that reads as `commentary`) gives way to the summary clause.
     """
     titles = [own_title(a) for a in articles]
     words = [set(content_words(title)) for title in titles]
@@ -50,7 +66,10 @@ def choose_headline(articles: Sequence[Article], first_sentence: str = "") -> st
         if not title:
             continue
         shown = deload_title(title)
-        cost = _title_cost(shown, articles[index].text) if len(articles) > 1 else 0.0
+        cost = 0.0
+        if len(articles) > 1:
+            cost = _title_cost(shown, articles[index].text)
+            cost += LOADED_TITLE_COST * title_loaded(shown, articles[index])
         others = [w for i, w in enumerate(words) if i != index and w]
         if others and words[index]:
             shared = sum(len(words[index] & w) / len(words[index] | w) for w in others)
@@ -58,9 +77,70 @@ def choose_headline(articles: Sequence[Article], first_sentence: str = "") -> st
         if best is None or (cost, index) < best[:2]:
             best = (cost, index, shown)
     clause = summary_clause(first_sentence)
-    if best is not None and not (clause and still_loaded(best[2])):
-        return best[2]
-    return clause or (best[2] if best else UNTITLED)
+    if best is None or not clause:
+        return best[2] if best else (clause or UNTITLED)
+    if still_loaded(best[2]):
+        return clause
+    if len(articles) == 1 and (commentary or title_loaded(best[2], articles[0])):
+        return clause  # one outlet's loaded title, no other outlet's to use instead
+    return best[2]
+
+
+def title_loaded(title: str, article: Article) -> bool:
+    """A title (words already removed) that still reads as the outlet's angle, not news.
+
+    Loaded wording left outside quotation marks (a name, a loaded word, a scare quote), an
+    evaluative adjective of the published lexicons, an exclamation, a word in capitals the
+    article never writes so, the writer's voice (first person, a question to the reader)
+    over an article that reports in the third person, or a full article that uses few of
+    its title's words: the title frames the story rather than stating it.
+    """
+    original = own_title(article) or title
+    if _loaded_wording(title) or neutral.evaluative_words(title):
+        return True
+    exclaims = "!" in neutral.without_quotes(original, neutral.quoted_spans(original))
+    if exclaims or _shouted_word(title, article.text):
+        return True
+    return _writer_voice(title, article.text) or _unsupported(title, article.text)
+
+
+def _loaded_wording(title: str) -> bool:
+    """Loaded terms outside quotation marks: a quoted title or phrase is someone's words."""
+    quoted = [title[a:b] for a, b in neutral.quoted_spans(title)]
+    terms = [t for t in neutral.assess(title).terms if t not in _TITLE_FORMS]
+    return any(t[:1] in _QUOTE_MARKS or not any(t in q for q in quoted) for t in terms)
+
+
+def _shouted_word(title: str, text: str) -> bool:
+    """A word of four or more capitals the article never writes in capitals (not an acronym)."""
+    if title.isupper():
+        return False
+    return any(w.isupper() and w not in text for w in _LONG_WORD.findall(title))
+
+
+def _writer_voice(title: str, text: str) -> bool:
+    """First person or a question in the title of an article that reports in the third person.
+
+    Blogs and podcasts title this way and write their text the same way; a news report
+    does not, so there the title is the writer's appeal, not the story.
+    """
+    if not _VOICE.intersection(neutral.assess(title).terms):
+        return False
+    opening = list(islice(iter_sentences(text), VOICE_SENTENCES))
+    return bool(opening) and not any(_VOICE.intersection(neutral.assess(s).terms) for s in opening)
+
+
+def _unsupported(title: str, text: str) -> bool:
+    """A full article that uses fewer than half of its title's content words.
+
+    Outlets' titles restate what the article reports; a title whose words the article never
+    uses is the headline writer's framing. Short feed teasers say too little to tell.
+    """
+    if len(text.split()) < FULL_ARTICLE_WORDS:
+        return False
+    words = set(content_words(title))
+    missing = words - set(content_words(text))
+    return len(missing) >= MIN_UNSUPPORTED and 2 * len(missing) >= len(words)
 
 
 def still_loaded(title: str) -> bool:

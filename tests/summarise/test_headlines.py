@@ -115,3 +115,82 @@ def test_an_entry_without_a_title_is_headlined_by_its_first_clause() -> None:
     assert _headline(note) == (
         "Ferry service to Kestrel Bay resumes on Monday after the strike at Port Selwyn ended"
     )
+
+
+# One outlet's report of a ferry timetable change, with titles of several kinds.
+FERRY_REPORT = (
+    "The Marlow Ferry crossing will run every forty minutes instead of every twenty from "
+    "March, the operator Harbour Lines said on Friday. Fares rise by 30 pence to 2.80 pounds "
+    "for adults, the third rise in two years, according to the operator's notice. The "
+    "company said fewer crew were available after two deckhands retired."
+)
+
+
+def _ferry(title: str, text: str = FERRY_REPORT) -> Article:
+    return replace(BRIDGE_WIRE, title=title, text=text)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ferry fares rise for the FOURTH time as crossings are halved",  # shouting
+        "Why Should Marlow Pay More for Half the Ferries?",  # the writer's question
+        "We Are All Paying for the Ferry Cuts Now",  # the writer's voice
+    ],
+)
+def test_a_loaded_single_outlet_title_gives_way_to_a_neutral_clause(title: str) -> None:
+    item = SUMMARISER.summarise_story(story(_ferry(title)))
+    assert item.headline != title
+    assert item.headline.startswith("The Marlow Ferry crossing will run every forty minutes")
+    assert not item.headline.endswith(("…", ","))
+
+
+def test_a_neutral_single_outlet_title_stays_and_a_removable_word_just_goes() -> None:
+    neutral_title = "Marlow ferry to run every forty minutes as fares rise"
+    assert SUMMARISER.summarise_story(story(_ferry(neutral_title))).headline == neutral_title
+    loaded = "Marlow ferry to run every forty minutes as fares rise very sharply"
+    assert SUMMARISER.summarise_story(story(_ferry(loaded))).headline == (
+        "Marlow ferry to run every forty minutes as fares rise sharply"
+    )
+    scare = "Ferry fares rise again, and the “savings” go to the operator"
+    assert SUMMARISER.summarise_story(story(_ferry(scare))).headline == (
+        "Ferry fares rise again, and the savings go to the operator"
+    )
+
+
+def test_a_full_article_that_never_uses_its_titles_words_is_headlined_by_its_summary() -> None:
+    """The title frames the story ("saga", "stranded") in words the report never uses."""
+    long_report = " ".join(
+        [
+            FERRY_REPORT,
+            "The operator said the timetable would be reviewed in September once new crew "
+            "members had finished their training at the college in Brenton.",
+            "Passengers can buy a monthly ticket for 48 pounds, unchanged from last year, "
+            "the notice said, and children under five travel free on every crossing.",
+            "The council, which owns the landing stages on both banks, said it had not been "
+            "consulted about the change and would ask the operator to meet councillors.",
+            "The crossing carried about 410,000 passengers last year, according to the "
+            "council's transport report, most of them commuters travelling to Brenton.",
+            "The last crossing of the day will leave at 22:40 instead of 23:20, the "
+            "operator said, and the first will leave at 06:20 as before.",
+        ]
+    )
+    assert len(long_report.split()) >= 150
+    item = SUMMARISER.summarise_story(story(_ferry("Saga Leaves Islanders Stranded", long_report)))
+    assert item.headline.startswith("The Marlow Ferry crossing will run every forty minutes")
+    teaser = _ferry("Saga Leaves Islanders Stranded")  # a short teaser says too little to tell
+    assert SUMMARISER.summarise_story(story(teaser)).headline == "Saga Leaves Islanders Stranded"
+
+
+def test_a_three_outlet_story_takes_a_news_outlets_neutral_title_over_a_loaded_one() -> None:
+    from tests.summarise.test_opinion import COLUMN, REPORT_A, REPORT_B
+
+    loaded_column = replace(COLUMN, title="Marlow council's harbour levy: visitors fleeced AGAIN")
+    item = SUMMARISER.summarise_story(story(loaded_column, REPORT_A, REPORT_B))
+    assert item.headline in (REPORT_A.title, REPORT_B.title)
+    # A news outlet's loaded title also loses to another outlet's neutral one.
+    shouting = replace(
+        REPORT_A, title="Marlow council approves harbour levy: visitors to FOOT the bill"
+    )
+    item = SUMMARISER.summarise_story(story(shouting, REPORT_B))
+    assert item.headline == REPORT_B.title

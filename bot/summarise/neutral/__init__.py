@@ -18,6 +18,7 @@ from bot.summarise.neutral.detection import (
     find_terms,
     is_attributed,
     quoted_spans,
+    without_quotes,
 )
 from bot.summarise.neutral.lexicon import (
     ATTRIBUTION_WORDS,
@@ -55,4 +56,5 @@ __all__ = [
     "is_attributed",
     "quoted_spans",
     "repair_sentence",
+    "without_quotes",
 ]
