@@ -10,7 +10,10 @@ Two articles are only ever linked when they report the same event, which similar
 does not prove on real feeds: they must share specific content besides names (two people
 called Paterson, or one company's two launches on one day, are different events), generic
 words ("test", "review", "news", weekdays) count for nothing, and articles further apart
-than the window (`window_days`, 3 by default) are never in one story.
+than the window (`window_days`, 3 by default) are never in one story. Two groups each told by
+several outlets merge only when about as alike across as within: one saga's separate events
+stay apart. A lone article that passes no pairwise test (an opinion piece) still joins the
+story its text is clearly closest to, on the same news day, when their titles share a word.
 """
 
 from __future__ import annotations
@@ -38,9 +41,9 @@ GROUPS_MERGE = 2.0
 GROUPS_COHERENCE = 0.5
 # Average similarity at or above which two groups are the same story (tuned, see NEUTRALITY.md).
 DEFAULT_THRESHOLD = 0.08
-# Outlets cover one event within a day or two; beyond that, similarity fades to half at the
-# window's end.
-SAME_EVENT_HOURS = 48.0
+# Outlets cover one event within a news day; beyond that, similarity fades to half at the
+# window's end (the next day's articles are as often a related event as the same one).
+SAME_EVENT_HOURS = 24.0
 # An outlet seldom runs two separate articles on one event in a single digest period.
 SAME_OUTLET_FACTOR = 0.8
 # Weight of a title word against a word of the lead: the title states the event.
@@ -51,6 +54,10 @@ NAME_BOOST = 1
 STRAY_LINK = 1.0
 # ...and an average link this strong (x threshold).
 STRAY_AVERAGE = 0.5
+# A lone article joins the story its whole text is closest to only this far ahead of the next.
+CLEAR_LEAD = 1.2
+# ...and only when it is this close in time to all of the story's articles.
+CLEAR_HOURS = 24.0
 # Pretend documents that contain no term, so that tiny piles still get sensible weights.
 _PRIOR_DOCS = 10
 _LEAD_WORDS = 80
@@ -114,9 +121,10 @@ def cluster_articles(
         return []
     window = timedelta(days=window_days)
     docs = _vectorise(ordered)
-    similar = _similar_pairs(docs, window, threshold)
+    similar, dots = _similar_pairs(docs, window, threshold)
     groups = _agglomerate(docs, similar, threshold, window)
     groups = _attach_strays(groups, docs, similar, threshold, window)
+    groups = _attach_clear_strays(groups, docs, dots, threshold, window)
     stories = [_story(tuple(docs[i].article for i in sorted(group))) for group in groups]
     return sorted(stories, key=lambda s: (-len(s.outlets), -s.latest.timestamp(), s.id))
 
@@ -176,8 +184,9 @@ def _vectorise(articles: Sequence[Article]) -> list[_Doc]:
 
 def _similar_pairs(
     docs: Sequence[_Doc], window: timedelta, threshold: float
-) -> dict[tuple[int, int], float]:
-    """Cosine similarity of every pair reporting alike, damped by time and same outlet."""
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
+    """Cosine similarity of every pair reporting alike, damped by time and same outlet; and
+    the plain cosine of every pair within the window sharing a term."""
     postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, doc in enumerate(docs):
         for term, weight in doc.vector.items():
@@ -211,7 +220,7 @@ def _similar_pairs(
             factor *= SAME_OUTLET_FACTOR
         if factor > 0:
             pairs[(i, j)] = dot * factor
-    return pairs
+    return pairs, dots
 
 
 def _shares_an_event(
@@ -268,6 +277,72 @@ def _attach_strays(
                 best, best_link = target, strongest
         if best >= 0:
             moves[g] = best
+    return _moved(groups, moves)
+
+
+def _attach_clear_strays(
+    groups: list[list[int]],
+    docs: Sequence[_Doc],
+    dots: dict[tuple[int, int], float],
+    threshold: float,
+    window: timedelta,
+) -> list[list[int]]:
+    """Join a lone article to a story lacking its outlet that its whole text is clearly
+    closest to, when its title shares a specific word with the story's titles.
+
+    An opinion piece on an event shares the event's words without passing the pairwise
+    same-event tests with any one report; against the whole story, and well ahead of any
+    other story, it is recognisably about that event.
+    """
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    lone = {members[0] for members in groups if len(members) == 1}
+    closeness: defaultdict[int, defaultdict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for (i, j), dot in dots.items():
+        for single, other in ((i, j), (j, i)):
+            if single in lone and len(groups[group_of[other]]) > 1:
+                factor = _time_factor(docs[single].article, docs[other].article, window)
+                closeness[single][group_of[other]] += dot * factor
+    # One article per outlet joins a story: the closest of that outlet's candidates.
+    chosen: dict[tuple[int, str], tuple[float, int]] = {}
+    for single, totals in sorted(closeness.items()):
+        target, average = _clearly_closest(single, totals, groups, docs, threshold, window)
+        key = (target, docs[single].article.outlet)
+        if target >= 0 and average > chosen.get(key, (0.0, -1))[0]:
+            chosen[key] = (average, single)
+    return _moved(groups, {group_of[single]: target for (target, _), (_, single) in chosen.items()})
+
+
+def _clearly_closest(
+    single: int,
+    totals: dict[int, float],
+    groups: list[list[int]],
+    docs: Sequence[_Doc],
+    threshold: float,
+    window: timedelta,
+) -> tuple[int, float]:
+    """The story `single` is on average closest to and how close, if close enough and well
+    ahead of the next, lacking its outlet and sharing a title word; (-1, 0) otherwise."""
+    outlet = docs[single].article.outlet
+    averages = sorted(
+        ((total / len(groups[g]), g) for g, total in totals.items()),
+        reverse=True,
+    )
+    best, target = averages[0]
+    runner_up = averages[1][0] if len(averages) > 1 else 0.0
+    members = groups[target]
+    if best < threshold * STRAY_AVERAGE or best < CLEAR_LEAD * runner_up:
+        return -1, 0.0
+    if any(docs[o].article.outlet == outlet for o in members):
+        return -1, 0.0
+    if _span(docs, [*members, single]) > min(window, timedelta(hours=CLEAR_HOURS)):
+        return -1, 0.0
+    if all(docs[single].title.isdisjoint(docs[o].title) for o in members):
+        return -1, 0.0
+    return target, best
+
+
+def _moved(groups: list[list[int]], moves: dict[int, int]) -> list[list[int]]:
+    """The groups after moving each group `g` of `moves` into group `moves[g]`."""
     if not moves:
         return groups
     merged = [list(m) for m in groups]
@@ -278,7 +353,7 @@ def _attach_strays(
 
 
 def _time_factor(first: Article, second: Article, window: timedelta) -> float:
-    """1 within the same-event hours, fading to 0 at the window's end (0 beyond it)."""
+    """1 within the same-event hours, fading to half at the window's end (0 beyond it)."""
     hours = abs((first.published - second.published).total_seconds()) / 3600
     window_hours = window.total_seconds() / 3600
     full = min(SAME_EVENT_HOURS, window_hours)

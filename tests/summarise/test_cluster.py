@@ -296,3 +296,117 @@ def test_two_decisions_of_one_saga_on_one_day_stay_two_stories() -> None:
         frozenset(a.id for a in approves),
         frozenset(a.id for a in overrules),
     }
+
+
+def test_a_related_decision_reported_the_next_day_is_its_own_story() -> None:
+    approves = _board_approves()
+    next_day = [
+        article(
+            "Valley Courier",
+            "Minister Orlen extends Velora booster to nurses, beyond the board's over-70s",
+            "Health minister Ida Orlen extended the Velora booster to nurses on Friday, a day "
+            "after the Tane medicines board approved it for people over 70 only.",
+            slug="minister-courier",
+            hours=36,
+        ),
+        article(
+            "Northwire",
+            "Orlen overrules Tane medicines board, offers Velora booster to nurses",
+            "Nurses will be offered a Velora booster after health minister Ida Orlen overruled "
+            "the Tane medicines board, which had approved the dose for over-70s.",
+            slug="minister-north",
+            hours=37,
+        ),
+        article(
+            "The Daily Klaxon",
+            "Minister Orlen defies medicines board on Velora booster for nurses",
+            "Ida Orlen, the health minister, defied the Tane medicines board on Friday and "
+            "extended the Velora booster, approved for over-70s, to nurses.",
+            slug="minister-klaxon",
+            hours=38,
+        ),
+    ]
+    assert _groups(approves + next_day) == {
+        frozenset(a.id for a in approves),
+        frozenset(a.id for a in next_day),
+    }
+
+
+# -- opinion pieces: they share the event's title word and names, little else -------------
+
+
+def _barrier_story() -> list[Article]:
+    return [
+        article(
+            "Coastline Wire",
+            "Dunmore council approves flood barrier on the River Tane",
+            "Dunmore council approved a flood barrier on the River Tane on Tuesday, the council "
+            "said. Work on the 2 km barrier starts in March and should end in 2028.",
+            slug="barrier-wire",
+        ),
+        article(
+            "Marlow Evening Post",
+            "Flood barrier for Dunmore approved after long debate",
+            "Councillors in Dunmore approved the flood barrier on the River Tane on Tuesday after "
+            "a long debate. The barrier will protect about 900 homes, the council said.",
+            slug="barrier-local",
+            hours=1,
+        ),
+    ]
+
+
+def _barrier_opinion(text: str, *, title: str = "", hours: float = 5) -> Article:
+    return article(
+        "The Daily Klaxon",
+        title or "Opinion: build the barrier, and build it now",
+        text,
+        slug="barrier-opinion",
+        hours=hours,
+    )
+
+
+_OPINION = "Dunmore has waited years for this, and the Tane will not wait for another inquiry."
+
+
+def test_an_opinion_piece_on_the_event_joins_its_story() -> None:
+    story, opinion = _barrier_story(), _barrier_opinion(_OPINION)
+    assert _groups([*story, opinion]) == {frozenset(a.id for a in [*story, opinion])}
+
+
+def test_an_opinion_piece_two_days_after_the_event_stays_apart() -> None:
+    story, opinion = _barrier_story(), _barrier_opinion(_OPINION, hours=48)
+    assert frozenset({opinion.id}) in _groups([*story, opinion])
+
+
+def test_an_opinion_piece_sharing_no_title_word_stays_apart() -> None:
+    story = _barrier_story()
+    opinion = _barrier_opinion(_OPINION, title="Opinion: get on with it")
+    assert frozenset({opinion.id}) in _groups([*story, opinion])
+
+
+def test_an_opinion_piece_as_close_to_two_stories_joins_neither() -> None:
+    inquiry = [
+        article(
+            "Harbour Herald",
+            "Tane flood inquiry will report in June",
+            "The inquiry into last winter's Tane floods in Dunmore will report in June, its chair "
+            "said on Tuesday. It has heard from 200 residents.",
+            slug="inquiry-herald",
+            hours=2,
+        ),
+        article(
+            "Valley Courier",
+            "Flood inquiry delays its report on Dunmore to June",
+            "The Tane flood inquiry will not report on Dunmore before June, its chair said on "
+            "Tuesday, after hearing 200 residents.",
+            slug="inquiry-courier",
+            hours=3,
+        ),
+    ]
+    story = _barrier_story()
+    opinion = _barrier_opinion(
+        "Dunmore has waited years for a barrier, and the Tane will not wait for another inquiry."
+    )
+    assert frozenset({opinion.id}) in _groups([*story, *inquiry, opinion])
+    # Without the inquiry's story it is plainly about the barrier.
+    assert frozenset(a.id for a in [*story, opinion]) in _groups([*story, opinion])
