@@ -228,6 +228,22 @@ def build_commands(app: App) -> Commands:
     )
 
 
+def build_deps(app: App, summariser_for: Callable[[str], Summariser]) -> BuildDeps:
+    """What building a digest needs, for the scheduler and for workers alike."""
+    return BuildDeps(
+        db=app.db,
+        summariser_for=summariser_for,
+        clock=app.clock,
+        max_age_hours=app.settings.digest.window_hours * 2,
+        metrics=app.metrics,
+    )
+
+
+def delivery_policy(app: App) -> DeliveryPolicy:
+    """Delivery timing (the lease) and the counters posts are reported to."""
+    return DeliveryPolicy(lease_s=app.settings.scheduler.delivery_lease_s, metrics=app.metrics)
+
+
 def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
     """What a `newsbot worker` process runs its jobs with (`posters`: a sender's platforms)."""
 
@@ -237,19 +253,11 @@ def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
     workers = app.settings.workers
     return Units(
         db=app.db,
-        build=BuildDeps(
-            db=app.db,
-            summariser_for=shared_summarisers(app),
-            clock=app.clock,
-            max_age_hours=app.settings.digest.window_hours * 2,
-            metrics=app.metrics,
-        ),
+        build=build_deps(app, shared_summarisers(app)),
         poll=poll,
         clock=app.clock,
         posters=posters,
-        policy=DeliveryPolicy(
-            lease_s=app.settings.scheduler.delivery_lease_s, metrics=app.metrics
-        ),
+        policy=delivery_policy(app),
         batch=workers.batch,
         claim_s=workers.claim_s,
         stalled_after_s=workers.stalled_after_s,
@@ -276,19 +284,11 @@ def build_scheduler(app: App, posters: MutableMapping[str, Poster]) -> Scheduler
 
     return Scheduler(
         db=app.db,
-        build=BuildDeps(
-            db=app.db,
-            summariser_for=app.summarisers,
-            clock=app.clock,
-            max_age_hours=app.settings.digest.window_hours * 2,
-            metrics=app.metrics,
-        ),
+        build=build_deps(app, app.summarisers),
         posters=posters,
         clock=app.clock,
         poll_feeds=poll,
-        policy=DeliveryPolicy(
-            lease_s=app.settings.scheduler.delivery_lease_s, metrics=app.metrics
-        ),
+        policy=delivery_policy(app),
         tick_s=app.settings.scheduler.tick_s,
         poll_deadline_s=app.settings.scheduler.poll_deadline_s,
         retention=RetentionPolicy.from_settings(app.settings),

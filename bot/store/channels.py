@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
@@ -171,9 +171,10 @@ async def set_next_digest(session: AsyncSession, channel_id: int, at: datetime |
     )
 
 
-async def due_channel_ids(session: AsyncSession, now: datetime, *, limit: int) -> list[int]:
-    """Channels whose digest is due: enabled, next_digest_at at or before `now`, oldest first."""
-    result = await session.execute(
+def due_channels(now: datetime, *, limit: int) -> Select[int]:
+    """The query of the channels whose digest is due: enabled, not paused, next_digest_at at
+    or before `now`, oldest first (the scaled-out tick claims the same rows)."""
+    return (
         select(ChannelRow.id)
         .where(
             ChannelRow.digest_enabled.is_(True),
@@ -183,7 +184,11 @@ async def due_channel_ids(session: AsyncSession, now: datetime, *, limit: int) -
         .order_by(ChannelRow.next_digest_at, ChannelRow.id)
         .limit(limit)
     )
-    return list(result.scalars())
+
+
+async def due_channel_ids(session: AsyncSession, now: datetime, *, limit: int) -> list[int]:
+    """Channels whose digest is due (`due_channels`)."""
+    return list((await session.execute(due_channels(now, limit=limit))).scalars())
 
 
 async def add_feed_subscription(

@@ -25,6 +25,7 @@ from sqlalchemy import make_url, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import ConfigError
+from bot.store.channels import due_channels
 from bot.store.db import Database
 from bot.store.schema import ChannelRow, OutboxRow
 
@@ -58,17 +59,7 @@ async def claim_due_channels(
     Channels another transaction holds are skipped (SKIP LOCKED), so two ticks never hand
     out the same channel. Run it in `Database.write()`.
     """
-    due = (
-        select(ChannelRow.id)
-        .where(
-            ChannelRow.digest_enabled.is_(True),
-            ChannelRow.paused_at.is_(None),
-            ChannelRow.next_digest_at <= now,
-        )
-        .order_by(ChannelRow.next_digest_at, ChannelRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    due = due_channels(now, limit=limit).with_for_update(skip_locked=True)
     ids = list((await session.scalars(due)).all())
     if ids:
         await session.execute(

@@ -22,12 +22,12 @@ from pathlib import Path
 import psutil
 from procrastinate import App
 from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import dispatch
 from bot.store.db import Database, open_database
 from bot.workers.app import job_app
 from bot.workers.tasks import TICK
+from tests.channels.test_crash_delivery import run_on_server
 
 REPO = Path(__file__).resolve().parents[2]
 STALE_S = 6.0  # a worker silent this long is dead (heartbeats every 0.5 s, even under load)
@@ -40,15 +40,6 @@ WORKER_ENV = {
     "NEWSBOT_SCHEDULER__DELIVERY_LEASE_S": "1",
     "NEWSBOT_LOG_LEVEL": "INFO",
 }
-
-
-async def on_server(server_url: str, sql: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql(sql)
-    finally:
-        await engine.dispose()
 
 
 @dataclass
@@ -160,7 +151,7 @@ async def wait_until(condition, timeout: float = 20.0) -> None:  # type: ignore[
 async def cluster(server_url: str, logs: Path) -> AsyncIterator[Cluster]:
     """A fresh database prepared by `newsbot db upgrade`, and the processes started on it."""
     name = f"newsbot_scale_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    await on_server(server_url, f'CREATE DATABASE "{name}"')
+    await run_on_server(server_url, f'CREATE DATABASE "{name}"')
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     db = await open_database(url)
     jobs = job_app(url, periodic_tick=False)
@@ -174,4 +165,4 @@ async def cluster(server_url: str, logs: Path) -> AsyncIterator[Cluster]:
         await made.stop_all()
         await db.close()
         # FORCE: connections of killed workers may linger until the server notices.
-        await on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await run_on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
