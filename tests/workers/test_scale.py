@@ -224,3 +224,14 @@ async def test_a_worker_killed_mid_build_has_its_job_retried_and_the_digest_post
 
 async def _llm_asked(llm: FakeOpenAI) -> bool:
     return bool(llm.chat_requests)
+
+
+async def test_run_distributed_serves_only_chat_connections(scale: Cluster) -> None:
+    code, out = await scale.cli("run", "--distributed")
+    assert code == 2
+    assert out.strip().splitlines()[-1] == (
+        "newsbot: --distributed has nothing to run: configure Discord "
+        "(NEWSBOT_DISCORD__TOKEN) or Slack (NEWSBOT_SLACK__BOT_TOKEN)."
+    )
+    code, out = await scale.cli("run", "--distributed", "--console")
+    assert code == 2 and "--distributed runs only the Discord and Slack connections" in out
