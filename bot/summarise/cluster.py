@@ -54,8 +54,10 @@ NAME_BOOST = 1
 STRAY_LINK = 1.0
 # ...and an average link this strong (x threshold).
 STRAY_AVERAGE = 0.5
-# A lone article joins the story its whole text is closest to only this far ahead of the next.
-CLEAR_LEAD = 1.2
+# A lone article joins the story its whole text is on average this close to (x threshold)...
+CLEAR_AVERAGE = 1.0
+# ...only this far ahead of the next story...
+CLEAR_LEAD = 1.5
 # ...and only when it is this close in time to all of the story's articles.
 CLEAR_HOURS = 24.0
 # Pretend documents that contain no term, so that tiny piles still get sensible weights.
@@ -330,7 +332,7 @@ def _clearly_closest(
     best, target = averages[0]
     runner_up = averages[1][0] if len(averages) > 1 else 0.0
     members = groups[target]
-    if best < threshold * STRAY_AVERAGE or best < CLEAR_LEAD * runner_up:
+    if best < threshold * CLEAR_AVERAGE or best < CLEAR_LEAD * runner_up:
         return -1, 0.0
     if any(docs[o].article.outlet == outlet for o in members):
         return -1, 0.0

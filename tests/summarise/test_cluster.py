@@ -410,3 +410,16 @@ def test_an_opinion_piece_as_close_to_two_stories_joins_neither() -> None:
     assert frozenset({opinion.id}) in _groups([*story, *inquiry, opinion])
     # Without the inquiry's story it is plainly about the barrier.
     assert frozenset(a.id for a in [*story, opinion]) in _groups([*story, opinion])
+
+
+def test_an_article_only_loosely_like_the_story_stays_apart() -> None:
+    story = _barrier_story()
+    profits = article(
+        "The Daily Klaxon",
+        "Barrier maker Holt & Sons posts record profit",
+        "Holt & Sons, which builds river defences across the country, posted a record profit "
+        "for the year.",
+        slug="holt-profit",
+        hours=4,
+    )
+    assert frozenset({profits.id}) in _groups([*story, profits])
