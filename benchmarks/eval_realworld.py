@@ -14,7 +14,10 @@
    fails, the same checks run over the files that are feeds, so a baseline still has figures.
 2. Dev roundups (`../shared/eval/roundups.jsonl`) fed per outlet as RSS files with the
    roundup's date, in a temporary folder: share of stories kept whole and share of items
-   mixing two stories, per fold (id mod 5). Folds 0-2 are the ones tuned on; 3-4 are held out.
+   mixing two stories, per fold (id mod 5), and for all 116 stories in one pile (as a digest
+   of many stories sees them), that pile also scored on the tuned and on the held-out folds'
+   stories (their items may mix in a story of the other group). Folds 0-2 are the ones tuned
+   on; 3-4 are held out.
 
 Evaluation texts are read from the shared folder at run time only; nothing is copied.
 """
