@@ -1,38 +1,25 @@
 """The Discord sender of a scaled-out bot posts over REST only (no gateway session), with the
-outbox key as the message nonce and `enforce_nonce`, so a re-sent post is not doubled."""
+outbox key as the message nonce and `enforce_nonce`, so a re-sent post is not doubled.
+The fake Discord fixture is the Discord adapter tests' own (tests/workers/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-
-import pytest
 
 from adapters.discord_bot.render import part_nonce
 from adapters.launch import sender_poster
 from bot.app import build_app
 from bot.models import ChannelRef
-from tests.adapters.discord.conftest import BOT_TOKEN, bot_settings
+from tests.adapters.discord.conftest import bot_settings
 from tests.adapters.discord.helpers import make_digest
 from tests.fakes.fake_discord import FakeDiscord
 
 
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    made = FakeDiscord()
-    made.bot_token = BOT_TOKEN
-    await made.start()
-    made.patch_discord(monkeypatch)
-    try:
-        yield made
-    finally:
-        await made.close()
-
-
 async def test_the_discord_sender_posts_over_rest_with_the_outbox_key_as_nonce(
-    tmp_path: Path, fake: FakeDiscord
+    tmp_path: Path, fake_discord: FakeDiscord
 ) -> None:
+    fake = fake_discord
     app = await build_app(bot_settings(tmp_path, fake), parse_in_process=True)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(app.aclose)
