@@ -59,9 +59,16 @@ async def tick(context: JobContext, timestamp: int) -> None:
     """Hand out everything due at `timestamp` (the minute this tick was deferred for)."""
     units = _units(context)
     await retry_stalled_jobs(context.app, units.stalled_after_s)
-    plan = await plan_tick(units.db, _at(timestamp), batch=units.batch, claim_s=units.claim_s)
     await forget_old_summaries(units.db, _at(timestamp))
-    await defer_plan(context.app, plan, timestamp)
+    first = True
+    while True:  # a wave larger than one round (100,000 channels at 07:00) in several
+        plan = await plan_tick(
+            units.db, _at(timestamp), batch=units.batch, claim_s=units.claim_s, with_posts=first
+        )
+        await defer_plan(context.app, plan, timestamp)
+        if not plan.more:
+            return
+        first = False
 
 
 async def poll_feeds(context: JobContext, feed_ids: list[int], timestamp: float) -> None:

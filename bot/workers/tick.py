@@ -32,6 +32,7 @@ class TickPlan:
     feed_batches: tuple[tuple[int, ...], ...] = ()
     channel_batches: tuple[tuple[int, ...], ...] = ()
     posts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # platform -> outbox rows
+    more: bool = False  # the limit was reached: more feeds or channels are due right now
 
     @property
     def empty(self) -> bool:
@@ -44,18 +45,28 @@ def batches(ids: Sequence[int], size: int) -> tuple[tuple[int, ...], ...]:
 
 
 async def plan_tick(
-    db: Database, now: datetime, *, batch: int, claim_s: float, limit: int = TICK_LIMIT
+    db: Database,
+    now: datetime,
+    *,
+    batch: int,
+    claim_s: float,
+    limit: int = TICK_LIMIT,
+    with_posts: bool = True,
 ) -> TickPlan:
-    """Claim the feeds and channels due at `now` and read the posts due; nothing is run."""
+    """Claim up to `limit` feeds and channels due at `now` and (`with_posts`) read the posts
+    due; nothing is run. A plan with `more` set leaves due work for another round."""
     async with db.write() as session:
         feeds = await feed_store.claim_due_feeds(session, now, limit=limit, claim_s=claim_s)
         channels = await dispatch.claim_due_channels(session, now, limit=limit, claim_s=claim_s)
-    async with db.session() as session:
-        posts = await dispatch.due_posts_by_platform(session, now, limit=limit)
+    posts: dict[str, list[int]] = {}
+    if with_posts:
+        async with db.session() as session:
+            posts = await dispatch.due_posts_by_platform(session, now, limit=limit)
     return TickPlan(
         feed_batches=batches(feeds, batch),
         channel_batches=batches(channels, batch),
         posts={platform: tuple(ids) for platform, ids in posts.items()},
+        more=len(feeds) == limit or len(channels) == limit,
     )
 
 

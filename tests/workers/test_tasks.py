@@ -20,6 +20,7 @@ from bot.store.digests import idempotency_key
 from bot.store.feeds import FeedStore
 from bot.store.schema import FeedRow
 from bot.workers.tasks import BUILD, POLL, TICK, UNITS_KEY, register_tasks
+from bot.workers.tick import plan_tick
 from bot.workers.units import Units
 from tests.channels.helpers import (
     Clock,
@@ -191,3 +192,16 @@ async def test_after_downtime_the_first_tick_catches_up_once(db: Database, opene
     async with db.session() as session:
         (channel,) = await channel_store.channels_by_ids(session, [channel_id])
     assert channel.next_digest_at == utc(2026, 4, 2, 5, 0)
+
+
+async def test_a_wave_larger_than_one_round_is_handed_out_in_several(db: Database) -> None:
+    now = utc(2026, 4, 1, 10)
+    for n in range(5):
+        await FeedStore(db).add(f"https://news.example/{n}.xml", now=now - timedelta(hours=1))
+
+    first = await plan_tick(db, now, batch=2, claim_s=600, limit=3)
+    second = await plan_tick(db, now, batch=2, claim_s=600, limit=3, with_posts=False)
+    assert [len(b) for b in first.feed_batches] == [2, 1] and first.more
+    assert [len(b) for b in second.feed_batches] == [2] and not second.more
+    handed_out = [i for plan in (first, second) for b in plan.feed_batches for i in b]
+    assert len(set(handed_out)) == 5
