@@ -51,9 +51,9 @@ from aiohttp import web
 from sqlalchemy import func, insert, make_url, select, text, update
 
 from bot.store.db import Database, open_database
-from bot.store.schema import ChannelRow, FeedRow, SubscriptionRow
+from bot.store.schema import ChannelRow, DigestRow, FeedRow, SubscriptionRow
+from tests.channels.test_crash_delivery import run_on_server
 from tests.fakes.feed_server import FeedServer
-from tests.workers.procs import on_server
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER = os.environ.get(
@@ -154,16 +154,18 @@ class Proc:
     kind: str
     process: asyncio.subprocess.Process
     peak_rss: int = 0
+    cpu_s: float = 0.0  # user + system, with its parser children, at the last sample
 
     def sample(self) -> None:
         try:
             root = psutil.Process(self.process.pid)
-            rss = root.memory_info().rss + sum(
-                c.memory_info().rss for c in root.children(recursive=True)
-            )
+            tree = [root, *root.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in tree)
+            cpu = sum(p.cpu_times().user + p.cpu_times().system for p in tree)
         except psutil.Error:
             return
         self.peak_rss = max(self.peak_rss, rss)
+        self.cpu_s = max(self.cpu_s, cpu)
 
 
 @dataclass
@@ -175,11 +177,13 @@ class Result:
     poll_jobs: int
     wave_s: float
     wave_jobs: int
+    built_s: float  # from the wave's tick to the last digest stored
     refused: int
     duplicates: int
     lost: int
     db_bytes: int
     peak_rss: dict[str, int]
+    cpu_s: dict[str, float]  # CPU seconds over the run, all processes of a kind together
     sink_mode: str
 
     @property
@@ -297,7 +301,7 @@ async def run_one(
     workers: int, feeds: int, channels: int, server: FeedServer, logs: Path, sink_mode: str
 ) -> Result:
     name = f"newsbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    await on_server(SERVER, f'CREATE DATABASE "{name}"')
+    await run_on_server(SERVER, f'CREATE DATABASE "{name}"')
     url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
     db = await open_database(url)
     procs: list[Proc] = []
@@ -359,7 +363,7 @@ async def run_one(
                 update(ChannelRow).values(digest_time=f"{wave_at:%H:%M}", next_digest_at=wave_at)
             )
         jobs_before = await job_ids_used(db)
-        started = time.monotonic()
+        started, started_at = time.monotonic(), datetime.now(UTC)
         ticker = asyncio.create_task(_cron(url))
         bound = channels / POSTS_PER_S
         delivered = await wait_for(
@@ -370,6 +374,9 @@ async def run_one(
         wave_s = last_post - started
         await asyncio.sleep(2)  # a late duplicate would show now
         wave_jobs = await job_ids_used(db) - jobs_before
+        async with db.session() as session:
+            last_built = await session.scalar(select(func.max(DigestRow.created_at)))
+        built_s = (last_built - started_at).total_seconds() if last_built else float("nan")
         posted = Counter(key for key, _ in sink.accepted)
         async with db.session() as session:
             db_bytes = int(
@@ -378,8 +385,10 @@ async def run_one(
         stop_sampling.set()
         await sampler
         peak: dict[str, int] = {}
+        cpu: dict[str, float] = {}
         for proc in procs:
             peak[proc.kind] = max(peak.get(proc.kind, 0), proc.peak_rss)
+            cpu[proc.kind] = cpu.get(proc.kind, 0.0) + proc.cpu_s
         return Result(
             workers=workers,
             feeds=feeds,
@@ -388,11 +397,13 @@ async def run_one(
             poll_jobs=poll_jobs,
             wave_s=wave_s if delivered else float("nan"),
             wave_jobs=wave_jobs,
+            built_s=built_s,
             refused=sink.refused,
             duplicates=sum(n - 1 for n in posted.values() if n > 1),
             lost=channels - len(posted),
             db_bytes=db_bytes,
             peak_rss=peak,
+            cpu_s=cpu,
             sink_mode=sink_mode,
         )
     finally:
@@ -408,7 +419,7 @@ async def run_one(
                 await proc.process.wait()
         await sink.stop()
         await db.close()
-        await on_server(SERVER, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await run_on_server(SERVER, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _distinct_at_least(sink: Sink, wanted: int) -> bool:
@@ -422,44 +433,56 @@ async def _cron(url: str) -> None:
         await asyncio.sleep(TICK_EVERY_S)
 
 
-def report(results: list[Result]) -> str:
-    base = results[0]
-    lines = [
-        f"{base.channels:,} channels over {base.feeds:,} feeds; sink {POSTS_PER_S} posts/s "
-        f"({results[0].sink_mode}) "
-        f"(bound {base.bound_s:.1f} s); cores: {os.cpu_count()}",
-        "workers | feeds/s | x1w | poll jobs/s | wave s | wave/bound | wave jobs/s | 429s | "
-        "dup | lost | PG MB | peak MB worker/sender",
-    ]
-    for r in results:
-        rate = r.feeds / r.poll_s
-        lines.append(
-            f"{r.workers:7d} | {rate:7.1f} | {rate / (base.feeds / base.poll_s):4.2f} | "
-            f"{r.poll_jobs / r.poll_s:11.1f} | {r.wave_s:6.1f} | {r.wave_s / r.bound_s:10.2f} | "
-            f"{r.wave_jobs / r.wave_s:11.1f} | {r.refused:4d} | {r.duplicates:3d} | "
-            f"{r.lost:4d} | {r.db_bytes / 2**20:5.0f} | "
-            f"{r.peak_rss.get('worker', 0) / 2**20:.0f}/{r.peak_rss.get('sender', 0) / 2**20:.0f}"
-        )
-    return "\n".join(lines)
+def header(channels: int, feeds: int, sink_mode: str) -> str:
+    bound = channels / POSTS_PER_S
+    return (
+        f"{channels:,} channels over {feeds:,} feeds; sink {POSTS_PER_S} posts/s "
+        f"({sink_mode}, bound {bound:.1f} s); cores: {os.cpu_count()}\n"
+        "workers | feeds/s | x1w | poll jobs/s | built s | wave s | wave/bound | wave jobs/s | "
+        "429s | dup | lost | PG MB | peak MB worker/sender | CPU s workers/sender | load"
+    )
+
+
+def row(r: Result, base: Result) -> str:
+    """One worker count's figures; `base` (the first count run) for the throughput ratio."""
+    rate = r.feeds / r.poll_s
+    return (
+        f"{r.workers:7d} | {rate:7.1f} | {rate / (base.feeds / base.poll_s):4.2f} | "
+        f"{r.poll_jobs / r.poll_s:11.1f} | {r.built_s:7.1f} | {r.wave_s:6.1f} | "
+        f"{r.wave_s / r.bound_s:10.2f} | {r.wave_jobs / r.wave_s:11.1f} | {r.refused:4d} | "
+        f"{r.duplicates:3d} | {r.lost:4d} | {r.db_bytes / 2**20:5.0f} | "
+        f"{r.peak_rss.get('worker', 0) / 2**20:.0f}/{r.peak_rss.get('sender', 0) / 2**20:.0f}"
+        f" | {r.cpu_s.get('worker', 0):.0f}/{r.cpu_s.get('sender', 0):.0f}"
+        f" | {os.getloadavg()[0]:.1f}"
+    )
 
 
 async def run(
     scale: float, worker_counts: list[int], channels: int, feeds: int, sink_mode: str
 ) -> int:
     channels, feeds = max(int(channels * scale), 1), max(int(feeds * scale), 1)
-    results = []
+    print(header(channels, feeds, sink_mode), flush=True)
+    results: list[Result] = []
     with FeedServer(hosts=FEED_HOSTS) as server, tempfile.TemporaryDirectory() as folder:
         for workers in worker_counts:
             logs = Path(folder) / f"w{workers}"
             logs.mkdir()
-            print(
-                f"running {workers} worker(s): {channels:,} channels, {feeds:,} feeds", flush=True
-            )
-            results.append(await run_one(workers, feeds, channels, server, logs, sink_mode))
+            try:
+                result = await run_one(workers, feeds, channels, server, logs, sink_mode)
+            except RuntimeError as error:
+                print(f"{workers:7d} | failed: {error}\n{_log_tails(logs)}", flush=True)
+                return 1
+            results.append(result)
+            print(row(result, results[0]), flush=True)
             server.reset_records()
-    print(report(results))
-    bad = any(r.duplicates or r.lost for r in results)
-    return 1 if bad else 0
+    return 1 if any(r.duplicates or r.lost for r in results) else 0
+
+
+def _log_tails(logs: Path) -> str:
+    return "\n".join(
+        f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}"
+        for log in sorted(logs.iterdir())
+    )
 
 
 def main() -> int:
