@@ -7,6 +7,7 @@ tick builds and posts two channels' digests; the scrape must report exactly that
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -16,6 +17,7 @@ import aiohttp
 import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import make_url
 
 from bot.app import App, build_app
 from bot.config import Settings
@@ -28,6 +30,8 @@ from bot.store.db import Database
 from bot.store.feeds import FeedStore
 from tests.channels.helpers import Clock, RecordingPoster, add_channel, add_feed_with_articles, utc
 from tests.channels.helpers import article as news_article
+from tests.channels.test_crash_delivery import run_on_server
+from tests.conftest import postgres_url_or_skip
 from tests.fakes.feed_server import FeedServer
 from tests.feeds.samples import rss
 
@@ -161,6 +165,26 @@ async def test_readyz_fails_when_the_database_is_gone(tmp_path: Path) -> None:
         status, text = await get(server, "/readyz")
         assert status == 503 and text.startswith("not ready: the database is unreachable")
         assert await get(server, "/healthz") == (200, "ok\n")  # the process itself is alive
+
+
+@pytest.mark.postgres
+async def test_readyz_fails_when_the_postgresql_database_is_dropped() -> None:
+    server_url = postgres_url_or_skip()
+    name = f"newsbot_ops_{uuid.uuid4().hex[:10]}"
+    await run_on_server(server_url, f'CREATE DATABASE "{name}"')
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        async with (
+            await build_app(settings_for(url), parse_in_process=True) as app,
+            AsyncExitStack() as stack,
+        ):
+            server = await serve(app, stack)
+            assert await get(server, "/readyz") == (200, "ready\n")
+            await run_on_server(server_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+            status, text = await get(server, "/readyz")
+            assert status == 503 and text.startswith("not ready: the database is unreachable")
+    finally:
+        await run_on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_a_worker_is_not_ready_without_the_job_queue(app: App) -> None:
