@@ -14,6 +14,10 @@ retention off (`database.retention_days = 0`, the only behaviour before retentio
 
 Figures: database size (main file + WAL after a checkpoint) at the end of each simulated
 week, articles kept, and the time spent pruning against the time spent storing.
+
+Measured (2 shared cores, defaults): day 7/14/21/28/30 = 30.3/59.5/88.3/117.9/126.5 MB off,
+30.3/41.3/41.3/41.3/41.3 MB on (0.33 of off at day 30); 45,142 articles stored, 12,426 kept;
+pruning 40.8 s in all against 185 s of storing.
 """
 
 from __future__ import annotations
