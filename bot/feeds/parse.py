@@ -382,6 +382,8 @@ def _worker_ready() -> int:
     return os.getpid()
 
 
+# Imported in the forkserver first, so that every worker is born ignoring stop signals.
+WORKER_SIGNALS_MODULE = "bot.feeds.worker_signals"
 # How often a worker checks that the bot that started it is still running.
 _OWNER_CHECK_SECONDS = 1.0
 
@@ -458,6 +460,7 @@ class ParserPool:
     def _start(self) -> concurrent.futures.ProcessPoolExecutor:
         # forkserver: workers never inherit this process's threads, sockets or event loop.
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([WORKER_SIGNALS_MODULE])
         return concurrent.futures.ProcessPoolExecutor(
             self.workers,
             mp_context=context,
