@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
+from bot.channels.daily import BuildDeps
+from bot.channels.scheduler import Scheduler
 from bot.models import Article, ChannelRef
 from bot.store.articles import ArticleStore
 from bot.store.channels import ChannelDefaults, ensure_channel
@@ -16,6 +19,7 @@ from bot.store.outbox import mark_sent
 from bot.store.retention import RetentionPolicy, prune
 from bot.store.schema import FeedArticleRow, OutboxRow
 from bot.store.usage import UsageStore
+from bot.summarise.extractive import ExtractiveSummariser
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 WHERE = ChannelRef("console", "local", "news")
@@ -159,3 +163,25 @@ async def test_the_search_index_shrinks_with_the_articles(db: Database) -> None:
                 )
             )
     assert (indexed, found) == (1, 0)
+
+
+async def test_the_running_scheduler_prunes_in_the_background(db: Database) -> None:
+    await store_articles(db, article("stale", 45), article("fresh", 1))
+    summariser = ExtractiveSummariser()
+    scheduler = Scheduler(
+        db=db,
+        build=BuildDeps(db=db, summariser_for=lambda _mode: summariser, clock=lambda: NOW),
+        posters={},
+        clock=lambda: NOW,
+        retention=RetentionPolicy(keep_days=30),
+    )
+    try:
+        await scheduler.tick()  # starts the prune as a task of its own and returns
+        for _ in range(100):
+            if await stored_ids(db) == {"id-fresh"}:
+                break
+            await asyncio.sleep(0.05)
+        await scheduler.tick()  # within the hour: no second prune
+    finally:
+        await scheduler.stop()
+    assert await stored_ids(db) == {"id-fresh"}
