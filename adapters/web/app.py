@@ -32,6 +32,7 @@ from adapters.web.sessions import SessionRegistry
 from bot.app import App
 from bot.channels.overview import Overview
 from bot.config import WebSettings
+from bot.digest.render import reader_note
 from bot.errors import ConfigError, NewsbotError, PermissionDenied, user_message
 from bot.models import ChannelRef
 
@@ -119,6 +120,8 @@ def _templates() -> Jinja2Templates:
     templates.env.filters["utc"] = utc_text
     templates.env.filters["local"] = local_text
     templates.env.filters["web_link"] = web_link
+    # Why an LLM summary was refused repeats the refused words: readers see only their part.
+    templates.env.filters["reader_note"] = reader_note
     templates.env.globals["channel_path"] = pages.channel_path
     return templates
 
