@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/scale.py                 # 100,000 channels over 50,000 feeds
     .venv/bin/python benchmarks/scale.py --scale 0.01    # 1,000 channels over 500 feeds
     .venv/bin/python benchmarks/scale.py --workers 1,2 --scale 0.005
+    .venv/bin/python benchmarks/scale.py --scale 0.01 --sink hold --sender-concurrency 16
 
 For each worker count it makes a database of its own on the local server
 (`newsbot_bench_<pid>_<n>`, dropped afterwards), prepares it with `newsbot db upgrade`, seeds
@@ -54,6 +55,7 @@ from bot.store.db import Database, open_database
 from bot.store.schema import ChannelRow, DigestRow, FeedRow, SubscriptionRow
 from tests.channels.test_crash_delivery import run_on_server
 from tests.fakes.feed_server import FeedServer
+from tests.fakes.webhook_sink import RecordingSink
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER = os.environ.get(
@@ -94,46 +96,27 @@ def feed_body(feed: int, when: datetime) -> bytes:
 
 
 @dataclass
-class Sink:
-    """The platform: records posts, accepts at most POSTS_PER_S in any one-second window."""
+class Sink(RecordingSink):
+    """The platform: records posts, at most POSTS_PER_S a second (refused or held, `enforce`)."""
 
-    mode: str = "refuse"  # or "hold": see the module doc
+    enforce: str = "refuse"  # or "hold": see the module doc
     accepted: list[tuple[str, float]] = field(default_factory=list)  # (key, monotonic time)
     refused: int = 0
     _next_slot: float = 0.0
     _window: list[float] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    port: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hook", self._post)
-        app.router.add_get("/hook", self._find)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
         if "notice" in body:
             return web.json_response({})
         now = time.monotonic()
-        if self.mode == "hold":
+        if self.enforce == "hold":
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1 / POSTS_PER_S
             await asyncio.sleep(slot - now)
             now = time.monotonic()
         self._window = [t for t in self._window if now - t < 1.0]
-        if self.mode == "refuse" and len(self._window) >= POSTS_PER_S:
+        if self.enforce == "refuse" and len(self._window) >= POSTS_PER_S:
             self.refused += 1
             return web.json_response({}, status=429, headers={"Retry-After": "1"})
         self._window.append(now)
@@ -141,7 +124,7 @@ class Sink:
         self.accepted.append((key, now))
         return web.json_response({"message_id": f"m{len(self.accepted)}"})
 
-    async def _find(self, request: web.Request) -> web.Response:
+    async def _get(self, request: web.Request) -> web.Response:
         key = request.query.get("idempotency_key", "")
         for index, (posted, _) in enumerate(self.accepted, start=1):
             if posted == key:
@@ -191,7 +174,9 @@ class Result:
         return self.channels / POSTS_PER_S
 
 
-async def newsbot(url: str, *args: str, kind: str = "", log: Path | None = None) -> Proc:
+async def newsbot(
+    url: str, *args: str, kind: str = "", log: Path | None = None, env: dict[str, str] | None = None
+) -> Proc:
     out = log.open("ab") if log else asyncio.subprocess.DEVNULL
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -199,7 +184,7 @@ async def newsbot(url: str, *args: str, kind: str = "", log: Path | None = None)
         "bot",
         *args,
         cwd=REPO,
-        env={**os.environ, **WORKER_ENV, "NEWSBOT_DATABASE_URL": url},
+        env={**os.environ, **WORKER_ENV, **(env or {}), "NEWSBOT_DATABASE_URL": url},
         stdin=asyncio.subprocess.DEVNULL,
         stdout=out,
         stderr=out,
@@ -298,14 +283,20 @@ async def wait_for(
 
 
 async def run_one(
-    workers: int, feeds: int, channels: int, server: FeedServer, logs: Path, sink_mode: str
+    workers: int,
+    feeds: int,
+    channels: int,
+    server: FeedServer,
+    logs: Path,
+    sink_mode: str,
+    sender_concurrency: int,
 ) -> Result:
     name = f"newsbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await run_on_server(SERVER, f'CREATE DATABASE "{name}"')
     url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
     db = await open_database(url)
     procs: list[Proc] = []
-    sink = Sink(mode=sink_mode)
+    sink = Sink(enforce=sink_mode)
     stop_sampling = asyncio.Event()
     try:
         upgrade = await newsbot(url, "db", "upgrade", log=logs / "upgrade.log")
@@ -328,6 +319,7 @@ async def run_one(
                 "--webhook",
                 sink.url,
                 kind="sender",
+                env={"NEWSBOT_WORKERS__CONCURRENCY": str(sender_concurrency)},
                 log=logs / "sender.log",
             )
         )
@@ -433,11 +425,12 @@ async def _cron(url: str) -> None:
         await asyncio.sleep(TICK_EVERY_S)
 
 
-def header(channels: int, feeds: int, sink_mode: str) -> str:
+def header(channels: int, feeds: int, sink_mode: str, sender_concurrency: int) -> str:
     bound = channels / POSTS_PER_S
     return (
         f"{channels:,} channels over {feeds:,} feeds; sink {POSTS_PER_S} posts/s "
-        f"({sink_mode}, bound {bound:.1f} s); cores: {os.cpu_count()}\n"
+        f"({sink_mode}, bound {bound:.1f} s); sender concurrency {sender_concurrency}; "
+        f"cores: {os.cpu_count()}\n"
         "workers | feeds/s | x1w | poll jobs/s | built s | wave s | wave/bound | wave jobs/s | "
         "429s | dup | lost | PG MB | peak MB worker/sender | CPU s workers/sender | load"
     )
@@ -458,17 +451,24 @@ def row(r: Result, base: Result) -> str:
 
 
 async def run(
-    scale: float, worker_counts: list[int], channels: int, feeds: int, sink_mode: str
+    scale: float,
+    worker_counts: list[int],
+    channels: int,
+    feeds: int,
+    sink_mode: str,
+    sender_concurrency: int,
 ) -> int:
     channels, feeds = max(int(channels * scale), 1), max(int(feeds * scale), 1)
-    print(header(channels, feeds, sink_mode), flush=True)
+    print(header(channels, feeds, sink_mode, sender_concurrency), flush=True)
     results: list[Result] = []
     with FeedServer(hosts=FEED_HOSTS) as server, tempfile.TemporaryDirectory() as folder:
         for workers in worker_counts:
             logs = Path(folder) / f"w{workers}"
             logs.mkdir()
             try:
-                result = await run_one(workers, feeds, channels, server, logs, sink_mode)
+                result = await run_one(
+                    workers, feeds, channels, server, logs, sink_mode, sender_concurrency
+                )
             except RuntimeError as error:
                 print(f"{workers:7d} | failed: {error}\n{_log_tails(logs)}", flush=True)
                 return 1
@@ -494,9 +494,17 @@ def main() -> int:
     )
     parser.add_argument("--workers", default="1,2,4", help="worker counts to compare")
     parser.add_argument("--sink", choices=("refuse", "hold"), default="refuse")
+    parser.add_argument(
+        "--sender-concurrency",
+        type=int,
+        default=4,
+        help="the sender's workers.concurrency (posts in flight; default the setting's)",
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
-    return asyncio.run(run(args.scale, counts, args.channels, args.feeds, args.sink))
+    return asyncio.run(
+        run(args.scale, counts, args.channels, args.feeds, args.sink, args.sender_concurrency)
+    )
 
 
 if __name__ == "__main__":
