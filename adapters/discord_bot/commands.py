@@ -130,6 +130,7 @@ class NewsCommands(app_commands.Group):
                 where, caller, topic=topic, feed=feed, hours=hours
             ),
             ephemeral=False,
+            posted=self._core.digest_posted,
         )
 
     @summary.autocomplete("feed")
@@ -144,6 +145,7 @@ class NewsCommands(app_commands.Group):
             interaction,
             lambda where, caller, _: self._core.digest_now(where, caller),
             ephemeral=False,
+            posted=self._core.digest_posted,
         )
 
     @app_commands.command(name="ask", description="Ask about the news; answered with sources")

@@ -7,7 +7,8 @@ slow the summariser is; answers follow as edits and follow-ups (valid for 15 min
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 import discord
@@ -15,23 +16,55 @@ import discord
 from adapters.discord_bot.context import NO_MENTIONS, caller_of, channel_of
 from adapters.discord_bot.permissions import posting_note
 from adapters.discord_bot.render import DiscordMessage, render_reply
-from bot.models import Caller, ChannelRef, Reply
+from bot.models import Caller, ChannelRef, Digest, Reply
+
+log = logging.getLogger(__name__)
 
 # A call into the core (`bot.channels.ports.ChatCommands`): channel, caller, thread -> Reply.
 CoreCall = Callable[[ChannelRef, Caller, str | None], Awaitable[Reply]]
+# Where a digest asked for went (`ChatCommands.digest_posted`): channel, digest, message ids.
+DigestPosted = Callable[[ChannelRef, Digest, Sequence[str]], Awaitable[None]]
 
 
-async def run_command(interaction: discord.Interaction, call: CoreCall, *, ephemeral: bool) -> None:
-    """Defer first (the 3-second deadline), then run the core call and show its Reply."""
+async def run_command(
+    interaction: discord.Interaction,
+    call: CoreCall,
+    *,
+    ephemeral: bool,
+    posted: DigestPosted | None = None,
+) -> None:
+    """Defer first (the 3-second deadline), then run the core call and show its Reply.
+
+    With `posted`, a digest shown publicly is reported with its messages' ids, so a thread
+    started under any of them asks about that digest's articles."""
     await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     where, thread_id = channel_of(interaction.guild_id, interaction.channel)
     reply = await call(where, caller_of(interaction), thread_id)
     note = posting_note(interaction)
     if note:
         reply = replace(reply, text=f"{reply.text}\n\nNote: {note}")
-    await _show(
-        interaction, render_reply(reply), deferred_ephemeral=ephemeral, ephemeral=reply.ephemeral
-    )
+    shown: list[str] = []
+    try:
+        await _show(
+            interaction,
+            render_reply(reply),
+            deferred_ephemeral=ephemeral,
+            ephemeral=reply.ephemeral,
+            shown=shown,
+        )
+    finally:
+        # Even when Discord refused a later part, what is out can be asked about.
+        if posted is not None and reply.digest is not None and shown:
+            await _remember_post(posted, where, reply.digest, shown)
+
+
+async def _remember_post(
+    posted: DigestPosted, where: ChannelRef, digest: Digest, message_ids: list[str]
+) -> None:
+    try:
+        await posted(where, digest, message_ids)
+    except Exception:  # the digest is out; only its thread's context is lost
+        log.exception("discord: could not record the digest posted in %s", where.key)
 
 
 async def _show(
@@ -40,7 +73,9 @@ async def _show(
     *,
     deferred_ephemeral: bool,
     ephemeral: bool,
+    shown: list[str],
 ) -> None:
+    """Send `messages`; the id of each one shown publicly is added to `shown`."""
     private = ephemeral or deferred_ephemeral
     if private and not deferred_ephemeral:
         # The "thinking" note is public; a refusal must not be: replace it privately.
@@ -49,21 +84,26 @@ async def _show(
             await _followup(interaction, message, ephemeral=True)
         return
     first, *rest = messages
-    await interaction.edit_original_response(
+    original = await interaction.edit_original_response(
         content=first.content or None, embeds=list(first.embeds), allowed_mentions=NO_MENTIONS
     )
+    if not private:
+        shown.append(str(original.id))
     for message in rest:
-        await _followup(interaction, message, ephemeral=private)
+        sent = await _followup(interaction, message, ephemeral=private)
+        if not private:
+            shown.append(str(sent.id))
 
 
 async def _followup(
     interaction: discord.Interaction, message: DiscordMessage, *, ephemeral: bool
-) -> None:
-    await interaction.followup.send(
+) -> discord.WebhookMessage:
+    return await interaction.followup.send(
         content=message.content or "",
         embeds=list(message.embeds),
         ephemeral=ephemeral,
         allowed_mentions=NO_MENTIONS,
+        wait=True,
     )
 
 

@@ -518,12 +518,34 @@ class FakeDiscord:
         forum_id = self.add_channel(forum_name, kind=FORUM_CHANNEL)
         await self.dispatch("CHANNEL_CREATE", self.channels[forum_id])
         post_id = self.new_id()
-        thread = {
-            "id": post_id,
+        thread = self._thread(post_id, forum_id, self.member["id"], post_name, 1440)
+        self.threads[post_id] = thread
+        self.history[post_id] = []
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return forum_id, post_id
+
+    async def start_member_thread(self, message_id: str, name: str) -> dict[str, Any]:
+        """A member starts a thread from a message in the default channel (e.g. a digest
+        the bot posted as a command's answer); the client hears of it."""
+        channel_id = self.channel_id
+        message = next(m for m in self.history[channel_id] if m["id"] == message_id)
+        thread = self._thread(message_id, channel_id, self.member["id"], name, 1440)
+        self.threads[message_id] = thread
+        self.history[message_id] = []
+        message["thread"] = thread
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
+    def _thread(
+        self, thread_id: str, parent_id: str, owner_id: str, name: str, duration: int
+    ) -> dict[str, Any]:
+        """A public thread (type 11); one started from a message shares the message's id."""
+        return {
+            "id": thread_id,
             "guild_id": self.guild_id,
-            "parent_id": forum_id,
-            "owner_id": self.member["id"],
-            "name": post_name,
+            "parent_id": parent_id,
+            "owner_id": owner_id,
+            "name": name,
             "type": 11,
             "message_count": 0,
             "member_count": 1,
@@ -532,15 +554,11 @@ class FakeDiscord:
             "flags": 0,
             "thread_metadata": {
                 "archived": False,
-                "auto_archive_duration": 1440,
+                "auto_archive_duration": duration,
                 "archive_timestamp": now_iso(),
                 "locked": False,
             },
         }
-        self.threads[post_id] = thread
-        self.history[post_id] = []
-        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
-        return forum_id, post_id
 
     async def remove_bot_from_guild(self) -> None:
         """The bot is kicked: the client gets GUILD_DELETE (no `unavailable`: not an outage),
@@ -1106,25 +1124,7 @@ class FakeDiscord:
             errors.append("auto_archive_duration: Value must be one of (60, 1440, 4320, 10080).")
         if errors:
             return self._error(400, 50035, "Invalid Form Body", errors)
-        thread = {
-            "id": message_id,  # a thread started from a message shares the message's id
-            "guild_id": self.guild_id,
-            "parent_id": channel_id,
-            "owner_id": self.bot_user["id"],
-            "name": name,
-            "type": 11,
-            "message_count": 0,
-            "member_count": 1,
-            "total_message_sent": 0,
-            "rate_limit_per_user": 0,
-            "flags": 0,
-            "thread_metadata": {
-                "archived": False,
-                "auto_archive_duration": duration,
-                "archive_timestamp": now_iso(),
-                "locked": False,
-            },
-        }
+        thread = self._thread(message_id, channel_id, self.bot_user["id"], name, duration)
         self.threads[message_id] = thread
         self.history[message_id] = []
         message["thread"] = thread
