@@ -8,6 +8,7 @@ Imports under `if TYPE_CHECKING:` run only for the type checker and are left out
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +157,68 @@ def test_the_core_imports_no_chat_platform_library() -> None:
         if name.split(".")[0] in PLATFORM_LIBRARIES
     )
     assert offenders == []
+
+
+MODULES_DOC = ROOT / "docs" / "MODULES.md"
+# A path in backticks (`bot/feeds/text.py`, `bot/cli/`); on the same line, bare names after it
+# (`urls.py`, `neutral/`, `llm/verify.py`) are read in its folder.
+_CODE = re.compile(r"`([^`\s]+)`")
+_RELATIVE = re.compile(r"[\w/]+(?:\.py|/)")
+
+
+def paths_named_in(text: str) -> set[str]:
+    """The module paths and folders a MODULES.md-like text names ("bot/x.py", "bot/y/")."""
+    named: set[str] = set()
+    for line in text.splitlines():
+        folder = ""
+        for token in _CODE.findall(line):
+            if token.startswith(tuple(f"{package}/" for package in PACKAGES)):
+                named.add(token)
+                folder = token if token.endswith("/") else token.rsplit("/", 1)[0] + "/"
+            elif re.fullmatch(rf"(?:{'|'.join(PACKAGES)})(?:\.\w+)+", token):
+                named.add(token.replace(".", "/") + ".py")
+            elif folder and _RELATIVE.fullmatch(token):
+                named.add(folder + token)
+    return named
+
+
+def unlisted_modules(named: set[str]) -> list[str]:
+    """Modules of bot/ and adapters/ that `named` leaves out: neither the module, nor a
+    package folder holding it; a package counts as listed when any of its modules is."""
+    missing = []
+    for path in MODULES.values():
+        relative = path.relative_to(ROOT)
+        parts = relative.parts
+        # A top folder (`bot/`) names the whole core, not its modules: sub-packages count.
+        folders = {"/".join(parts[:end]) + "/" for end in range(2, len(parts))}
+        if relative.name == "__init__.py":
+            own = relative.parent.as_posix() + "/"
+            if any(name.startswith(own) for name in named):
+                continue
+        elif relative.as_posix() in named or folders & named:
+            continue
+        missing.append(relative.as_posix())
+    return missing
+
+
+def test_the_module_map_check_reads_sibling_names_and_sees_a_gap() -> None:
+    named = paths_named_in(
+        "| `bot/feeds/text.py`, `urls.py` | ... |\n`bot.clock` and `adapters/web/`"
+    )
+    assert {"bot/feeds/text.py", "bot/feeds/urls.py", "bot/clock.py", "adapters/web/"} <= named
+    missing = unlisted_modules(named)
+    assert "bot/feeds/text.py" not in missing and "adapters/web/pages.py" not in missing
+    assert "bot/feeds/fetch.py" in missing
+
+
+def test_docs_modules_lists_every_module_and_only_existing_ones() -> None:
+    text = MODULES_DOC.read_text(encoding="utf-8")
+    assert unlisted_modules(paths_named_in(text)) == [], "add these to docs/MODULES.md"
+    # Paths written out in full must exist (a bare sibling name may belong to another row).
+    gone = sorted(
+        name
+        for name in set(_CODE.findall(text))
+        if name.startswith(tuple(f"{package}/" for package in PACKAGES))
+        and not (ROOT / name).exists()
+    )
+    assert gone == [], "docs/MODULES.md names modules that no longer exist"
