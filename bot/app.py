@@ -261,6 +261,7 @@ def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
         batch=workers.batch,
         claim_s=workers.claim_s,
         stalled_after_s=workers.stalled_after_s,
+        retention=RetentionPolicy.from_settings(app.settings),
     )
 
 

@@ -199,15 +199,7 @@ class Scheduler:
         assert self.retention is not None
         report = await prune(self.db, self.retention, now=now)
         if report.total:
-            log.info(
-                "retention: removed %d articles, %d digests, %d posts and %d usage counters "
-                "from before %s",
-                report.articles,
-                report.digests,
-                report.outbox_rows,
-                report.usage_rows,
-                f"{report.cutoff:%Y-%m-%d %H:%M} UTC",
-            )
+            log.info("retention: %s", report.describe())
 
     async def _tell_feed_disabled(self, outcome: PollOutcome) -> None:
         """Tell every channel following a feed that it was disabled, and why (once: a

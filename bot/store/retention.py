@@ -85,6 +85,14 @@ class PruneReport:
     def total(self) -> int:
         return self.digests + self.outbox_rows + self.articles + self.usage_rows
 
+    def describe(self) -> str:
+        """One line for the log: what went, from before when."""
+        return (
+            f"removed {self.articles} articles, {self.digests} digests, {self.outbox_rows} "
+            f"posts and {self.usage_rows} usage counters from before "
+            f"{self.cutoff:%Y-%m-%d %H:%M} UTC"
+        )
+
 
 def _pending_post() -> Any:
     return exists().where(OutboxRow.digest_id == DigestRow.id, OutboxRow.state == "pending")

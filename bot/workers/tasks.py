@@ -10,6 +10,9 @@ Four tasks, each on its own queue so workers can be split by kind of work:
   time, and defer the delivery of each digest stored.
 - `newsbot.deliver` (queue `send.<platform>`): deliver this outbox row, run only by that
   platform's one sender; `newsbot.notify` tells a channel that a feed it follows was disabled.
+- `newsbot.prune` (queue `tick`), deferred hourly like the tick (the queue keeps one job per
+  hour whatever the number of workers): retention (`database.retention_days`), as
+  `newsbot run` applies it.
 
 The dependencies of a process (`Units`) reach a task through the worker's context.
 """
@@ -27,16 +30,18 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from bot.channels.delivery import deliver_outbox_row
 from bot.models import ChannelRef
+from bot.store.retention import prune
 from bot.workers.tick import TickPlan, forget_old_summaries, plan_tick
 from bot.workers.units import Units, build_channels, feed_disabled_notices
 
 log = logging.getLogger(__name__)
 
 TICK, POLL, BUILD = "newsbot.tick", "newsbot.poll_feeds", "newsbot.build_digests"
-DELIVER, NOTIFY = "newsbot.deliver", "newsbot.notify"
+DELIVER, NOTIFY, PRUNE = "newsbot.deliver", "newsbot.notify", "newsbot.prune"
 TICK_QUEUE, POLL_QUEUE, BUILD_QUEUE = "tick", "poll", "build"
 UNITS_KEY = "newsbot_units"
 EVERY_MINUTE = "* * * * *"
+HOURLY_PRUNE = "43 * * * *"  # away from :00, when most digests are built, and the :17 clean-up
 
 
 def send_queue(platform: str) -> str:
@@ -110,15 +115,28 @@ async def notify(
         log.warning("could not tell %s: %s (%s)", where.key, text, error)
 
 
+async def prune_old_rows(context: JobContext, timestamp: int) -> None:
+    """Apply retention as of `timestamp` (the hour this job was deferred for)."""
+    units = _units(context)
+    if units.retention is None or not units.retention.enabled:
+        return
+    report = await prune(units.db, units.retention, now=_at(timestamp))
+    if report.total:
+        log.info("retention: %s", report.describe())
+
+
 def register_tasks(app: App, *, periodic_tick: bool = True) -> None:
-    """Add newsbot's tasks to `app`; with `periodic_tick` its workers defer the minute tick."""
+    """Add newsbot's tasks to `app`; with `periodic_tick` its workers defer the minute tick
+    and the hourly prune."""
     app.task(name=POLL, queue=POLL_QUEUE, pass_context=True)(poll_feeds)
     app.task(name=BUILD, queue=BUILD_QUEUE, pass_context=True)(build_digests)
     app.task(name=DELIVER, pass_context=True)(deliver)
     app.task(name=NOTIFY, pass_context=True)(notify)
     ticking = app.task(name=TICK, queue=TICK_QUEUE, pass_context=True)(tick)
+    pruning = app.task(name=PRUNE, queue=TICK_QUEUE, pass_context=True)(prune_old_rows)
     if periodic_tick:
         app.periodic(cron=EVERY_MINUTE, periodic_id="minute")(ticking)
+        app.periodic(cron=HOURLY_PRUNE, periodic_id="prune")(pruning)
 
 
 async def defer_plan(app: App, plan: TickPlan, timestamp: float) -> None:

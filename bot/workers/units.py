@@ -35,6 +35,7 @@ from bot.feeds.poll import PollOutcome
 from bot.models import ChannelRef
 from bot.store import channels as channel_store
 from bot.store.db import Database
+from bot.store.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Units:
     batch: int = 50  # feeds or channels per deferred job
     claim_s: float = 600.0  # how long claimed feeds and channels stay not due
     stalled_after_s: float = 30.0  # a job whose worker was silent this long is retried
+    retention: RetentionPolicy | None = None  # database.retention_days; None keeps everything
 
 
 async def build_channels(
