@@ -30,38 +30,36 @@ def worker_units(db: Database, retention: RetentionPolicy) -> Units:
     )
 
 
-async def run_hour(jobs: App, work: Units, workers: int) -> list[str]:
+async def run_hour(db: Database, retention: RetentionPolicy, workers: int) -> list[str]:
     """`workers` processes each defer the periodic jobs due a little after the hourly prune's
     minute; then every job runs. The names of the jobs that ran."""
+    jobs = App(connector=InMemoryConnector())
+    register_tasks(jobs)
     at = NOW.replace(minute=45)
-    for _ in range(workers):
-        deferrer = PeriodicDeferrer(jobs.periodic_registry)
-        await deferrer.defer_jobs(deferrer.get_previous_tasks(at=at.timestamp()))
+    async with jobs.open_async():
+        for _ in range(workers):
+            deferrer = PeriodicDeferrer(jobs.periodic_registry)
+            await deferrer.defer_jobs(deferrer.get_previous_tasks(at=at.timestamp()))
+        await jobs.run_worker_async(
+            wait=False,
+            install_signal_handlers=False,
+            additional_context={UNITS_KEY: worker_units(db, retention)},
+        )
     connector = jobs.connector
     assert isinstance(connector, InMemoryConnector)
-    await jobs.run_worker_async(
-        wait=False, install_signal_handlers=False, additional_context={UNITS_KEY: work}
-    )
     return [job["task_name"] for job in connector.finished_jobs]
 
 
 async def test_workers_prune_old_rows_once_an_hour(db: Database) -> None:
     await store_articles(db, article("stale", 45), article("fresh", 1))
-    jobs = App(connector=InMemoryConnector())
-    register_tasks(jobs)
-    async with jobs.open_async():
-        ran = await run_hour(jobs, worker_units(db, RetentionPolicy(keep_days=30)), workers=3)
+    ran = await run_hour(db, RetentionPolicy(keep_days=30), workers=3)
     assert ran.count(PRUNE) == 1  # three workers, one prune
     assert await stored_ids(db) == {"id-fresh"}
 
 
 async def test_retention_days_zero_keeps_everything(db: Database) -> None:
     await store_articles(db, article("stale", 400), article("fresh", 1))
-    jobs = App(connector=InMemoryConnector())
-    register_tasks(jobs)
-    async with jobs.open_async():
-        ran = await run_hour(jobs, worker_units(db, RetentionPolicy(keep_days=0)), workers=1)
-    assert PRUNE in ran
+    assert PRUNE in await run_hour(db, RetentionPolicy(keep_days=0), workers=1)
     assert await stored_ids(db) == {"id-stale", "id-fresh"}
 
 
