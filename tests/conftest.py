@@ -8,9 +8,10 @@ other's rows, even when several test runs share the server.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,23 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.store.db import Database, open_database
 
 POSTGRES_ENV = "NEWSBOT_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Undo what a test's `setup_logging` did to the root logger.
+
+    A handler left behind writes to the test's captured stream after pytest has closed it;
+    a late log line (an asyncio task destroyed during garbage collection) then fails inside
+    pytest's own failure report and ends the whole run with an internal error.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @dataclass(frozen=True)
