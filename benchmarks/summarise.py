@@ -30,6 +30,7 @@ from bot.digest.compose import compose_digest  # noqa: E402
 from bot.models import Article, Story  # noqa: E402
 from bot.summarise.cluster import cluster_articles, story_id  # noqa: E402
 from bot.summarise.extractive import ExtractiveSummariser  # noqa: E402
+from bot.summarise.furniture import is_furniture  # noqa: E402
 from bot.summarise.neutral import assess  # noqa: E402
 from bot.summarise.sentences import split_sentences  # noqa: E402
 
@@ -134,6 +135,7 @@ def extractive_runner(texts: list[str]) -> Callable[[], None]:
 
     def run() -> None:
         assess.cache_clear()  # each run judges every sentence afresh
+        is_furniture.cache_clear()
         for story in stories:
             summariser.summarise_story(story)
 
@@ -207,6 +209,7 @@ def main() -> None:
     start = time.perf_counter()
     stories = cluster_articles(articles)
     cluster_s = time.perf_counter() - start
+    is_furniture.cache_clear()  # the digest checks its sentences afresh, not from the run above
     start = time.perf_counter()
     digest = asyncio.run(
         compose_digest(

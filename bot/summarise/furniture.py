@@ -13,6 +13,7 @@ whole entry is furniture when its title says it is a link list.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.models import NOTHING_TO_QUOTE as NOTHING_TO_QUOTE  # the note for furniture only
 from bot.summarise.sentences import split_sentences
@@ -75,6 +76,8 @@ _MACHINE_MIN_TOKENS = 8
 _MACHINE_RUN = 5
 
 
+# The clustering, the summariser and the headline choice each ask about the same sentences.
+@lru_cache(maxsize=65536)
 def is_furniture(sentence: str) -> bool:
     """True when one sentence is page furniture, never content to show or to group by."""
     text = " ".join(sentence.split())

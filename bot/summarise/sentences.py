@@ -221,6 +221,8 @@ STOPWORDS = frozenset(
     """)
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+# Kana, CJK ideographs and Hangul: scripts written without spaces between words.
+_CJK_CHAR = re.compile("[\u3040-\u9fff\uac00-\ud7af]")
 
 
 @lru_cache(maxsize=65536)
@@ -247,5 +249,5 @@ def content_words(text: str) -> list[str]:
 def word_count(text: str) -> int:
     """Words as a reader counts them (CJK characters count one each)."""
     count = len(text.split())
-    cjk = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+    cjk = len(_CJK_CHAR.findall(text))
     return max(count, cjk // 2) if cjk else count
