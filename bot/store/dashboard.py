@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ChannelRef
 from bot.store.channels import Channel, _to_channel
+from bot.store.digests import digests_with_outbox
 from bot.store.feeds import Feed, _to_feed
-from bot.store.schema import ChannelRow, DigestRow, FeedRow, LlmUsageRow, OutboxRow, SubscriptionRow
+from bot.store.schema import ChannelRow, DigestRow, FeedRow, LlmUsageRow, SubscriptionRow
 
 # (platform, workspace) pairs a viewer may manage; None = all of them.
 Scope = Collection[tuple[str, str]] | None
@@ -154,8 +155,7 @@ async def delivery_log(
 ) -> list[DeliveryEntry]:
     """The channel's latest digests, newest first, each with its outbox state."""
     result = await session.execute(
-        select(DigestRow, OutboxRow)
-        .outerjoin(OutboxRow, OutboxRow.digest_id == DigestRow.id)
+        digests_with_outbox()
         .where(DigestRow.channel_id == channel_id)
         .order_by(DigestRow.period_end.desc(), DigestRow.created_at.desc())
         .limit(limit)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,11 +181,15 @@ async def recent_sent_articles(
     return [(cid, aid, key) for cid, aid, key in result]
 
 
+def digests_with_outbox() -> Select[DigestRow, OutboxRow]:
+    """Digests, each paired with its outbox row (None while it was never queued)."""
+    return select(DigestRow, OutboxRow).outerjoin(OutboxRow, OutboxRow.digest_id == DigestRow.id)
+
+
 async def latest_digest(session: AsyncSession, channel_id: int) -> DigestSummary | None:
     """The channel's most recent digest with its delivery state."""
     result = await session.execute(
-        select(DigestRow, OutboxRow)
-        .outerjoin(OutboxRow, OutboxRow.digest_id == DigestRow.id)
+        digests_with_outbox()
         .where(DigestRow.channel_id == channel_id, _scheduled())
         .order_by(DigestRow.period_end.desc())
         .limit(1)
