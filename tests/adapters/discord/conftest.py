@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -20,24 +20,12 @@ from adapters.discord_bot import DiscordAdapter
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.models import ChannelRef
+from tests.channels.helpers import Clock as Clock  # the tests import it from here
 from tests.fakes.fake_discord import FakeDiscord
 from tests.fakes.feed_server import FeedServer
 
 START = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 BOT_TOKEN = "MTEyMzQ1.fake-discord-bot-token.for-tests"
-
-
-@dataclass
-class Clock:
-    """The bot's clock, moved by the test (the digest schedule follows it)."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def rss(outlet: str, items: list[tuple[str, str, str]], when: datetime, host: str = "") -> bytes:
