@@ -30,6 +30,7 @@ from bot.store.feeds import FeedStore
 from tests.channels.helpers import seed_due_channel
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.webhook_sink import Mode, RecordingSink
+from tests.workers.procs import Proc
 
 pytestmark = pytest.mark.slow
 STOP_LIMIT_S = 20.0  # the documented shutdown grace
@@ -70,13 +71,8 @@ async def prepare_store(folder: Path, server: FeedServer) -> str:
     return url
 
 
-@dataclass
-class Bot:
-    process: asyncio.subprocess.Process
-    log: Path
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
+class Bot(Proc):
+    """A `newsbot run` process and the log its output goes to."""
 
     async def wait_for_line(self, needle: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

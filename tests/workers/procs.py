@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import psutil
 from procrastinate import App
 from sqlalchemy import make_url
 
@@ -27,7 +26,7 @@ from bot.store import dispatch
 from bot.store.db import Database, open_database
 from bot.workers.app import job_app
 from bot.workers.tasks import TICK
-from tests.channels.test_crash_delivery import run_on_server
+from tests.channels.test_crash_delivery import kill_9, run_on_server
 
 REPO = Path(__file__).resolve().parents[2]
 STALE_S = 6.0  # a worker silent this long is dead (heartbeats every 0.5 s, even under load)
@@ -52,12 +51,7 @@ class Proc:
 
     def kill_9(self) -> None:
         """SIGKILL the process and its parser workers at once (no clean-up of any kind)."""
-        try:
-            children = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return
-        self.process.send_signal(signal.SIGKILL)
-        for child in children:
+        for child in kill_9(self.process):
             child.kill()
 
 
