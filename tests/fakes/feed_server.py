@@ -34,6 +34,8 @@ from typing import Any, Self
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from tests.fakes.threaded import ThreadedServer
+
 
 @dataclass(frozen=True)
 class Route:
@@ -64,22 +66,21 @@ class RecordedRequest:
     headers: Mapping[str, str]
 
 
-class FeedServer:
+class FeedServer(ThreadedServer):
     """Serves configured routes on loopback from a background thread; see the module doc."""
 
+    thread_name = "feed-server"
+    what = "feed server"
+
     def __init__(self, *, hosts: Iterable[str] = ("127.0.0.1",), port: int = 0) -> None:
+        super().__init__()
         self.hosts = tuple(hosts)
         self.port = port
         self.requests: list[RecordedRequest] = []
         self.connections = 0
         self._routes: dict[str, Route] = {}
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._stopped: asyncio.Event | None = None
-        self._error: BaseException | None = None
 
     # -- configuration -------------------------------------------------------------------
     def serve(self, path: str, body: bytes = b"", **options: Any) -> Route:
@@ -110,35 +111,7 @@ class FeedServer:
             self.requests.clear()
             self.connections = 0
 
-    # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> Self:
-        """Start serving; returns once every address is bound."""
-        self._thread = threading.Thread(target=self._run, name="feed-server", daemon=True)
-        self._thread.start()
-        self._ready.wait(10)
-        if self._error is not None:
-            raise RuntimeError(f"feed server did not start: {self._error}") from self._error
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close every connection."""
-        if self._loop is not None and self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
+    # -- lifecycle (start, stop and `with` come from ThreadedServer) --------------------
     async def __aenter__(self) -> Self:
         return await asyncio.to_thread(self.start)
 
@@ -162,7 +135,7 @@ class FeedServer:
             loop.close()
 
     async def _serve(self) -> None:
-        self._stopped = asyncio.Event()
+        self._stop = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1)
@@ -175,7 +148,7 @@ class FeedServer:
                 self.port = runner.addresses[0][1]
         self._runner = runner
         self._ready.set()
-        await self._stopped.wait()
+        await self._stop.wait()
         await runner.cleanup()
 
     def _count_connections(self, runner: web.AppRunner) -> None:

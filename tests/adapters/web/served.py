@@ -8,30 +8,29 @@ on that loop.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Awaitable, Callable
-from types import TracebackType
-from typing import Self, TypeVar
+from typing import TypeVar
 
 from adapters.web.server import DashboardServer
 from bot.app import App, build_app
 from bot.config import Settings
+from tests.fakes.threaded import ThreadedServer
 
 T = TypeVar("T")
 
 
-class ServedDashboard:
+class ServedDashboard(ThreadedServer):
     """`with ServedDashboard(settings) as served:` ... `served.address`, `served.run(...)`."""
 
+    thread_name = "dashboard"
+    what = "the dashboard"
+    wait_s = 30.0
+
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.settings = settings
         self.address = ""
         self._app: App | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._main, name="dashboard", daemon=True)
 
     def run(self, work: Callable[[App], Awaitable[T]]) -> T:
         """Run `work(app)` on the dashboard's loop and return its result."""
@@ -43,27 +42,10 @@ class ServedDashboard:
 
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result(30)
 
-    def __enter__(self) -> Self:
-        self._thread.start()
-        self._ready.wait(30)
-        if self._error is not None:
-            raise RuntimeError(f"the dashboard did not start: {self._error}") from self._error
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-    def _main(self) -> None:
+    def _run(self) -> None:
         try:
             asyncio.run(self._serve())
-        except BaseException as error:  # reported to __enter__
+        except BaseException as error:  # reported to start()
             self._error = error
             self._ready.set()
 
