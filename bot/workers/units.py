@@ -9,7 +9,7 @@ of a batch in a few queries, prefetch their articles, build each with one shared
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from bot.channels.daily import (
     prefetch_articles,
 )
 from bot.channels.delivery import DeliveryPolicy, Poster
-from bot.channels.scheduler import feed_disabled_notice
+from bot.channels.scheduler import PollFeeds, feed_disabled_notice
 from bot.channels.timing import (
     latest_digest_at,
     local_date_of,
@@ -38,8 +38,6 @@ from bot.store.db import Database
 from bot.store.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
-
-PollFeeds = Callable[[Sequence[int], datetime], Awaitable[Sequence[PollOutcome]]]
 
 
 @dataclass(frozen=True)
