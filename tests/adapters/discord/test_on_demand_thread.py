@@ -55,7 +55,9 @@ async def test_a_thread_under_news_digest_asks_about_that_digest(
     clock.advance(hours=1)
     feed_server.serve("/gazette.xml", rss("Harbour Gazette", [*OLD_ITEMS, *NEW_ITEMS], clock()))
     clock.advance(minutes=20)
-    await bot.app.scheduler({"discord": bot.adapter.poster}).tick()  # new items stored
+    scheduler = bot.app.scheduler({"discord": bot.adapter.poster})
+    await scheduler.tick()  # new items stored
+    await scheduler.stop()  # and its background retention pass ends here, not at teardown
 
     answer = await ask_in_a_thread_under(bot, "digest", {})
     assert "4.2 million" in answer
