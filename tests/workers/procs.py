@@ -26,7 +26,7 @@ from bot.store import dispatch
 from bot.store.db import Database, open_database
 from bot.workers.app import job_app
 from bot.workers.tasks import TICK
-from tests.channels.test_crash_delivery import kill_9, run_on_server
+from tests.channels.test_crash_delivery import kill_9, run_on_server, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 STALE_S = 6.0  # a worker silent this long is dead (heartbeats every 0.5 s, even under load)
@@ -134,11 +134,8 @@ class Cluster:
 
 
 async def wait_until(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.05)
+    """The crash test's `wait_for`, with the scale tests' default timeout."""
+    await wait_for(condition, timeout)
 
 
 @asynccontextmanager
