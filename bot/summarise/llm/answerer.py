@@ -17,13 +17,12 @@ from bot.summarise.llm.drafts import (
     GroundingRules,
     Rejected,
     articles_payload,
-    default_loaded_finder,
     read_drafts,
     short_ids,
     source_of,
 )
 from bot.summarise.llm.prompts import Prompts, answer_schema, chat_messages, data_block, render
-from bot.summarise.llm.verify import Verifier
+from bot.summarise.llm.verify import checking_parts
 
 log = logging.getLogger("newsbot.llm")
 
@@ -47,9 +46,9 @@ class LlmAnswerer:
         self._settings = settings
         self._fallback = fallback
         self._budget = budget
-        self._rules = rules or GroundingRules(settings.min_coverage, default_loaded_finder())
-        self._prompts = prompts or Prompts.load(settings.prompts_dir)
-        self._verifier = Verifier(client, self._prompts, settings, budget)
+        self._rules, self._prompts, self._verifier = checking_parts(
+            client, settings, budget, rules, prompts
+        )
         self._probe_first = probe_first
         self._max_sentences = max_sentences
 

@@ -19,14 +19,13 @@ from bot.summarise.llm.drafts import (
     GroundingRules,
     Rejected,
     articles_payload,
-    default_loaded_finder,
     read_drafts,
     short_ids,
     source_of,
     story_sources,
 )
 from bot.summarise.llm.prompts import Prompts, chat_messages, data_block, render, summary_schema
-from bot.summarise.llm.verify import Verifier
+from bot.summarise.llm.verify import checking_parts
 
 log = logging.getLogger("newsbot.llm")
 
@@ -55,9 +54,9 @@ class LlmSummariser:
         self._settings = settings
         self._fallback = fallback
         self._budget = budget
-        self._rules = rules or GroundingRules(settings.min_coverage, default_loaded_finder())
-        self._prompts = prompts or Prompts.load(settings.prompts_dir)
-        self._verifier = Verifier(client, self._prompts, settings, budget)
+        self._rules, self._prompts, self._verifier = checking_parts(
+            client, settings, budget, rules, prompts
+        )
 
     async def summarise_stories(
         self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""

@@ -16,7 +16,7 @@ from bot.config import LlmSettings
 from bot.models import Article
 from bot.summarise.llm.budget import UsageBudget
 from bot.summarise.llm.client import Deadline, LlmClient, LlmFailure
-from bot.summarise.llm.drafts import Draft
+from bot.summarise.llm.drafts import Draft, GroundingRules, default_loaded_finder
 from bot.summarise.llm.prompts import Prompts, chat_messages, data_block, render, verify_schema
 
 log = logging.getLogger("newsbot.llm")
@@ -111,3 +111,17 @@ class Verifier:
             return frozenset()
         await self.budget.record(scope, opinion.tokens)
         return opinion.refused
+
+
+def checking_parts(
+    client: LlmClient,
+    settings: LlmSettings,
+    budget: UsageBudget,
+    rules: GroundingRules | None,
+    prompts: Prompts | None,
+) -> tuple[GroundingRules, Prompts, Verifier]:
+    """What an LLM writer checks its drafts with: the grounding rules and prompts given (the
+    defaults of `settings` otherwise) and a verifier asking with those prompts."""
+    rules = rules or GroundingRules(settings.min_coverage, default_loaded_finder())
+    prompts = prompts or Prompts.load(settings.prompts_dir)
+    return rules, prompts, Verifier(client, prompts, settings, budget)
