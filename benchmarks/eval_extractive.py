@@ -464,8 +464,7 @@ def _shown_sentences(line: dict[str, Any]) -> tuple[list[Sentence], tuple[Source
     usable = extractive._neutral_scores(scored, wanted=len(scored))
     sources = extractive._sources(articles)
     shown = [
-        Sentence(s.candidate.text, (facts.source_of(s.candidate.article, sources),))
-        for s in usable
+        Sentence(s.candidate.text, (facts.source_of(s.candidate.article, sources),)) for s in usable
     ]
     return shown, sources
 

@@ -198,7 +198,6 @@ class LlmSettings(_Section):
         "sentence is supported by the passage it cites, before the code check",
     )
 
-
     @model_validator(mode="after")
     def _sdk_variables(self) -> LlmSettings:
         # The openai SDK's own variables configure the LLM when newsbot's are unset (or empty),
@@ -307,8 +306,11 @@ class WorkersSettings(_Section):
     concurrency: int = Field(4, ge=1, le=256, description="jobs one worker process runs at once")
     batch: int = Field(50, ge=1, le=5000, description="feeds or channels in one deferred job")
     claim_s: float = Field(
-        600.0, ge=10, le=86400, description="a feed or channel handed to a job is not due again "
-        "for this long (unless the job finishes first)"
+        600.0,
+        ge=10,
+        le=86400,
+        description="a feed or channel handed to a job is not due again "
+        "for this long (unless the job finishes first)",
     )
     heartbeat_s: float = Field(10.0, gt=0, le=600, description="how often a worker says alive")
     stalled_after_s: float = Field(

@@ -380,9 +380,7 @@ class FeedStore:
             (FeedRow.retry_not_before.is_(None)) | (FeedRow.retry_not_before <= now),
         )
         if not force:
-            query = query.where(
-                (FeedRow.consecutive_failures == 0) | (FeedRow.next_poll_at <= now)
-            )
+            query = query.where((FeedRow.consecutive_failures == 0) | (FeedRow.next_poll_at <= now))
         async with self._db.session() as session:
             return list((await session.scalars(query.order_by(FeedRow.id))).all())
 
