@@ -131,10 +131,17 @@ class Scheduler:
                     queue.put_nowait((outbox_id, None))
             await self._build_due_digests(now, queue, report, writer)
             report.build_phase_s = time.perf_counter() - started
-        finally:
-            for _ in workers:
-                queue.put_nowait(None)
-            await asyncio.gather(*workers)
+        except BaseException:
+            # A stop (or a failure) ends the posts in flight too: waiting for them held the
+            # stop until a held post timed out. An interrupted post is found again through the
+            # outbox on the next start, exactly as after a crash.
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        for _ in workers:
+            queue.put_nowait(None)
+        await asyncio.gather(*workers)
         report.total_s = time.perf_counter() - started
         return report
 

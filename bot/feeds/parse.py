@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import io
@@ -20,7 +21,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -406,6 +407,16 @@ def _leave_signals_to_owner() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+@contextlib.contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM held back in this thread, and so in the processes it starts."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _exit_with_owner(owner_pid: int) -> None:
     """End this worker when the bot process is gone.
 
@@ -487,11 +498,17 @@ class ParserPool:
         if self._executor is not None:  # a broken pool: ended in full, so it leaks nothing
             broken, self._executor = self._executor, None
             await asyncio.to_thread(broken.shutdown, True, cancel_futures=True)
-        self._executor = self._start()
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._executor, _worker_ready) for _ in range(self.workers))
-        )
+        # The forkserver is a fresh interpreter: a stop signal to the whole group while it
+        # imports its site packages killed it with a traceback before it could ignore stops.
+        # Children inherit the signal mask, so it starts with them blocked; it ignores them
+        # and unblocks (worker_signals), and this process takes its own stops as before.
+        with _stop_signals_blocked():
+            self._executor = self._start()
+            started = [
+                loop.run_in_executor(self._executor, _worker_ready) for _ in range(self.workers)
+            ]
+        await asyncio.gather(*started)
 
     async def __aexit__(
         self,

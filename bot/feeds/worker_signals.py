@@ -13,3 +13,6 @@ import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
+# The pool starts the forkserver with these signals blocked (so that one arriving while it
+# starts cannot kill it); ignored now, a pending one is dropped and they can be unblocked.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
