@@ -71,6 +71,15 @@ _CLOSERS = "\"”’')]»"
 _TAIL_CLOSE_SINGLE = frozenset((".’", "!’", "?’"))
 _TAIL_CLOSE_STRAIGHT = frozenset(('."', '!"', '?"', ".'", "!'", "?'"))
 _OPEN_STRAIGHT = re.compile(r"(?:^|\s)['\"]\w")
+# A straight single mark that closes a quotation: after a word or punctuation, not inside a
+# word ("it's", "Jones'" before a space is ambiguous and counts as closing).
+_CLOSE_STRAIGHT_SINGLE = re.compile(r"[\w.,!?]'(?![^\W_])")
+_CLOSE_CURLY_SINGLE = re.compile(r"’(?![^\W_])")
+_CLOSER = re.compile(r"[.,!?…][’'\"”](?![^\W_])")
+_OPENER = re.compile(r"(?:^|\s)[‘'\"“][^\W_]")
+# Sentences after one that leaves a quotation open that are taken to be inside it (a
+# speaker's quotation running over several paragraphs); a stray mark ends the run soon.
+QUOTE_CARRY = 3
 
 
 @dataclass(frozen=True)
@@ -124,8 +133,10 @@ def quote_left_open(sentence: str) -> bool:
     """ "“It is not rude to people.": opens a quotation that ends in a later sentence."""
     return (
         sentence.count("“") > sentence.count("”")
-        or sentence.count("‘") > sentence.count("’")  # ’ is also an apostrophe: only more ‘
+        # ’ is also an apostrophe ("didn’t"): only one before a non-letter closes
+        or sentence.count("‘") > len(_CLOSE_CURLY_SINGLE.findall(sentence))
         or sentence.count('"') % 2 == 1
+        or (sentence.startswith("'") and _CLOSE_STRAIGHT_SINGLE.search(sentence, 1) is None)
     )
 
 
@@ -153,18 +164,21 @@ def collect_candidates(articles: Sequence[Article], *, english: bool) -> list[Ca
     for article in articles:
         if furniture.is_link_post(article.title):
             continue  # a list of other pages: nothing in it is this story's content
-        position = 0
+        position, carried = 0, 0
         for sentence in iter_sentences(article.text):
             if position >= MAX_CANDIDATES_PER_ARTICLE:
                 break
             text = strip_dateline(sentence) if position == 0 else sentence
+            # Inside a quotation opened by an earlier sentence: the speaker's words, whose
+            # speaker this sentence does not name (shown alone, they read as the outlet's).
+            inside, carried = carried > 0, _carry(text, carried)
             if "(" in text:
                 text = _PHOTO_DIRECTION.sub("", text)
             if furniture.is_furniture(text):
                 continue  # sponsor reads, captions, polls, pasted logs: never content
             if english and not usable(text, article.title):
                 continue
-            if quote_left_open(text):
+            if inside or quote_left_open(text):
                 unshowable.add(len(raw))
             raw.append((text, article, position, _counts(content_words(text))))
             position += 1
@@ -190,6 +204,20 @@ def collect_candidates(articles: Sequence[Article], *, english: bool) -> list[Ca
             )
         )
     return out
+
+
+def _carry(sentence: str, carried: int) -> int:
+    """How many of the next sentences are still inside a quotation, after `sentence`."""
+    if quote_tail(sentence) or (carried and _closes_unopened(sentence)):
+        return 0  # a quotation ends here (a straight mark at the end closes, not opens)
+    if quote_left_open(sentence):
+        return QUOTE_CARRY
+    return max(0, carried - 1)
+
+
+def _closes_unopened(sentence: str) -> bool:
+    """ "..., ’ Grealish added.": closes a quotation without opening one."""
+    return _CLOSER.search(sentence) is not None and _OPENER.search(sentence) is None
 
 
 def _counts(words: list[str]) -> dict[str, int]:

@@ -212,7 +212,8 @@ def _commentary_shares(
     """Each article's share of candidate sentences with strong markers (commentary)."""
     texts: dict[str, list[str]] = {a.id: [] for a in articles}
     for c in candidates:
-        texts[c.article.id].append(c.text)
+        if c.showable:  # not a speaker's words running on from an earlier sentence
+            texts[c.article.id].append(c.text)
     return {article_id: neutral.commentary_share(t) for article_id, t in texts.items()}
 
 

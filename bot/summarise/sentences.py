@@ -79,6 +79,13 @@ _FOOTNOTE = re.compile(r"\s?\[(?:\d{1,3}|[a-z]|citation needed|note \d{1,3}|nb \
 _FIRST_WORD = re.compile(r"^[\"“‘'(]*([\w’'-]+)")
 # A line this long that still "continues" is not a wrapped sentence: stop joining.
 _MAX_JOINED = 1200
+# A quotation mark alone at a line's end, after a space: it opens the quotation on the next
+# line (the layout of some outlets' quotes); closing marks and apostrophes follow a word. A
+# straight double mark is left alone: written sloppily, it closes as often as it opens.
+_DANGLING_OPENER = re.compile(r"""\s(['“‘])$""")
+QUOTE_OPENERS = frozenset("'“‘")
+_OPEN_SINGLE = re.compile(r"(?:^|\s)'[^\W\d_]")
+_CLOSE_SINGLE = re.compile(r"[\w.,!?]'(?![^\W_])")
 
 
 def _logical_lines(text: str) -> Iterator[str]:
@@ -86,9 +93,10 @@ def _logical_lines(text: str) -> Iterator[str]:
 
     A break after an initial or abbreviation ("H.R.⏎McMaster", "Sen.⏎Ortiz") or inside a
     quotation still open at a line without a full stop is a wrapped line, not a sentence end:
-    split there, half a name opens the next sentence and a quotation never closes.
+    split there, half a name opens the next sentence and a quotation never closes. A quotation
+    mark alone at a line's end moves to the start of the next line, whose quotation it opens.
     """
-    pending, maybe = "", False
+    pending, maybe, opener = "", False, ""
     for raw in text.splitlines():
         line = " ".join(raw.split())
         if not line or _PUBLISHED_LINE.match(line):
@@ -98,6 +106,13 @@ def _logical_lines(text: str) -> Iterator[str]:
             continue
         if "[" in line:
             line = _FOOTNOTE.sub("", line).strip()
+        line, opener = opener + line, ""
+        dangling = (
+            _DANGLING_OPENER.search(line, len(line) - 2) if line[-1:] in QUOTE_OPENERS else None
+        )
+        if dangling is not None and not _closes_own_quote(line[: dangling.start()], line[-1]):
+            # "... he said. '⏎I was ...": the mark opens the next line's quotation.
+            line, opener = line[: dangling.start()], dangling.group(1)
         if pending:
             if maybe and _starts_sentence(line):
                 yield pending  # "... in the U.S.⏎The next day": the acronym ended it
@@ -111,6 +126,12 @@ def _logical_lines(text: str) -> Iterator[str]:
             pending, maybe = line, join == _MAYBE
     if pending:
         yield pending
+
+
+def _closes_own_quote(line: str, mark: str) -> bool:
+    """Whether a straight quotation mark at the end of `line` closes a quotation that the
+    line opened, written with a space before it ("... 'we will stay. '")."""
+    return mark == "'" and len(_OPEN_SINGLE.findall(line)) > len(_CLOSE_SINGLE.findall(line))
 
 
 _NO, _YES, _MAYBE = 0, 1, 2

@@ -219,3 +219,37 @@ def test_a_lower_case_brand_start_is_shown_but_a_broken_tail_is_not() -> None:
     )
     item = ExtractiveSummariser().summarise_story(story(brand))
     assert item.sentences[0].text.startswith("eBay Inc. said on Tuesday")
+
+
+def test_a_quotation_mark_left_at_a_line_end_opens_the_next_lines_quotation() -> None:
+    text = (
+        "The harbour master closed the quay on Monday, the port authority said. '\n"
+        "We had no choice after the storm damaged the cranes,' Ms Ferris said. '\n"
+        "The quay will reopen when the engineers have checked every crane.'"
+    )
+    assert split_sentences(text) == [
+        "The harbour master closed the quay on Monday, the port authority said.",
+        "'We had no choice after the storm damaged the cranes,' Ms Ferris said.",
+        "'The quay will reopen when the engineers have checked every crane.'",
+    ]
+
+
+def test_a_speakers_quotation_running_over_several_paragraphs_is_not_shown_as_news() -> None:
+    from bot.summarise.extractive import ExtractiveSummariser
+
+    text = (
+        "The Marlow Ferry council voted on Tuesday to sell the old lifeboat station.\n"
+        "Councillor Ada Quill said: ‘We have looked at every other way to pay for the repairs.\n"
+        "The old station has cost the town more than the building is worth for ten years.\n"
+        "The council took the decision to sell the old lifeboat station after a long debate.’\n"
+        "The station will be sold at auction in the spring, the council said in a statement.\n"
+        "The lifeboat crew moved to a new station on the quay two years ago."
+    )
+    item = ExtractiveSummariser().summarise_story(
+        story(article("Harbour Gazette", "Lifeboat station sold", text, slug="lifeboat"))
+    )
+    shown = " ".join(s.text for s in item.sentences)
+    assert shown  # the report's own sentences are still there
+    # Ms Quill's words, which read as the outlet's own claims without her name
+    assert "more than the building is worth" not in shown
+    assert "after a long debate" not in shown
