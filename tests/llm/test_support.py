@@ -96,6 +96,33 @@ def test_a_placeholder_token_is_refused(placeholder: str) -> None:
     assert reason is not None and "placeholder" in reason, reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A model that lost its place says the same claim twice.
+        "The plant will serve 40,000 homes when the plant will serve 40,000 homes.",
+        "Chair Ines Moreau, chair Ines Moreau said the plant will cost 12 million euros.",
+    ],
+    ids=["clause said twice", "name said twice"],
+)
+def test_a_sentence_saying_the_same_words_twice_is_refused(text: str) -> None:
+    reason = check(text)
+    assert reason is not None and "same words twice" in reason, reason
+
+
+def test_words_the_source_itself_says_twice_may_be_said_twice() -> None:
+    source = Article(
+        id="a-toll",
+        url="https://lakeside-herald.example/toll",
+        title="Bridge toll",
+        text="Drivers will pay the toll in March and pay the toll again in April.",
+        outlet="Lakeside Herald",
+        published=WATER.published,
+    )
+    text = "Drivers will pay the toll in March and pay the toll again in April."
+    assert check(text, source) is None
+
+
 def test_text_obeying_an_instruction_in_the_article_is_hostile() -> None:
     hostile = Article(
         id="a-hostile",

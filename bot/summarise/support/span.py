@@ -15,6 +15,7 @@ first mention is held (`unglued`, `_named_in_full`, `_bound_elsewhere`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -78,8 +79,10 @@ class SpanThresholds:
     breaks: int = 3  # ...unless at most this many pairs are not (a clause moved, passive voice)
     # The sentences of one reply together, on average: a reply whose sentences are each only
     # loosely supported reads as words recombined, not as the article retold.
+    # mean_order: 0.7 and 0.8 judge the evaluation rows alike; the stricter is kept, as the
+    # benchmark's tuning keeps the strictest of thresholds its folds cannot tell apart.
     mean_coverage: float = 0.95
-    mean_order: float = 0.7
+    mean_order: float = 0.8
     enabled: bool = True  # False: the article-level check alone (the benchmark's baseline)
 
 
@@ -210,12 +213,29 @@ def _judge(
         pairs=pairs,
         breaks=breaks,
         missing=missing,
-        problem=_other_actor(needed, index.passages[start:end])
+        problem=_stutter(needed, window)
+        or _other_actor(needed, index.passages[start:end])
         or _figures(needed, window)
         or _units_differ(text, index.passages[start:end])
         or _cues(tokens, window)
         or _negating_prefix(needed, keys),
     )
+
+
+def _stutter(needed: list[Token], window: list[Token]) -> str | None:
+    """Two neighbouring words the sentence says again where its passage says them once: the
+    loop of a model that lost its place ("was hit by a car ... when he was hit by a car",
+    "Jordan Spieth, Jordan Spieth"), not a fact of the source."""
+    said = Counter(_bigrams(needed))
+    source = Counter(_bigrams([t for t in window if t.claims]))
+    for (first, second), count in said.items():
+        if count > 1 and count > source[first, second]:
+            return "it says the same words twice, as its source does not"
+    return None
+
+
+def _bigrams(tokens: Sequence[Token]) -> list[tuple[str, str]]:
+    return [(a.key, b.key) for a, b in pairwise(tokens)]
 
 
 def _other_actor(needed: list[Token], passages: Sequence[Passage]) -> str | None:
