@@ -398,6 +398,15 @@ def _check_numbers(text: str, source: SourceText) -> str | None:
     return None
 
 
+def invented_figure(text: str, articles: Sequence[Article]) -> str | None:
+    """A figure written in digits that none of `articles` has in any form ("1943" where the
+    article says 1941): not a paraphrase or a citation of the wrong outlet, but a number made
+    up. Spelled-out numbers ("one") are not counted, being pronouns as often ("no one")."""
+    numbers = SourceText.of(articles).numbers
+    found: list[str] = _NUMBER.findall(normalise(text))
+    return next((token for token in found if _number_key(token) not in numbers), None)
+
+
 def _check_strict_words(text: str, source: SourceText) -> str | None:
     for word in _WORD.findall(text):
         lower = word.lower().removesuffix("'s")

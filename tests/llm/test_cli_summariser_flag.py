@@ -105,7 +105,7 @@ def test_unknown_summariser_is_refused_by_the_parser(capsys: pytest.CaptureFixtu
     assert "invalid choice" in capsys.readouterr().err
 
 
-INVENTED = "The ferry will carry 5,000 passengers a day."
+INVENTED = "Mayor Johan Ekdahl welcomed the ferry route."
 
 
 async def test_the_output_says_how_many_sentences_were_withheld(
@@ -128,7 +128,7 @@ async def test_explain_gives_each_sentences_verdict_and_reason(
     assert verdicts == [
         (first, True, ""),
         (second, True, ""),
-        (INVENTED, False, "number 5,000 not in sources"),
+        (INVENTED, False, "name 'Mayor' not in sources"),
     ]
     # Where each shown sentence rests: the first on the Gazette's first sentence.
     assert record["checks"][0]["passage"] == "sentence 1 of Harbour Gazette"
@@ -141,7 +141,7 @@ async def test_explain_on_an_item_that_fell_back_shows_why(
     [record] = await summarise_records(tmp_path, "llm", "--explain")
     assert record["summariser"] == "extractive" and record["withheld"] == 1
     [check] = record["checks"]
-    assert check["shown"] is False and check["reason"] == "number 5,000 not in sources"
+    assert check["shown"] is False and check["reason"] == "name 'Mayor' not in sources"
 
 
 async def test_explain_on_an_extractive_run_has_no_llm_verdicts(

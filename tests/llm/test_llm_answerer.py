@@ -108,7 +108,7 @@ async def test_not_found_is_left_to_the_extractive_answerer(fake_openai: FakeOpe
 async def test_an_unsupported_later_sentence_of_an_answer_is_withheld(
     fake_openai: FakeOpenAI,
 ) -> None:
-    invented = {"text": "The ferry will carry 5,000 passengers a day.", "sources": ["A1"]}
+    invented = {"text": "Mayor Johan Ekdahl welcomed the ferry route.", "sources": ["A1"]}
     reply = {**GOOD_ANSWER, "sentences": [*GOOD_ANSWER["sentences"], invented]}
     fake_openai.script(json_reply(reply))
     answer = await answerer(fake_openai).answer(QUESTION, ARTICLES)

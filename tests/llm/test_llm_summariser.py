@@ -77,9 +77,9 @@ async def test_grounded_reply_is_shown_as_llm(fake_openai: FakeOpenAI) -> None:
 
 
 UNSUPPORTED_SENTENCES = {
-    "invented number": (
-        "The ferry will carry 5,000 passengers a day.",
-        "number 5,000 not in sources",
+    "figure of another outlet": (
+        "The first ferry will carry up to 180 passengers.",
+        "cites 'Northfield Post', which does not say it (number 180 not in that source)",
     ),
     "fabricated quote": (
         'Lindqvist said "the ferry will transform island life forever".',
@@ -106,16 +106,29 @@ async def test_an_unsupported_sentence_is_withheld_and_the_rest_shown(
     fake_openai: FakeOpenAI, case: str
 ) -> None:
     text, reason = UNSUPPORTED_SENTENCES[case]
-    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, text, ["A1"])))
+    cited = ["A1", "A2"] if case == "figure of another outlet" else ["A1"]
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, text, cited)))
     [item] = await summarise(fake_openai, [FERRY])
     assert_withheld(item, text, reason)
+
+
+async def test_a_figure_none_of_the_sources_has_refuses_the_whole_reply(
+    fake_openai: FakeOpenAI,
+) -> None:
+    # A model that makes up one figure is not trusted for its other sentences either.
+    invented = "The ferry will carry 5,000 passengers a day."
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, invented, ["A1"])))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_extractive(item, await extractive_of(FERRY), "a figure none of its sources has")
+    assert [c.shown for c in item.checks] == [True, True, False]
+    assert item.checks[-1].reason == "number 5,000 not in sources"
 
 
 async def test_an_unsupported_first_sentence_means_the_extractive_item(
     fake_openai: FakeOpenAI,
 ) -> None:
     # Without its lead fact the rest does not tell the story.
-    invented = "The ferry will carry 5,000 passengers a day."
+    invented = "Mayor Johan Ekdahl welcomed the ferry route."
     reply = {
         **GOOD_FERRY,
         "sentences": [{"text": invented, "sources": ["A1"]}, *GOOD_FERRY["sentences"]],
@@ -403,11 +416,11 @@ async def test_one_bad_item_does_not_spoil_the_others(fake_openai: FakeOpenAI) -
         lambda body: json_reply(
             GOOD_LIBRARY
             if "Riverside" in str(body)
-            else with_sentence(GOOD_FERRY, "It cost 9 million euros.", ["A2"])
+            else with_sentence(GOOD_FERRY, "Mayor Johan Ekdahl welcomed the route.", ["A2"])
         )
     )
     ferry, library = await summarise(fake_openai, [FERRY, LIBRARY_STORY])
-    assert ferry.summariser == "llm" and ferry.withheld == 1 and "number 9" in ferry.note
+    assert ferry.summariser == "llm" and ferry.withheld == 1 and "name 'Mayor'" in ferry.note
     assert library.summariser == "llm"
 
 
@@ -454,13 +467,13 @@ async def test_a_sentence_that_stays_loaded_is_withheld(fake_openai: FakeOpenAI)
 async def test_why_an_item_fell_back_is_logged_at_debug(
     fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    invented = "The ferry will carry 5,000 passengers a day."
+    invented = "Mayor Johan Ekdahl welcomed the ferry route."
     reply = {**GOOD_FERRY, "sentences": [{"text": invented, "sources": ["A1"]}]}
     fake_openai.script(json_reply(reply))
     caplog.set_level(logging.DEBUG, logger="newsbot.llm")
     [item] = await summarise(fake_openai, [FERRY])
     assert item.summariser == "extractive"
-    assert "sentence 1: withheld: number 5,000 not in sources" in caplog.text
-    assert "falls back to extractive: number 5,000 not in sources (its first sentence)" in (
+    assert "sentence 1: withheld: name 'Mayor' not in sources" in caplog.text
+    assert "falls back to extractive: name 'Mayor' not in sources (its first sentence)" in (
         caplog.text
     )

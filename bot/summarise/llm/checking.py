@@ -5,8 +5,11 @@ A sentence is withheld when its sources do not support it (see `bot.summarise.gr
 it repeats an earlier one, or when it stays loaded after the repair the extractive summariser
 applies to its own sentences (`bot.summarise.neutral`). A hostile sentence (a mention, a
 foreign link, Markdown, text obeying an instruction hidden in an article) refuses the whole
-reply. The rest of the reply is kept when it still tells the lead fact: its first sentence is
-shown, and so is at least half of what it said once.
+reply, and so does a figure in digits that none of the articles the reply cites has (a model
+that makes up one number is not trusted for its other sentences; a figure cited to the wrong
+outlet of the story only withholds its sentence). The rest of the reply is kept when it still
+tells the lead fact: its first sentence is shown, and so is at least half of what it said
+once.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ from dataclasses import dataclass, replace
 from bot.models import SentenceCheck
 from bot.summarise import neutral
 from bot.summarise.extractive import LOADED_LIMIT
+from bot.summarise.grounding import invented_figure
 from bot.summarise.llm.drafts import Draft, GroundingRules
 from bot.summarise.support import SpanThresholds
 from bot.summarise.support.text import tokenize
 
 # Why a sentence the model itself called unsupported (`llm.verify`) is withheld.
 VERIFY_REASON = "on a second look the model found its source does not state it"
+# Why a reply is refused as a whole when one of its sentences gives a figure that none of the
+# articles it cites has.
+INVENTED = "it gives a figure none of its sources has"
 # Share of a sentence's claim words an earlier sentence already holds for it to be a repeat.
 REPEAT_SHARE = 0.8
 # LaTeX-style quotes (`word') some models write: an opening backtick closed by an apostrophe
@@ -78,6 +85,7 @@ def check_drafts(
     shown: list[Draft] = []
     closeness: list[tuple[float, float]] = []  # coverage and order of each shown sentence
     repeats = 0
+    story = tuple(dict.fromkeys(a for d in drafts for a in d.cited))  # all the reply cites
     for index, draft in enumerate(drafts):
         text = plain_quotes(draft.text)
         if _repeats(text, [d.text for d in drafts[:index]]):
@@ -89,6 +97,11 @@ def check_drafts(
             hostile = judged.reason or "hostile"
             checks.append(SentenceCheck(text, False, hostile))
             return Checked((), tuple(checks), hostile)
+        figure = invented_figure(text, story)
+        if figure is not None:
+            # A model that makes up one figure is not trusted for its other sentences.
+            checks.append(SentenceCheck(text, False, judged.reason or f"number {figure}"))
+            return Checked((), tuple(checks), f"{INVENTED} ({figure})")
         if index in refused:
             checks.append(SentenceCheck(text, False, VERIFY_REASON))
             continue
