@@ -11,8 +11,9 @@ fully correct summaries shown (factuality 1), every-sentence-wrong summaries sto
 (factuality 0), and their mean (balanced).
 
 The span thresholds are tuned by grouped k-fold: the summaries of one article stay in one
-fold; for each fold the thresholds with the best balanced accuracy on the other folds are
-applied to it, and the held-out figures are reported per fold and pooled. The baseline is the
+fold; for each fold the thresholds with the best balanced accuracy on the other folds (of
+equally good ones, the strictest) are applied to it, and the held-out figures are reported per
+fold and pooled. The baseline is the
 article-level check alone (before issue 15: every sentence must pass, strict loaded-language
 finder), measured in the same run. Speed: summaries checked per second on one core (the
 article's passages are built afresh for each summary, as for each story of a digest).

@@ -124,6 +124,17 @@ async def test_a_figure_none_of_the_sources_has_refuses_the_whole_reply(
     assert item.checks[-1].reason == "number 5,000 not in sources"
 
 
+async def test_a_placeholder_in_a_later_sentence_refuses_the_whole_reply(
+    fake_openai: FakeOpenAI,
+) -> None:
+    # "UNK": the model met a word it lacked, so its other sentences are not trusted either.
+    broken = "Treasurer Mara Lindqvist said the route would cost UNK euros."
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, broken, ["A1"])))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_extractive(item, await extractive_of(FERRY), "placeholder for a word ('UNK')")
+    assert "placeholder" in item.checks[-1].reason
+
+
 async def test_an_unsupported_first_sentence_means_the_extractive_item(
     fake_openai: FakeOpenAI,
 ) -> None:

@@ -5,9 +5,10 @@ A sentence is withheld when its sources do not support it (see `bot.summarise.gr
 it repeats an earlier one, or when it stays loaded after the repair the extractive summariser
 applies to its own sentences (`bot.summarise.neutral`). A hostile sentence (a mention, a
 foreign link, Markdown, text obeying an instruction hidden in an article) refuses the whole
-reply, and so does a figure in digits that none of the articles the reply cites has (a model
-that makes up one number is not trusted for its other sentences; a figure cited to the wrong
-outlet of the story only withholds its sentence). The rest of the reply is kept when it still
+reply, and so does a figure in digits that none of the articles the reply cites has, or a
+placeholder left for a word (`UNK`): a model that makes up one number or lost a word is not
+trusted for its other sentences (a figure cited to the wrong outlet of the story only
+withholds its sentence). The rest of the reply is kept when it still
 tells the lead fact: its first sentence is shown, and so is at least half of what it said
 once.
 """
@@ -18,19 +19,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.models import SentenceCheck
+from bot.models import Article, SentenceCheck
 from bot.summarise import neutral
 from bot.summarise.extractive import LOADED_LIMIT
 from bot.summarise.grounding import invented_figure
 from bot.summarise.llm.drafts import Draft, GroundingRules
 from bot.summarise.support import SpanThresholds
-from bot.summarise.support.text import tokenize
+from bot.summarise.support.text import placeholders, tokenize
 
 # Why a sentence the model itself called unsupported (`llm.verify`) is withheld.
 VERIFY_REASON = "on a second look the model found its source does not state it"
 # Why a reply is refused as a whole when one of its sentences gives a figure that none of the
 # articles it cites has.
 INVENTED = "it gives a figure none of its sources has"
+# ...or leaves a placeholder where a word should be (`UNK`: the model met a word it lacked).
+PLACEHOLDER = "it left a placeholder for a word"
 # Share of a sentence's claim words an earlier sentence already holds for it to be a repeat.
 REPEAT_SHARE = 0.8
 # LaTeX-style quotes (`word') some models write: an opening backtick closed by an apostrophe
@@ -97,11 +100,12 @@ def check_drafts(
             hostile = judged.reason or "hostile"
             checks.append(SentenceCheck(text, False, hostile))
             return Checked((), tuple(checks), hostile)
-        figure = invented_figure(text, story)
-        if figure is not None:
-            # A model that makes up one figure is not trusted for its other sentences.
-            checks.append(SentenceCheck(text, False, judged.reason or f"number {figure}"))
-            return Checked((), tuple(checks), f"{INVENTED} ({figure})")
+        broken = _broken(text, story)
+        if broken is not None:
+            # A model that makes up one figure, or leaves a placeholder for a word it lacked,
+            # is not trusted for its other sentences.
+            checks.append(SentenceCheck(text, False, judged.reason or broken))
+            return Checked((), tuple(checks), broken)
         if index in refused:
             checks.append(SentenceCheck(text, False, VERIFY_REASON))
             continue
@@ -115,6 +119,15 @@ def check_drafts(
             closeness.append((judged.coverage, judged.order))
     refusal = _refusal(checks, len(drafts) - repeats) or _loose(closeness, rules.span)
     return Checked(tuple(shown), tuple(checks), refusal)
+
+
+def _broken(text: str, story: Sequence[Article]) -> str | None:
+    """Why a sentence shows its model is not to be trusted for the others, if it does."""
+    figure = invented_figure(text, story)
+    if figure is not None:
+        return f"{INVENTED} ({figure})"
+    found = placeholders(text)
+    return f"{PLACEHOLDER} ({found[0]!r})" if found else None
 
 
 def _refusal(checks: list[SentenceCheck], said: int) -> str | None:
