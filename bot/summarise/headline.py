@@ -1,14 +1,15 @@
-"""A digest item's headline: the outlet's own title, at most with words taken out.
+"""A digest item's headline: the outlet's own title when it reads as news, else a neutral one.
 
 A title is what the outlet chose to call its piece: its case ("iPad", "eBay"), its full text
-(full stops inside included), its numbering ("309: ...", "221 - ...") and its form (first
-person and questions are normal on blogs and podcasts) are kept. Loaded wording is handled
-by removing words (`neutral.deload_headline`), and only when what is left is the title with
-words removed and the first letter as the outlet wrote it. A title still loaded after that
-(`title_loaded`) loses to another outlet's neutral title of the same story. A summary
-clause stands in only when no article has a title of its own, or when the only outlet's
-title stays loaded (or the piece reads as commentary); it ends at a clause boundary, never
-mid-phrase, and it is never page furniture because the summariser never chooses furniture.
+(full stops inside included), its numbering ("309: ...", "221 - ...") and, on blogs and
+podcasts, its form (first person, questions) are kept. Loaded wording is first removed
+(`neutral.deload_headline`, words taken out only). What is left is then judged broadly
+(`title_score`: the project's lexicon, the published sentiment lexicons of `title_check`,
+short and loaded quotations, capitals, exclamations, the writer's voice over a third-person
+report, framing words the article never uses): a loaded title loses to another outlet's
+neutral title of the same story, or, with one outlet, gives way to a clause of the summary's
+first sentence when that clause reads less loaded. The clause ends at a clause boundary,
+keeps who said it, and is never page furniture because the summariser never chooses any.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from itertools import islice
 from bot.models import Article
 from bot.summarise import furniture, neutral
 from bot.summarise.sentences import content_words, iter_sentences
+from bot.summarise.title_check import LOADED_TITLE, W_EXCLAIM, wording_score
 
 # Costs that make one outlet's title lose to another's in a multi-outlet story.
 QUESTION_COST = 3.0
@@ -28,24 +30,64 @@ STRONG_COST = 3.0
 LONG_TITLE_CHARS = 110
 # Loaded terms left after de-loading from which a title gives way to a summary clause.
 LOADED_TERMS = 2
-# A fallback clause runs to a clause boundary within this many words (whole if short).
+# A fallback clause runs to a clause boundary (the whole sentence when this short).
 CLAUSE_WORDS = 16
-MIN_CLAUSE_WORDS = 4
+MIN_CLAUSE_WORDS = 4  # with a verb: the fragment bound of issue 13 is under four words
+# Past this many words any comma after a full clause of `LONG_HEAD_WORDS` may end it.
+LONG_SENTENCE_WORDS = 25
+LONG_HEAD_WORDS = 8
 UNTITLED = "Untitled story"
 # A title judged loaded (`title_loaded`) costs this much against the story's other titles.
 LOADED_TITLE_COST = 3.0
+# What only a title has, on `title_check.wording_score`'s scale (chosen on folds 0-2).
+W_SHOUT = 1.5
+W_VOICE = 1.5
+W_UNSUPPORTED = 1.5
+W_COMMENTARY = 0.5  # the piece reads as commentary: its title needs less to count as loaded
 # An article this long is the full text, not a teaser: its title's words should be in it.
 FULL_ARTICLE_WORDS = 150
 MIN_UNSUPPORTED = 2
 # Opening sentences read to tell a report (third person) from a blog (first person).
 VOICE_SENTENCES = 5
-_VOICE = frozenset({"?", "opinion", "you"})
+_VOICE = frozenset({"?", "opinion", "you", "imperative"})
 _QUOTE_MARKS = frozenset("\"'“”‘’")
 _LONG_WORD = re.compile(r"[A-Za-z]{4,}")
 # What `neutral.assess` finds in a title's form rather than its wording.
 _TITLE_FORMS = frozenset({"?", "opinion", "you", "imperative"})
 _SEPARATORS = ("|", "–", "—", "-", "·", ":")
-_CLAUSE_END = re.compile(r"[,;:–—]\s|\s[–—-]\s")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# A clause ends at ; : or a dash, or at a comma when the next word opens a clause.
+_CLAUSE_END = re.compile(r"[;:–—]\s|\s[–—-]\s|,\s(?=([\w’']+))")
+_CLAUSE_OPENERS = frozenset(
+    _words("""which who whose where while as after before when but and although though because
+    since amid despite including even so until unless whereas or nor yet if once with
+    following months weeks days hours years""")
+)
+# Words naming who said it ("..., police said", "..., according to ..."): kept with the clause.
+_SPEAKER_VERBS = frozenset(
+    _words("""said says say told tells according reported reports stated claimed claims
+    announced added wrote writes warned tweeted noted insisted argued testified cited citing""")
+)
+# An opening that makes what follows a subordinate clause or a phrase, not a statement.
+_SUBORDINATE = frozenset(
+    _words("""after when while if as because although though since before until once despite
+    with in on at by for from following during amid unless whether""")
+)
+# Words that make a clause finite (with "-ed" past forms and the attribution verbs):
+# auxiliaries and the common irregular past forms of English.
+_FINITE = neutral.ATTRIBUTION_WORDS | frozenset(
+    _words("""is are was were has have had will would could can may might should must did does do
+    be been isn't aren't wasn't weren't hasn't haven't won't can't didn't doesn't
+    began became came went made took found gave got held kept left led met paid put ran saw
+    sent set sold spent stood told won wrote brought bought built caught chose drew drove fell
+    felt fled flew fought grew heard hit knew lost meant rose shot shut struck swore taught
+    thought threw understood""")
+)
 _WORD = re.compile(r"[\w'’$%.-]+")
 
 
@@ -56,8 +98,9 @@ def choose_headline(
 
     Among equally neutral titles the one sharing most words with the others wins: it
     states what the outlets agree on rather than one outlet's angle. A loaded title loses
-    to another outlet's neutral one; a single outlet's loaded title (or any title of a
-    piece that reads as `commentary`) gives way to the summary clause.
+    to another outlet's neutral one; a single outlet's loaded title gives way to the
+    summary clause when the clause reads less loaded (a piece that reads as `commentary`
+    needs less in its title to count as loaded).
     """
     titles = [own_title(a) for a in articles]
     words = [set(content_words(title)) for title in titles]
@@ -81,34 +124,36 @@ def choose_headline(
         return best[2] if best else (clause or UNTITLED)
     if still_loaded(best[2]):
         return clause
-    if len(articles) == 1 and (commentary or title_loaded(best[2], articles[0])):
-        return clause  # one outlet's loaded title, no other outlet's to use instead
+    if len(articles) == 1:
+        score = title_score(best[2], articles[0], commentary=commentary)
+        if score >= LOADED_TITLE and wording_score(clause) < score:
+            return clause  # one outlet's loaded title, no other outlet's to use instead
     return best[2]
 
 
 def title_loaded(title: str, article: Article) -> bool:
-    """A title (words already removed) that still reads as the outlet's angle, not news.
+    """A title (words already removed) that reads as the outlet's angle, not news."""
+    return title_score(title, article) >= LOADED_TITLE
 
-    Loaded wording left outside quotation marks (a name, a loaded word, a scare quote), an
-    evaluative adjective of the published lexicons, an exclamation, a word in capitals the
-    article never writes so, the writer's voice (first person, a question to the reader)
-    over an article that reports in the third person, or a full article that uses few of
-    its title's words: the title frames the story rather than stating it.
+
+def title_score(title: str, article: Article, *, commentary: bool = False) -> float:
+    """How loaded a title (words already removed) reads; `LOADED_TITLE` or more is loaded.
+
+    Its wording (`title_check.wording_score`), an exclamation in the title as written, a
+    word in capitals the article never writes so, the writer's voice (first person, a
+    question or an order to the reader) over an article that reports in the third person,
+    a full article that uses few of its title's words (the title frames the story rather
+    than stating it), and a piece that reads as commentary.
     """
     original = own_title(article) or title
-    if _loaded_wording(title) or neutral.evaluative_words(title):
-        return True
+    score = wording_score(title)
     exclaims = "!" in neutral.without_quotes(original, neutral.quoted_spans(original))
-    if exclaims or _shouted_word(title, article.text):
-        return True
-    return _writer_voice(title, article.text) or _unsupported(title, article.text)
-
-
-def _loaded_wording(title: str) -> bool:
-    """Loaded terms outside quotation marks: a quoted title or phrase is someone's words."""
-    quoted = [title[a:b] for a, b in neutral.quoted_spans(title)]
-    terms = [t for t in neutral.assess(title).terms if t not in _TITLE_FORMS]
-    return any(t[:1] in _QUOTE_MARKS or not any(t in q for q in quoted) for t in terms)
+    if exclaims and "!" not in title:
+        score += W_EXCLAIM  # the exclamation went with a removed word; the title still shouted
+    score += W_SHOUT * (_shouted_word(title, article.text) or _shouts(title, article.text))
+    score += W_VOICE * _writer_voice(title, article.text)
+    score += W_UNSUPPORTED * _unsupported(title, article.text)
+    return score + W_COMMENTARY * commentary
 
 
 def _shouted_word(title: str, text: str) -> bool:
@@ -246,16 +291,52 @@ def _shouts(title: str, text: str) -> bool:
 
 
 def summary_clause(sentence: str) -> str:
-    """A headline from a summary sentence: whole when short, else its first clause.
+    """A headline from a summary sentence: whole when short, else a clause of it.
 
-    It ends where the sentence's own punctuation ends a clause, never after a count of words.
+    It ends where the sentence's own punctuation ends a clause (a semicolon, a colon, a dash,
+    or a comma before a word that opens a new clause: "which", "while", "after", "saying";
+    in a long sentence any comma after a full clause), never after a count of words. The
+    part kept has a verb and does not open with a subordinate word, so an introductory
+    phrase or a name before its appositive is never the headline; it closes every quotation
+    it opens, and a cut never drops who said it (", police said", ", according to ...").
+    Without such a boundary the sentence stays whole.
     """
     text = " ".join(sentence.split())
     if not text or furniture.is_furniture(text):
         return ""
-    if len(text.split()) > CLAUSE_WORDS:
-        for match in _CLAUSE_END.finditer(text):
-            head = text[: match.start()].rstrip(" ,;:")
-            if len(head.split()) >= MIN_CLAUSE_WORDS:
-                return head
-    return text.rstrip(".")
+    text = text.removesuffix(".")
+    if len(text.split()) <= CLAUSE_WORDS:
+        return text
+    long = len(text.split()) > LONG_SENTENCE_WORDS
+    for match in _CLAUSE_END.finditer(text):
+        head = text[: match.start()].rstrip(" ,;:")
+        opener = match.group(1)
+        inside = opener is not None and not _opens_clause(opener)
+        if inside and not (long and len(head.split()) >= LONG_HEAD_WORDS):
+            continue  # a comma inside a clause: a list, an appositive, an introduction
+        if _is_clause(head) and not _attributes(text[match.end() :]):
+            return head
+    return text
+
+
+def _opens_clause(word: str) -> bool:
+    """A word after a comma that starts a new clause ("which", "after", "saying")."""
+    return word.lower() in _CLAUSE_OPENERS or (word.islower() and word.endswith("ing"))
+
+
+def _is_clause(head: str) -> bool:
+    """Enough words and a verb, no subordinate opening, quotations closed: a statement."""
+    words = [w.strip("\"'“”‘’(),").lower() for w in head.split()]
+    if len(words) < MIN_CLAUSE_WORDS or words[0] in _SUBORDINATE:
+        return False
+    if head.count("“") != head.count("”") or head.count('"') % 2:
+        return False
+    return any(
+        w in _FINITE or (i > 0 and len(w) > 4 and w.endswith("ed")) for i, w in enumerate(words)
+    )
+
+
+def _attributes(rest: str) -> bool:
+    """The next stretch after a cut names the source ("..., officials said")."""
+    stretch = re.split(r"[,;:–—]", rest, maxsplit=1)[0]
+    return any(w.strip("\"'“”‘’").lower() in _SPEAKER_VERBS for w in stretch.split())

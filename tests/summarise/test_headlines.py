@@ -109,11 +109,15 @@ def test_no_headline_is_ever_empty() -> None:
 
 
 def test_an_entry_without_a_title_is_headlined_by_its_first_clause() -> None:
-    """The parser names an untitled entry by its opening words; that is not a title."""
+    """The parser names an untitled entry by its opening words; that is not a title.
+
+    The clause keeps who said it: the cut comes after the attribution, not before it.
+    """
     note = next(a for a in messy.feed("quay-notes.xml") if a.text.startswith("Ferry"))
     assert note.title.endswith("…")
     assert _headline(note) == (
-        "Ferry service to Kestrel Bay resumes on Monday after the strike at Port Selwyn ended"
+        "Ferry service to Kestrel Bay resumes on Monday after the strike at Port Selwyn ended, "
+        "the operator said on Friday"
     )
 
 
@@ -194,3 +198,88 @@ def test_a_three_outlet_story_takes_a_news_outlets_neutral_title_over_a_loaded_o
     )
     item = SUMMARISER.summarise_story(story(shouting, REPORT_B))
     assert item.headline == REPORT_B.title
+
+
+# Issue 13: loaded titles recognised broadly (published sentiment lexicons, quotations,
+# intensifiers), neutral ones kept, and the fallback clause ending at a clause boundary.
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Evaluative words of the published lexicons, none of them in the project's own lists.
+        "Marlow's pathetic ferry timetable is a nightmarish, miserable mess",
+        # A scare quote and a loaded phrase inside quotation marks still show in a headline.
+        "Ferry ‘savings’ leave islanders facing a ‘disgraceful, horrible’ winter",
+        # Superlative of an evaluative word, with an intensifier.
+        "The most shameful ferry decision ever, and islanders are truly furious",
+    ],
+)
+def test_a_title_loaded_by_the_published_lexicons_gives_way_to_the_lead_clause(
+    title: str,
+) -> None:
+    item = SUMMARISER.summarise_story(story(_ferry(title)))
+    assert item.headline != title
+    assert item.headline.startswith("The Marlow Ferry crossing will run every forty minutes")
+    assert item.sentences[0].text.startswith(item.headline)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Marlow ferry to run every forty minutes as fares rise",
+        # Words of violence, death or crime state events: a sentiment lexicon scores them, a
+        # headline check must not.
+        "Deckhand killed in ferry crash; operator cuts crossings after the accident",
+        "Man arrested over attack on Marlow ferry crew, police say",
+        # One quoted word from a named speaker is a quotation, not a scare quote alone.
+        "Operator says ferry timetable change 'unavoidable' as fares rise",
+    ],
+)
+def test_a_neutral_title_is_kept_even_with_words_of_crime_or_a_quotation(title: str) -> None:
+    item = SUMMARISER.summarise_story(story(_ferry(title)))
+    assert item.headline == title
+
+
+def test_a_loaded_title_of_one_outlet_loses_to_another_outlets_neutral_title() -> None:
+    neutral_report = _ferry("Marlow ferry to run every forty minutes as fares rise")
+    loaded = replace(
+        _ferry("Islanders furious at pathetic, shameful ferry cuts"),
+        outlet="The Daily Klaxon",
+        id="klaxon:ferry",
+        url="https://klaxon.example/ferry",
+    )
+    item = SUMMARISER.summarise_story(story(loaded, neutral_report))
+    assert item.headline == "Marlow ferry to run every forty minutes as fares rise"
+
+
+def test_the_fallback_clause_ends_at_a_clause_boundary_and_keeps_its_speaker() -> None:
+    # Cut before a relative clause: what is left is a whole statement.
+    assert (
+        summary_clause(
+            "The council approved a new timetable for the Marlow Ferry crossing on Tuesday, "
+            "which will cut the number of crossings by half from the start of March."
+        )
+        == "The council approved a new timetable for the Marlow Ferry crossing on Tuesday"
+    )
+    # An introductory phrase or a name before its appositive is not a clause: no cut there.
+    opening = (
+        "After a month of talks with the crew and the council, Harbour Lines said on "
+        "Friday it would run the ferry every forty minutes."
+    )
+    assert summary_clause(opening) == opening.removesuffix(".")
+    appositive = (
+        "Jane Ortiz, the operator's chief executive since 2019 and a former deckhand, "
+        "resigned on Monday after the timetable was changed."
+    )
+    headline = summary_clause(appositive)
+    assert headline.startswith("Jane Ortiz, the operator's chief executive")
+    assert "resigned on Monday" in headline
+    # A cut never drops who said it.
+    attributed = (
+        "Fares on the Marlow Ferry will rise by 30 pence in March to pay for new crew, "
+        "the operator Harbour Lines said in a notice to passengers on Friday."
+    )
+    assert summary_clause(attributed).endswith("said in a notice to passengers on Friday")
+    for sentence in (opening, appositive, attributed):
+        assert not summary_clause(sentence).endswith(("…", ",", "..."))
