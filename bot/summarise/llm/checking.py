@@ -8,9 +8,8 @@ foreign link, Markdown, text obeying an instruction hidden in an article) refuse
 reply, and so does a figure in digits that none of the articles the reply cites has, or a
 placeholder left for a word (`UNK`): a model that makes up one number or lost a word is not
 trusted for its other sentences (a figure cited to the wrong outlet of the story only
-withholds its sentence). The rest of the reply is kept when it still
-tells the lead fact: its first sentence is shown, and so is at least half of what it said
-once.
+withholds its sentence). The rest of the reply is kept when it still tells the lead fact: its
+first sentence is shown, and so is at least half of what it said once.
 """
 
 from __future__ import annotations
