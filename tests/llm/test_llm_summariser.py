@@ -150,11 +150,21 @@ async def test_an_unsupported_first_sentence_means_the_extractive_item(
     assert item.withheld == 1 and [c.shown for c in item.checks] == [False, True, True]
 
 
-async def test_a_repeated_sentence_is_withheld(fake_openai: FakeOpenAI) -> None:
-    again = GOOD_FERRY["sentences"][1]["text"]
+async def test_a_restated_sentence_is_withheld(fake_openai: FakeOpenAI) -> None:
+    again = "The service will cost 4.2 million euros over five years and start in March."
     fake_openai.script(json_reply(with_sentence(GOOD_FERRY, again, ["A1"])))
     [item] = await summarise(fake_openai, [FERRY])
     assert_withheld(item, again, "repeats an earlier sentence")
+
+
+async def test_a_sentence_said_twice_word_for_word_refuses_the_whole_reply(
+    fake_openai: FakeOpenAI,
+) -> None:
+    # The loop of a model that lost its place: its other sentences are not trusted either.
+    again = GOOD_FERRY["sentences"][1]["text"]
+    fake_openai.script(json_reply(with_sentence(GOOD_FERRY, again, ["A1"])))
+    [item] = await summarise(fake_openai, [FERRY])
+    assert_extractive(item, await extractive_of(FERRY), "one sentence twice, word for word")
 
 
 HOSTILE_FERRY_REPLIES = {

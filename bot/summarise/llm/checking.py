@@ -8,8 +8,10 @@ foreign link, Markdown, text obeying an instruction hidden in an article) refuse
 reply, and so does a figure in digits that none of the articles the reply cites has, or a
 placeholder left for a word (`UNK`): a model that makes up one number or lost a word is not
 trusted for its other sentences (a figure cited to the wrong outlet of the story only
-withholds its sentence). The rest of the reply is kept when it still tells the lead fact: its
-first sentence is shown, and so is at least half of what it said once.
+withholds its sentence). A sentence said again word for word (a model caught in a loop) refuses
+the reply too; one that restates an earlier sentence in other words is only withheld. The
+rest of the reply is kept when it still tells the lead fact: its first sentence is shown, and
+so is at least half of what it said once.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ VERIFY_REASON = "on a second look the model found its source does not state it"
 INVENTED = "it gives a figure none of its sources has"
 # ...or leaves a placeholder where a word should be (`UNK`: the model met a word it lacked).
 PLACEHOLDER = "it left a placeholder for a word"
+# ...or says one of its sentences twice, word for word.
+LOOP = "it says one sentence twice, word for word"
 # Share of a sentence's claim words an earlier sentence already holds for it to be a repeat.
 REPEAT_SHARE = 0.8
 # LaTeX-style quotes (`word') some models write: an opening backtick closed by an apostrophe
@@ -90,8 +94,12 @@ def check_drafts(
     story = tuple(dict.fromkeys(a for d in drafts for a in d.cited))  # all the reply cites
     for index, draft in enumerate(drafts):
         text = plain_quotes(draft.text)
-        if _repeats(text, [d.text for d in drafts[:index]]):
+        earlier = [plain_quotes(d.text) for d in drafts[:index]]
+        if _repeats(text, earlier):
             checks.append(SentenceCheck(text, False, "it repeats an earlier sentence"))
+            if _verbatim(text, earlier):
+                # Word for word: the loop of a model that lost its place, not a restatement.
+                return Checked((), tuple(checks), LOOP)
             repeats += 1
             continue
         judged = rules.judge(text, draft.cited, allowed_urls)
@@ -152,6 +160,13 @@ def _loose(closeness: list[tuple[float, float]], limits: SpanThresholds) -> str 
     if order < limits.mean_order:
         return "its sentences recombine the words of their passages on average"
     return None
+
+
+def _verbatim(text: str, earlier: Sequence[str]) -> bool:
+    """Whether `text` says an earlier sentence again word for word (case and punctuation
+    aside)."""
+    words = [t.key for t in tokenize(text)]
+    return any([t.key for t in tokenize(other)] == words for other in earlier)
 
 
 def _repeats(text: str, earlier: Sequence[str]) -> bool:
