@@ -43,6 +43,8 @@ LOADED_TITLE_COST = 3.0
 W_SHOUT = 1.5
 W_VOICE = 1.5
 W_UNSUPPORTED = 1.5
+W_COLON = 0.5  # a weak signal like the others; folds 0-2 do not tell 0.5-1.5 apart
+COLON_LABEL_WORDS = 4
 W_COMMENTARY = 0.5  # the piece reads as commentary: its title needs less to count as loaded
 # An article this long is the full text, not a teaser: its title's words should be in it.
 FULL_ARTICLE_WORDS = 150
@@ -68,6 +70,8 @@ _CLAUSE_OPENERS = frozenset(
     since amid despite including even so until unless whereas or nor yet if once with
     following months weeks days hours years""")
 )
+# A clause never ends on these ("... at a time when", "... one of the").
+_DANGLING_END = frozenset(_words("the a an of to and or but that which who than as into"))
 # Words naming who said it ("..., police said", "..., according to ..."): kept with the clause.
 _SPEAKER_VERBS = frozenset(
     _words("""said says say told tells according reported reports stated claimed claims
@@ -153,14 +157,38 @@ def title_score(title: str, article: Article, *, commentary: bool = False) -> fl
     score += W_SHOUT * (_shouted_word(title, article.text) or _shouts(title, article.text))
     score += W_VOICE * _writer_voice(title, article.text)
     score += W_UNSUPPORTED * _unsupported(title, article.text)
+    score += W_COLON * _colon_claim(title)
     return score + W_COMMENTARY * commentary
 
 
+def _colon_claim(title: str) -> bool:
+    """ "Officials warn: <claim>": a short label, then a claim carrying loaded signals.
+
+    The colon turns someone's loaded claim into the headline's own statement; a plain claim
+    after a label ("CDC: boosters approved for over-65s") is the usual news form.
+    """
+    head, found, claim = title.partition(": ")
+    if not found or len(head.split()) > COLON_LABEL_WORDS or head.strip().isdigit():
+        return False
+    return wording_score(claim) > 0
+
+
 def _shouted_word(title: str, text: str) -> bool:
-    """A word of four or more capitals the article never writes in capitals (not an acronym)."""
+    """A word of four or more capitals the article never writes in capitals (not an acronym).
+
+    An acronym the article writes as a name ("COVID" as "Covid", "NATO" as "Nato") is not
+    shouted.
+    """
     if title.isupper():
         return False
-    return any(w.isupper() and w not in text for w in _LONG_WORD.findall(title))
+    return any(
+        w.isupper() and w not in text and not _has_word(text, w.capitalize())
+        for w in _LONG_WORD.findall(title)
+    )
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", text) is not None
 
 
 def _writer_voice(title: str, text: str) -> bool:
@@ -283,9 +311,8 @@ def _title_cost(title: str, text: str) -> float:
 
 def _shouts(title: str, text: str) -> bool:
     """A word in capitals that the article itself writes in lower case: emphasis."""
-    lower_text = f" {text.lower()} "
     return any(
-        word.isupper() and len(word) > 2 and f" {word.lower()} " in lower_text and word not in text
+        word.isupper() and len(word) > 2 and word not in text and _has_word(text, word.lower())
         for word in re.findall(r"[A-Za-z]+", title)
     )
 
@@ -329,6 +356,8 @@ def _is_clause(head: str) -> bool:
     words = [w.strip("\"'“”‘’(),").lower() for w in head.split()]
     if len(words) < MIN_CLAUSE_WORDS or words[0] in _SUBORDINATE:
         return False
+    if words[-1] in _SUBORDINATE or words[-1] in _DANGLING_END:
+        return False  # "... at a time when": the clause goes on past the comma
     if head.count("“") != head.count("”") or head.count('"') % 2:
         return False
     return any(
