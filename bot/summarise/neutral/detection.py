@@ -60,6 +60,9 @@ _CLOSING = ("”", "’", "'")
 # A sentence ending "...experience.’" with no opening mark: the tail of a quotation.
 _UNPAIRED_CLOSE = re.compile(r"^[^‘“]*[.,!?]['’]\s*$")
 QUOTE_CHARS = frozenset("\"“”‘’'")
+# A straight single mark opening a quotation (at the start, or after a space or colon) that
+# no later mark closes.
+_OPEN_STRAIGHT_UNCLOSED = re.compile(r"(?:^|[\s:])(')[A-Z](?![^']*[\w.,!?]'(?![A-Za-z]))")
 # Capitals for emphasis: a common word in capitals, or two capitalised words in a row.
 _SHOUTED = re.compile(r"\b[A-Z]{3,}\s+[A-Z]{3,}\b|\b[A-Z]{2,}\b")
 
@@ -199,6 +202,9 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     rest = text.replace(covered, "") if covered else text
     if rest.count("“") > rest.count("”"):
         spans.append((text.rindex("“"), len(text)))
+    elif (opening := _OPEN_STRAIGHT_UNCLOSED.search(rest)) is not None and not covered:
+        # "A spokesman said: 'It is clear that ...": a quotation running on to a later line.
+        spans.append((opening.start(1), len(text)))
     elif rest.count("”") > rest.count("“") or _UNPAIRED_CLOSE.search(text):
         end = max(text.rfind("”"), text.rfind("’"), text.rfind("'")) + 1
         if not spans or spans[0][0] > 0:
@@ -254,9 +260,14 @@ def assess(sentence: str) -> Loadedness:
         score += 2.0
         strong = True
         terms.append("!")
-    if unquoted.rstrip().endswith("?") or sentence.rstrip(" ”\"'’").endswith("?"):
+    if unquoted.rstrip().endswith("?"):
         score += 2.0
         strong = True
+        terms.append("?")
+    elif sentence.rstrip(" ”\"'’").endswith("?"):
+        # A question inside a quotation: the speaker's when the sentence names one.
+        score += 2.0 * (0.6 if attributed else 1.0)
+        strong = strong or not attributed
         terms.append("?")
     if (
         not PERSONAL.isdisjoint(own_words)
