@@ -37,9 +37,9 @@ _BOILERPLATE = re.compile(
 )
 # Lines that label what follows or describe a picture: captions, credits, polls, link lists.
 _LABEL_START = re.compile(
-    r"^(?:photo|photos|image|images|picture|pictured|caption|credit|image credit|photo credit"
-    r"|video|watch|listen|advertisement|sponsored|related|see also|links?|show notes|poll"
-    r"|vote|chapters|timestamps|music|transcript|editor's note|editor’s note|read also"
+    r"^[\[(]?(?:photo|photos|image|images|picture|pictured|caption|credit|image credit"
+    r"|photo credit|video|watch|listen|advertisement|sponsored|related|see also|links?"
+    r"|show notes|poll|vote|chapters|timestamps|music|transcript|editors?['’]?s? note|read also"
     r"|more|also read|source)\b\s*[:|–—-]",
     re.IGNORECASE,
 )

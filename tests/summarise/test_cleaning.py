@@ -253,3 +253,11 @@ def test_a_speakers_quotation_running_over_several_paragraphs_is_not_shown_as_ne
     # Ms Quill's words, which read as the outlet's own claims without her name
     assert "more than the building is worth" not in shown
     assert "after a long debate" not in shown
+
+
+def test_a_bracketed_editors_note_is_page_furniture() -> None:
+    from bot.summarise.furniture import is_furniture
+
+    assert is_furniture("[Editors' note: To understand the vote, pre-order our new book: HERE.")
+    assert is_furniture("(Editor’s Note: This story was corrected on Tuesday.)")
+    assert not is_furniture("The editors noted the change to the ferry timetable on Tuesday.")
