@@ -77,6 +77,8 @@ _CLOSE_STRAIGHT_SINGLE = re.compile(r"[\w.,!?]'(?![^\W_])")
 _CLOSE_CURLY_SINGLE = re.compile(r"’(?![^\W_])")
 _CLOSER = re.compile(r"[.,!?…][’'\"”](?![^\W_])")
 _OPENER = re.compile(r"(?:^|\s)[‘'\"“][^\W_]")
+_OPENING_MARKS = frozenset("\"“‘'")
+_CLOSING_MARKS = frozenset("\"”’'")
 # Sentences after one that leaves a quotation open that are taken to be inside it (a
 # speaker's quotation running over several paragraphs); a stray mark ends the run soon.
 QUOTE_CARRY = 3
@@ -140,6 +142,17 @@ def quote_left_open(sentence: str) -> bool:
     )
 
 
+def bare_quotation(sentence: str) -> bool:
+    """ "“We elected you to make reforms!”": a quotation and nothing else. Its speaker is
+    named in another sentence, so shown alone nobody is said to have said it."""
+    if sentence[:1] not in _OPENING_MARKS or sentence.rstrip()[-1:] not in _CLOSING_MARKS:
+        return False
+    spans = neutral.quoted_spans(sentence)
+    if not spans or spans[0][0] != 0:
+        return False
+    return not neutral.without_quotes(sentence, spans).strip(" .,;:!?—–-")
+
+
 def quote_tail(sentence: str) -> bool:
     """ "I missed it all.’": closes a quotation that this sentence never opened."""
     if sentence.count("”") > sentence.count("“"):
@@ -178,7 +191,7 @@ def collect_candidates(articles: Sequence[Article], *, english: bool) -> list[Ca
                 continue  # sponsor reads, captions, polls, pasted logs: never content
             if english and not usable(text, article.title):
                 continue
-            if inside or quote_left_open(text):
+            if inside or quote_left_open(text) or bare_quotation(text):
                 unshowable.add(len(raw))
             raw.append((text, article, position, _counts(content_words(text))))
             position += 1

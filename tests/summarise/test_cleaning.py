@@ -261,3 +261,20 @@ def test_a_bracketed_editors_note_is_page_furniture() -> None:
     assert is_furniture("[Editors' note: To understand the vote, pre-order our new book: HERE.")
     assert is_furniture("(Editor’s Note: This story was corrected on Tuesday.)")
     assert not is_furniture("The editors noted the change to the ferry timetable on Tuesday.")
+
+
+def test_a_quotation_standing_alone_without_its_speaker_is_not_shown() -> None:
+    from bot.summarise.extractive import ExtractiveSummariser
+
+    text = (
+        "The Marlow Ferry council voted on Tuesday to close the harbour car park for repairs.\n"
+        "“The harbour car park is needed by the ferry passengers for the whole summer.”\n"
+        "That was the shout from the public gallery as the vote was read out by the clerk.\n"
+        "The car park will reopen in September, the council said in a statement on Tuesday."
+    )
+    item = ExtractiveSummariser().summarise_story(
+        story(article("Harbour Gazette", "Car park to close", text, slug="car-park"))
+    )
+    shown = " ".join(s.text for s in item.sentences)
+    assert "council voted" in shown
+    assert "is needed by the ferry passengers" not in shown  # the speaker is elsewhere
