@@ -283,3 +283,13 @@ def test_the_fallback_clause_ends_at_a_clause_boundary_and_keeps_its_speaker() -
     assert summary_clause(attributed).endswith("said in a notice to passengers on Friday")
     for sentence in (opening, appositive, attributed):
         assert not summary_clause(sentence).endswith(("…", ",", "..."))
+
+
+def test_a_lead_sentence_that_speaks_to_the_reader_never_replaces_a_title() -> None:
+    """Poll or subscription text that slipped into a summary is no headline: the title stays."""
+    loaded = _ferry("Islanders furious at pathetic, shameful ferry cuts")
+    for page_talk in (
+        "Completing this survey grants you access to our ferry updates free of charge.",
+        "Cast your vote in our ferry poll before Friday and tell us what you think.",
+    ):
+        assert choose_headline([loaded], page_talk) == loaded.title
