@@ -189,14 +189,6 @@ def test_never_before_inversion_is_exaggeration() -> None:
     assert assess("He never said that the harbour was closed.").clean
 
 
-def test_a_question_a_named_speaker_asks_is_reported_speech_not_the_writers() -> None:
-    from bot.summarise.neutral import assess
-
-    asked = assess("The harbour master asked: “Why would anyone close the ferry in mid-winter?”")
-    assert not asked.strong  # the speaker's question, shown with the speaker
-    assert assess("Why would anyone close the ferry in the middle of winter?").strong
-
-
 def test_a_quotation_running_on_to_the_next_line_is_still_the_speakers() -> None:
     from bot.summarise.neutral import assess
 

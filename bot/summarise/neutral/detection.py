@@ -260,14 +260,9 @@ def assess(sentence: str) -> Loadedness:
         score += 2.0
         strong = True
         terms.append("!")
-    if unquoted.rstrip().endswith("?"):
+    if unquoted.rstrip().endswith("?") or sentence.rstrip(" ”\"'’").endswith("?"):
         score += 2.0
         strong = True
-        terms.append("?")
-    elif sentence.rstrip(" ”\"'’").endswith("?"):
-        # A question inside a quotation: the speaker's when the sentence names one.
-        score += 2.0 * (0.6 if attributed else 1.0)
-        strong = strong or not attributed
         terms.append("?")
     if (
         not PERSONAL.isdisjoint(own_words)
