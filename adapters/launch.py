@@ -93,7 +93,8 @@ async def launch_adapters(app: App, options: LaunchOptions, stack: AsyncExitStac
     launched = Launched(adapters, {a.poster.platform: a.poster for a in adapters})
     wants_console = options.console or (not adapters and not options.no_console)
     if options.webhook:
-        poster = await stack.enter_async_context(WebhookPoster(options.webhook))
+        pace = app.settings.webhook.posts_per_second
+        poster = await stack.enter_async_context(WebhookPoster(options.webhook, per_second=pace))
         launched.posters[WEBHOOK_PLATFORM] = poster
         if not options.no_console:
             where = ChannelRef(WEBHOOK_PLATFORM, CONSOLE_CHANNEL.workspace, "default")
@@ -132,7 +133,8 @@ async def sender_poster(
         if not webhook:
             raise BadInput("the webhook sender needs the endpoint: add --webhook URL.")
         check_webhook_url(webhook)
-        return await stack.enter_async_context(WebhookPoster(webhook))
+        pace = settings.webhook.posts_per_second
+        return await stack.enter_async_context(WebhookPoster(webhook, per_second=pace))
     if platform == "discord" and discord_configured(settings):
         from discord import LoginFailure
 

@@ -319,6 +319,20 @@ class WorkersSettings(_Section):
     sender_wait_s: float = Field(
         1.0, gt=0, le=60, description="how often a waiting sender asks for its platform's lock"
     )
+    sender_concurrency: int = Field(
+        64,
+        ge=1,
+        le=1024,
+        description="posts a sender has in flight; its poster keeps the platform's pace",
+    )
+
+
+class WebhookSettings(_Section):
+    """The endpoint of `newsbot run --webhook` and `newsbot worker --send webhook`."""
+
+    posts_per_second: float = Field(
+        0.0, ge=0, le=10000, description="the endpoint's rate limit; 0 = unpaced (Retry-After only)"
+    )
 
 
 class OpsSettings(_Section):
@@ -380,6 +394,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = SlackSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     workers: WorkersSettings = WorkersSettings()
+    webhook: WebhookSettings = WebhookSettings()
     web: WebSettings = WebSettings()
     ops: OpsSettings = OpsSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

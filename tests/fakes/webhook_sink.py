@@ -2,7 +2,9 @@
 
 It records every post it accepts (duplicates included, as a real platform would show them),
 answers `find_posted` lookups, and can hold a request open forever, either before accepting
-it or after accepting it, so a test can `kill -9` the bot at exactly that moment.
+it or after accepting it, so a test can `kill -9` the bot at exactly that moment. With
+`per_second` it is a rate-limited platform: at most that many posts in any one-second
+window, a 429 with `Retry-After` beyond; `arrivals` keeps when each post came and its answer.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class RecordingSink:
     lookups: list[str] = field(default_factory=list)
     seen: asyncio.Event = field(default_factory=asyncio.Event)  # a digest POST arrived
     min_interval_s: float = 0.0  # enforce a posting rate (429 when faster)
+    per_second: int = 0  # at most this many posts in any second (429 + Retry-After beyond)
+    retry_after: str = "1"
+    arrivals: list[tuple[float, int]] = field(default_factory=list)  # (loop time, status)
     _runner: web.AppRunner | None = None
     _last_post: float = 0.0
     port: int = 0
@@ -71,6 +76,12 @@ class RecordingSink:
         now = asyncio.get_running_loop().time()
         if self.min_interval_s and now - self._last_post < self.min_interval_s:
             return web.json_response({"retry_after": self.min_interval_s}, status=429)
+        if self.per_second:
+            recent = [t for t, status in self.arrivals if status == 200 and now - t < 1.0]
+            if len(recent) >= self.per_second:
+                self.arrivals.append((now, 429))
+                return web.json_response({}, status=429, headers={"Retry-After": self.retry_after})
+            self.arrivals.append((now, 200))
         self._last_post = now
         accepted = AcceptedPost(key, f"msg-{len(self.posts) + 1}", body)
         self.posts.append(accepted)
