@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from procrastinate import App, PsycopgConnector
 
 from bot.config import WorkersSettings
 from bot.errors import ConfigError
 from bot.store import dispatch
-from bot.store.db import Database
+from bot.store.db import Database, WriteBatcher
 from bot.workers.tasks import UNITS_KEY, register_tasks, send_queue
 from bot.workers.units import Units
 
@@ -61,12 +62,15 @@ async def run_worker(
     *,
     queues: Sequence[str] = WORK_QUEUES,
     name: str = "newsbot-worker",
+    concurrency: int | None = None,
 ) -> None:
     """Run jobs from `queues` until stopped (SIGINT/SIGTERM finish the running jobs first)."""
+    if units.writer is None:  # the jobs of one process share one group-committing writer
+        units = replace(units, writer=WriteBatcher(units.db))
     await jobs.run_worker_async(
         queues=list(queues),
         name=name,
-        concurrency=settings.concurrency,
+        concurrency=concurrency or settings.concurrency,
         additional_context={UNITS_KEY: units},
         update_heartbeat_interval=settings.heartbeat_s,
         stalled_worker_timeout=settings.stalled_after_s,
@@ -75,12 +79,22 @@ async def run_worker(
 
 
 async def run_sender(jobs: App, units: Units, settings: WorkersSettings, platform: str) -> None:
-    """Become `platform`'s one sender (waiting while another one is), then drain its queue."""
+    """Become `platform`'s one sender (waiting while another one is), then drain its queue.
+
+    Many posts are in flight at once (`sender_concurrency`): each spends most of its time
+    waiting for the platform's pace or the database, and the poster keeps the platform's
+    rate. Their small writes (lease, mark sent) are group-committed (see `run_worker`).
+    """
     waiting = f"another {platform} sender is running; this one waits to take over"
     async with dispatch.hold_sender_lock(
         units.db, platform, retry_s=settings.sender_wait_s, on_wait=waiting
     ):
         log.info("this process is now the %s sender", platform)
         await run_worker(
-            jobs, units, settings, queues=[send_queue(platform)], name=f"newsbot-{platform}-sender"
+            jobs,
+            units,
+            settings,
+            queues=[send_queue(platform)],
+            name=f"newsbot-{platform}-sender",
+            concurrency=settings.sender_concurrency,
         )

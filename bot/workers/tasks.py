@@ -27,9 +27,12 @@ from typing import Any
 
 from procrastinate import App, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import JobDeferrer
 
+from bot.channels.daily import BuildOutcome
 from bot.channels.delivery import deliver_outbox_row
 from bot.models import ChannelRef
+from bot.store import dispatch
 from bot.store.retention import prune
 from bot.workers.tick import TickPlan, forget_old_summaries, plan_tick
 from bot.workers.units import Units, build_channels, feed_disabled_notices
@@ -87,16 +90,30 @@ async def poll_feeds(context: JobContext, feed_ids: list[int], timestamp: float)
 
 async def build_digests(context: JobContext, channel_ids: list[int], timestamp: float) -> None:
     units = _units(context)
-    outcomes = await build_channels(units.db, units.build, channel_ids, _at(timestamp))
-    for outcome in outcomes:
+
+    async def deliver_when_stored(outcome: BuildOutcome) -> None:
         if outcome.ready is not None:
             await defer_delivery(context.app, outcome.ready.where.platform, outcome.ready.outbox_id)
+
+    await build_channels(
+        units.db,
+        units.build,
+        channel_ids,
+        _at(timestamp),
+        on_built=deliver_when_stored,
+        writer=units.writer,
+    )
 
 
 async def deliver(context: JobContext, outbox_id: int) -> None:
     units = _units(context)
     await deliver_outbox_row(
-        units.db, units.posters, outbox_id, clock=units.clock, policy=units.policy
+        units.db,
+        units.posters,
+        outbox_id,
+        clock=units.clock,
+        policy=units.policy,
+        writer=units.writer,
     )
 
 
@@ -148,8 +165,7 @@ async def defer_plan(app: App, plan: TickPlan, timestamp: float) -> None:
         app, BUILD, [{"channel_ids": list(b), "timestamp": timestamp} for b in plan.channel_batches]
     )
     for platform, outbox_ids in plan.posts.items():
-        for outbox_id in outbox_ids:
-            await defer_delivery(app, platform, outbox_id)
+        await defer_deliveries(app, platform, outbox_ids)
 
 
 async def _batch_defer(app: App, task: str, kwargs: Sequence[dict[str, Any]]) -> None:
@@ -164,9 +180,25 @@ async def defer_delivery(app: App, platform: str, outbox_id: int) -> None:
     adds nothing); that the post appears once is the outbox's doing, not the lock's.
     """
     with contextlib.suppress(AlreadyEnqueued):
-        await app.configure_task(
-            DELIVER, queue=send_queue(platform), queueing_lock=f"post-{outbox_id}"
-        ).defer_async(outbox_id=outbox_id)
+        await _delivery(app, platform, outbox_id).defer_async(outbox_id=outbox_id)
+
+
+async def defer_deliveries(app: App, platform: str, outbox_ids: Sequence[int]) -> None:
+    """Queue many deliveries in one round trip; one by one if a row's job was queued
+    meanwhile (the queue refuses the whole batch then)."""
+    jobs = [_delivery(app, platform, i).make_new_job(outbox_id=i) for i in outbox_ids]
+    if not jobs:
+        return
+    try:
+        await app.job_manager.batch_defer_jobs_async(jobs)
+    except AlreadyEnqueued:
+        for outbox_id in outbox_ids:
+            await defer_delivery(app, platform, outbox_id)
+
+
+def _delivery(app: App, platform: str, outbox_id: int) -> JobDeferrer:
+    lock = f"{dispatch.POST_LOCK_PREFIX}{outbox_id}"
+    return app.configure_task(DELIVER, queue=send_queue(platform), queueing_lock=lock)
 
 
 async def retry_stalled_jobs(app: App, silent_s: float) -> int:

@@ -61,7 +61,10 @@ async def plan_tick(
     posts: dict[str, list[int]] = {}
     if with_posts:
         async with db.session() as session:
-            posts = await dispatch.due_posts_by_platform(session, now, limit=limit)
+            queue_here = db.dialect == "postgresql" and await dispatch.job_tables_exist(session)
+            posts = await dispatch.due_posts_by_platform(
+                session, now, limit=limit, skip_queued=queue_here
+            )
     return TickPlan(
         feed_batches=batches(feeds, batch),
         channel_batches=batches(channels, batch),

@@ -9,7 +9,7 @@ of a batch in a few queries, prefetch their articles, build each with one shared
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,7 +34,7 @@ from bot.digest.compose import BuildCache
 from bot.feeds.poll import PollOutcome
 from bot.models import ChannelRef
 from bot.store import channels as channel_store
-from bot.store.db import Database
+from bot.store.db import Database, WriteBatcher
 from bot.store.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
@@ -54,16 +54,27 @@ class Units:
     claim_s: float = 600.0  # how long claimed feeds and channels stay not due
     stalled_after_s: float = 30.0  # a job whose worker was silent this long is retried
     retention: RetentionPolicy | None = None  # database.retention_days; None keeps everything
+    # Group-commits the small writes of the process's concurrent jobs (digests stored, posts
+    # leased and marked sent): one transaction for those that finish together.
+    writer: WriteBatcher | None = None
 
 
 async def build_channels(
-    db: Database, deps: BuildDeps, channel_ids: Sequence[int], now: datetime
+    db: Database,
+    deps: BuildDeps,
+    channel_ids: Sequence[int],
+    now: datetime,
+    on_built: Callable[[BuildOutcome], Awaitable[None]] | None = None,
+    writer: WriteBatcher | None = None,
 ) -> list[BuildOutcome]:
     """Build the digests these channels are due at `now` (the tick's time), one cache shared.
 
     Each channel gets the digest of its latest due local date (one catch-up after downtime,
     never a burst) and its next digest time, stored with the digest. A channel whose build
     fails is logged and skipped: its claim runs out and a later tick hands it out again.
+    `on_built` is called with each outcome as soon as its digest is stored, so its delivery
+    can start while the rest of the batch is built (the platform's pipe fills from the first).
+    `writer` group-commits each digest's store with those of the process's other jobs.
     """
     cache = BuildCache()
     async with db.session() as session:
@@ -82,11 +93,15 @@ async def build_channels(
     outcomes = []
     for job, day, following in plans:
         try:
-            outcomes.append(
-                await build_job(db, job, day, deps=deps, cache=cache, next_digest_at=following)
+            outcome = await build_job(
+                db, job, day, deps=deps, cache=cache, writer=writer, next_digest_at=following
             )
         except Exception:
             log.exception("building the digest of channel %d failed", job.channel_id)
+            continue
+        outcomes.append(outcome)
+        if on_built is not None:
+            await on_built(outcome)
     return outcomes
 
 
