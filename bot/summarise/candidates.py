@@ -136,7 +136,7 @@ def quote_left_open(sentence: str) -> bool:
     return (
         sentence.count("“") > sentence.count("”")
         # ’ is also an apostrophe ("didn’t"): only one before a non-letter closes
-        or sentence.count("‘") > len(_CLOSE_CURLY_SINGLE.findall(sentence))
+        or ("‘" in sentence and sentence.count("‘") > len(_CLOSE_CURLY_SINGLE.findall(sentence)))
         or sentence.count('"') % 2 == 1
         or (sentence.startswith("'") and _CLOSE_STRAIGHT_SINGLE.search(sentence, 1) is None)
     )
