@@ -34,6 +34,8 @@ _BOILERPLATE = re.compile(
     r"|\blisten (?:on|to us on)\b|\bavailable (?:on|wherever)\b.*\bpodcasts?\b"
     r"|\brate and review\b|\bleave (?:us )?a review\b|\bjoin (?:us|the club) (?:at|on)\b"
     r"|\bclick here\b|\bread more\b|\bcontinue reading\b|\bthe post .+ appeared first on\b"
+    r"|\b(?:completing|take|taking|answer|answering) (?:this|our|the) (?:poll|survey|quiz)\b"
+    r"|\bupdates (?:free of charge|for free)\b"
 )
 # Lines that label what follows or describe a picture: captions, credits, polls, link lists.
 _LABEL_START = re.compile(

@@ -278,3 +278,10 @@ def test_a_quotation_standing_alone_without_its_speaker_is_not_shown() -> None:
     shown = " ".join(s.text for s in item.sentences)
     assert "council voted" in shown
     assert "is needed by the ferry passengers" not in shown  # the speaker is elsewhere
+
+
+def test_a_poll_sign_up_line_is_page_furniture() -> None:
+    from bot.summarise.furniture import is_furniture
+
+    assert is_furniture("Completing this poll grants you access to Gazette updates free of charge.")
+    assert not is_furniture("A poll of 1,000 residents found most want the winter ferry kept.")
