@@ -68,6 +68,7 @@ _PHOTO_DIRECTION = re.compile(
     re.IGNORECASE,
 )
 _CLOSERS = "\"”’')]»"
+_BRACKETS = frozenset("[({")
 _TAIL_CLOSE_SINGLE = frozenset((".’", "!’", "?’"))
 _TAIL_CLOSE_STRAIGHT = frozenset(('."', '!"', '?"', ".'", "!'", "?'"))
 _OPEN_STRAIGHT = re.compile(r"(?:^|\s)['\"]\w")
@@ -124,6 +125,8 @@ def usable(sentence: str, title: str) -> bool:
         return False  # an ALL-CAPS line is a heading or a caption
     if lower_case_start(sentence):
         return False  # the tail of a sentence (or of a quotation) broken across lines
+    if sentence[:1] in _BRACKETS:
+        return False  # "[In Sijilmasa] one hundred ...": an aside or an editor's insertion
     if quote_tail(sentence):
         return False  # the end of a quotation begun earlier: the speaker is not named
     long_words = [w for w in sentence.split() if len(w) > 3]

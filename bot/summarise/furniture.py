@@ -35,7 +35,7 @@ _BOILERPLATE = re.compile(
     r"|\brate and review\b|\bleave (?:us )?a review\b|\bjoin (?:us|the club) (?:at|on)\b"
     r"|\bclick here\b|\bread more\b|\bcontinue reading\b|\bthe post .+ appeared first on\b"
     r"|\b(?:completing|take|taking|answer|answering) (?:this|our|the) (?:poll|survey|quiz)\b"
-    r"|\bupdates (?:free of charge|for free)\b"
+    r"|\bupdates (?:free of charge|for free)\b|\byou (?:may|can) (?:opt out|unsubscribe)\b"
 )
 # Lines that label what follows or describe a picture: captions, credits, polls, link lists.
 _LABEL_START = re.compile(

@@ -285,3 +285,11 @@ def test_a_poll_sign_up_line_is_page_furniture() -> None:
 
     assert is_furniture("Completing this poll grants you access to Gazette updates free of charge.")
     assert not is_furniture("A poll of 1,000 residents found most want the winter ferry kept.")
+
+
+def test_a_sentence_opening_with_a_bracket_is_not_shown() -> None:
+    from bot.summarise.candidates import usable
+
+    assert not usable("[In Marlow Ferry] two hundred residents signed the petition.", "x")
+    assert not usable("(That would be the third closure this year for the ferry.)", "x")
+    assert usable("In Marlow Ferry two hundred residents signed the petition.", "x")
