@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from asyncio import Future
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -28,7 +29,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -174,11 +175,37 @@ def _create_engine(url: str, *, schema: str | None, busy_timeout_s: float) -> As
         parsed, ssl = _ssl_mode(parsed)
         if ssl is not None:
             connect_args["ssl"] = ssl
-        return create_async_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_async_engine(parsed, connect_args=connect_args)
+        _ping_idle_connections(engine)
+        return engine
     raise ConfigError(
         f"database URL {parsed.render_as_string(hide_password=True)!r} is neither SQLite nor "
         "PostgreSQL; use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB."
     )
+
+
+# A pooled connection unused this long is pinged before it is handed out (the server may have
+# restarted or dropped it meanwhile). One in use every few milliseconds is not: a ping for every
+# checkout (BEGIN, a query, ROLLBACK) was a third of a busy worker's round trips.
+IDLE_PING_S = 5.0
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Pessimistic disconnect handling for connections that sat idle in the pool."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool replaces it with a fresh connection
+            raise DisconnectionError(f"a pooled connection is gone ({error})") from error
 
 
 _SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
