@@ -161,6 +161,8 @@ class Result:
     wave_s: float
     wave_jobs: int
     built_s: float  # from the wave's tick to the last digest stored
+    first_post_s: float  # from the wave's tick to the sink's first accepted post
+    xacts: int  # database transactions during the wave, every process's (load-independent cost)
     refused: int
     duplicates: int
     lost: int
@@ -178,8 +180,10 @@ async def newsbot(
     url: str, *args: str, kind: str = "", log: Path | None = None, env: dict[str, str] | None = None
 ) -> Proc:
     out = log.open("ab") if log else asyncio.subprocess.DEVNULL
+    profile = os.environ.get(f"NEWSBOT_BENCH_PROFILE_{kind.upper()}") if kind else None
     process = await asyncio.create_subprocess_exec(
         sys.executable,
+        *(("-m", "cProfile", "-o", profile) if profile else ()),  # where time goes, per kind
         "-m",
         "bot",
         *args,
@@ -240,6 +244,18 @@ async def seed(db: Database, server: FeedServer, feeds: int, channels: int, now:
             await session.execute(insert(SubscriptionRow), rows)
 
 
+async def transactions(db: Database) -> int:
+    """Transactions committed or rolled back in this database so far (PostgreSQL's count)."""
+    async with db.session() as session:
+        count = await session.scalar(
+            text(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                "WHERE datname = current_database()"
+            )
+        )
+    return int(count or 0)
+
+
 async def job_ids_used(db: Database) -> int:
     async with db.session() as session:
         used = await session.scalar(text("SELECT last_value FROM procrastinate_jobs_id_seq"))
@@ -289,7 +305,8 @@ async def run_one(
     server: FeedServer,
     logs: Path,
     sink_mode: str,
-    sender_concurrency: int,
+    sender_concurrency: int | None,
+    pace: float,
 ) -> Result:
     name = f"newsbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await run_on_server(SERVER, f'CREATE DATABASE "{name}"')
@@ -319,7 +336,7 @@ async def run_one(
                 "--webhook",
                 sink.url,
                 kind="sender",
-                env={"NEWSBOT_WORKERS__CONCURRENCY": str(sender_concurrency)},
+                env=sender_env(sender_concurrency, pace),
                 log=logs / "sender.log",
             )
         )
@@ -354,7 +371,7 @@ async def run_one(
             await session.execute(
                 update(ChannelRow).values(digest_time=f"{wave_at:%H:%M}", next_digest_at=wave_at)
             )
-        jobs_before = await job_ids_used(db)
+        jobs_before, xacts_before = await job_ids_used(db), await transactions(db)
         started, started_at = time.monotonic(), datetime.now(UTC)
         ticker = asyncio.create_task(_cron(url))
         bound = channels / POSTS_PER_S
@@ -363,9 +380,14 @@ async def run_one(
         )
         ticker.cancel()
         last_post = max((t for _, t in sink.accepted), default=time.monotonic())
+        first_post = min((t for _, t in sink.accepted), default=last_post)
         wave_s = last_post - started
+        if os.environ.get("NEWSBOT_BENCH_TRACE"):  # posts accepted in each second of the wave
+            per_s = Counter(int(t - started) for _, t in sink.accepted)
+            print(" ".join(f"{per_s[s]}" for s in range(int(wave_s) + 1)), flush=True)
         await asyncio.sleep(2)  # a late duplicate would show now
         wave_jobs = await job_ids_used(db) - jobs_before
+        xacts = await transactions(db) - xacts_before
         async with db.session() as session:
             last_built = await session.scalar(select(func.max(DigestRow.created_at)))
         built_s = (last_built - started_at).total_seconds() if last_built else float("nan")
@@ -390,6 +412,8 @@ async def run_one(
             wave_s=wave_s if delivered else float("nan"),
             wave_jobs=wave_jobs,
             built_s=built_s,
+            first_post_s=first_post - started,
+            xacts=xacts,
             refused=sink.refused,
             duplicates=sum(n - 1 for n in posted.values() if n > 1),
             lost=channels - len(posted),
@@ -414,6 +438,15 @@ async def run_one(
         await run_on_server(SERVER, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def sender_env(concurrency: int | None, pace: float) -> dict[str, str]:
+    """The sender's settings: the endpoint's rate as its operator configures it, and the
+    posts in flight when asked for (default: the setting's)."""
+    env = {"NEWSBOT_WEBHOOK__POSTS_PER_SECOND": str(pace)}
+    if concurrency is not None:
+        env["NEWSBOT_WORKERS__SENDER_CONCURRENCY"] = str(concurrency)
+    return env
+
+
 async def _distinct_at_least(sink: Sink, wanted: int) -> bool:
     return len({key for key, _ in sink.accepted}) >= wanted
 
@@ -425,14 +458,17 @@ async def _cron(url: str) -> None:
         await asyncio.sleep(TICK_EVERY_S)
 
 
-def header(channels: int, feeds: int, sink_mode: str, sender_concurrency: int) -> str:
+def header(
+    channels: int, feeds: int, sink_mode: str, sender_concurrency: int | None, pace: float
+) -> str:
     bound = channels / POSTS_PER_S
     return (
         f"{channels:,} channels over {feeds:,} feeds; sink {POSTS_PER_S} posts/s "
-        f"({sink_mode}, bound {bound:.1f} s); sender concurrency {sender_concurrency}; "
-        f"cores: {os.cpu_count()}\n"
-        "workers | feeds/s | x1w | poll jobs/s | built s | wave s | wave/bound | wave jobs/s | "
-        "429s | dup | lost | PG MB | peak MB worker/sender | CPU s workers/sender | load"
+        f"({sink_mode}, bound {bound:.1f} s); sender concurrency "
+        f"{sender_concurrency or 'default'}, paced to {pace:g}/s; cores: {os.cpu_count()}\n"
+        "workers | feeds/s | x1w | poll jobs/s | built s | 1st post s | wave s | wave/bound | "
+        "wave jobs/s | xact/post | 429s | dup | lost | PG MB | peak MB worker/sender | "
+        "CPU s workers/sender | load"
     )
 
 
@@ -441,8 +477,10 @@ def row(r: Result, base: Result) -> str:
     rate = r.feeds / r.poll_s
     return (
         f"{r.workers:7d} | {rate:7.1f} | {rate / (base.feeds / base.poll_s):4.2f} | "
-        f"{r.poll_jobs / r.poll_s:11.1f} | {r.built_s:7.1f} | {r.wave_s:6.1f} | "
-        f"{r.wave_s / r.bound_s:10.2f} | {r.wave_jobs / r.wave_s:11.1f} | {r.refused:4d} | "
+        f"{r.poll_jobs / r.poll_s:11.1f} | {r.built_s:7.1f} | {r.first_post_s:10.1f} | "
+        f"{r.wave_s:6.1f} | "
+        f"{r.wave_s / r.bound_s:10.2f} | {r.wave_jobs / r.wave_s:11.1f} | "
+        f"{r.xacts / r.channels:9.1f} | {r.refused:4d} | "
         f"{r.duplicates:3d} | {r.lost:4d} | {r.db_bytes / 2**20:5.0f} | "
         f"{r.peak_rss.get('worker', 0) / 2**20:.0f}/{r.peak_rss.get('sender', 0) / 2**20:.0f}"
         f" | {r.cpu_s.get('worker', 0):.0f}/{r.cpu_s.get('sender', 0):.0f}"
@@ -456,10 +494,11 @@ async def run(
     channels: int,
     feeds: int,
     sink_mode: str,
-    sender_concurrency: int,
+    sender_concurrency: int | None,
+    pace: float,
 ) -> int:
     channels, feeds = max(int(channels * scale), 1), max(int(feeds * scale), 1)
-    print(header(channels, feeds, sink_mode, sender_concurrency), flush=True)
+    print(header(channels, feeds, sink_mode, sender_concurrency, pace), flush=True)
     results: list[Result] = []
     with FeedServer(hosts=FEED_HOSTS) as server, tempfile.TemporaryDirectory() as folder:
         for workers in worker_counts:
@@ -467,7 +506,7 @@ async def run(
             logs.mkdir()
             try:
                 result = await run_one(
-                    workers, feeds, channels, server, logs, sink_mode, sender_concurrency
+                    workers, feeds, channels, server, logs, sink_mode, sender_concurrency, pace
                 )
             except RuntimeError as error:
                 print(f"{workers:7d} | failed: {error}\n{_log_tails(logs)}", flush=True)
@@ -497,13 +536,27 @@ def main() -> int:
     parser.add_argument(
         "--sender-concurrency",
         type=int,
-        default=4,
-        help="the sender's workers.concurrency (posts in flight; default the setting's)",
+        default=None,
+        help="the sender's workers.sender_concurrency (posts in flight; default the setting's)",
+    )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=POSTS_PER_S,
+        help="webhook.posts_per_second the sender is given (the sink's rate; 0 = unpaced)",
     )
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     return asyncio.run(
-        run(args.scale, counts, args.channels, args.feeds, args.sink, args.sender_concurrency)
+        run(
+            args.scale,
+            counts,
+            args.channels,
+            args.feeds,
+            args.sink,
+            args.sender_concurrency,
+            args.pace,
+        )
     )
 
 
