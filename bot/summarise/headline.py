@@ -21,7 +21,7 @@ from itertools import islice
 from bot.models import Article
 from bot.summarise import furniture, neutral
 from bot.summarise.sentences import content_words, iter_sentences
-from bot.summarise.title_check import LOADED_TITLE, W_EXCLAIM, wording_score
+from bot.summarise.title_check import EVALUATIVE_WORDS, LOADED_TITLE, W_EXCLAIM, wording_score
 
 # Costs that make one outlet's title lose to another's in a multi-outlet story.
 QUESTION_COST = 3.0
@@ -94,6 +94,15 @@ _FINITE = neutral.ATTRIBUTION_WORDS | frozenset(
     thought threw understood""")
 )
 _WORD = re.compile(r"[\w'’$%.-]+")
+# A word followed by a space and another word: where an evaluative word qualifies it.
+_EVALUATIVE_SLOT = re.compile(r"\b([A-Za-z][A-Za-z'’-]*)(,?) (?=[‘“'\"]?([\w$][\w'’-]*))")
+_COPULAS = frozenset(_words("is are was were be been being seems seem looks look"))
+_DEGREE = frozenset(_words("most least more less very so too"))
+# Words after which an evaluative word is the statement itself ("furious at", "angry over").
+_FUNCTION = frozenset(
+    _words("""at over with about of to for on in by from as that than and or but into against
+    after before among under""")
+)
 
 
 def choose_headline(
@@ -126,21 +135,22 @@ def choose_headline(
         if best is None or (cost, index) < best[:2]:
             best = (cost, index, shown)
     clause = summary_clause(first_sentence)
-    if best is None or not clause:
-        return best[2] if best else (clause or UNTITLED)
-    if not _states_news(clause):
-        return best[2]
-    if still_loaded(best[2]):
+    if best is None:
+        return clause or UNTITLED
+    news = bool(clause) and _states_news(clause)
+    if news and still_loaded(best[2]):
         return clause
     if len(articles) == 1:
         score = title_score(best[2], articles[0], commentary=commentary)
-        if score >= LOADED_TITLE and wording_score(clause) < score:
-            return clause  # one outlet's loaded title, no other outlet's to use instead
+        if score >= LOADED_TITLE:
+            if news and wording_score(clause) < score:
+                return clause  # one outlet's loaded title, no other outlet's to use instead
+            return plainer_title(best[2])  # no better clause: at least its verdicts go
     return best[2]
 
 
 def _states_news(clause: str) -> bool:
-    """A clause that speaks to the reader ("Exercise your right to vote", a poll's "grants
+    """A clause that speaks to the reader ("Cast your vote below", a poll's "gives
     you access") or in the writer's own voice is page talk or opinion, not a statement of
     the news: the title is better."""
     return not _READER.intersection(neutral.assess(clause).terms)
@@ -287,6 +297,48 @@ def deload_title(title: str) -> str:
     if repaired != title and not _words_removed_only(repaired, title):
         return title
     return repaired
+
+
+def plainer_title(title: str) -> str:
+    """A loaded title without the evaluative words that qualify another word.
+
+    "Councillor makes shocking claim" -> "Councillor makes claim": an evaluative adjective or
+    adverb of the published lexicons (`title_check.EVALUATIVE_WORDS`) outside quotation
+    marks goes when a content word follows it ("furious at" stays) and no "is"/"was" comes
+    before it ("Plan is unfair" keeps it: there the word is the statement). In a title
+    written in sentence case, two capitalised words in a row are a name ("Grand Canyon").
+    Words are only ever removed.
+    """
+    quotes = neutral.quoted_spans(title)
+    title_case = _title_case(title)
+    kept, last = [], 0
+    for match in _EVALUATIVE_SLOT.finditer(title):
+        word, following = match.group(1), match.group(3)
+        if word.lower().replace("’", "'") not in EVALUATIVE_WORDS:
+            continue
+        if any(a <= match.start() < b for a, b in quotes) or following.lower() in _FUNCTION:
+            continue
+        before = title[: match.start()].split()
+        if before and before[-1].lower() in _COPULAS:
+            continue
+        if not title_case and following[0].isupper() and (word[0].isupper() or not before):
+            continue
+        start = match.start()
+        if before and before[-1].lower() in _DEGREE:  # "the most shocking claim"
+            start = title.rindex(before[-1], last, start)
+        kept.append(title[last:start])
+        last = match.end()
+    plain = " ".join("".join([*kept, title[last:]]).split())
+    first = _WORD.search(plain)
+    if first is not None:
+        plain = plain[: first.start()] + _as_written(first.group(0), title) + plain[first.end() :]
+    return plain if plain and _words_removed_only(plain, title) else title
+
+
+def _title_case(title: str) -> bool:
+    """Most longer words after the first capitalised: Title Case, where names do not show."""
+    words = re.findall(r"[A-Za-z]{4,}", title)[1:]
+    return bool(words) and sum(w[0].isupper() for w in words) * 2 > len(words)
 
 
 def _as_written(word: str, title: str) -> str:

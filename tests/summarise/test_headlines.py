@@ -8,7 +8,7 @@ import pytest
 
 from bot.models import Article
 from bot.summarise.extractive import ExtractiveSummariser
-from bot.summarise.headline import choose_headline, deload_title, summary_clause
+from bot.summarise.headline import choose_headline, deload_title, plainer_title, summary_clause
 from tests.summarise import messy
 from tests.summarise.fixtures import BRIDGE_LOADED, BRIDGE_WIRE, story
 
@@ -286,10 +286,32 @@ def test_the_fallback_clause_ends_at_a_clause_boundary_and_keeps_its_speaker() -
 
 
 def test_a_lead_sentence_that_speaks_to_the_reader_never_replaces_a_title() -> None:
-    """Poll or subscription text that slipped into a summary is no headline: the title stays."""
+    """Poll or subscription text that slipped into a summary is no headline: the title
+    stays, without the evaluative words that qualify another word."""
     loaded = _ferry("Islanders furious at pathetic, shameful ferry cuts")
     for page_talk in (
-        "Completing this survey grants you access to our ferry updates free of charge.",
+        "Answer three questions and you will get our ferry newsletter at no cost.",
         "Cast your vote in our ferry poll before Friday and tell us what you think.",
     ):
-        assert choose_headline([loaded], page_talk) == loaded.title
+        assert choose_headline([loaded], page_talk) == "Islanders furious at ferry cuts"
+
+
+@pytest.mark.parametrize(
+    ("title", "plainer"),
+    [
+        (
+            "Councillor makes shocking claim about ferry fares",
+            "Councillor makes claim about ferry fares",
+        ),
+        ("The Most Shameful Ferry Decision Yet", "The Ferry Decision Yet"),
+        # The statement itself, a name, and a quotation stay as written.
+        ("Ferry plan is unfair, islanders say", "Ferry plan is unfair, islanders say"),
+        ("Grand Canyon trail reopens after storm", "Grand Canyon trail reopens after storm"),
+        (
+            "Operator calls the cuts ‘painful but necessary’",
+            "Operator calls the cuts ‘painful but necessary’",
+        ),
+    ],
+)
+def test_a_plainer_title_only_loses_evaluative_words(title: str, plainer: str) -> None:
+    assert plainer_title(title) == plainer
