@@ -8,8 +8,9 @@ podcasts, its form (first person, questions) are kept. Loaded wording is first r
 short and loaded quotations, capitals, exclamations, the writer's voice over a third-person
 report, framing words the article never uses): a loaded title loses to another outlet's
 neutral title of the same story, or, with one outlet, gives way to a clause of the summary's
-first sentence when that clause reads less loaded. The clause ends at a clause boundary,
-keeps who said it, and is never page furniture because the summariser never chooses any.
+first sentence when that clause reads less loaded; with no such clause it loses its
+evaluative words (`plainer_title`). The clause ends at a clause boundary, keeps who said
+it, and is never page furniture or page talk addressed to the reader.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ MIN_UNSUPPORTED = 2
 VOICE_SENTENCES = 5
 _VOICE = frozenset({"?", "opinion", "you", "imperative"})
 _READER = frozenset({"you", "imperative", "opinion"})  # the reader addressed, the writer's "we"
-_QUOTE_MARKS = frozenset("\"'“”‘’")
 _LONG_WORD = re.compile(r"[A-Za-z]{4,}")
 # What `neutral.assess` finds in a title's form rather than its wording.
 _TITLE_FORMS = frozenset({"?", "opinion", "you", "imperative"})
