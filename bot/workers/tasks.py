@@ -43,6 +43,10 @@ TICK, POLL, BUILD = "newsbot.tick", "newsbot.poll_feeds", "newsbot.build_digests
 DELIVER, NOTIFY, PRUNE = "newsbot.deliver", "newsbot.notify", "newsbot.prune"
 TICK_QUEUE, POLL_QUEUE, BUILD_QUEUE = "tick", "poll", "build"
 UNITS_KEY = "newsbot_units"
+# The tick (and the hourly prune) run before any waiting poll or build: in a digest wave of
+# 100,000 channels the build jobs wait for half an hour, and a tick queued behind them would
+# hand out no poll, retry no stalled job and queue no retried post until the wave is built.
+HOUSEKEEPING_PRIORITY = 10
 EVERY_MINUTE = "* * * * *"
 HOURLY_PRUNE = "43 * * * *"  # away from :00, when most digests are built, and the :17 clean-up
 
@@ -149,8 +153,11 @@ def register_tasks(app: App, *, periodic_tick: bool = True) -> None:
     app.task(name=BUILD, queue=BUILD_QUEUE, pass_context=True)(build_digests)
     app.task(name=DELIVER, pass_context=True)(deliver)
     app.task(name=NOTIFY, pass_context=True)(notify)
-    ticking = app.task(name=TICK, queue=TICK_QUEUE, pass_context=True)(tick)
-    pruning = app.task(name=PRUNE, queue=TICK_QUEUE, pass_context=True)(prune_old_rows)
+    first = HOUSEKEEPING_PRIORITY
+    ticking = app.task(name=TICK, queue=TICK_QUEUE, priority=first, pass_context=True)(tick)
+    pruning = app.task(name=PRUNE, queue=TICK_QUEUE, priority=first, pass_context=True)(
+        prune_old_rows
+    )
     if periodic_tick:
         app.periodic(cron=EVERY_MINUTE, periodic_id="minute")(ticking)
         app.periodic(cron=HOURLY_PRUNE, periodic_id="prune")(pruning)

@@ -205,3 +205,22 @@ async def test_a_wave_larger_than_one_round_is_handed_out_in_several(db: Databas
     assert [len(b) for b in second.feed_batches] == [2] and not second.more
     handed_out = [i for plan in (first, second) for b in plan.feed_batches for i in b]
     assert len(set(handed_out)) == 5
+
+
+async def test_the_tick_runs_before_the_builds_already_waiting(db: Database, opened: App) -> None:
+    # A wave's build jobs fill the queue; the next minute's tick must not wait behind them.
+    now = utc(2026, 4, 1, 10)
+    work = units(db, Clock(now), RecordingPoster(), [])
+    for _ in range(3):
+        await opened.tasks[BUILD].defer_async(channel_ids=[], timestamp=now.timestamp())
+
+    await tick_and_run(opened, work, now)
+    connector = opened.connector
+    assert isinstance(connector, InMemoryConnector)
+    started = sorted(
+        (event["at"], job["task_name"])
+        for job in connector.finished_jobs
+        for event in connector.events[job["id"]]
+        if event["type"] == "started"
+    )
+    assert [name for _, name in started] == [TICK, BUILD, BUILD, BUILD]
