@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from multiprocessing import resource_tracker
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -503,6 +504,10 @@ class ParserPool:
         # imports its site packages killed it with a traceback before it could ignore stops.
         # Children inherit the signal mask, so it starts with them blocked; it ignores them
         # and unblocks (worker_signals), and this process takes its own stops as before.
+        # The resource tracker starts first, outside the block: starting it unblocks SIGINT
+        # and SIGTERM in the calling thread afterwards, which would leave the forkserver that
+        # follows it unprotected.
+        await asyncio.to_thread(resource_tracker.ensure_running)
         with _stop_signals_blocked():
             self._executor = self._start()
             started = [
