@@ -39,7 +39,11 @@ async def test_spent_token_budget_switches_to_extractive(
 ) -> None:
     good_replies(fake_openai)
     clock = Clock(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
-    settings = make_settings(fake_openai.base_url, daily_token_budget=300)
+    # Generous deadlines: this test is about the budget, and a busy machine must not turn an
+    # answer into a timeout fallback.
+    settings = make_settings(
+        fake_openai.base_url, daily_token_budget=300, timeout_s=10.0, digest_budget_s=30.0
+    )
     summariser = make_summariser(settings, "llm", db=db, clock=clock)
     stories = [FERRY, LIBRARY_STORY, FERRY]
 
