@@ -12,14 +12,12 @@ import pytest
 from sqlalchemy import text
 
 from adapters.webhook import PLATFORM
-from bot.digest.render import digest_to_dict
-from bot.models import Digest
-from bot.store import digests as digest_store
 from bot.store.db import Database
 from bot.workers.tasks import defer_delivery, defer_plan, send_queue
 from bot.workers.tick import plan_tick
-from tests.channels.helpers import add_channel, utc
+from tests.channels.helpers import utc
 from tests.conftest import postgres_url_or_skip
+from tests.workers.helpers import stored_webhook_digests
 from tests.workers.procs import Cluster, cluster
 
 pytestmark = [pytest.mark.postgres]
@@ -31,28 +29,6 @@ NOW = utc(2026, 4, 2, 8)
 async def scale(tmp_path: Path) -> AsyncIterator[Cluster]:
     async with cluster(postgres_url_or_skip(), tmp_path) as made:
         yield made
-
-
-async def due_posts(db: Database, count: int) -> list[int]:
-    """`count` webhook channels with a stored digest each, due for delivery now."""
-    ids = []
-    for n in range(count):
-        channel_id, where = await add_channel(db, NOW, platform=PLATFORM, channel=f"desk-{n}")
-        digest = Digest("News digest", NOW - timedelta(days=1), NOW, ())
-        async with db.session() as session:
-            stored = await digest_store.store_digest_with_outbox(
-                session,
-                channel_id=channel_id,
-                channel_key=where.key,
-                period_key="day:2026-04-02",
-                period_start=NOW - timedelta(days=1),
-                period_end=NOW,
-                payload=digest_to_dict(digest),
-                article_ids=[],
-                now=NOW,
-            )
-        ids.append(stored.outbox_id)
-    return ids
 
 
 async def waiting_deliveries(db: Database) -> list[int]:
@@ -68,7 +44,7 @@ async def waiting_deliveries(db: Database) -> list[int]:
 
 
 async def test_a_tick_queues_only_the_due_posts_without_a_waiting_job(scale: Cluster) -> None:
-    first, second, third = await due_posts(scale.db, 3)
+    first, second, third = await stored_webhook_digests(scale.db, 3, NOW)
     # The builder queued the first two as it stored them; the third lost its job.
     await defer_delivery(scale.jobs, PLATFORM, first)
     await defer_delivery(scale.jobs, PLATFORM, second)

@@ -10,20 +10,17 @@ once, as a sender with many posts in flight does in a digest wave.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from adapters.webhook import PLATFORM, WebhookPoster
 from bot.channels.delivery import deliver_rows
-from bot.digest.render import digest_to_dict
-from bot.models import Digest, DigestItem
-from bot.store import digests as digest_store
 from bot.store.db import Database
 from bot.store.schema import OutboxRow
-from tests.channels.helpers import Clock, add_channel, utc
+from tests.channels.helpers import Clock, utc
 from tests.fakes.webhook_sink import RecordingSink
+from tests.workers.helpers import stored_webhook_digests
 
 NOW = utc(2026, 4, 2, 8)
 LIMIT = 10  # the endpoint's posts per second
@@ -37,31 +34,8 @@ async def sink() -> AsyncIterator[RecordingSink]:
     await sink.stop()
 
 
-async def stored_digests(db: Database, count: int) -> list[int]:
-    """`count` webhook channels, each with one digest stored and waiting in the outbox."""
-    ids = []
-    for n in range(count):
-        channel_id, where = await add_channel(db, NOW, platform=PLATFORM, channel=f"desk-{n}")
-        item = DigestItem(f"s{n}", f"Ferry timetable changes, part {n}", (), (), "extractive")
-        digest = Digest("News digest", NOW - timedelta(days=1), NOW, (item,))
-        async with db.session() as session:
-            stored = await digest_store.store_digest_with_outbox(
-                session,
-                channel_id=channel_id,
-                channel_key=where.key,
-                period_key="day:2026-04-02",
-                period_start=NOW - timedelta(days=1),
-                period_end=NOW,
-                payload=digest_to_dict(digest),
-                article_ids=[],
-                now=NOW,
-            )
-        ids.append(stored.outbox_id)
-    return ids
-
-
 async def deliver_all(db: Database, sink: RecordingSink, per_second: float) -> list[str]:
-    outbox_ids = await stored_digests(db, POSTS)
+    outbox_ids = await stored_webhook_digests(db, POSTS, NOW)
     async with WebhookPoster(sink.url, per_second=per_second) as poster:
         return list(
             await deliver_rows(
