@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.models import Article
 from bot.summarise import furniture, neutral
 from bot.summarise.sentences import (
+    CLOSE_STRAIGHT_SINGLE,
     STOPWORDS,
     content_words,
     iter_sentences,
@@ -72,9 +73,6 @@ _BRACKETS = frozenset("[({")
 _TAIL_CLOSE_SINGLE = frozenset((".’", "!’", "?’"))
 _TAIL_CLOSE_STRAIGHT = frozenset(('."', '!"', '?"', ".'", "!'", "?'"))
 _OPEN_STRAIGHT = re.compile(r"(?:^|\s)['\"]\w")
-# A straight single mark that closes a quotation: after a word or punctuation, not inside a
-# word ("it's", "Jones'" before a space is ambiguous and counts as closing).
-_CLOSE_STRAIGHT_SINGLE = re.compile(r"[\w.,!?]'(?![^\W_])")
 _CLOSE_CURLY_SINGLE = re.compile(r"’(?![^\W_])")
 _CLOSER = re.compile(r"[.,!?…][’'\"”](?![^\W_])")
 _OPENER = re.compile(r"(?:^|\s)[‘'\"“][^\W_]")
@@ -141,7 +139,7 @@ def quote_left_open(sentence: str) -> bool:
         # ’ is also an apostrophe ("didn’t"): only one before a non-letter closes
         or ("‘" in sentence and sentence.count("‘") > len(_CLOSE_CURLY_SINGLE.findall(sentence)))
         or sentence.count('"') % 2 == 1
-        or (sentence.startswith("'") and _CLOSE_STRAIGHT_SINGLE.search(sentence, 1) is None)
+        or (sentence.startswith("'") and CLOSE_STRAIGHT_SINGLE.search(sentence, 1) is None)
     )
 
 

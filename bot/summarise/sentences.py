@@ -85,7 +85,9 @@ _MAX_JOINED = 1200
 _DANGLING_OPENER = re.compile(r"""\s(['“‘])$""")
 QUOTE_OPENERS = frozenset("'“‘")
 _OPEN_SINGLE = re.compile(r"(?:^|\s)'[^\W\d_]")
-_CLOSE_SINGLE = re.compile(r"[\w.,!?]'(?![^\W_])")
+# A straight single mark that closes a quotation: after a word or punctuation, not inside a
+# word ("it's"; "Jones'" before a space is ambiguous and counts as closing).
+CLOSE_STRAIGHT_SINGLE = re.compile(r"[\w.,!?]'(?![^\W_])")
 
 
 def _logical_lines(text: str) -> Iterator[str]:
@@ -131,7 +133,8 @@ def _logical_lines(text: str) -> Iterator[str]:
 def _closes_own_quote(line: str, mark: str) -> bool:
     """Whether a straight quotation mark at the end of `line` closes a quotation that the
     line opened, written with a space before it ("... 'we will stay. '")."""
-    return mark == "'" and len(_OPEN_SINGLE.findall(line)) > len(_CLOSE_SINGLE.findall(line))
+    opened, closed = _OPEN_SINGLE.findall(line), CLOSE_STRAIGHT_SINGLE.findall(line)
+    return mark == "'" and len(opened) > len(closed)
 
 
 _NO, _YES, _MAYBE = 0, 1, 2

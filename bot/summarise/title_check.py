@@ -124,9 +124,7 @@ def wording_score(text: str) -> float:
     score += W_INTENSIFIER * _intensifiers(words)
     score += W_EXCLAIM * ("!" in own)
     quoted = [text[a:b] for a, b in quotes]
-    score += W_SHORT_QUOTE * sum(
-        1 for q in quoted if 1 <= len(_WORD.findall(q)) <= SHORT_QUOTE_WORDS
-    )
+    score += W_SHORT_QUOTE * sum(1 for q in quoted if _short(q))
     score += W_QUOTED * sum(_quoted_signals(q) for q in quoted)
     return score
 
