@@ -33,7 +33,7 @@ from bot.feeds.poll import PollOutcome, poll_feeds
 from bot.feeds.probe import OpmlListing, probe_and_store
 from bot.ops.metrics import Metrics
 from bot.store.articles import ArticleStore
-from bot.store.db import Database, open_database
+from bot.store.db import Database, WriteBatcher, open_database
 from bot.store.feeds import Backoff, FeedStore
 from bot.store.retention import RetentionPolicy
 from bot.summarise.base import Answerer, Summariser
@@ -251,9 +251,11 @@ def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
         return await app.poll(feed_ids, now=now)
 
     workers = app.settings.workers
+    # One group-committing writer for the process: shared summaries, digests, posts.
+    writer = WriteBatcher(app.db)
     return Units(
         db=app.db,
-        build=build_deps(app, shared_summarisers(app)),
+        build=build_deps(app, shared_summarisers(app, writer)),
         poll=poll,
         clock=app.clock,
         posters=posters,
@@ -262,16 +264,18 @@ def build_units(app: App, posters: Mapping[str, Poster]) -> Units:
         claim_s=workers.claim_s,
         stalled_after_s=workers.stalled_after_s,
         retention=RetentionPolicy.from_settings(app.settings),
+        writer=writer,
     )
 
 
-def shared_summarisers(app: App) -> Callable[[str], Summariser]:
-    """Each mode's summariser, its summaries shared between worker processes via the database."""
+def shared_summarisers(app: App, writer: WriteBatcher) -> Callable[[str], Summariser]:
+    """Each mode's summariser, its summaries shared between worker processes via the database
+    and stored through the process's `writer`."""
     made: dict[str, Summariser] = {}
 
     def summariser_for(mode: str) -> Summariser:
         if mode not in made:
-            made[mode] = SharedSummaries(app.summarisers(mode), app.db, app.clock)
+            made[mode] = SharedSummaries(app.summarisers(mode), app.db, app.clock, writer)
         return made[mode]
 
     return summariser_for

@@ -39,6 +39,9 @@ class SharedSummaries:
     inner: Summariser
     db: Database
     clock: Clock
+    # The process's group-committing writer, shared with its jobs' other writes (None: one of
+    # its own).
+    writer: WriteBatcher | None = None
 
     name: str = field(init=False)  # the inner one's: the same stories keep the same keys
     # (story id, max sentences) -> (when made, the item): this process's own summaries.
@@ -49,7 +52,7 @@ class SharedSummaries:
 
     def __post_init__(self) -> None:
         self.name = self.inner.name
-        self._writer = WriteBatcher(self.db)
+        self._writer = self.writer or WriteBatcher(self.db)
 
     async def summarise_stories(
         self, stories: Sequence[Story], *, max_sentences: int = 3, scope: str = ""
