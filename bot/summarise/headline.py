@@ -93,6 +93,18 @@ _FINITE = neutral.ATTRIBUTION_WORDS | frozenset(
     felt fled flew fought grew heard hit knew lost meant rose shot shut struck swore taught
     thought threw understood""")
 )
+# Opening words of a phrase before the main clause ("Last July, ...", "In fact, ...").
+# Conditions stay ("If elected, she will ..." is not "She will ..."), so do single words
+# that may be the subject ("This, he said, ...").
+_INTRODUCTIONS = (
+    _SUBORDINATE - frozenset(_words("if unless whether once until when"))
+) | frozenset(_words("last earlier later this yesterday today tonight"))
+_ONE_WORD_INTRODUCTIONS = frozenset(
+    _words("""meanwhile however indeed instead moreover furthermore besides nevertheless
+    thus hence yesterday today""")
+)
+# "... released to the public and while it ...": two clauses joined without a comma.
+_BARE_JOIN = re.compile(r" (?:and while|and yet|but|while|because|whereas) ")
 _WORD = re.compile(r"[\w'’$%.-]+")
 # A word followed by a space and another word: where an evaluative word qualifies it.
 _EVALUATIVE_SLOT = re.compile(r"\b([A-Za-z][A-Za-z'’-]*)(,?) (?=[‘“'\"]?([\w$][\w'’-]*))")
@@ -394,19 +406,60 @@ def summary_clause(sentence: str) -> str:
     text = " ".join(sentence.split())
     if not text or furniture.is_furniture(text):
         return ""
-    text = text.removesuffix(".")
+    text = _without_introduction(text.removesuffix("."))
     if len(text.split()) <= CLAUSE_WORDS:
         return text
     long = len(text.split()) > LONG_SENTENCE_WORDS
-    for match in _CLAUSE_END.finditer(text):
-        head = text[: match.start()].rstrip(" ,;:")
-        opener = match.group(1)
+    for start, end, opener in _clause_ends(text, long):
+        head = text[:start].rstrip(" ,;:")
         inside = opener is not None and not _opens_clause(opener)
         if inside and not (long and len(head.split()) >= LONG_HEAD_WORDS):
             continue  # a comma inside a clause: a list, an appositive, an introduction
-        if _is_clause(head) and not _attributes(text[match.end() :]):
+        if _is_clause(head) and not _attributes(text[end:]):
             return head
     return text
+
+
+def _clause_ends(text: str, long: bool) -> list[tuple[int, int, str | None]]:
+    """Where a clause may end, first to last: punctuation, and in a long sentence also a
+    conjunction joining two clauses without a comma ("... to the public and while it ...")."""
+    ends = [(m.start(), m.end(), m.group(1)) for m in _CLAUSE_END.finditer(text)]
+    if long:
+        ends += [(m.start(), m.end(), "while") for m in _BARE_JOIN.finditer(text)]
+    return sorted(ends)
+
+
+def _without_introduction(text: str) -> str:
+    """The sentence from its main clause on: an opening phrase set off by a comma ("Last
+    July,", "In fact,", "While critics say ...,", "Being ...,") is not what happened.
+
+    Only openings that start with a subordinating or linking word (not a condition: "If
+    elected,"), or with a participle, are dropped, and never one that names a source
+    ("According to police,", "Citing ...,"): the headline keeps who said it.
+    What is left must be a statement on its own.
+    """
+    rest = text
+    for _ in range(3):  # "In fact, in April 2012, ...": one opening after another
+        lead, comma, after = rest.partition(", ")
+        if not comma or not _introduces(lead) or _attributes(lead) or not _closed(lead):
+            break
+        rest = after
+    if rest == text or not _is_clause(rest) or len(rest.split()) < MIN_CLAUSE_WORDS + 2:
+        return text
+    return rest[0].upper() + rest[1:]
+
+
+def _introduces(lead: str) -> bool:
+    words = [w.strip("\"'“‘(").lower() for w in lead.split()]
+    if len(words) == 1:
+        return words[0] in _ONE_WORD_INTRODUCTIONS
+    # A participle's phrase ("Being the ..."), not a name ("Beijing Airport").
+    participle = words[0].endswith("ing") and lead.split()[1][0].islower()
+    return words[0] in _INTRODUCTIONS or participle
+
+
+def _closed(text: str) -> bool:
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
 
 
 def _opens_clause(word: str) -> bool:

@@ -262,12 +262,15 @@ def test_the_fallback_clause_ends_at_a_clause_boundary_and_keeps_its_speaker() -
         )
         == "The council approved a new timetable for the Marlow Ferry crossing on Tuesday"
     )
-    # An introductory phrase or a name before its appositive is not a clause: no cut there.
+    # An introductory phrase is not the headline: the main clause after it is.
     opening = (
         "After a month of talks with the crew and the council, Harbour Lines said on "
         "Friday it would run the ferry every forty minutes."
     )
-    assert summary_clause(opening) == opening.removesuffix(".")
+    assert summary_clause(opening) == (
+        "Harbour Lines said on Friday it would run the ferry every forty minutes"
+    )
+    # A name before its appositive is not a clause: no cut there.
     appositive = (
         "Jane Ortiz, the operator's chief executive since 2019 and a former deckhand, "
         "resigned on Monday after the timetable was changed."
@@ -315,3 +318,62 @@ def test_a_lead_sentence_that_speaks_to_the_reader_never_replaces_a_title() -> N
 )
 def test_a_plainer_title_only_loses_evaluative_words(title: str, plainer: str) -> None:
     assert plainer_title(title) == plainer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "headline"),
+    [
+        (
+            "Last July, after weeks of delays, the Marlow Ferry returned to its full timetable "
+            "of crossings between the island and the harbour.",
+            "The Marlow Ferry returned to its full timetable of crossings between the island "
+            "and the harbour",
+        ),
+        (
+            "While critics of the operator keep saying that nothing will ever change on the "
+            "crossing, the council approved a new timetable for the ferry.",
+            "The council approved a new timetable for the ferry",
+        ),
+        (
+            "Being the most tireless champion of island causes, the councillor met the ferry "
+            "crew on Monday to hear their complaints about the timetable.",
+            "The councillor met the ferry crew on Monday to hear their complaints about the "
+            "timetable",
+        ),
+    ],
+)
+def test_a_fallback_headline_starts_at_the_main_clause(sentence: str, headline: str) -> None:
+    """An opening phrase (a time, "While ...", a participle's sneer) is not what happened."""
+    assert summary_clause(sentence) == headline
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A condition: "She will cut fares" would state as fact what is only promised.
+        "If elected, she will cut the ferry fares for every islander by half from the start "
+        "of March next year.",
+        # Who said it stays.
+        "According to the harbour police, the man drove the stolen ferry into the harbour "
+        "wall on Friday night after the party.",
+        # A one-word subject and a name ending in -ing are not openings.
+        "This, the councillor said, is the end of the ferry service on the island after a "
+        "century of crossings.",
+        "Reading, the town upriver, said on Monday that its own ferry would resume in the "
+        "spring after a long pause.",
+    ],
+)
+def test_a_fallback_headline_keeps_conditions_speakers_and_subjects(sentence: str) -> None:
+    assert summary_clause(sentence).startswith(sentence.split(",")[0])
+
+
+def test_a_long_fallback_headline_ends_where_a_conjunction_joins_two_clauses() -> None:
+    sentence = (
+        "The inspector's report on the operator's handling of the ferry crossing has been "
+        "released to the public and while it does criticise the chief executive for his "
+        "handling of the timetable, it stops short of blaming the crew."
+    )
+    assert summary_clause(sentence) == (
+        "The inspector's report on the operator's handling of the ferry crossing has been "
+        "released to the public"
+    )
