@@ -395,9 +395,11 @@ def _shouts(title: str, text: str) -> bool:
 def summary_clause(sentence: str) -> str:
     """A headline from a summary sentence: whole when short, else a clause of it.
 
-    It ends where the sentence's own punctuation ends a clause (a semicolon, a colon, a dash,
-    or a comma before a word that opens a new clause: "which", "while", "after", "saying";
-    in a long sentence any comma after a full clause), never after a count of words. The
+    It starts at the main clause (an opening phrase such as "Last July," goes, see
+    `_without_introduction`) and ends where the sentence's own punctuation ends a clause (a
+    semicolon, a colon, a dash, or a comma before a word that opens a new clause: "which",
+    "while", "after", "saying"; in a long sentence any comma after a full clause, or a bare
+    "and while", "but", "because" between two clauses), never after a count of words. The
     part kept has a verb and does not open with a subordinate word, so an introductory
     phrase or a name before its appositive is never the headline; it closes every quotation
     it opens, and a cut never drops who said it (", police said", ", according to ...").
