@@ -34,7 +34,12 @@ from bot.summarise.facts import (
     same_fact,
     supporting,
 )
-from bot.summarise.sentences import content_words, lower_case_start, strip_dateline
+from bot.summarise.sentences import (
+    content_words,
+    lower_case_start,
+    quotes_balanced,
+    strip_dateline,
+)
 
 # Weights of the sentence score (tuned on public news sets, see docs/NEUTRALITY.md).
 W_CENTRALITY = 1.0
@@ -181,17 +186,13 @@ def _first_content_sentence(articles: Sequence[Article]) -> list[Candidate]:
                 continue
             if text.rstrip(" .").lower() == article.title.rstrip(" .").lower():
                 continue
-            if _unbalanced_quotes(text):
+            if not quotes_balanced(text):
                 continue  # part of a quotation: whose words they are is not in the sentence
             loaded = neutral.assess(text)
             if loaded.strong or loaded.score >= LOADED_LIMIT:
                 continue
             return [Candidate(text, article, 0, {}, loaded, words)]
     return []
-
-
-def _unbalanced_quotes(text: str) -> bool:
-    return text.count("“") != text.count("”") or text.count('"') % 2 == 1
 
 
 def _widest_first(

@@ -21,7 +21,7 @@ from itertools import islice
 
 from bot.models import Article
 from bot.summarise import furniture, neutral
-from bot.summarise.sentences import content_words, iter_sentences
+from bot.summarise.sentences import content_words, iter_sentences, quotes_balanced
 from bot.summarise.title_check import EVALUATIVE_WORDS, LOADED_TITLE, W_EXCLAIM, wording_score
 
 # Costs that make one outlet's title lose to another's in a multi-outlet story.
@@ -427,8 +427,8 @@ def _clause_ends(text: str, long: bool) -> list[tuple[int, int, str | None]]:
     conjunction joining two clauses without a comma ("... to the public and while it ...")."""
     ends = [(m.start(), m.end(), m.group(1)) for m in _CLAUSE_END.finditer(text)]
     if long:
-        ends += [(m.start(), m.end(), "while") for m in _BARE_JOIN.finditer(text)]
-    return sorted(ends)
+        ends += [(m.start(), m.end(), m.group(0).split()[-1]) for m in _BARE_JOIN.finditer(text)]
+    return sorted(ends, key=lambda end: end[0])
 
 
 def _without_introduction(text: str) -> str:
@@ -443,7 +443,7 @@ def _without_introduction(text: str) -> str:
     rest = text
     for _ in range(3):  # "In fact, in April 2012, ...": one opening after another
         lead, comma, after = rest.partition(", ")
-        if not comma or not _introduces(lead) or _attributes(lead) or not _closed(lead):
+        if not comma or not _introduces(lead) or _attributes(lead) or not quotes_balanced(lead):
             break
         rest = after
     if rest == text or not _is_clause(rest) or len(rest.split()) < MIN_CLAUSE_WORDS + 2:
@@ -460,10 +460,6 @@ def _introduces(lead: str) -> bool:
     return words[0] in _INTRODUCTIONS or participle
 
 
-def _closed(text: str) -> bool:
-    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
-
-
 def _opens_clause(word: str) -> bool:
     """A word after a comma that starts a new clause ("which", "after", "saying")."""
     return word.lower() in _CLAUSE_OPENERS or (word.islower() and word.endswith("ing"))
@@ -476,7 +472,7 @@ def _is_clause(head: str) -> bool:
         return False
     if words[-1] in _SUBORDINATE or words[-1] in _DANGLING_END:
         return False  # "... at a time when": the clause goes on past the comma
-    if head.count("“") != head.count("”") or head.count('"') % 2:
+    if not quotes_balanced(head):
         return False
     return any(
         w in _FINITE or (i > 0 and len(w) > 4 and w.endswith("ed")) for i, w in enumerate(words)

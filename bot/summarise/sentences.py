@@ -201,6 +201,12 @@ def _split_line(line: str) -> Iterator[str]:
         yield tail
 
 
+def quotes_balanced(text: str) -> bool:
+    """Every curly double quotation mark closed and straight double marks paired: the text
+    holds whole quotations, so whose words they are can be read from it."""
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
+
+
 def _inside_open_quote(piece: str) -> bool:
     return piece.count("“") > piece.count("”") or piece.count('"') % 2 == 1
 
