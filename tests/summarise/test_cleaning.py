@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from bot.digest.render import item_summary_text
+from bot.models import DigestItem
+from bot.summarise.extractive import ExtractiveSummariser
 from bot.summarise.neutral import assess, indefinite_article, repair_sentence
 from bot.summarise.sentences import split_sentences
 from tests.summarise.fixtures import article, story
+
+
+def _summary_of(title: str, text: str, slug: str) -> DigestItem:
+    """The digest item of one Harbour Gazette article, as the summariser makes it."""
+    return ExtractiveSummariser().summarise_story(
+        story(article("Harbour Gazette", title, text, slug=slug))
+    )
 
 
 def test_a_line_break_after_initials_does_not_split_a_name() -> None:
@@ -139,10 +149,6 @@ def test_imperatives_to_the_reader_are_strong_markers() -> None:
 
 
 def test_poll_caption_and_subscribe_lines_never_reach_a_summary() -> None:
-    from bot.digest.render import item_summary_text
-    from bot.summarise.extractive import ExtractiveSummariser
-    from tests.summarise.fixtures import article, story
-
     text = (
         "Photo: The quay at dusk (Harbour Gazette/File)\n"
         "Marlow Ferry council voted 9-4 on Tuesday to close the Tanner Street quay for "
@@ -156,9 +162,7 @@ def test_poll_caption_and_subscribe_lines_never_reach_a_summary() -> None:
         "Subscribe to our newsletter for more local news from the harbour.\n"
         "Image credit: Harbour Gazette"
     )
-    item = ExtractiveSummariser().summarise_story(
-        story(article("Harbour Gazette", "Council votes to close quay", text, slug="quay"))
-    )
+    item = _summary_of("Council votes to close quay", text, slug="quay")
     summary = item_summary_text(item)
     for furniture in ("Photo", "poll", "* ", "Subscribe", "Image credit", "[3]", "support"):
         assert furniture not in summary
@@ -166,18 +170,13 @@ def test_poll_caption_and_subscribe_lines_never_reach_a_summary() -> None:
 
 
 def test_a_sentence_opening_a_single_quoted_quotation_it_never_closes_is_not_shown() -> None:
-    from bot.summarise.extractive import ExtractiveSummariser
-    from tests.summarise.fixtures import article, story
-
     text = (
         "‘It would be grand to keep the ferry running all winter for the island. "
         "We have the crew for it,’ the skipper said on Monday at the harbour office. "
         "The ferry company will decide on the winter timetable by the end of the month. "
         "‘I was told the ferry runs on time to the island every single day,’ a passenger said."
     )
-    item = ExtractiveSummariser().summarise_story(
-        story(article("Harbour Gazette", "Ferry", text, slug="ferry-winter"))
-    )
+    item = _summary_of("Ferry", text, slug="ferry-winter")
     shown = [s.text for s in item.sentences]
     assert shown
     assert all(s.count("‘") <= s.count("’") for s in shown)
@@ -205,7 +204,6 @@ def test_a_sentence_opening_with_a_lower_case_brand_is_a_sentence() -> None:
 
 def test_a_lower_case_brand_start_is_shown_but_a_broken_tail_is_not() -> None:
     from bot.summarise.candidates import usable
-    from bot.summarise.extractive import ExtractiveSummariser
 
     assert usable("eBay Inc. said on Tuesday it would open a depot in Marlow Ferry.", "x")
     assert usable("e-mail traffic at the council doubled during the storm last week.", "x")
@@ -235,8 +233,6 @@ def test_a_quotation_mark_left_at_a_line_end_opens_the_next_lines_quotation() ->
 
 
 def test_a_speakers_quotation_running_over_several_paragraphs_is_not_shown_as_news() -> None:
-    from bot.summarise.extractive import ExtractiveSummariser
-
     text = (
         "The Marlow Ferry council voted on Tuesday to sell the old lifeboat station.\n"
         "Councillor Ada Quill said: ‘We have looked at every other way to pay for the repairs.\n"
@@ -245,9 +241,7 @@ def test_a_speakers_quotation_running_over_several_paragraphs_is_not_shown_as_ne
         "The station will be sold at auction in the spring, the council said in a statement.\n"
         "The lifeboat crew moved to a new station on the quay two years ago."
     )
-    item = ExtractiveSummariser().summarise_story(
-        story(article("Harbour Gazette", "Lifeboat station sold", text, slug="lifeboat"))
-    )
+    item = _summary_of("Lifeboat station sold", text, slug="lifeboat")
     shown = " ".join(s.text for s in item.sentences)
     assert shown  # the report's own sentences are still there
     # Ms Quill's words, which read as the outlet's own claims without her name
@@ -264,17 +258,13 @@ def test_a_bracketed_editors_note_is_page_furniture() -> None:
 
 
 def test_a_quotation_standing_alone_without_its_speaker_is_not_shown() -> None:
-    from bot.summarise.extractive import ExtractiveSummariser
-
     text = (
         "The Marlow Ferry council voted on Tuesday to close the harbour car park for repairs.\n"
         "“The harbour car park is needed by the ferry passengers for the whole summer.”\n"
         "That was the shout from the public gallery as the vote was read out by the clerk.\n"
         "The car park will reopen in September, the council said in a statement on Tuesday."
     )
-    item = ExtractiveSummariser().summarise_story(
-        story(article("Harbour Gazette", "Car park to close", text, slug="car-park"))
-    )
+    item = _summary_of("Car park to close", text, slug="car-park")
     shown = " ".join(s.text for s in item.sentences)
     assert "council voted" in shown
     assert "is needed by the ferry passengers" not in shown  # the speaker is elsewhere
